@@ -1,0 +1,58 @@
+//! Concurrency primitives that teach how they work, and are fast enough to use.
+//!
+//! turnstile grew out of Python lecture notes on threading. Each primitive is
+//! implemented here, in a file meant to be read, and model-checked with
+//! [loom](https://docs.rs/loom) on that very source: `cargo test` explores
+//! the thread interleavings of every primitive, and of a deliberately broken
+//! twin of each, so you can watch loom find the race.
+//!
+//! # The map
+//!
+//! **Locks**
+//! - [`Mutex<T>`]: a lock that owns the data it protects; the guard is the
+//!   only way in.
+//! - [`Lock`]: Python's `threading.Lock`, a `Mutex<()>` with Python's names.
+//! - [`RLock<T>`]: a reentrant lock; its holder may lock it again.
+//! - [`RawMutex`]: the one-byte lock under all of them, for building your own.
+//!
+//! More primitives (condition variable, semaphores, event, barrier, queues, a
+//! thread pool) follow the same pattern and are on the way.
+//!
+//! # From Python
+//!
+//! | Python                            | turnstile                                   |
+//! |-----------------------------------|---------------------------------------------|
+//! | `threading.Lock()`                | [`Lock::new()`] or [`Mutex::new(data)`]     |
+//! | `with lock:`                      | `let guard = mutex.lock();` (drop releases) |
+//! | `lock.acquire(blocking=False)`    | [`Mutex::try_lock`], [`Lock::try_acquire`]  |
+//! | `lock.acquire(timeout=t)`         | [`Mutex::lock_timeout`], [`Lock::acquire_timeout`] |
+//! | `lock.release()`                  | `drop(guard)`                               |
+//! | `lock.locked()`                   | [`Mutex::is_locked`], [`Lock::locked`]      |
+//! | `threading.RLock()`               | [`RLock::new(data)`]                        |
+//! | nested `with rlock:`              | nested [`RLock::lock`]                      |
+//!
+//! # How the source is laid out
+//!
+//! Every primitive reaches atomics, cells, threads and parking only through
+//! one facade module, so the same file compiles against the real ones here and
+//! against loom's in [`model`] (feature `model`). ARCHITECTURE.md in the
+//! repository tells the whole story.
+//!
+//! [`Mutex::new(data)`]: Mutex::new
+//! [`RLock::new(data)`]: RLock::new
+
+#![warn(missing_docs)]
+#![warn(unsafe_op_in_unsafe_fn)]
+
+mod deadline;
+mod facade;
+mod mutex;
+mod raw_mutex;
+mod rlock;
+
+pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
+pub use raw_mutex::RawMutex;
+pub use rlock::{RLock, RLockGuard};
+
+#[cfg(all(feature = "model", not(doctest)))]
+pub mod model;

@@ -1,0 +1,31 @@
+//! Broken twins: primitives with one deliberate bug each, for loom to find.
+//!
+//! Each twin has the API of the primitive it copies and differs from the
+//! correct algorithm at one line marked `BUG:`. The model tests run the same
+//! property on the real primitive (loom finds nothing) and on the twin (loom
+//! finds the bug and prints what went wrong). Run
+//! `cargo test --test model_mutex -- --show-output` to read loom's reports.
+//!
+//! | twin                    | copies      | the bug                                   | loom reports             |
+//! |-------------------------|-------------|-------------------------------------------|--------------------------|
+//! | [`CheckThenStoreLock`]  | `RawMutex`  | "is it free?" and "take it" in two steps  | a data race on the cell  |
+//! | [`RelaxedLock`]         | `RawMutex`  | `Relaxed` where `Acquire`/`Release` belong| a data race on the cell  |
+//! | [`ForgetfulLock`]       | `RawMutex`  | unlock never wakes a parked thread        | a deadlock               |
+//! | [`AnyOwnerRLock`]       | `RLock`     | re-enters if *anyone* holds it            | a data race on the cell  |
+//! | [`StaleOwnerRLock`]     | `RLock`     | release leaves the old owner recorded     | a data race on the cell  |
+
+// The twins reach the facade and the real raw lock as `super::…`, like the
+// primitives do.
+use super::{facade, raw_mutex};
+
+mod any_owner_rlock;
+mod check_then_store;
+mod forgetful;
+mod relaxed;
+mod stale_owner_rlock;
+
+pub use any_owner_rlock::AnyOwnerRLock;
+pub use check_then_store::CheckThenStoreLock;
+pub use forgetful::ForgetfulLock;
+pub use relaxed::RelaxedLock;
+pub use stale_owner_rlock::StaleOwnerRLock;

@@ -1,0 +1,167 @@
+//! The model facade: the same names as `src/facade.rs`, answered by loom.
+//!
+//! Primitive files compiled inside `turnstile::model` reach this file as
+//! `super::facade`. Each item here must mean what its namesake means in the
+//! normal facade; only *how* differs:
+//!
+//! - atomics and cells are loom's, so loom can explore every interleaving
+//!   and flag accesses that race;
+//! - [`Futex`] carries its own wait queue (a loom `Mutex` and `Condvar`)
+//!   instead of `parking_lot_core`'s global table, whose real OS parking
+//!   would hang inside `loom::model`;
+//! - deadlines are ignored: loom has no clock, so a timed wait is a plain
+//!   wait. Timeouts are tested by ordinary tests instead.
+
+use core::ops::Deref;
+use std::time::Instant;
+
+pub(crate) use loom::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+
+/// Defines a function; the normal facade's twin makes it `const`. loom
+/// objects register with the running model and cannot be built in a `const`.
+macro_rules! const_fn {
+    ($(#[$attr:meta])* $vis:vis fn $($rest:tt)*) => {
+        $(#[$attr])* $vis fn $($rest)*
+    };
+}
+pub(crate) use const_fn;
+
+/// One spin round: enough to explore the spin-then-park path, few enough
+/// that loom does not explore ten identical rounds.
+pub(crate) const SPIN_ROUNDS: u32 = 1;
+
+/// Under loom a spin is a yield: it tells the scheduler to run someone else.
+#[inline]
+pub(crate) fn spin(_round: u32) {
+    loom::thread::yield_now();
+}
+
+/// loom's cell, behind the normal facade's API.
+pub(crate) struct UnsafeCell<T: ?Sized>(loom::cell::UnsafeCell<T>);
+
+impl<T> UnsafeCell<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Self(loom::cell::UnsafeCell::new(value))
+    }
+
+    pub(crate) fn into_inner(self) -> T {
+        self.0.into_inner()
+    }
+}
+
+impl<T: ?Sized> UnsafeCell<T> {
+    #[inline]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        self.0.with(f)
+    }
+
+    #[inline]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        self.0.with_mut(f)
+    }
+
+    #[inline]
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        // SAFETY: `&mut self` proves no other reference to the contents
+        // exists, and the returned borrow keeps it that way.
+        self.0.with_mut(|ptr| unsafe { &mut *ptr })
+    }
+}
+
+/// What [`Futex::wait`] did; see the normal facade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    Woken,
+    Invalid,
+    // Never built here (loom has no clock) but matched on by primitives.
+    #[allow(dead_code)]
+    TimedOut,
+}
+
+/// Sleepers registered on one futex, guarded by its queue lock.
+#[derive(Default)]
+struct Queue {
+    /// Threads inside `wait` that have not yet taken a wake-up.
+    sleeping: usize,
+    /// Wake-ups handed out and not yet taken (always `<= sleeping`).
+    wakeups: usize,
+}
+
+/// An atomic that threads can sleep on; see the normal facade.
+///
+/// The queue lock plays the part of `parking_lot_core`'s bucket lock:
+/// `wait` checks `should_sleep` and registers under it, `wake_one` looks for
+/// sleepers under it. loom's condvar never wakes spuriously, so a sleeper
+/// leaves only with a wake-up that `wake_one` counted for it.
+pub(crate) struct Futex<A> {
+    atomic: A,
+    queue: loom::sync::Mutex<Queue>,
+    wakeup: loom::sync::Condvar,
+}
+
+impl<A> Deref for Futex<A> {
+    type Target = A;
+
+    #[inline]
+    fn deref(&self) -> &A {
+        &self.atomic
+    }
+}
+
+impl<A> Futex<A> {
+    pub(crate) fn new(atomic: A) -> Self {
+        Self {
+            atomic,
+            queue: loom::sync::Mutex::new(Queue::default()),
+            wakeup: loom::sync::Condvar::new(),
+        }
+    }
+
+    pub(crate) fn wait(
+        &self,
+        should_sleep: impl FnOnce(&A) -> bool,
+        _deadline: Option<Instant>,
+    ) -> Wait {
+        let mut queue = self.queue.lock().unwrap();
+        if !should_sleep(&self.atomic) {
+            return Wait::Invalid;
+        }
+        queue.sleeping += 1;
+        while queue.wakeups == 0 {
+            queue = self.wakeup.wait(queue).unwrap();
+        }
+        queue.wakeups -= 1;
+        queue.sleeping -= 1;
+        Wait::Woken
+    }
+
+    pub(crate) fn wake_one(&self) -> bool {
+        let mut queue = self.queue.lock().unwrap();
+        if queue.sleeping > queue.wakeups {
+            queue.wakeups += 1;
+            self.wakeup.notify_one();
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// A number naming the calling loom thread, never 0.
+///
+/// The counter is a plain std atomic on purpose: ids are bookkeeping, not
+/// part of any algorithm under test, so loom need not explore them.
+pub(crate) fn current_thread_id() -> usize {
+    static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    loom::thread_local! {
+        static ID: usize = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    ID.with(|id| *id)
+}
+
+/// Runs a unit test written beside a primitive inside `loom::model`; see the
+/// normal facade.
+#[cfg(test)]
+pub(crate) fn run_test(test: impl Fn() + Sync + Send + 'static) {
+    loom::model(test)
+}

@@ -1,0 +1,36 @@
+//! The same primitives, compiled a second time against loom (feature `model`).
+//!
+//! Each `#[path]` below names a file that the normal build also compiles. The
+//! file says `super::facade`, and here `super` is this module, whose
+//! `facade` is loom's. So this module is not a copy and not a simplified
+//! re-implementation: it is the source users import, with loom's atomics,
+//! cells and threads underneath. Its types only work inside `loom::model`.
+//!
+//! Beside the real primitives sit [`broken`] twins with one deliberate bug
+//! each, and the notes' [`lessons`]; the tests in `tests/model_*.rs` run the
+//! same properties against the real and the broken, and pass only when loom
+//! accepts the first and catches the second.
+//!
+//! ```ignore
+//! loom::model(|| {
+//!     let lock = loom::sync::Arc::new(turnstile::model::Mutex::new(0));
+//!     // spawn loom threads that lock it ...
+//! });
+//! ```
+
+#[path = "../deadline.rs"]
+mod deadline;
+mod facade;
+#[path = "../mutex.rs"]
+pub mod mutex;
+#[path = "../raw_mutex.rs"]
+pub mod raw_mutex;
+#[path = "../rlock.rs"]
+pub mod rlock;
+
+pub mod broken;
+pub mod lessons;
+
+pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
+pub use raw_mutex::RawMutex;
+pub use rlock::{RLock, RLockGuard};

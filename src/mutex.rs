@@ -1,0 +1,316 @@
+//! A mutual-exclusion lock that owns the data it protects, and Python's `Lock`.
+//!
+//! [`Mutex<T>`] is [`RawMutex`] plus the data and a guard: the only way to
+//! reach the data is through a [`MutexGuard`], and dropping the guard unlocks.
+//! That is Python's `with lock:` block, except the compiler checks that the
+//! data is never touched outside it.
+//!
+//! [`Lock`] is `Mutex<()>` with Python's method names, for code that protects
+//! something outside the lock (a file, a terminal) rather than data inside it.
+//!
+//! | Python (`threading`)          | turnstile                              |
+//! |-------------------------------|----------------------------------------|
+//! | `lock = Lock()`               | `let lock = Lock::new();`              |
+//! | `with lock: ...`              | `{ let _held = lock.acquire(); ... }`  |
+//! | `lock.acquire(blocking=False)`| `lock.try_acquire()` → `Option`        |
+//! | `lock.acquire(timeout=0.5)`   | `lock.acquire_timeout(d)` → `Option`   |
+//! | `lock.release()`              | `drop(guard)`                          |
+//! | `lock.locked()`               | `lock.locked()`                        |
+//!
+//! # Differences from `std::sync::Mutex`
+//!
+//! - **No poisoning.** If a thread panics while holding the guard, the guard
+//!   is dropped during unwinding and the lock is released, like Python's
+//!   `with` block on an exception and like `parking_lot`. The data keeps
+//!   whatever the panicking thread left in it: if a panic can interrupt an
+//!   update halfway, restore the invariant or record the failure in the data.
+//!   So `lock()` returns the guard itself, not a `Result`.
+//! - `lock_timeout` and `lock_deadline` exist.
+//! - Not fair: see [`RawMutex`].
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::thread;
+//! use turnstile::Mutex;
+//!
+//! let g_num = Arc::new(Mutex::new(0));
+//! let workers: Vec<_> = (0..2)
+//!     .map(|_| {
+//!         let g_num = Arc::clone(&g_num);
+//!         thread::spawn(move || {
+//!             for _ in 0..1000 {
+//!                 *g_num.lock() += 1;
+//!             }
+//!         })
+//!     })
+//!     .collect();
+//! for worker in workers {
+//!     worker.join().unwrap();
+//! }
+//! assert_eq!(*g_num.lock(), 2000);
+//! ```
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
+use std::time::{Duration, Instant};
+
+use super::deadline;
+use super::facade::{UnsafeCell, const_fn};
+use super::raw_mutex::RawMutex;
+
+/// A lock that owns the `T` it protects. See the [module docs](self).
+pub struct Mutex<T: ?Sized> {
+    raw: RawMutex,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: a `Mutex<T>` hands out its `T` to one thread at a time, so sharing
+// the mutex between threads only ever moves access to `T` from thread to
+// thread: `T: Send` is what that needs. `T: Sync` is not needed, since no two
+// threads see `&T` at once.
+unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
+// SAFETY: moving the mutex moves the `T` inside it.
+unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
+
+impl<T> Mutex<T> {
+    const_fn! {
+        /// A new, unlocked mutex holding `value`.
+        pub fn new(value: T) -> Self {
+            Self { raw: RawMutex::new(), data: UnsafeCell::new(value) }
+        }
+    }
+
+    /// Consumes the mutex and returns the data. No lock is needed: owning the
+    /// mutex proves nobody else can hold it.
+    pub fn into_inner(self) -> T {
+        self.data.into_inner()
+    }
+}
+
+impl<T: ?Sized> Mutex<T> {
+    /// Locks the mutex, waiting as long as it takes, and returns a guard that
+    /// unlocks when dropped.
+    ///
+    /// Locking again from the thread that holds the guard waits forever (a
+    /// deadlock): use [`RLock`](super::rlock::RLock) for re-entry.
+    #[inline]
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        self.raw.lock();
+        // SAFETY: the lock was just taken by this thread.
+        unsafe { MutexGuard::new(self) }
+    }
+
+    /// Locks the mutex if it is free right now; `None` if another thread
+    /// holds it.
+    #[inline]
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        // SAFETY: `try_lock` returned true, so the lock is ours.
+        self.raw
+            .try_lock()
+            .then(|| unsafe { MutexGuard::new(self) })
+    }
+
+    /// Locks the mutex, giving up after `timeout`; `None` if it gave up.
+    ///
+    /// A zero timeout behaves like [`try_lock`](Self::try_lock). A timeout too
+    /// large to add to the current time (`Duration::MAX`) waits without limit.
+    pub fn lock_timeout(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
+        match deadline::after(timeout) {
+            Some(deadline) => self.lock_deadline(deadline),
+            None => Some(self.lock()),
+        }
+    }
+
+    /// Locks the mutex, giving up at `deadline`; `None` if it gave up.
+    ///
+    /// A deadline in the past behaves like [`try_lock`](Self::try_lock).
+    pub fn lock_deadline(&self, deadline: Instant) -> Option<MutexGuard<'_, T>> {
+        // SAFETY: `try_lock_until` returned true, so the lock is ours.
+        self.raw
+            .try_lock_until(deadline)
+            .then(|| unsafe { MutexGuard::new(self) })
+    }
+
+    /// Whether some thread holds the lock. A snapshot, for diagnostics and
+    /// tests: by the time you act on it, it may have changed.
+    #[inline]
+    pub fn is_locked(&self) -> bool {
+        self.raw.is_locked()
+    }
+
+    /// A mutable borrow of the data, without locking: `&mut self` already
+    /// proves no other thread can reach it.
+    pub fn get_mut(&mut self) -> &mut T {
+        self.data.get_mut()
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    fn from(value: T) -> Self {
+        Self::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    /// Shows the data if the lock is free right now, `<locked>` otherwise;
+    /// formatting never waits.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("Mutex");
+        match self.try_lock() {
+            Some(guard) => out.field("data", &&*guard),
+            None => out.field("data", &format_args!("<locked>")),
+        };
+        out.finish_non_exhaustive()
+    }
+}
+
+/// Proof that the mutex is locked: it derefs to the data and unlocks when
+/// dropped.
+///
+/// Not [`Send`]: the lock is released by the thread that took it, which keeps
+/// reasoning about who holds what local to one thread (as `std` does).
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct MutexGuard<'a, T: ?Sized> {
+    mutex: &'a Mutex<T>,
+    _not_send: PhantomData<*const ()>,
+}
+
+// SAFETY: sharing `&MutexGuard` between threads shares `&T`, which is what
+// `T: Sync` allows.
+unsafe impl<T: ?Sized + Sync> Sync for MutexGuard<'_, T> {}
+
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// # Safety
+    ///
+    /// - The calling thread must hold `mutex.raw`, and hand the duty to unlock
+    ///   it to this guard.
+    unsafe fn new(mutex: &'a Mutex<T>) -> Self {
+        Self {
+            mutex,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized> Deref for MutexGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY:
+        // - the guard holds the lock, so no other thread reaches the data;
+        // - the borrow lives no longer than `&self`, so not past the unlock.
+        self.mutex.data.with(|data| unsafe { &*data })
+    }
+}
+
+impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY:
+        // - the guard holds the lock, so no other thread reaches the data;
+        // - `&mut self` means no other borrow through this guard exists, and
+        //   the result lives no longer than it.
+        self.mutex.data.with_mut(|data| unsafe { &mut *data })
+    }
+}
+
+impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: the guard was created holding the lock and is its only
+        // releaser; drop runs once.
+        unsafe { self.mutex.raw.unlock() }
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+/// Python's `threading.Lock`: a [`Mutex<()>`] with Python's method names.
+///
+/// Use it when the lock guards something that does not live inside it; when
+/// it guards data, put the data in a [`Mutex<T>`] instead and let the compiler
+/// check every access.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use turnstile::Lock;
+///
+/// let lock = Lock::new();
+/// {
+///     let _held = lock.acquire(); // `with lock:`
+///     assert!(lock.locked());
+///     assert!(lock.try_acquire().is_none()); // acquire(blocking=False)
+///     assert!(lock.acquire_timeout(Duration::from_millis(1)).is_none());
+/// } // released here
+/// assert!(!lock.locked());
+/// ```
+#[derive(Default)]
+pub struct Lock {
+    inner: Mutex<()>,
+}
+
+/// The guard [`Lock::acquire`] returns: the lock is released when it drops.
+pub type LockGuard<'a> = MutexGuard<'a, ()>;
+
+impl Lock {
+    const_fn! {
+        /// A new, unlocked lock (`threading.Lock()`).
+        #[must_use]
+        pub fn new() -> Self {
+            Self { inner: Mutex::new(()) }
+        }
+    }
+
+    /// `lock.acquire()`: waits for the lock; dropping the guard releases it.
+    #[inline]
+    pub fn acquire(&self) -> LockGuard<'_> {
+        self.inner.lock()
+    }
+
+    /// `lock.acquire(blocking=False)`: `None` if it is held.
+    #[inline]
+    pub fn try_acquire(&self) -> Option<LockGuard<'_>> {
+        self.inner.try_lock()
+    }
+
+    /// `lock.acquire(timeout=t)`: `None` if `timeout` passed first.
+    pub fn acquire_timeout(&self, timeout: Duration) -> Option<LockGuard<'_>> {
+        self.inner.lock_timeout(timeout)
+    }
+
+    /// `lock.locked()`: whether some thread holds it (a snapshot).
+    #[inline]
+    pub fn locked(&self) -> bool {
+        self.inner.is_locked()
+    }
+}
+
+impl fmt::Debug for Lock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lock")
+            .field("locked", &self.locked())
+            .finish()
+    }
+}

@@ -1,0 +1,217 @@
+//! The raw lock: a three-state machine on one byte, and the only hard file.
+//!
+//! [`RawMutex`] protects no data; it is locked and unlocked by hand.
+//! [`Mutex<T>`](super::mutex::Mutex) puts data and a guard on top of it, and
+//! [`RLock`](super::rlock::RLock) adds an owner and a count. Reach for the
+//! raw lock only when you build a primitive of your own.
+//!
+//! # Examples
+//!
+//! ```
+//! use turnstile::RawMutex;
+//!
+//! let raw = RawMutex::new();
+//! raw.lock();
+//! assert!(!raw.try_lock());
+//! // SAFETY: this thread locked it just above.
+//! unsafe { raw.unlock() };
+//! assert!(raw.try_lock());
+//! # unsafe { raw.unlock() };
+//! ```
+
+use std::time::Instant;
+
+use super::facade::{AtomicU8, Futex, Ordering, SPIN_ROUNDS, Wait, const_fn, spin};
+
+// The state word.
+//
+// | value       | meaning                                                   |
+// |-------------|-----------------------------------------------------------|
+// | UNLOCKED  0 | nobody holds the lock                                     |
+// | LOCKED    1 | held, and no thread is parked on it                       |
+// | CONTENDED 2 | held, and a thread may be parked: unlock must wake one    |
+//
+// Transitions:
+//   UNLOCKED  -> LOCKED     lock fast path (one compare-and-swap)
+//   any       -> CONTENDED  a thread about to park (swap); if the old value was
+//                           UNLOCKED, that swap took the lock instead
+//   LOCKED    -> UNLOCKED   unlock, nobody to wake
+//   CONTENDED -> UNLOCKED   unlock, then wake one parked thread
+//
+// CONTENDED means "may be", not "is": a woken thread cannot tell whether others
+// still sleep, so it takes the lock as CONTENDED, and the next unlock may wake
+// nobody. That costs one wake call that finds an empty queue (no syscall), and
+// buys an unlock that never needs to count sleepers.
+const UNLOCKED: u8 = 0;
+const LOCKED: u8 = 1;
+const CONTENDED: u8 = 2;
+
+/// A lock with no data: `lock`, `try_lock`, and an `unsafe` `unlock`.
+///
+/// One byte in normal builds. Not fair: an arriving thread may take the lock
+/// ahead of one that is being woken ("barging"), which keeps throughput high;
+/// a waiter can be overtaken but never misses its wake-up.
+pub struct RawMutex {
+    state: Futex<AtomicU8>,
+}
+
+// # Implementation notes
+//
+// The algorithm is the classic three-state futex mutex (Drepper, "Futexes Are
+// Tricky", mutex 3) with a spin phase in front of the park:
+//
+// - lock: CAS UNLOCKED -> LOCKED, inline. On failure, the cold path spins a few
+//   rounds while the state is LOCKED (the holder is probably about to leave),
+//   trying the same CAS whenever it sees UNLOCKED. Once it gives up, it swaps
+//   in CONTENDED; an old value of UNLOCKED means the swap itself took the lock.
+//   Otherwise it parks until the state is no longer CONTENDED, and repeats.
+//   A thread that has parked once always takes the lock with the swap, never
+//   with the CAS, so the "someone may be parked" mark is never lost.
+// - unlock: swap in UNLOCKED. Only an old value of CONTENDED calls wake_one.
+
+impl RawMutex {
+    const_fn! {
+        /// A new, unlocked lock.
+        #[must_use]
+        pub fn new() -> Self {
+            Self { state: Futex::new(AtomicU8::new(UNLOCKED)) }
+        }
+    }
+
+    /// Takes the lock, waiting as long as it takes.
+    #[inline]
+    pub fn lock(&self) {
+        // Acquire: pairs with the Release swap in `unlock`, so everything the
+        // previous holder wrote is visible to us.
+        if self
+            .state
+            .compare_exchange_weak(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            self.lock_contended(None);
+        }
+    }
+
+    /// Takes the lock if it is free right now; never waits.
+    #[inline]
+    #[must_use = "if it returns true the lock is held and must be unlocked"]
+    pub fn try_lock(&self) -> bool {
+        // Acquire: as in `lock`. A strong CAS: a spurious failure would make
+        // `try_lock` report "held" for a free lock.
+        self.state
+            .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Takes the lock, giving up at `deadline`. Returns whether it took it.
+    ///
+    /// A deadline already in the past behaves like [`try_lock`](Self::try_lock).
+    #[inline]
+    #[must_use = "if it returns true the lock is held and must be unlocked"]
+    pub fn try_lock_until(&self, deadline: Instant) -> bool {
+        self.try_lock() || (Instant::now() < deadline && self.lock_contended(Some(deadline)))
+    }
+
+    /// Whether some thread holds the lock. A snapshot: it may change at once.
+    #[inline]
+    pub fn is_locked(&self) -> bool {
+        self.state.load(Ordering::Relaxed) != UNLOCKED
+    }
+
+    /// Releases the lock, waking one parked thread if any may be parked.
+    ///
+    /// # Safety
+    ///
+    /// The lock must be held, and the caller must be entitled to release it:
+    /// it took the lock itself or was handed that duty by the thread that did.
+    /// Unlocking a free lock would let two threads in at once later.
+    #[inline]
+    pub unsafe fn unlock(&self) {
+        // Release: pairs with the Acquire in `lock`, publishing our writes to
+        // the next holder.
+        if self.state.swap(UNLOCKED, Ordering::Release) == CONTENDED {
+            self.wake_one_sleeper();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wake_one_sleeper(&self) {
+        self.state.wake_one();
+    }
+
+    /// The slow path of every lock call: spin, then park. With a deadline it
+    /// returns `false` once the deadline passes; without one it only returns
+    /// `true`.
+    #[cold]
+    #[inline(never)]
+    fn lock_contended(&self, deadline: Option<Instant>) -> bool {
+        // Phase 1: spin while the lock is held but nobody sleeps on it. Once a
+        // thread sleeps (CONTENDED), spinning only delays joining the queue.
+        let mut round = 0;
+        let mut state = self.state.load(Ordering::Relaxed);
+        loop {
+            if state == UNLOCKED {
+                // Acquire: as in `lock`.
+                match self.state.compare_exchange_weak(
+                    UNLOCKED,
+                    LOCKED,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return true,
+                    Err(now) => {
+                        state = now;
+                        continue;
+                    }
+                }
+            }
+            if state == CONTENDED || round == SPIN_ROUNDS {
+                break;
+            }
+            spin(round);
+            round += 1;
+            state = self.state.load(Ordering::Relaxed);
+        }
+
+        // Phase 2: mark the lock CONTENDED and sleep until it is released.
+        loop {
+            // Acquire: if the old value was UNLOCKED this swap took the lock,
+            // and pairs with the Release in `unlock` as in `lock`.
+            if self.state.swap(CONTENDED, Ordering::Acquire) == UNLOCKED {
+                return true;
+            }
+            // The deadline is checked only here, after the swap: a thread
+            // woken by `unlock` has swapped CONTENDED back in before it gives
+            // up, so the next unlock wakes another sleeper in its place.
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return false;
+            }
+            // Sleep only while the state is still CONTENDED; an unlock that
+            // came between our swap and here makes the wait return at once.
+            match self
+                .state
+                .wait(|state| state.load(Ordering::Relaxed) == CONTENDED, deadline)
+            {
+                Wait::Woken | Wait::Invalid => {}
+                // The deadline passed while asleep. No wake-up was taken, so
+                // no other sleeper is left stranded.
+                Wait::TimedOut => return false,
+            }
+        }
+    }
+}
+
+impl Default for RawMutex {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl core::fmt::Debug for RawMutex {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RawMutex")
+            .field("locked", &self.is_locked())
+            .finish()
+    }
+}

@@ -1,0 +1,87 @@
+//! Helpers for the loom model tests: run a model with the project's bounds,
+//! expect loom to catch a bug, and run a test in a child process (for
+//! deadlocks, which end the process that loom finds them in).
+
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::panic::{self, AssertUnwindSafe};
+use std::process::{Command, Output};
+
+/// loom's preemption bound when `LOOM_MAX_PREEMPTIONS` does not set one.
+/// 2 finds every bug in this crate's twins; 0 would miss some, and no bound
+/// at all takes minutes per model.
+pub const DEFAULT_PREEMPTIONS: usize = 2;
+
+/// Runs `body` under loom with the project's bounds.
+pub fn model(body: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(DEFAULT_PREEMPTIONS);
+    }
+    builder.check(body);
+}
+
+/// Runs `body` under loom and passes only if loom finds a failure: a panic in
+/// some interleaving (an assertion, or loom's own data-race report).
+///
+/// Prints what loom found, so `cargo test -- --show-output` shows the learner
+/// the report, and returns it for the test to check that the *right* bug was
+/// found.
+pub fn expect_loom_to_catch(bug: &str, body: impl Fn() + Sync + Send + 'static) -> String {
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| model(body)));
+    let payload = match outcome {
+        Ok(()) => panic!("loom explored every schedule and did not catch: {bug}"),
+        Err(payload) => payload,
+    };
+    let report = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "<a panic without a message>".to_string());
+    println!("loom caught {bug}.\nloom's report: {report}");
+    report
+}
+
+/// Runs the `#[ignore]`d test `name` of this same test binary in a child
+/// process and returns what it printed and how it ended.
+///
+/// loom ends the whole process when it finds a deadlock, so a deadlock lesson
+/// cannot run in the test's own process.
+pub fn run_ignored_test_in_child(name: &str) -> Output {
+    let test_binary = std::env::current_exe().expect("the test binary knows its own path");
+    Command::new(test_binary)
+        .args([
+            name,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .output()
+        .expect("the test binary can run itself")
+}
+
+/// Asserts that the child run of `name` found a deadlock, and prints loom's
+/// report of it.
+pub fn expect_deadlock_in_child(name: &str) {
+    let output = run_ignored_test_in_child(name);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "the child run of {name} ended well, but should have deadlocked.\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("deadlock"),
+        "the child run of {name} failed, but not with a deadlock.\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    let report = stderr
+        .lines()
+        .filter(|line| line.contains("deadlock") || line.contains("panicked"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    println!(
+        "loom found a deadlock in {name} (the child process ended with {}).\nloom's report:\n{report}",
+        output.status
+    );
+}

@@ -1,0 +1,83 @@
+//! The notes' two classic lessons, checked by loom: the lost update of
+//! `g_num += 1` and the deadlock of two locks taken in opposite order. Each
+//! broken version must be caught, each fix must pass.
+//! `cargo test --test lessons -- --show-output` prints what loom found.
+
+mod common;
+
+use common::{expect_deadlock_in_child, expect_loom_to_catch, model};
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::thread;
+use turnstile::model::Mutex;
+use turnstile::model::lessons::{
+    add_one_locked, add_one_unlocked, transfer, transfer_in_lock_order,
+};
+
+/// Python lesson "two threads doing `g_num += 1` lose updates": loom finds
+/// the schedule where both threads read 0 and both write 1.
+#[test]
+fn lesson_lost_update_is_caught() {
+    let report = expect_loom_to_catch("a lost update of g_num += 1", || {
+        let g_num = Arc::new(AtomicUsize::new(0));
+        let other = {
+            let g_num = Arc::clone(&g_num);
+            thread::spawn(move || add_one_unlocked(&g_num))
+        };
+        add_one_unlocked(&g_num);
+        other.join().unwrap();
+        assert_eq!(
+            g_num.load(Ordering::Relaxed),
+            2,
+            "an update of g_num was lost"
+        );
+    });
+    assert!(report.contains("an update of g_num was lost"), "{report}");
+}
+
+/// The fix: `with lock: g_num += 1`. loom finds no schedule that loses one.
+#[test]
+fn lesson_lost_update_fixed_by_lock() {
+    model(|| {
+        let g_num = Arc::new(Mutex::new(0));
+        let other = {
+            let g_num = Arc::clone(&g_num);
+            thread::spawn(move || add_one_locked(&g_num))
+        };
+        add_one_locked(&g_num);
+        other.join().unwrap();
+        assert_eq!(*g_num.lock(), 2);
+    });
+}
+
+/// Python lesson "a deadlock between two locks taken in opposite order".
+/// loom ends the process when it finds the deadlock, so it runs in a child.
+#[test]
+fn lesson_deadlock_in_opposite_lock_order_is_caught() {
+    expect_deadlock_in_child("child_opposite_lock_order");
+}
+
+/// Run in a child process by `lesson_deadlock_in_opposite_lock_order_is_caught`.
+#[test]
+#[ignore = "run in a child process by lesson_deadlock_in_opposite_lock_order_is_caught"]
+fn child_opposite_lock_order() {
+    model(|| two_transfers(transfer));
+}
+
+/// The fix: both threads take the locks in one global order.
+#[test]
+fn lesson_deadlock_fixed_by_lock_order() {
+    model(|| two_transfers(transfer_in_lock_order));
+}
+
+/// Thread 1 moves a unit from A to B while thread 2 moves one from B to A.
+fn two_transfers(transfer: fn(&Mutex<u32>, &Mutex<u32>)) {
+    let accounts = Arc::new((Mutex::new(10), Mutex::new(10)));
+    let other = {
+        let accounts = Arc::clone(&accounts);
+        thread::spawn(move || transfer(&accounts.1, &accounts.0))
+    };
+    transfer(&accounts.0, &accounts.1);
+    other.join().unwrap();
+    assert_eq!((*accounts.0.lock(), *accounts.1.lock()), (10, 10));
+}

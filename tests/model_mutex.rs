@@ -1,0 +1,220 @@
+//! loom models of `Mutex` and `RawMutex`, and of their broken twins.
+//!
+//! Each property is written once, generic over the lock, and run on the real
+//! lock (loom must find nothing) and on a broken twin (loom must find the
+//! bug). `cargo test --test model_mutex -- --show-output` prints loom's
+//! reports.
+
+mod common;
+
+use common::{expect_deadlock_in_child, expect_loom_to_catch, model};
+use loom::cell::UnsafeCell;
+use loom::sync::Arc;
+use loom::thread;
+use turnstile::model::broken::{CheckThenStoreLock, ForgetfulLock, RelaxedLock};
+use turnstile::model::{Mutex, RawMutex};
+
+/// What the properties need from a lock.
+trait RawLock: Send + Sync + 'static {
+    fn new() -> Self;
+    fn lock(&self);
+    fn try_lock(&self) -> bool;
+    /// # Safety
+    /// The calling thread holds the lock.
+    unsafe fn unlock(&self);
+}
+
+macro_rules! raw_lock {
+    ($($lock:ty),*) => {$(
+        impl RawLock for $lock {
+            fn new() -> Self { <$lock>::new() }
+            fn lock(&self) { <$lock>::lock(self) }
+            fn try_lock(&self) -> bool { <$lock>::try_lock(self) }
+            unsafe fn unlock(&self) { unsafe { <$lock>::unlock(self) } }
+        }
+    )*};
+}
+raw_lock!(RawMutex, CheckThenStoreLock, RelaxedLock, ForgetfulLock);
+
+/// A lock and the counter it guards. loom's cell reports any two accesses
+/// that are not ordered by a happens-before edge.
+struct Guarded<L> {
+    lock: L,
+    counter: UnsafeCell<usize>,
+}
+
+impl<L: RawLock> Guarded<L> {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            lock: L::new(),
+            counter: UnsafeCell::new(0),
+        })
+    }
+
+    /// Adds one to the counter; the caller holds the lock.
+    fn bump(&self) {
+        // SAFETY (the property under test): the lock keeps other threads out.
+        self.counter.with_mut(|n| unsafe { *n += 1 });
+    }
+
+    fn total(&self) -> usize {
+        // SAFETY: called after every other thread was joined.
+        self.counter.with(|n| unsafe { *n })
+    }
+}
+
+/// Property: two threads that add to a counter under the lock never overlap
+/// (loom would report a race on the cell) and lose no update.
+fn mutual_exclusion<L: RawLock>() {
+    let shared = Guarded::<L>::new();
+    let other = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            shared.lock.lock();
+            shared.bump();
+            unsafe { shared.lock.unlock() };
+        })
+    };
+    shared.lock.lock();
+    shared.bump();
+    unsafe { shared.lock.unlock() };
+    other.join().unwrap();
+    assert_eq!(shared.total(), 2, "an update was lost");
+}
+
+/// Property: a thread parked on a held lock is woken when it is released.
+/// Two waiters, so the "someone may still be parked" mark must survive one
+/// waiter's wake-up. A lost wake-up leaves a waiter asleep forever, which loom
+/// reports as a deadlock.
+fn no_lost_wakeup<L: RawLock>() {
+    let lock = Arc::new(L::new());
+    lock.lock();
+    let waiters: Vec<_> = (0..2)
+        .map(|_| {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || {
+                lock.lock();
+                unsafe { lock.unlock() };
+            })
+        })
+        .collect();
+    unsafe { lock.unlock() };
+    for waiter in waiters {
+        waiter.join().unwrap();
+    }
+}
+
+/// Property: `try_lock` never succeeds while another thread holds the lock.
+fn try_lock_never_enters_while_held<L: RawLock>() {
+    let shared = Guarded::<L>::new();
+    let holder = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            shared.lock.lock();
+            shared.bump();
+            unsafe { shared.lock.unlock() };
+        })
+    };
+    if shared.lock.try_lock() {
+        shared.bump();
+        unsafe { shared.lock.unlock() };
+    }
+    holder.join().unwrap();
+}
+
+#[test]
+fn raw_mutex_mutual_exclusion() {
+    model(mutual_exclusion::<RawMutex>);
+}
+
+#[test]
+fn raw_mutex_no_lost_wakeup() {
+    model(no_lost_wakeup::<RawMutex>);
+}
+
+#[test]
+fn raw_mutex_try_lock_never_enters_while_held() {
+    model(try_lock_never_enters_while_held::<RawMutex>);
+}
+
+/// Property: the safe `Mutex<T>` and its guard keep two threads' updates of
+/// the data apart. The data lives in the facade's cell, so loom checks every
+/// guard deref against the others.
+#[test]
+fn mutex_guard_mutual_exclusion() {
+    model(|| {
+        let counter = Arc::new(Mutex::new(0usize));
+        let other = {
+            let counter = Arc::clone(&counter);
+            thread::spawn(move || *counter.lock() += 1)
+        };
+        *counter.lock() += 1;
+        other.join().unwrap();
+        assert_eq!(*counter.lock(), 2);
+        assert!(!counter.is_locked());
+    });
+}
+
+/// Property: `Mutex::try_lock` fails while a guard is alive on another
+/// thread, and the data it sees afterwards is complete.
+#[test]
+fn mutex_try_lock_sees_whole_updates() {
+    model(|| {
+        let pair = Arc::new(Mutex::new((0u32, 0u32)));
+        let writer = {
+            let pair = Arc::clone(&pair);
+            thread::spawn(move || {
+                let mut guard = pair.lock();
+                guard.0 += 1;
+                guard.1 += 1;
+            })
+        };
+        if let Some(guard) = pair.try_lock() {
+            assert_eq!(guard.0, guard.1, "try_lock entered mid-update");
+        }
+        writer.join().unwrap();
+        assert_eq!(*pair.lock(), (1, 1));
+    });
+}
+
+// The broken twins: each test passes only when loom catches the bug.
+
+#[test]
+fn broken_check_then_store_lock_is_caught() {
+    let report = expect_loom_to_catch(
+        "two threads inside a lock that checks, then stores",
+        mutual_exclusion::<CheckThenStoreLock>,
+    );
+    assert!(report.contains("Causality violation"), "{report}");
+}
+
+#[test]
+fn broken_check_then_store_try_lock_is_caught() {
+    let report = expect_loom_to_catch(
+        "try_lock entering a held lock that checks, then stores",
+        try_lock_never_enters_while_held::<CheckThenStoreLock>,
+    );
+    assert!(report.contains("Causality violation"), "{report}");
+}
+
+#[test]
+fn broken_relaxed_lock_is_caught() {
+    let report = expect_loom_to_catch(
+        "a lock that excludes but does not publish (Relaxed orderings)",
+        mutual_exclusion::<RelaxedLock>,
+    );
+    assert!(report.contains("Causality violation"), "{report}");
+}
+
+#[test]
+fn broken_forgetful_unlock_is_caught() {
+    expect_deadlock_in_child("child_forgetful_unlock");
+}
+
+/// Run by `broken_forgetful_unlock_is_caught` in a child process: loom ends
+/// the process when it finds the deadlock.
+#[test]
+#[ignore = "run in a child process by broken_forgetful_unlock_is_caught"]
+fn child_forgetful_unlock() {
+    model(no_lost_wakeup::<ForgetfulLock>);
+}
