@@ -1,1 +1,138 @@
+//! Locks side by side: turnstile against std and parking_lot.
+//!
+//! `cargo bench --bench locks`. Groups:
+//! - `uncontended`: one thread, lock + increment + unlock.
+//! - `contended_2_threads`: two threads increment one counter; one
+//!   iteration is one lock + increment + unlock *on each thread*.
+//! - `rlock`: a first lock + unlock, and a re-entry (lock + unlock while the
+//!   thread already holds the lock), against `parking_lot::ReentrantMutex`.
+//!
+//! Results and the ratios the project tracks are in BENCHMARKS.md.
 
+use std::hint::black_box;
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+/// A counter behind a lock, for every lock compared here.
+trait CounterLock: Sync + Send {
+    const NAME: &'static str;
+    fn new() -> Self;
+    fn increment(&self);
+}
+
+impl CounterLock for turnstile::Mutex<u64> {
+    const NAME: &'static str = "turnstile::Mutex";
+    fn new() -> Self {
+        turnstile::Mutex::new(0)
+    }
+    #[inline]
+    fn increment(&self) {
+        *self.lock() += 1;
+    }
+}
+
+impl CounterLock for std::sync::Mutex<u64> {
+    const NAME: &'static str = "std::sync::Mutex";
+    fn new() -> Self {
+        std::sync::Mutex::new(0)
+    }
+    #[inline]
+    fn increment(&self) {
+        *self.lock().unwrap() += 1;
+    }
+}
+
+impl CounterLock for parking_lot::Mutex<u64> {
+    const NAME: &'static str = "parking_lot::Mutex";
+    fn new() -> Self {
+        parking_lot::Mutex::new(0)
+    }
+    #[inline]
+    fn increment(&self) {
+        *self.lock() += 1;
+    }
+}
+
+fn uncontended<L: CounterLock>(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+) {
+    let lock = L::new();
+    c.bench_function(L::NAME, |b| b.iter(|| black_box(&lock).increment()));
+}
+
+/// Two threads start together and each increments `iters` times; the time
+/// is the slower thread's.
+fn contended<L: CounterLock>(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+) {
+    c.bench_function(L::NAME, |b| {
+        b.iter_custom(|iters| {
+            let lock = L::new();
+            let start = Barrier::new(2);
+            thread::scope(|scope| {
+                let workers: Vec<_> = (0..2)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            start.wait();
+                            let began = Instant::now();
+                            for _ in 0..iters {
+                                black_box(&lock).increment();
+                            }
+                            began.elapsed()
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .map(|worker| worker.join().unwrap())
+                    .max()
+                    .unwrap()
+            })
+        })
+    });
+}
+
+fn locks(c: &mut Criterion) {
+    let mut group = c.benchmark_group("uncontended");
+    uncontended::<turnstile::Mutex<u64>>(&mut group);
+    uncontended::<std::sync::Mutex<u64>>(&mut group);
+    uncontended::<parking_lot::Mutex<u64>>(&mut group);
+    group.finish();
+
+    let mut group = c.benchmark_group("contended_2_threads");
+    contended::<turnstile::Mutex<u64>>(&mut group);
+    contended::<std::sync::Mutex<u64>>(&mut group);
+    contended::<parking_lot::Mutex<u64>>(&mut group);
+    group.finish();
+
+    let mut group = c.benchmark_group("rlock");
+    let ours = turnstile::RLock::new(());
+    let theirs = parking_lot::ReentrantMutex::new(());
+    group.bench_function("turnstile::RLock first", |b| {
+        b.iter(|| drop(black_box(&ours).lock()))
+    });
+    group.bench_function("parking_lot::ReentrantMutex first", |b| {
+        b.iter(|| drop(black_box(&theirs).lock()))
+    });
+    let _held = ours.lock();
+    group.bench_function("turnstile::RLock reentry", |b| {
+        b.iter(|| drop(black_box(&ours).lock()))
+    });
+    let _held = theirs.lock();
+    group.bench_function("parking_lot::ReentrantMutex reentry", |b| {
+        b.iter(|| drop(black_box(&theirs).lock()))
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = locks
+}
+criterion_main!(benches);

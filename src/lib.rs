@@ -46,9 +46,9 @@
 
 mod deadline;
 mod facade;
-mod mutex;
-mod raw_mutex;
-mod rlock;
+pub mod mutex;
+pub mod raw_mutex;
+pub mod rlock;
 
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
 pub use raw_mutex::RawMutex;

@@ -58,16 +58,23 @@ pub struct RawMutex {
 // # Implementation notes
 //
 // The algorithm is the classic three-state futex mutex (Drepper, "Futexes Are
-// Tricky", mutex 3) with a spin phase in front of the park:
+// Tricky", mutex 3) with a spin phase in front of every park:
 //
 // - lock: CAS UNLOCKED -> LOCKED, inline. On failure, the cold path spins a few
-//   rounds while the state is LOCKED (the holder is probably about to leave),
-//   trying the same CAS whenever it sees UNLOCKED. Once it gives up, it swaps
-//   in CONTENDED; an old value of UNLOCKED means the swap itself took the lock.
-//   Otherwise it parks until the state is no longer CONTENDED, and repeats.
-//   A thread that has parked once always takes the lock with the swap, never
-//   with the CAS, so the "someone may be parked" mark is never lost.
+//   rounds, trying the CAS whenever it sees UNLOCKED. Once it gives up, it
+//   swaps in CONTENDED; an old value of UNLOCKED means the swap itself took the
+//   lock. Otherwise it parks until the state is no longer CONTENDED, and
+//   repeats, spin phase included.
+// - A thread that has been woken takes the lock as CONTENDED, never LOCKED, so
+//   the "someone may be parked" mark survives for the sleepers behind it.
 // - unlock: swap in UNLOCKED. Only an old value of CONTENDED calls wake_one.
+//
+// Unlike the textbook version, threads spin even while the state is
+// CONTENDED. Otherwise two threads that keep taking the lock fall into a
+// park/unpark ping-pong: each woken thread holds the lock as CONTENDED, so the
+// other, seeing CONTENDED, parks at once instead of waiting a few hundred
+// nanoseconds for the release. (parking_lot avoids the same trap by clearing
+// its parked bit exactly, under its queue lock.)
 
 impl RawMutex {
     const_fn! {
@@ -140,42 +147,37 @@ impl RawMutex {
         self.state.wake_one();
     }
 
-    /// The slow path of every lock call: spin, then park. With a deadline it
-    /// returns `false` once the deadline passes; without one it only returns
-    /// `true`.
+    /// The slow path of every lock call: spin, then park, and again after
+    /// each wake-up. With a deadline it returns `false` once the deadline
+    /// passes; without one it only returns `true`.
     #[cold]
     #[inline(never)]
     fn lock_contended(&self, deadline: Option<Instant>) -> bool {
-        // Phase 1: spin while the lock is held but nobody sleeps on it. Once a
-        // thread sleeps (CONTENDED), spinning only delays joining the queue.
-        let mut round = 0;
-        let mut state = self.state.load(Ordering::Relaxed);
+        // What this thread stores when it takes a free lock. LOCKED until it
+        // has slept: a thread woken by `unlock` cannot know whether others
+        // still sleep, so from then on it takes the lock as CONTENDED and the
+        // next unlock wakes one of them.
+        let mut take_as = LOCKED;
         loop {
-            if state == UNLOCKED {
-                // Acquire: as in `lock`.
-                match self.state.compare_exchange_weak(
-                    UNLOCKED,
-                    LOCKED,
-                    Ordering::Acquire,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => return true,
-                    Err(now) => {
-                        state = now;
-                        continue;
-                    }
+            // Spin: the holder is probably about to leave, and a wake-up costs
+            // far more than a few loads. Spin even when CONTENDED: that mark
+            // only means "may be", and a spinner that takes the lock as LOCKED
+            // strands nobody, since a sleeper woken by the last unlock will
+            // swap CONTENDED back in.
+            for round in 0..SPIN_ROUNDS {
+                if self.state.load(Ordering::Relaxed) == UNLOCKED
+                    // Acquire: as in `lock`.
+                    && self
+                        .state
+                        .compare_exchange_weak(UNLOCKED, take_as, Ordering::Acquire, Ordering::Relaxed)
+                        .is_ok()
+                {
+                    return true;
                 }
+                spin(round);
             }
-            if state == CONTENDED || round == SPIN_ROUNDS {
-                break;
-            }
-            spin(round);
-            round += 1;
-            state = self.state.load(Ordering::Relaxed);
-        }
 
-        // Phase 2: mark the lock CONTENDED and sleep until it is released.
-        loop {
+            // Park: mark the lock CONTENDED, then sleep until it is released.
             // Acquire: if the old value was UNLOCKED this swap took the lock,
             // and pairs with the Release in `unlock` as in `lock`.
             if self.state.swap(CONTENDED, Ordering::Acquire) == UNLOCKED {
@@ -193,7 +195,7 @@ impl RawMutex {
                 .state
                 .wait(|state| state.load(Ordering::Relaxed) == CONTENDED, deadline)
             {
-                Wait::Woken | Wait::Invalid => {}
+                Wait::Woken | Wait::Invalid => take_as = CONTENDED,
                 // The deadline passed while asleep. No wake-up was taken, so
                 // no other sleeper is left stranded.
                 Wait::TimedOut => return false,

@@ -18,6 +18,9 @@
 //! });
 //! ```
 
+// Loading each file a second time is the point of this module.
+#![allow(clippy::duplicate_mod)]
+
 #[path = "../deadline.rs"]
 mod deadline;
 mod facade;

@@ -1,0 +1,346 @@
+//! Ordinary tests of `Mutex`, `Lock` and `RawMutex` on real threads: what
+//! loom cannot show (timeouts, panics, real blocking), and the API's edges.
+
+use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use turnstile::{Lock, Mutex, MutexGuard, RawMutex};
+
+/// How much later than asked a timed wait may give up on a busy CI machine.
+const SLACK: Duration = Duration::from_millis(500);
+
+/// Holds `mutex` on another thread until the returned sender is used or
+/// dropped. Returns once the lock is really held.
+fn hold_elsewhere<T: Send + 'static>(
+    mutex: &Arc<Mutex<T>>,
+) -> (mpsc::Sender<()>, thread::JoinHandle<()>) {
+    let (release, released) = mpsc::channel::<()>();
+    let held = Arc::new(Barrier::new(2));
+    let holder = {
+        let mutex = Arc::clone(mutex);
+        let held = Arc::clone(&held);
+        thread::spawn(move || {
+            let _guard = mutex.lock();
+            held.wait();
+            let _ = released.recv();
+        })
+    };
+    held.wait();
+    (release, holder)
+}
+
+#[test]
+fn smoke() {
+    let mutex = Mutex::new(1);
+    {
+        let mut guard = mutex.lock();
+        *guard += 1;
+        assert!(mutex.is_locked());
+    }
+    assert!(!mutex.is_locked());
+    assert_eq!(*mutex.lock(), 2);
+}
+
+#[test]
+fn static_mutex_is_const_constructible() {
+    static G_NUM: Mutex<u64> = Mutex::new(0);
+    static LOCK: Lock = Lock::new();
+    static RAW: RawMutex = RawMutex::new();
+    *G_NUM.lock() += 5;
+    assert_eq!(*G_NUM.lock(), 5);
+    assert!(!LOCK.locked());
+    assert!(!RAW.is_locked());
+}
+
+#[test]
+fn try_lock() {
+    let mutex = Mutex::new(());
+    let guard = mutex.try_lock().expect("a free mutex");
+    assert!(mutex.try_lock().is_none(), "try_lock entered a held mutex");
+    drop(guard);
+    assert!(mutex.try_lock().is_some());
+}
+
+#[test]
+fn try_lock_fails_while_another_thread_holds_it() {
+    let mutex = Arc::new(Mutex::new(0));
+    let (release, holder) = hold_elsewhere(&mutex);
+    assert!(mutex.try_lock().is_none());
+    assert!(mutex.is_locked());
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    assert!(mutex.try_lock().is_some());
+}
+
+#[test]
+fn lock_really_blocks_until_release() {
+    let mutex = Arc::new(Mutex::new(0));
+    let (release, holder) = hold_elsewhere(&mutex);
+    let entered = Arc::new(AtomicBool::new(false));
+    let waiter = {
+        let mutex = Arc::clone(&mutex);
+        let entered = Arc::clone(&entered);
+        thread::spawn(move || {
+            *mutex.lock() += 1;
+            entered.store(true, Ordering::SeqCst);
+        })
+    };
+    // Give the waiter ample time to (wrongly) get in; it must still be out.
+    thread::sleep(Duration::from_millis(50));
+    assert!(
+        !entered.load(Ordering::SeqCst),
+        "lock() entered a held mutex"
+    );
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    waiter.join().unwrap();
+    assert!(entered.load(Ordering::SeqCst));
+    assert_eq!(*mutex.lock(), 1);
+}
+
+#[test]
+fn lots_and_lots() {
+    const THREADS: usize = 4;
+    const ITERS: usize = 20_000;
+    let counter = Arc::new(Mutex::new(0usize));
+    let workers: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let counter = Arc::clone(&counter);
+            thread::spawn(move || {
+                for _ in 0..ITERS {
+                    *counter.lock() += 1;
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
+    assert_eq!(*counter.lock(), THREADS * ITERS);
+}
+
+#[test]
+fn contended_lock_timeout_waits_then_gives_up() {
+    let mutex = Arc::new(Mutex::new(()));
+    let (release, holder) = hold_elsewhere(&mutex);
+    let timeout = Duration::from_millis(100);
+    let start = Instant::now();
+    assert!(mutex.lock_timeout(timeout).is_none());
+    let waited = start.elapsed();
+    assert!(
+        waited >= timeout,
+        "gave up after {waited:?}, before {timeout:?}"
+    );
+    assert!(waited < timeout + SLACK, "gave up only after {waited:?}");
+    release.send(()).unwrap();
+    holder.join().unwrap();
+}
+
+#[test]
+fn lock_timeout_succeeds_when_released_in_time() {
+    let mutex = Arc::new(Mutex::new(7));
+    let (release, holder) = hold_elsewhere(&mutex);
+    let releaser = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(30));
+        release.send(()).unwrap();
+    });
+    let guard = mutex.lock_timeout(Duration::from_secs(10));
+    assert_eq!(guard.as_deref(), Some(&7));
+    drop(guard);
+    releaser.join().unwrap();
+    holder.join().unwrap();
+}
+
+#[test]
+fn zero_timeout_behaves_like_try_lock() {
+    let mutex = Arc::new(Mutex::new(()));
+    assert!(mutex.lock_timeout(Duration::ZERO).is_some(), "a free mutex");
+    let (release, holder) = hold_elsewhere(&mutex);
+    let start = Instant::now();
+    assert!(mutex.lock_timeout(Duration::ZERO).is_none());
+    assert!(mutex.lock_deadline(Instant::now()).is_none());
+    assert!(
+        start.elapsed() < SLACK,
+        "a zero timeout waited {:?}",
+        start.elapsed()
+    );
+    release.send(()).unwrap();
+    holder.join().unwrap();
+}
+
+#[test]
+fn deadline_in_the_past_behaves_like_try_lock() {
+    let mutex = Mutex::new(());
+    let past = Instant::now();
+    thread::sleep(Duration::from_millis(1));
+    assert!(mutex.lock_deadline(past).is_some(), "a free mutex");
+    let _held = mutex.lock();
+    assert!(mutex.lock_deadline(past).is_none());
+}
+
+#[test]
+fn max_timeout_neither_panics_nor_overflows() {
+    let mutex = Arc::new(Mutex::new(()));
+    // Free: returns at once.
+    assert!(mutex.lock_timeout(Duration::MAX).is_some());
+    // Held, then released: waits (without limit) and gets it.
+    let (release, holder) = hold_elsewhere(&mutex);
+    let releaser = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(20));
+        release.send(()).unwrap();
+    });
+    assert!(mutex.lock_timeout(Duration::MAX).is_some());
+    releaser.join().unwrap();
+    holder.join().unwrap();
+}
+
+#[test]
+fn panic_while_holding_releases_without_poisoning() {
+    let mutex = Arc::new(Mutex::new(vec![1, 2, 3]));
+    let result = {
+        let mutex = Arc::clone(&mutex);
+        thread::spawn(move || {
+            let mut guard = mutex.lock();
+            guard.push(4);
+            panic!("the holder fails halfway");
+        })
+        .join()
+    };
+    assert!(result.is_err());
+    assert!(
+        !mutex.is_locked(),
+        "the panicking holder's guard released the lock"
+    );
+    // No poisoning: the next lock works and sees what the holder left.
+    assert_eq!(*mutex.lock(), [1, 2, 3, 4]);
+}
+
+#[test]
+fn get_mut_and_into_inner_need_no_lock() {
+    let mut mutex = Mutex::new(String::from("a"));
+    mutex.get_mut().push('b');
+    assert_eq!(mutex.into_inner(), "ab");
+}
+
+/// Counts drops, to show the mutex drops its data exactly once.
+struct DropCounter<'a>(&'a AtomicUsize);
+
+impl Drop for DropCounter<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn data_is_dropped_exactly_once() {
+    let drops = AtomicUsize::new(0);
+    let mutex = Mutex::new(DropCounter(&drops));
+    drop(mutex.lock());
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        0,
+        "unlocking dropped the data"
+    );
+    drop(mutex);
+    assert_eq!(drops.load(Ordering::SeqCst), 1);
+
+    let inner = Mutex::new(DropCounter(&drops)).into_inner();
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        1,
+        "into_inner dropped the data"
+    );
+    drop(inner);
+    assert_eq!(drops.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn unsized_data() {
+    let mutex: &Mutex<[u8]> = &Mutex::new([1, 2, 3]);
+    mutex.lock()[0] = 9;
+    assert_eq!(&*mutex.lock(), &[9, 2, 3]);
+}
+
+#[test]
+fn debug_default_and_from() {
+    let mutex: Mutex<i32> = Mutex::default();
+    assert_eq!(format!("{mutex:?}"), "Mutex { data: 0, .. }");
+    let guard = mutex.lock();
+    assert_eq!(format!("{mutex:?}"), "Mutex { data: <locked>, .. }");
+    assert_eq!(format!("{guard:?} {guard}"), "0 0");
+    drop(guard);
+    assert_eq!(*Mutex::from(3).lock(), 3);
+    assert_eq!(
+        format!("{:?}", RawMutex::new()),
+        "RawMutex { locked: false }"
+    );
+    assert_eq!(format!("{:?}", Lock::new()), "Lock { locked: false }");
+}
+
+#[test]
+fn python_lock_api() {
+    let lock = Arc::new(Lock::new());
+    let guard = lock.acquire();
+    assert!(lock.locked());
+    assert!(lock.try_acquire().is_none());
+    let start = Instant::now();
+    assert!(lock.acquire_timeout(Duration::from_millis(20)).is_none());
+    assert!(start.elapsed() >= Duration::from_millis(20));
+    drop(guard); // lock.release()
+    assert!(!lock.locked());
+    assert!(lock.try_acquire().is_some());
+}
+
+#[test]
+fn raw_mutex_by_hand() {
+    let raw = RawMutex::new();
+    raw.lock();
+    assert!(raw.is_locked());
+    assert!(!raw.try_lock());
+    assert!(!raw.try_lock_until(Instant::now() + Duration::from_millis(5)));
+    // SAFETY: locked by this thread above.
+    unsafe { raw.unlock() };
+    assert!(raw.try_lock_until(Instant::now() + Duration::from_millis(5)));
+    // SAFETY: taken by the try_lock_until above.
+    unsafe { raw.unlock() };
+    assert!(!raw.is_locked());
+}
+
+#[test]
+fn send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Mutex<i32>>();
+    // Sync needs only `T: Send`: one thread at a time reaches the Cell.
+    send_sync::<Mutex<Cell<i32>>>();
+    send_sync::<Lock>();
+    send_sync::<RawMutex>();
+    fn sync<T: Sync>() {}
+    // The guard is Sync (sharing it shares `&i32`); `guard_is_not_send`
+    // shows it is not Send.
+    sync::<MutexGuard<'static, i32>>();
+}
+
+/// Compiles only if `MutexGuard` is *not* `Send`: were it `Send`, both
+/// blanket impls would apply and the call would be ambiguous.
+#[test]
+fn guard_is_not_send() {
+    trait AmbiguousIfSend<A> {
+        fn some_item() {}
+    }
+    impl<T: ?Sized> AmbiguousIfSend<()> for T {}
+    impl<T: ?Sized + Send> AmbiguousIfSend<u8> for T {}
+    <MutexGuard<'static, i32> as AmbiguousIfSend<_>>::some_item();
+
+    // And the guard catches an unwind like any value: the lock is released.
+    let mutex = Mutex::new(0);
+    let caught = panic::catch_unwind(AssertUnwindSafe(|| {
+        let _guard = mutex.lock();
+        panic!("unwinding through a guard");
+    }));
+    assert!(caught.is_err());
+    assert!(!mutex.is_locked());
+}
