@@ -30,15 +30,16 @@ pub(crate) use const_fn;
 
 /// How many rounds a contended lock spins before it parks.
 ///
-/// Rounds 0..4 busy-wait 2, 4, 8, 16 `pause` instructions; later rounds yield
-/// the CPU. The model facade uses one round: loom explores every round as a
+/// Rounds 0..3 busy-wait 2, 4, 8 `pause` instructions; later rounds yield
+/// the CPU (the schedule of parking_lot's `SpinWait`, which keeps a spinner
+/// off the holder's cache line once a short wait has not been enough). The model facade uses one round: loom explores every round as a
 /// separate schedule, and one round already covers the spin-then-park path.
 pub(crate) const SPIN_ROUNDS: u32 = 10;
 
 /// Waits a little before a spinning thread looks at the lock again.
 #[inline]
 pub(crate) fn spin(round: u32) {
-    if round < 4 {
+    if round < 3 {
         for _ in 0..(2u32 << round) {
             core::hint::spin_loop();
         }

@@ -164,17 +164,27 @@ impl RawMutex {
             // only means "may be", and a spinner that takes the lock as LOCKED
             // strands nobody, since a sleeper woken by the last unlock will
             // swap CONTENDED back in.
-            for round in 0..SPIN_ROUNDS {
-                if self.state.load(Ordering::Relaxed) == UNLOCKED
-                    // Acquire: as in `lock`.
-                    && self
+            let mut round = 0;
+            while round < SPIN_ROUNDS {
+                if self.state.load(Ordering::Relaxed) == UNLOCKED {
+                    // Acquire: as in `lock`. A failed CAS means another thread
+                    // just took the lock: look again at once, without a pause.
+                    if self
                         .state
-                        .compare_exchange_weak(UNLOCKED, take_as, Ordering::Acquire, Ordering::Relaxed)
+                        .compare_exchange_weak(
+                            UNLOCKED,
+                            take_as,
+                            Ordering::Acquire,
+                            Ordering::Relaxed,
+                        )
                         .is_ok()
-                {
-                    return true;
+                    {
+                        return true;
+                    }
+                    continue;
                 }
                 spin(round);
+                round += 1;
             }
 
             // Park: mark the lock CONTENDED, then sleep until it is released.

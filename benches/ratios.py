@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Prints the medians of the last `cargo bench` run as a Markdown table, with
+each turnstile row's ratio to its anchor (parking_lot), for BENCHMARKS.md.
+
+Usage: python3 benches/ratios.py [target/criterion]
+"""
+import json
+import pathlib
+import sys
+
+root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "target/criterion")
+
+# (group, turnstile benchmark, anchor benchmark) as criterion names folders.
+ROWS = [
+    ("uncontended", "turnstile__Mutex", "parking_lot__Mutex"),
+    ("contended_2_threads", "turnstile__Mutex", "parking_lot__Mutex"),
+    ("rlock", "turnstile__RLock first", "parking_lot__ReentrantMutex first"),
+    ("rlock", "turnstile__RLock reentry", "parking_lot__ReentrantMutex reentry"),
+]
+OTHERS = [
+    ("uncontended", "std__sync__Mutex"),
+    ("contended_2_threads", "std__sync__Mutex"),
+]
+
+
+def median_ns(group, bench):
+    path = root / group / bench / "new" / "estimates.json"
+    return json.loads(path.read_text())["median"]["point_estimate"]
+
+
+def name(bench):
+    return bench.replace("__", "::")
+
+
+print("| group | turnstile | median | anchor | median | ratio |")
+print("|---|---|---:|---|---:|---:|")
+for group, ours, anchor in ROWS:
+    a, b = median_ns(group, ours), median_ns(group, anchor)
+    print(f"| {group} | {name(ours)} | {a:.2f} ns | {name(anchor)} | {b:.2f} ns | {a / b:.2f}x |")
+print()
+print("| group | other | median |")
+print("|---|---|---:|")
+for group, other in OTHERS:
+    print(f"| {group} | {name(other)} | {median_ns(group, other):.2f} ns |")
