@@ -11,6 +11,7 @@ use common::{expect_deadlock_in_child, expect_loom_to_catch, model};
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
+use std::time::{Duration, Instant};
 use turnstile::model::broken::{CheckThenStoreLock, ForgetfulLock, RelaxedLock};
 use turnstile::model::{Mutex, RawMutex};
 
@@ -135,6 +136,38 @@ fn raw_mutex_no_lost_wakeup() {
 #[test]
 fn raw_mutex_try_lock_never_enters_while_held() {
     model(try_lock_never_enters_while_held::<RawMutex>);
+}
+
+/// Property: a waiter whose deadline passes gives up without taking the
+/// wake-up that another waiter needs. One waiter has a deadline, one has
+/// none; the model facade lets the deadline pass at any step (loom has no
+/// clock), racing the holder's unlock. The patient waiter must always get in.
+#[test]
+fn raw_mutex_timed_out_waiter_strands_no_one() {
+    model(|| {
+        let lock = Arc::new(RawMutex::new());
+        lock.lock();
+        let timed = {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || {
+                let deadline = Instant::now() + Duration::from_secs(3600);
+                if lock.try_lock_until(deadline) {
+                    unsafe { lock.unlock() };
+                }
+            })
+        };
+        let patient = {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || {
+                lock.lock();
+                unsafe { lock.unlock() };
+            })
+        };
+        unsafe { lock.unlock() };
+        timed.join().unwrap();
+        patient.join().unwrap();
+        assert!(!lock.is_locked());
+    });
 }
 
 /// Property: the safe `Mutex<T>` and its guard keep two threads' updates of

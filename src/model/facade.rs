@@ -9,8 +9,9 @@
 //! - [`Futex`] carries its own wait queue (a loom `Mutex` and `Condvar`)
 //!   instead of `parking_lot_core`'s global table, whose real OS parking
 //!   would hang inside `loom::model`;
-//! - deadlines are ignored: loom has no clock, so a timed wait is a plain
-//!   wait. Timeouts are tested by ordinary tests instead.
+//! - loom has no clock: a wait with a deadline may time out at any step
+//!   (see [`Futex::wait`]), which checks that a timeout racing a wake-up loses
+//!   nothing. How long a timeout really waits is for ordinary tests.
 
 use core::ops::Deref;
 use std::time::Instant;
@@ -73,8 +74,6 @@ impl<T: ?Sized> UnsafeCell<T> {
 pub(crate) enum Wait {
     Woken,
     Invalid,
-    // Never built here (loom has no clock) but matched on by primitives.
-    #[allow(dead_code)]
     TimedOut,
 }
 
@@ -117,16 +116,34 @@ impl<A> Futex<A> {
         }
     }
 
+    /// With a deadline, the wait may time out at any step, as if the thread
+    /// had been slow: loom has no clock, so every moment is a moment the
+    /// deadline could pass. The sleeper registers, lets other threads run,
+    /// then leaves with a wake-up if one was counted for it by then, and
+    /// times out otherwise, taking no wake-up (`parking_lot_core`'s rule).
+    /// loom explores both outcomes, so the race between a timeout and a wake
+    /// is checked. Without a deadline it sleeps until woken.
     pub(crate) fn wait(
         &self,
         should_sleep: impl FnOnce(&A) -> bool,
-        _deadline: Option<Instant>,
+        deadline: Option<Instant>,
     ) -> Wait {
         let mut queue = self.queue.lock().unwrap();
         if !should_sleep(&self.atomic) {
             return Wait::Invalid;
         }
         queue.sleeping += 1;
+        if deadline.is_some() {
+            drop(queue);
+            loom::thread::yield_now();
+            queue = self.queue.lock().unwrap();
+            queue.sleeping -= 1;
+            if queue.wakeups == 0 {
+                return Wait::TimedOut;
+            }
+            queue.wakeups -= 1;
+            return Wait::Woken;
+        }
         while queue.wakeups == 0 {
             queue = self.wakeup.wait(queue).unwrap();
         }
