@@ -7,8 +7,7 @@
 
 mod common;
 
-use common::{expect_deadlock_in_child, expect_loom_to_catch, model};
-use loom::cell::UnsafeCell;
+use common::{Guarded, expect_deadlock_in_child, expect_loom_to_catch, model};
 use loom::sync::Arc;
 use loom::thread;
 use std::time::{Duration, Instant};
@@ -37,37 +36,10 @@ macro_rules! raw_lock {
 }
 raw_lock!(RawMutex, CheckThenStoreLock, RelaxedLock, ForgetfulLock);
 
-/// A lock and the counter it guards. loom's cell reports any two accesses
-/// that are not ordered by a happens-before edge.
-struct Guarded<L> {
-    lock: L,
-    counter: UnsafeCell<usize>,
-}
-
-impl<L: RawLock> Guarded<L> {
-    fn new() -> Arc<Self> {
-        Arc::new(Self {
-            lock: L::new(),
-            counter: UnsafeCell::new(0),
-        })
-    }
-
-    /// Adds one to the counter; the caller holds the lock.
-    fn bump(&self) {
-        // SAFETY (the property under test): the lock keeps other threads out.
-        self.counter.with_mut(|n| unsafe { *n += 1 });
-    }
-
-    fn total(&self) -> usize {
-        // SAFETY: called after every other thread was joined.
-        self.counter.with(|n| unsafe { *n })
-    }
-}
-
 /// Property: two threads that add to a counter under the lock never overlap
 /// (loom would report a race on the cell) and lose no update.
 fn mutual_exclusion<L: RawLock>() {
-    let shared = Guarded::<L>::new();
+    let shared = Guarded::new(L::new());
     let other = {
         let shared = Arc::clone(&shared);
         thread::spawn(move || {
@@ -107,7 +79,7 @@ fn no_lost_wakeup<L: RawLock>() {
 
 /// Property: `try_lock` never succeeds while another thread holds the lock.
 fn try_lock_never_enters_while_held<L: RawLock>() {
-    let shared = Guarded::<L>::new();
+    let shared = Guarded::new(L::new());
     let holder = {
         let shared = Arc::clone(&shared);
         thread::spawn(move || {

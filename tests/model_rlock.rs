@@ -6,8 +6,7 @@
 
 mod common;
 
-use common::{expect_loom_to_catch, model};
-use loom::cell::UnsafeCell;
+use common::{Guarded, expect_loom_to_catch, model};
 use loom::sync::Arc;
 use loom::thread;
 use turnstile::model::RLock;
@@ -45,36 +44,6 @@ macro_rules! raw_reentrant {
 }
 raw_reentrant!(AnyOwnerRLock, StaleOwnerRLock);
 
-/// A reentrant lock and the counter it guards (loom checks the cell).
-struct Guarded<L> {
-    lock: L,
-    counter: UnsafeCell<usize>,
-}
-
-impl<L: Reentrant> Guarded<L> {
-    fn new() -> Arc<Self> {
-        Arc::new(Self {
-            lock: L::new(),
-            counter: UnsafeCell::new(0),
-        })
-    }
-
-    fn bump(&self) {
-        // SAFETY (the property under test): the lock keeps other threads out.
-        self.counter.with_mut(|n| unsafe { *n += 1 });
-    }
-
-    fn total(&self) -> usize {
-        // SAFETY: called after every other thread was joined.
-        self.counter.with(|n| unsafe { *n })
-    }
-}
-
-// SAFETY: the counter is only touched inside `with_lock`, and whether that
-// really excludes other threads is the property under test: loom's cell
-// reports it when it does not.
-unsafe impl<L: Sync> Sync for Guarded<L> {}
-
 /// Runs `body` on a second loom thread and on this one, then joins.
 fn on_two_threads<L: Reentrant>(shared: &Arc<Guarded<L>>, body: fn(&Guarded<L>)) {
     let other = {
@@ -88,7 +57,7 @@ fn on_two_threads<L: Reentrant>(shared: &Arc<Guarded<L>>, body: fn(&Guarded<L>))
 /// Property: the owner re-enters without waiting for itself, and another
 /// thread still gets in once the owner's outer hold is released.
 fn reentry_by_owner<L: Reentrant>() {
-    let shared = Guarded::<L>::new();
+    let shared = Guarded::new(L::new());
     on_two_threads(&shared, |shared| {
         shared
             .lock
@@ -100,7 +69,7 @@ fn reentry_by_owner<L: Reentrant>() {
 /// Property: while one thread holds the lock, no other thread enters, over
 /// two rounds each (the second round is when a stale owner comes back).
 fn exclusion_of_others<L: Reentrant>() {
-    let shared = Guarded::<L>::new();
+    let shared = Guarded::new(L::new());
     on_two_threads(&shared, |shared| {
         for _ in 0..2 {
             shared.lock.with_lock(|| shared.bump());
@@ -112,7 +81,7 @@ fn exclusion_of_others<L: Reentrant>() {
 /// Property: releasing an inner hold keeps the lock (the outer hold still
 /// excludes others); releasing the last one lets the other thread in.
 fn count_back_to_zero_releases<L: Reentrant>() {
-    let shared = Guarded::<L>::new();
+    let shared = Guarded::new(L::new());
     on_two_threads(&shared, |shared| {
         shared.lock.with_lock(|| {
             shared.lock.with_lock(|| {});

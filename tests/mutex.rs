@@ -3,34 +3,23 @@
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Barrier, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{Holder, SLACK, hold_elsewhere};
 use turnstile::{Lock, Mutex, MutexGuard, RawMutex};
 
-/// How much later than asked a timed wait may give up on a busy CI machine.
-const SLACK: Duration = Duration::from_millis(500);
-
-/// Holds `mutex` on another thread until the returned sender is used or
-/// dropped. Returns once the lock is really held.
-fn hold_elsewhere<T: Send + 'static>(
-    mutex: &Arc<Mutex<T>>,
-) -> (mpsc::Sender<()>, thread::JoinHandle<()>) {
-    let (release, released) = mpsc::channel::<()>();
-    let held = Arc::new(Barrier::new(2));
-    let holder = {
-        let mutex = Arc::clone(mutex);
-        let held = Arc::clone(&held);
-        thread::spawn(move || {
-            let _guard = mutex.lock();
-            held.wait();
-            let _ = released.recv();
-        })
-    };
-    held.wait();
-    (release, holder)
+/// Holds `mutex` on another thread until the holder is released.
+fn hold_mutex_elsewhere<T: Send + 'static>(mutex: &Arc<Mutex<T>>) -> Holder {
+    let mutex = Arc::clone(mutex);
+    hold_elsewhere(move |wait| {
+        let _guard = mutex.lock();
+        wait();
+    })
 }
 
 #[test]
@@ -68,18 +57,17 @@ fn try_lock() {
 #[test]
 fn try_lock_fails_while_another_thread_holds_it() {
     let mutex = Arc::new(Mutex::new(0));
-    let (release, holder) = hold_elsewhere(&mutex);
+    let holder = hold_mutex_elsewhere(&mutex);
     assert!(mutex.try_lock().is_none());
     assert!(mutex.is_locked());
-    release.send(()).unwrap();
-    holder.join().unwrap();
+    holder.release();
     assert!(mutex.try_lock().is_some());
 }
 
 #[test]
 fn lock_really_blocks_until_release() {
     let mutex = Arc::new(Mutex::new(0));
-    let (release, holder) = hold_elsewhere(&mutex);
+    let holder = hold_mutex_elsewhere(&mutex);
     let entered = Arc::new(AtomicBool::new(false));
     let waiter = {
         let mutex = Arc::clone(&mutex);
@@ -95,8 +83,7 @@ fn lock_really_blocks_until_release() {
         !entered.load(Ordering::SeqCst),
         "lock() entered a held mutex"
     );
-    release.send(()).unwrap();
-    holder.join().unwrap();
+    holder.release();
     waiter.join().unwrap();
     assert!(entered.load(Ordering::SeqCst));
     assert_eq!(*mutex.lock(), 1);
@@ -126,7 +113,7 @@ fn lots_and_lots() {
 #[test]
 fn contended_lock_timeout_waits_then_gives_up() {
     let mutex = Arc::new(Mutex::new(()));
-    let (release, holder) = hold_elsewhere(&mutex);
+    let holder = hold_mutex_elsewhere(&mutex);
     let timeout = Duration::from_millis(100);
     let start = Instant::now();
     assert!(mutex.lock_timeout(timeout).is_none());
@@ -136,30 +123,28 @@ fn contended_lock_timeout_waits_then_gives_up() {
         "gave up after {waited:?}, before {timeout:?}"
     );
     assert!(waited < timeout + SLACK, "gave up only after {waited:?}");
-    release.send(()).unwrap();
-    holder.join().unwrap();
+    holder.release();
 }
 
 #[test]
 fn lock_timeout_succeeds_when_released_in_time() {
     let mutex = Arc::new(Mutex::new(7));
-    let (release, holder) = hold_elsewhere(&mutex);
+    let holder = hold_mutex_elsewhere(&mutex);
     let releaser = thread::spawn(move || {
         thread::sleep(Duration::from_millis(30));
-        release.send(()).unwrap();
+        holder.release();
     });
     let guard = mutex.lock_timeout(Duration::from_secs(10));
     assert_eq!(guard.as_deref(), Some(&7));
     drop(guard);
     releaser.join().unwrap();
-    holder.join().unwrap();
 }
 
 #[test]
 fn zero_timeout_behaves_like_try_lock() {
     let mutex = Arc::new(Mutex::new(()));
     assert!(mutex.lock_timeout(Duration::ZERO).is_some(), "a free mutex");
-    let (release, holder) = hold_elsewhere(&mutex);
+    let holder = hold_mutex_elsewhere(&mutex);
     let start = Instant::now();
     assert!(mutex.lock_timeout(Duration::ZERO).is_none());
     assert!(mutex.lock_deadline(Instant::now()).is_none());
@@ -168,8 +153,7 @@ fn zero_timeout_behaves_like_try_lock() {
         "a zero timeout waited {:?}",
         start.elapsed()
     );
-    release.send(()).unwrap();
-    holder.join().unwrap();
+    holder.release();
 }
 
 #[test]
@@ -188,14 +172,13 @@ fn max_timeout_neither_panics_nor_overflows() {
     // Free: returns at once.
     assert!(mutex.lock_timeout(Duration::MAX).is_some());
     // Held, then released: waits (without limit) and gets it.
-    let (release, holder) = hold_elsewhere(&mutex);
+    let holder = hold_mutex_elsewhere(&mutex);
     let releaser = thread::spawn(move || {
         thread::sleep(Duration::from_millis(20));
-        release.send(()).unwrap();
+        holder.release();
     });
     assert!(mutex.lock_timeout(Duration::MAX).is_some());
     releaser.join().unwrap();
-    holder.join().unwrap();
 }
 
 #[test]
@@ -324,16 +307,10 @@ fn send_and_sync() {
     sync::<MutexGuard<'static, i32>>();
 }
 
-/// Compiles only if `MutexGuard` is *not* `Send`: were it `Send`, both
-/// blanket impls would apply and the call would be ambiguous.
+/// A compile-time check: the guard must not be `Send`.
 #[test]
 fn guard_is_not_send() {
-    trait AmbiguousIfSend<A> {
-        fn some_item() {}
-    }
-    impl<T: ?Sized> AmbiguousIfSend<()> for T {}
-    impl<T: ?Sized + Send> AmbiguousIfSend<u8> for T {}
-    <MutexGuard<'static, i32> as AmbiguousIfSend<_>>::some_item();
+    assert_not_send!(MutexGuard<'static, i32>);
 
     // And the guard catches an unwind like any value: the lock is released.
     let mutex = Mutex::new(0);

@@ -2,34 +2,24 @@
 //! timeouts (which loom cannot show), panics and the API's edges.
 
 use std::cell::{Cell, RefCell};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Barrier, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{Holder, SLACK, hold_elsewhere};
 use turnstile::{RLock, RLockGuard};
 
-/// How much later than asked a timed wait may give up on a busy CI machine.
-const SLACK: Duration = Duration::from_millis(500);
-
-/// Holds `lock` twice on another thread until the returned sender is used.
-fn hold_elsewhere<T: Send + 'static>(
-    lock: &Arc<RLock<T>>,
-) -> (mpsc::Sender<()>, thread::JoinHandle<()>) {
-    let (release, released) = mpsc::channel::<()>();
-    let held = Arc::new(Barrier::new(2));
-    let holder = {
-        let lock = Arc::clone(lock);
-        let held = Arc::clone(&held);
-        thread::spawn(move || {
-            let _outer = lock.lock();
-            let _inner = lock.lock();
-            held.wait();
-            let _ = released.recv();
-        })
-    };
-    held.wait();
-    (release, holder)
+/// Holds `lock` twice on another thread until the holder is released.
+fn hold_rlock_elsewhere<T: Send + 'static>(lock: &Arc<RLock<T>>) -> Holder {
+    let lock = Arc::clone(lock);
+    hold_elsewhere(move |wait| {
+        let _outer = lock.lock();
+        let _inner = lock.lock();
+        wait();
+    })
 }
 
 #[test]
@@ -65,7 +55,7 @@ fn reentry_with_refcell_and_cell() {
 #[test]
 fn owner_reenters_while_others_wait() {
     let lock = Arc::new(RLock::new(()));
-    let (release, holder) = hold_elsewhere(&lock);
+    let holder = hold_rlock_elsewhere(&lock);
     assert!(lock.is_locked());
     assert!(!lock.is_owned_by_current_thread());
     assert_eq!(lock.hold_count(), 0, "another thread's holds are not ours");
@@ -85,8 +75,7 @@ fn owner_reenters_while_others_wait() {
         !entered.load(Ordering::SeqCst),
         "a second thread entered a held RLock"
     );
-    release.send(()).unwrap();
-    holder.join().unwrap();
+    holder.release();
     waiter.join().unwrap();
     assert!(entered.load(Ordering::SeqCst));
 }
@@ -122,7 +111,7 @@ fn try_lock_reenters() {
 #[test]
 fn contended_lock_timeout_waits_then_gives_up() {
     let lock = Arc::new(RLock::new(()));
-    let (release, holder) = hold_elsewhere(&lock);
+    let holder = hold_rlock_elsewhere(&lock);
     let timeout = Duration::from_millis(100);
     let start = Instant::now();
     assert!(lock.lock_timeout(timeout).is_none());
@@ -132,8 +121,7 @@ fn contended_lock_timeout_waits_then_gives_up() {
         "gave up after {waited:?}, before {timeout:?}"
     );
     assert!(waited < timeout + SLACK, "gave up only after {waited:?}");
-    release.send(()).unwrap();
-    holder.join().unwrap();
+    holder.release();
 }
 
 #[test]
@@ -150,21 +138,20 @@ fn zero_and_max_timeouts() {
     let lock = Arc::new(RLock::new(()));
     assert!(lock.lock_timeout(Duration::ZERO).is_some());
     assert!(lock.lock_timeout(Duration::MAX).is_some());
-    let (release, holder) = hold_elsewhere(&lock);
+    let holder = hold_rlock_elsewhere(&lock);
     let start = Instant::now();
     assert!(lock.lock_timeout(Duration::ZERO).is_none());
     assert!(lock.lock_deadline(Instant::now()).is_none());
     assert!(start.elapsed() < SLACK);
     let releaser = thread::spawn(move || {
         thread::sleep(Duration::from_millis(20));
-        release.send(()).unwrap();
+        holder.release();
     });
     assert!(
         lock.lock_timeout(Duration::MAX).is_some(),
         "waits without limit"
     );
     releaser.join().unwrap();
-    holder.join().unwrap();
 }
 
 #[test]
@@ -202,10 +189,9 @@ fn debug_default_get_mut_into_inner() {
 #[test]
 fn debug_from_another_thread_does_not_wait() {
     let lock = Arc::new(RLock::new(1));
-    let (release, holder) = hold_elsewhere(&lock);
+    let holder = hold_rlock_elsewhere(&lock);
     assert_eq!(format!("{lock:?}"), "RLock { data: <locked>, .. }");
-    release.send(()).unwrap();
-    holder.join().unwrap();
+    holder.release();
 }
 
 #[test]
@@ -218,14 +204,8 @@ fn send_and_sync() {
     sync::<RLockGuard<'static, i32>>();
 }
 
-/// Compiles only if `RLockGuard` is *not* `Send`: were it `Send`, both
-/// blanket impls would apply and the call would be ambiguous.
+/// A compile-time check: the guard must not be `Send`.
 #[test]
 fn guard_is_not_send() {
-    trait AmbiguousIfSend<A> {
-        fn some_item() {}
-    }
-    impl<T: ?Sized> AmbiguousIfSend<()> for T {}
-    impl<T: ?Sized + Send> AmbiguousIfSend<u8> for T {}
-    <RLockGuard<'static, i32> as AmbiguousIfSend<_>>::some_item();
+    assert_not_send!(RLockGuard<'static, i32>);
 }

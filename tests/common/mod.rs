@@ -85,3 +85,88 @@ pub fn expect_deadlock_in_child(name: &str) {
         output.status
     );
 }
+
+/// A lock and a counter it guards, for the model properties. loom's cell
+/// reports any two accesses to the counter that no happens-before edge
+/// orders, so a lock that fails to exclude (or to publish) is caught.
+pub struct Guarded<L> {
+    pub lock: L,
+    counter: loom::cell::UnsafeCell<usize>,
+}
+
+// SAFETY: the counter is only touched while `lock` is held, and whether
+// that really excludes other threads is the property under test: loom's
+// cell reports it when it does not.
+unsafe impl<L: Sync> Sync for Guarded<L> {}
+
+impl<L> Guarded<L> {
+    pub fn new(lock: L) -> loom::sync::Arc<Self> {
+        loom::sync::Arc::new(Self {
+            lock,
+            counter: loom::cell::UnsafeCell::new(0),
+        })
+    }
+
+    /// Adds one to the counter; the caller holds the lock.
+    pub fn bump(&self) {
+        // SAFETY (the property under test): the lock keeps other threads out.
+        self.counter.with_mut(|n| unsafe { *n += 1 });
+    }
+
+    /// The counter, read after every other thread was joined.
+    pub fn total(&self) -> usize {
+        // SAFETY: the other threads are joined, so nobody writes.
+        self.counter.with(|n| unsafe { *n })
+    }
+}
+
+/// How much later than asked a timed wait may give up on a busy CI machine.
+pub const SLACK: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// A lock held on another (real) thread until [`Holder::release`].
+pub struct Holder {
+    release: std::sync::mpsc::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+/// Runs `hold` on a new thread and returns once it has taken its lock.
+/// `hold` takes the lock, then calls the `wait` it is given, which returns
+/// when the test calls [`Holder::release`]; then `hold` returns and its
+/// guards drop.
+pub fn hold_elsewhere(hold: impl FnOnce(&dyn Fn()) + Send + 'static) -> Holder {
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let held = std::sync::Arc::new(std::sync::Barrier::new(2));
+    let thread = {
+        let held = std::sync::Arc::clone(&held);
+        std::thread::spawn(move || {
+            hold(&|| {
+                held.wait();
+                let _ = released.recv();
+            })
+        })
+    };
+    held.wait();
+    Holder { release, thread }
+}
+
+impl Holder {
+    /// Lets the holding thread drop its guards, and waits until it has.
+    pub fn release(self) {
+        self.release.send(()).expect("the holder waits for this");
+        self.thread.join().expect("the holder does not panic");
+    }
+}
+
+/// Compiles only if `$type` is *not* `Send`: were it `Send`, both blanket
+/// impls would apply and the call would be ambiguous.
+#[macro_export]
+macro_rules! assert_not_send {
+    ($type:ty) => {{
+        trait AmbiguousIfSend<A> {
+            fn some_item() {}
+        }
+        impl<T: ?Sized> AmbiguousIfSend<()> for T {}
+        impl<T: ?Sized + Send> AmbiguousIfSend<u8> for T {}
+        <$type as AmbiguousIfSend<_>>::some_item();
+    }};
+}
