@@ -13,12 +13,20 @@ use std::process::{Command, Output};
 pub const DEFAULT_PREEMPTIONS: usize = 2;
 
 /// Runs `body` under loom with the project's bounds.
+///
+/// Like `loom::model`, it installs a log subscriber filtered by `LOOM_LOG`,
+/// so `LOOM_LOG=trace` prints every step of the schedule being run.
 pub fn model(body: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
     if builder.preemption_bound.is_none() {
         builder.preemption_bound = Some(DEFAULT_PREEMPTIONS);
     }
-    builder.check(body);
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("LOOM_LOG"))
+        .with_test_writer()
+        .without_time()
+        .finish();
+    tracing::subscriber::with_default(log, || builder.check(body));
 }
 
 /// Runs `body` under loom and passes only if loom finds a failure: a panic in
