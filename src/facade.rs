@@ -14,7 +14,7 @@ use core::cell::Cell;
 use core::ops::Deref;
 use std::time::Instant;
 
-pub(crate) use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+pub(crate) use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering};
 
 /// Defines a function that is `const` in normal builds.
 ///
@@ -171,6 +171,12 @@ impl<A> Futex<A> {
             parking_lot_core::unpark_one(self.key(), |_| parking_lot_core::DEFAULT_UNPARK_TOKEN)
         };
         result.unparked_threads != 0
+    }
+
+    /// Wakes every sleeper. Returns how many it woke.
+    pub(crate) fn wake_all(&self) -> usize {
+        // SAFETY: the key is ours (see `wait`); the token is the default.
+        unsafe { parking_lot_core::unpark_all(self.key(), parking_lot_core::DEFAULT_UNPARK_TOKEN) }
     }
 }
 

@@ -15,8 +15,13 @@
 //! - [`RLock<T>`]: a reentrant lock; its holder may lock it again.
 //! - [`RawMutex`]: the one-byte lock under all of them, for building your own.
 //!
-//! More primitives (condition variable, semaphores, event, barrier, queues, a
-//! thread pool) follow the same pattern and are on the way.
+//! **Signalling**
+//! - [`Condvar`]: Python's `Condition`; wait for a change made under a
+//!   [`Mutex`] or an [`RLock`].
+//! - [`Event`]: a flag threads wait for; Python's `threading.Event`.
+//!
+//! More primitives (semaphores, barrier, queues, a thread pool) follow the
+//! same pattern and are on the way.
 //!
 //! # From Python
 //!
@@ -30,6 +35,11 @@
 //! | `lock.locked()`                   | [`Mutex::is_locked`], [`Lock::locked`]      |
 //! | `threading.RLock()`               | [`RLock::new(data)`]                        |
 //! | nested `with rlock:`              | nested [`RLock::lock`]                      |
+//! | `threading.Condition(lock)`       | [`Condvar::new()`] beside the lock          |
+//! | `cond.wait()`, `cond.wait_for(p)` | [`Condvar::wait`], [`Condvar::wait_while`]  |
+//! | `cond.notify(n)`, `notify_all()`  | [`Condvar::notify`], [`Condvar::notify_all`]|
+//! | `threading.Event()`               | [`Event::new()`]                            |
+//! | `event.wait(timeout=t)`           | [`Event::wait_timeout`]                     |
 //!
 //! # How the source is laid out
 //!
@@ -39,17 +49,23 @@
 //! repository tells the whole story.
 //!
 //! [`Mutex::new(data)`]: Mutex::new
+//! [`Condvar::new()`]: Condvar::new
+//! [`Event::new()`]: Event::new
 //! [`RLock::new(data)`]: RLock::new
 
 #![warn(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
+pub mod condvar;
 mod deadline;
+pub mod event;
 mod facade;
 pub mod mutex;
 pub mod raw_mutex;
 pub mod rlock;
 
+pub use condvar::{Condvar, Relock};
+pub use event::Event;
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
 pub use raw_mutex::RawMutex;
 pub use rlock::{RLock, RLockGuard};

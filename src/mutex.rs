@@ -63,7 +63,7 @@ use super::raw_mutex::RawMutex;
 
 /// A lock that owns the `T` it protects. See the [module docs](self).
 pub struct Mutex<T: ?Sized> {
-    raw: RawMutex,
+    pub(crate) raw: RawMutex,
     data: UnsafeCell<T>,
 }
 
@@ -180,7 +180,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 /// reasoning about who holds what local to one thread (as `std` does).
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, T: ?Sized> {
-    mutex: &'a Mutex<T>,
+    pub(crate) mutex: &'a Mutex<T>,
     _not_send: PhantomData<*const ()>,
 }
 

@@ -244,6 +244,34 @@ impl<T: ?Sized> RLock<T> {
         self.count.with_mut(|count| unsafe { *count = 1 });
     }
 
+    /// Releases the lock fully, whatever the hold count, for a condition
+    /// variable's wait; returns the count for [`reacquire`](Self::reacquire).
+    ///
+    /// # Safety
+    ///
+    /// The calling thread must own the lock, and must not use its guards
+    /// until it has called `reacquire` with the result.
+    pub(crate) unsafe fn release_all(&self) -> usize {
+        // SAFETY: the caller owns the lock, so only it touches `count`.
+        let held = self
+            .count
+            .with_mut(|count| unsafe { core::mem::replace(&mut *count, 0) });
+        // As in `exit`: clear the owner before the mutex is free.
+        self.owner.store(NOBODY, Ordering::Relaxed);
+        // SAFETY: the owner holds `mutex`.
+        unsafe { self.mutex.unlock() };
+        held
+    }
+
+    /// Takes the lock back after [`release_all`](Self::release_all), with the
+    /// hold count it had.
+    pub(crate) fn reacquire(&self, held: usize) {
+        self.mutex.lock();
+        self.enter_first(current_thread_id());
+        // SAFETY: we hold `mutex` and are the owner.
+        self.count.with_mut(|count| unsafe { *count = held });
+    }
+
     /// Drops one guard of the owner; the last one releases `mutex`.
     ///
     /// # Safety
@@ -299,7 +327,7 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RLock<T> {
 /// Derefs to `&T` only; the [module docs](self) say why.
 #[must_use = "if unused the RLock will immediately release this hold"]
 pub struct RLockGuard<'a, T: ?Sized> {
-    lock: &'a RLock<T>,
+    pub(crate) lock: &'a RLock<T>,
     _not_send: PhantomData<*const ()>,
 }
 

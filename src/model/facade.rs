@@ -16,7 +16,7 @@
 use core::ops::Deref;
 use std::time::Instant;
 
-pub(crate) use loom::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering};
 
 /// Defines a function; the normal facade's twin makes it `const`. loom
 /// objects register with the running model and cannot be built in a `const`.
@@ -161,6 +161,14 @@ impl<A> Futex<A> {
         } else {
             false
         }
+    }
+
+    pub(crate) fn wake_all(&self) -> usize {
+        let mut queue = self.queue.lock().unwrap();
+        let unwoken = queue.sleeping - queue.wakeups;
+        queue.wakeups += unwoken;
+        self.wakeup.notify_all();
+        unwoken
     }
 }
 

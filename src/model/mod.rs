@@ -21,8 +21,12 @@
 // Loading each file a second time is the point of this module.
 #![allow(clippy::duplicate_mod)]
 
+#[path = "../condvar.rs"]
+pub mod condvar;
 #[path = "../deadline.rs"]
 mod deadline;
+#[path = "../event.rs"]
+pub mod event;
 mod facade;
 #[path = "../mutex.rs"]
 pub mod mutex;
@@ -34,6 +38,8 @@ pub mod rlock;
 pub mod broken;
 pub mod lessons;
 
+pub use condvar::{Condvar, Relock};
+pub use event::Event;
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
 pub use raw_mutex::RawMutex;
 pub use rlock::{RLock, RLockGuard};

@@ -13,19 +13,25 @@
 //! | [`ForgetfulLock`]       | `RawMutex`  | unlock never wakes a parked thread        | a deadlock               |
 //! | [`AnyOwnerRLock`]       | `RLock`     | re-enters if *anyone* holds it            | a data race on the cell  |
 //! | [`StaleOwnerRLock`]     | `RLock`     | release leaves the old owner recorded     | a data race on the cell  |
+//! | [`take_one_waiting_with_if`] | `Condvar` use | waits with `if`, not `while`     | a consumer finds no item |
+//! | [`CheckOutsideEvent`]   | `Event`     | looks at the flag outside the lock        | a deadlock               |
 
-// The twins reach the facade and the real raw lock as `super::…`, like the
-// primitives do.
-use super::{facade, raw_mutex};
+// The twins reach the facade and the real primitives as `super::…`, like
+// the primitives do.
+use super::{condvar, facade, mutex, raw_mutex};
 
 mod any_owner_rlock;
 mod check_then_store;
+mod event_check_outside;
 mod forgetful;
 mod relaxed;
 mod stale_owner_rlock;
+mod wait_with_if;
 
 pub use any_owner_rlock::AnyOwnerRLock;
 pub use check_then_store::CheckThenStoreLock;
+pub use event_check_outside::CheckOutsideEvent;
 pub use forgetful::ForgetfulLock;
 pub use relaxed::RelaxedLock;
 pub use stale_owner_rlock::StaleOwnerRLock;
+pub use wait_with_if::take_one_waiting_with_if;

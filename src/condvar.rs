@@ -1,0 +1,259 @@
+//! A condition variable: Python's `threading.Condition`, for `Mutex` and
+//! `RLock` alike.
+//!
+//! A thread that needs some state to change waits on a [`Condvar`]: `wait`
+//! releases the lock, sleeps until another thread notifies, and takes the
+//! lock back before returning. The thread that changes the state does so
+//! under the same lock, then calls [`notify_one`](Condvar::notify_one) or
+//! [`notify_all`](Condvar::notify_all).
+//!
+//! | Python (`threading`)                 | turnstile                                    |
+//! |--------------------------------------|----------------------------------------------|
+//! | `cv = Condition(lock)`               | `let cv = Condvar::new();` beside the lock   |
+//! | `cv.wait()`                          | `cv.wait(&mut guard)`                        |
+//! | `cv.wait(timeout=t)`                 | `cv.wait_timeout(&mut guard, t)` → timed out?|
+//! | `cv.wait_for(pred)`                  | `cv.wait_while(&mut guard, \|g\| !pred(g))`    |
+//! | `cv.wait_for(pred, timeout=t)`       | `cv.wait_timeout_while(&mut guard, t, ...)`  |
+//! | `cv.notify()` / `cv.notify(n)`       | `cv.notify_one()` / `cv.notify(n)`           |
+//! | `cv.notify_all()`                    | `cv.notify_all()`                            |
+//!
+//! Unlike Python's `Condition`, a `Condvar` does not own its lock: you pass
+//! the guard to each wait. Use one condvar with one lock only.
+//!
+//! # With an `RLock`
+//!
+//! `wait` on an [`RLockGuard`] releases the lock *fully*, however many times
+//! this thread holds it, and restores the same hold count before returning,
+//! as Python's `Condition(RLock())` does. (`parking_lot`'s condvar cannot
+//! wait on its reentrant mutex.) While the thread waits, other threads may
+//! take the lock; guards this thread still holds must not be used until
+//! `wait` returns, which they cannot be, since the thread is asleep.
+//!
+//! # Spurious wake-ups
+//!
+//! They can happen: `wait` may return although nobody notified this thread
+//! (for example, when a notification races with a thread that is just about
+//! to sleep, both may wake). So always wait in a loop on the condition, or use
+//! [`wait_while`](Condvar::wait_while), which loops for you.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::thread;
+//! use turnstile::{Condvar, Mutex};
+//!
+//! // "Passengers wait until the bus arrives."
+//! let stop = Arc::new((Mutex::new(false), Condvar::new()));
+//! let passenger = {
+//!     let stop = Arc::clone(&stop);
+//!     thread::spawn(move || {
+//!         let (arrived, bus) = &*stop;
+//!         let mut guard = arrived.lock();
+//!         bus.wait_while(&mut guard, |arrived| !**arrived);
+//!         "boarded"
+//!     })
+//! };
+//! let (arrived, bus) = &*stop;
+//! *arrived.lock() = true;
+//! bus.notify_all();
+//! assert_eq!(passenger.join().unwrap(), "boarded");
+//! ```
+
+use core::fmt;
+use std::time::{Duration, Instant};
+
+use super::deadline;
+use super::facade::{AtomicU32, AtomicUsize, Futex, Ordering, Wait, const_fn};
+use super::mutex::MutexGuard;
+use super::rlock::RLockGuard;
+
+/// A condition variable. See the [module docs](self).
+pub struct Condvar {
+    /// Bumped by every notify; a waiter sleeps only while it is unchanged.
+    seq: Futex<AtomicU32>,
+    /// Threads between "registered, lock still held" and "woke, lock retaken".
+    waiters: AtomicUsize,
+}
+
+// # Implementation notes
+//
+// A waiter, holding the lock: counts itself in `waiters`, reads `seq`,
+// releases the lock, and sleeps while `seq` still has the value it read. A
+// notifier: if `waiters` is 0, returns at once (one load: no lock, no
+// syscall); otherwise bumps `seq` and wakes sleepers.
+//
+// No lost notification, provided the state is changed under the lock: if the
+// notifier's critical section comes after the waiter's, the lock orders the
+// waiter's count and `seq` read before the notifier's load and bump, so the
+// notifier sees the waiter and the waiter's sleep is cancelled by the changed
+// `seq` (checked under the futex queue lock). If it comes before, the waiter
+// sees the new state and does not wait. All orderings can therefore be
+// Relaxed: the lock carries them.
+//
+// A stale nonzero `waiters` costs one wake call that finds nobody (in user
+// space). `seq` wraps at 2^32; a waiter would have to sleep through exactly
+// 2^32 notifications to miss one.
+
+/// A lock guard that a [`Condvar`] can release and retake: [`MutexGuard`]
+/// and [`RLockGuard`].
+pub trait Relock: sealed::Relock {}
+
+impl<T: ?Sized> Relock for MutexGuard<'_, T> {}
+impl<T: ?Sized> Relock for RLockGuard<'_, T> {}
+
+mod sealed {
+    /// The operations behind [`super::Relock`], out of users' reach.
+    pub trait Relock {
+        /// Releases the lock fully; returns what `relock` needs to restore it.
+        ///
+        /// # Safety
+        ///
+        /// The guard must not be used until `relock` is called with the result.
+        unsafe fn release(&mut self) -> usize;
+        /// Takes the lock back as it was before `release`.
+        fn relock(&mut self, saved: usize);
+    }
+}
+
+impl<T: ?Sized> sealed::Relock for MutexGuard<'_, T> {
+    unsafe fn release(&mut self) -> usize {
+        // SAFETY: the guard holds the lock; the caller retakes it before the
+        // guard is used or dropped.
+        unsafe { self.mutex.raw.unlock() };
+        0
+    }
+
+    fn relock(&mut self, _saved: usize) {
+        self.mutex.raw.lock();
+    }
+}
+
+impl<T: ?Sized> sealed::Relock for RLockGuard<'_, T> {
+    unsafe fn release(&mut self) -> usize {
+        // SAFETY: this thread owns the lock (the guard is !Send and alive).
+        unsafe { self.lock.release_all() }
+    }
+
+    fn relock(&mut self, saved: usize) {
+        self.lock.reacquire(saved);
+    }
+}
+
+impl Condvar {
+    const_fn! {
+        /// A new condition variable.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                seq: Futex::new(AtomicU32::new(0)),
+                waiters: AtomicUsize::new(0),
+            }
+        }
+    }
+
+    /// Releases the lock, sleeps until notified, and retakes the lock.
+    ///
+    /// May return without a notification (see the module docs): check your
+    /// condition in a loop, or use [`wait_while`](Self::wait_while).
+    pub fn wait<G: Relock>(&self, guard: &mut G) {
+        self.wait_until(guard, None);
+    }
+
+    /// Like [`wait`](Self::wait), giving up after `timeout`. Returns `true`
+    /// if it timed out. Either way the lock is held again on return.
+    pub fn wait_timeout<G: Relock>(&self, guard: &mut G, timeout: Duration) -> bool {
+        !self.wait_until(guard, deadline::after(timeout))
+    }
+
+    /// Waits while `condition` holds, checking it under the lock before each
+    /// wait and after each wake-up. Returns with the lock held and the
+    /// condition false.
+    pub fn wait_while<G: Relock>(&self, guard: &mut G, mut condition: impl FnMut(&mut G) -> bool) {
+        while condition(guard) {
+            self.wait(guard);
+        }
+    }
+
+    /// Like [`wait_while`](Self::wait_while), giving up after `timeout`.
+    /// Returns `true` if the condition became false, `false` if the time ran
+    /// out first (the condition is checked one last time before giving up).
+    pub fn wait_timeout_while<G: Relock>(
+        &self,
+        guard: &mut G,
+        timeout: Duration,
+        mut condition: impl FnMut(&mut G) -> bool,
+    ) -> bool {
+        let deadline = deadline::after(timeout);
+        while condition(guard) {
+            if !self.wait_until(guard, deadline) {
+                return !condition(guard);
+            }
+        }
+        true
+    }
+
+    /// Wakes one waiting thread, if any. Returns whether it woke one.
+    ///
+    /// With nobody waiting this is one atomic load: no lock, no system call.
+    #[inline]
+    pub fn notify_one(&self) -> bool {
+        // Relaxed: see the implementation notes.
+        if self.waiters.load(Ordering::Relaxed) == 0 {
+            return false;
+        }
+        self.seq.fetch_add(1, Ordering::Relaxed);
+        self.seq.wake_one()
+    }
+
+    /// Wakes up to `n` waiting threads. Returns how many it woke.
+    #[inline]
+    pub fn notify(&self, n: usize) -> usize {
+        if n == 0 || self.waiters.load(Ordering::Relaxed) == 0 {
+            return 0;
+        }
+        self.seq.fetch_add(1, Ordering::Relaxed);
+        let mut woken = 0;
+        while woken < n && self.seq.wake_one() {
+            woken += 1;
+        }
+        woken
+    }
+
+    /// Wakes every waiting thread. Returns how many it woke.
+    #[inline]
+    pub fn notify_all(&self) -> usize {
+        if self.waiters.load(Ordering::Relaxed) == 0 {
+            return 0;
+        }
+        self.seq.fetch_add(1, Ordering::Relaxed);
+        self.seq.wake_all()
+    }
+
+    /// Waits once. Returns `false` if the deadline passed.
+    fn wait_until<G: Relock>(&self, guard: &mut G, deadline: Option<Instant>) -> bool {
+        // Relaxed: we hold the lock (see the implementation notes).
+        self.waiters.fetch_add(1, Ordering::Relaxed);
+        let seen = self.seq.load(Ordering::Relaxed);
+        // SAFETY: `guard` is not used again before `relock` below.
+        let saved = unsafe { sealed::Relock::release(guard) };
+        let outcome = self
+            .seq
+            .wait(|seq| seq.load(Ordering::Relaxed) == seen, deadline);
+        sealed::Relock::relock(guard, saved);
+        self.waiters.fetch_sub(1, Ordering::Relaxed);
+        outcome != Wait::TimedOut
+    }
+}
+
+impl Default for Condvar {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Condvar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Condvar").finish_non_exhaustive()
+    }
+}

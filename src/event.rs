@@ -1,0 +1,146 @@
+//! An event: Python's `threading.Event`, a flag that threads can wait for.
+//!
+//! One thread [`set`](Event::set)s the flag; every thread that
+//! [`wait`](Event::wait)s for it, before or after, goes on. The notes' picture:
+//! passengers wait until the bus arrives. [`clear`](Event::clear) lowers the
+//! flag again, so later waiters wait for the next `set`.
+//!
+//! | Python (`threading`)          | turnstile                            |
+//! |-------------------------------|--------------------------------------|
+//! | `ev = Event()`                | `let ev = Event::new();`             |
+//! | `ev.set()` / `ev.clear()`     | `ev.set()` / `ev.clear()`            |
+//! | `ev.is_set()`                 | `ev.is_set()`                        |
+//! | `ev.wait()`                   | `ev.wait()`                          |
+//! | `ev.wait(timeout=0.5)`        | `ev.wait_timeout(d)` → flag on return|
+//!
+//! Compared with a [`Condvar`]: an event remembers
+//! that it was set, so a `set` before the `wait` is not lost, and there is no
+//! lock for you to hold.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::thread;
+//! use std::time::Duration;
+//! use turnstile::Event;
+//!
+//! // "Users retry a database connection, waiting 0.5 s at a time."
+//! let database_up = Arc::new(Event::new());
+//! let user = {
+//!     let database_up = Arc::clone(&database_up);
+//!     thread::spawn(move || {
+//!         let mut attempts = 1;
+//!         while !database_up.wait_timeout(Duration::from_millis(500)) {
+//!             attempts += 1;
+//!         }
+//!         attempts
+//!     })
+//! };
+//! database_up.set();
+//! assert!(user.join().unwrap() >= 1);
+//! assert!(database_up.is_set());
+//! ```
+
+use core::fmt;
+use std::time::Duration;
+
+use super::condvar::Condvar;
+use super::facade::{AtomicBool, Ordering, const_fn};
+use super::mutex::Mutex;
+
+/// A flag threads can wait for. See the [module docs](self).
+pub struct Event {
+    /// The flag. Written only with `lock` held; read without it by the fast
+    /// paths.
+    flag: AtomicBool,
+    lock: Mutex<()>,
+    changed: Condvar,
+}
+
+// # Implementation notes
+//
+// CPython's Event is a Condition and a bool. Here the bool is atomic so that
+// `is_set` and a `wait` on a set event are one Acquire load, touching neither
+// the lock nor the kernel. Everything else is CPython's shape: `set` raises
+// the flag and notifies under the lock; a waiter checks the flag under the
+// lock before each wait, so a `set` between its fast-path look and its sleep
+// is not lost (the lock orders the two).
+
+impl Event {
+    const_fn! {
+        /// A new event, not set.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                flag: AtomicBool::new(false),
+                lock: Mutex::new(()),
+                changed: Condvar::new(),
+            }
+        }
+    }
+
+    /// Whether the flag is set. A snapshot.
+    #[inline]
+    pub fn is_set(&self) -> bool {
+        // Acquire: pairs with the Release in `set`, so a caller that sees the
+        // flag also sees what the setter wrote before setting it.
+        self.flag.load(Ordering::Acquire)
+    }
+
+    /// Sets the flag and wakes every waiting thread.
+    pub fn set(&self) {
+        if self.is_set() {
+            return; // Already set: whoever waited was woken by that set.
+        }
+        let _held = self.lock.lock();
+        // Release: pairs with the Acquire in `is_set`.
+        self.flag.store(true, Ordering::Release);
+        self.changed.notify_all();
+    }
+
+    /// Lowers the flag: later waiters wait for the next `set`.
+    pub fn clear(&self) {
+        let _held = self.lock.lock();
+        self.flag.store(false, Ordering::Relaxed);
+    }
+
+    /// Waits until the flag is set. Returns at once if it already is,
+    /// without taking a lock.
+    pub fn wait(&self) {
+        if self.is_set() {
+            return;
+        }
+        let mut held = self.lock.lock();
+        // Relaxed inside: the lock orders this read after `set`'s store.
+        self.changed
+            .wait_while(&mut held, |_| !self.flag.load(Ordering::Relaxed));
+    }
+
+    /// Waits until the flag is set or `timeout` passes. Returns the flag on
+    /// return: `true` if it was set, `false` if the time ran out (as Python's
+    /// `wait(timeout)` does). A zero timeout just reads the flag;
+    /// `Duration::MAX` waits without limit.
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        if self.is_set() {
+            return true;
+        }
+        let mut held = self.lock.lock();
+        self.changed
+            .wait_timeout_while(&mut held, timeout, |_| !self.flag.load(Ordering::Relaxed))
+    }
+}
+
+impl Default for Event {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("set", &self.is_set())
+            .finish()
+    }
+}

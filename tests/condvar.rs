@@ -1,0 +1,172 @@
+//! Ordinary tests of `Condvar` on real threads: timeouts (which loom cannot
+//! show), `notify(n)`, and waiting on an `RLock`.
+
+mod common;
+
+use std::cell::Cell;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::SLACK;
+use turnstile::{Condvar, Mutex, RLock};
+
+/// Spawns `count` threads that each wait on `cv` until `*gate` reaches their
+/// turn, and returns once all of them are asleep.
+fn spawn_waiters(
+    shared: &Arc<(Mutex<u32>, Condvar, Mutex<u32>)>,
+    count: u32,
+) -> Vec<thread::JoinHandle<()>> {
+    let waiters = (0..count)
+        .map(|_| {
+            let shared = Arc::clone(shared);
+            thread::spawn(move || {
+                let (gate, cv, passed) = &*shared;
+                let mut open = gate.lock();
+                // Wait for a ticket: each notify hands out one.
+                cv.wait_while(&mut open, |open| **open == 0);
+                *open -= 1;
+                drop(open);
+                *passed.lock() += 1;
+            })
+        })
+        .collect();
+    // Crude but sufficient: the waiters only need to be inside wait_while.
+    thread::sleep(Duration::from_millis(50));
+    waiters
+}
+
+#[test]
+fn notify_with_nobody_waiting_wakes_nobody() {
+    let cv = Condvar::new();
+    assert!(!cv.notify_one());
+    assert_eq!(cv.notify(3), 0);
+    assert_eq!(cv.notify_all(), 0);
+}
+
+#[test]
+fn notify_n_wakes_that_many() {
+    let shared = Arc::new((Mutex::new(0u32), Condvar::new(), Mutex::new(0u32)));
+    let waiters = spawn_waiters(&shared, 3);
+    let (gate, cv, passed) = &*shared;
+    *gate.lock() += 2;
+    cv.notify(2);
+    let start = Instant::now();
+    while *passed.lock() < 2 && start.elapsed() < Duration::from_secs(10) {
+        thread::yield_now();
+    }
+    assert_eq!(*passed.lock(), 2, "two tickets, two waiters through");
+    *gate.lock() += 1;
+    cv.notify_all();
+    for waiter in waiters {
+        waiter.join().unwrap();
+    }
+    assert_eq!(*passed.lock(), 3);
+}
+
+#[test]
+fn wait_timeout_waits_then_gives_up() {
+    let mutex = Mutex::new(());
+    let cv = Condvar::new();
+    let mut guard = mutex.lock();
+    let timeout = Duration::from_millis(100);
+    let start = Instant::now();
+    assert!(
+        cv.wait_timeout(&mut guard, timeout),
+        "nobody notified: timed out"
+    );
+    let waited = start.elapsed();
+    assert!(waited >= timeout, "gave up after {waited:?}");
+    assert!(waited < timeout + SLACK, "gave up only after {waited:?}");
+    assert!(mutex.is_locked(), "the lock is held again after a timeout");
+}
+
+#[test]
+fn zero_timeout_returns_at_once_and_max_does_not_panic() {
+    let shared = Arc::new((Mutex::new(false), Condvar::new()));
+    let (flag, cv) = &*shared;
+    let mut guard = flag.lock();
+    let start = Instant::now();
+    assert!(cv.wait_timeout(&mut guard, Duration::ZERO));
+    assert!(!cv.wait_timeout_while(&mut guard, Duration::ZERO, |set| !**set));
+    assert!(start.elapsed() < SLACK);
+    drop(guard);
+
+    let setter = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(20));
+            *shared.0.lock() = true;
+            shared.1.notify_all();
+        })
+    };
+    let mut guard = flag.lock();
+    assert!(cv.wait_timeout_while(&mut guard, Duration::MAX, |set| !**set));
+    drop(guard);
+    setter.join().unwrap();
+}
+
+#[test]
+fn wait_timeout_while_reports_which_came_first() {
+    let shared = Arc::new((Mutex::new(0u32), Condvar::new()));
+    let (count, cv) = &*shared;
+    let mut guard = count.lock();
+    let start = Instant::now();
+    assert!(!cv.wait_timeout_while(&mut guard, Duration::from_millis(50), |n| **n < 1));
+    assert!(start.elapsed() >= Duration::from_millis(50));
+    drop(guard);
+
+    let producer = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            *shared.0.lock() = 1;
+            shared.1.notify_one();
+        })
+    };
+    let mut guard = count.lock();
+    assert!(cv.wait_timeout_while(&mut guard, Duration::from_secs(10), |n| **n < 1));
+    assert_eq!(*guard, 1);
+    drop(guard);
+    producer.join().unwrap();
+}
+
+#[test]
+fn wait_on_an_rlock_held_twice() {
+    let shared = Arc::new((RLock::new(Cell::new(0)), Condvar::new()));
+    let waiter = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            let (lock, cv) = &*shared;
+            let _outer = lock.lock();
+            let mut inner = lock.lock();
+            cv.wait_while(&mut inner, |value| value.get() == 0);
+            assert_eq!(lock.hold_count(), 2);
+            inner.get()
+        })
+    };
+    let (lock, cv) = &*shared;
+    // The waiter holds the lock twice until it waits; then we can take it.
+    loop {
+        if let Some(value) = lock.try_lock()
+            && value.get() == 0
+        {
+            value.set(7);
+            drop(value);
+            cv.notify_one();
+            break;
+        }
+        thread::yield_now();
+    }
+    assert_eq!(waiter.join().unwrap(), 7);
+}
+
+#[test]
+fn rlock_wait_timeout_restores_the_count() {
+    let lock = RLock::new(());
+    let cv = Condvar::new();
+    let _a = lock.lock();
+    let _b = lock.lock();
+    let mut c = lock.lock();
+    assert!(cv.wait_timeout(&mut c, Duration::from_millis(10)));
+    assert_eq!(lock.hold_count(), 3);
+}

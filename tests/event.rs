@@ -1,0 +1,83 @@
+//! Ordinary tests of `Event` on real threads: timeouts (which loom cannot
+//! show), clear, and the Python return values.
+
+mod common;
+
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::SLACK;
+use turnstile::Event;
+
+#[test]
+fn smoke() {
+    let event = Event::new();
+    assert!(!event.is_set());
+    event.set();
+    assert!(event.is_set());
+    event.wait(); // returns at once
+    event.set(); // idempotent
+    assert!(event.is_set());
+    event.clear();
+    assert!(!event.is_set());
+    assert_eq!(format!("{event:?}"), "Event { set: false }");
+}
+
+#[test]
+fn wait_blocks_until_set() {
+    let event = Arc::new(Event::new());
+    let waiter = {
+        let event = Arc::clone(&event);
+        thread::spawn(move || {
+            event.wait();
+            Instant::now()
+        })
+    };
+    thread::sleep(Duration::from_millis(50));
+    assert!(!waiter.is_finished(), "wait returned before set");
+    let set_at = Instant::now();
+    event.set();
+    assert!(waiter.join().unwrap() >= set_at);
+}
+
+#[test]
+fn wait_timeout_waits_then_reports_false() {
+    let event = Event::new();
+    let timeout = Duration::from_millis(100);
+    let start = Instant::now();
+    assert!(!event.wait_timeout(timeout));
+    let waited = start.elapsed();
+    assert!(waited >= timeout, "gave up after {waited:?}");
+    assert!(waited < timeout + SLACK, "gave up only after {waited:?}");
+}
+
+#[test]
+fn zero_and_max_timeouts() {
+    let event = Arc::new(Event::new());
+    let start = Instant::now();
+    assert!(
+        !event.wait_timeout(Duration::ZERO),
+        "a zero timeout just reads the flag"
+    );
+    assert!(start.elapsed() < SLACK);
+    let setter = {
+        let event = Arc::clone(&event);
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(20));
+            event.set();
+        })
+    };
+    assert!(event.wait_timeout(Duration::MAX));
+    setter.join().unwrap();
+    assert!(event.wait_timeout(Duration::ZERO));
+}
+
+#[test]
+fn clear_makes_later_waiters_wait_again() {
+    let event = Event::new();
+    event.set();
+    assert!(event.wait_timeout(Duration::from_millis(10)));
+    event.clear();
+    assert!(!event.wait_timeout(Duration::from_millis(10)));
+}

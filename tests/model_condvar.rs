@@ -1,0 +1,131 @@
+//! loom models of `Condvar` with `Mutex` and with `RLock`, and the broken
+//! "wait with `if`" consumer. `cargo test --test model_condvar -- --show-output`
+//! prints loom's report for the twin.
+
+mod common;
+
+use std::cell::Cell;
+
+use common::{expect_loom_to_catch, model};
+use loom::sync::Arc;
+use loom::thread;
+use turnstile::model::broken::take_one_waiting_with_if;
+use turnstile::model::{Condvar, Mutex, RLock};
+
+/// Property: a waiter that checks the state under the lock never misses the
+/// notification of a change made under the lock, whichever runs first. A
+/// lost notification leaves the waiter asleep: loom reports a deadlock.
+#[test]
+fn condvar_with_mutex_no_lost_notification() {
+    model(|| {
+        let shared = Arc::new((Mutex::new(false), Condvar::new()));
+        let waiter = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                let (ready, cv) = &*shared;
+                let mut ready = ready.lock();
+                cv.wait_while(&mut ready, |ready| !**ready);
+            })
+        };
+        let (ready, cv) = &*shared;
+        *ready.lock() = true;
+        cv.notify_one();
+        waiter.join().unwrap();
+    });
+}
+
+/// Property: the same with an `RLock` held twice by the waiter. The wait must
+/// release it fully (else the notifier could never set the flag: deadlock)
+/// and give the waiter back both holds.
+#[test]
+fn condvar_with_rlock_releases_fully_and_restores_the_count() {
+    model(|| {
+        let shared = Arc::new((RLock::new(Cell::new(false)), Condvar::new()));
+        let waiter = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                let (lock, cv) = &*shared;
+                let _outer = lock.lock();
+                let mut inner = lock.lock();
+                cv.wait_while(&mut inner, |ready| !ready.get());
+                assert_eq!(lock.hold_count(), 2, "the wait lost a hold");
+                assert!(lock.is_owned_by_current_thread());
+            })
+        };
+        let (lock, cv) = &*shared;
+        lock.lock().set(true);
+        cv.notify_one();
+        waiter.join().unwrap();
+        assert!(!lock.is_locked());
+    });
+}
+
+/// Property: `notify_all` wakes every waiter (two here). A waiter left
+/// asleep makes loom report a deadlock.
+#[test]
+fn condvar_notify_all_wakes_everyone() {
+    model(|| {
+        let shared = Arc::new((Mutex::new(false), Condvar::new()));
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let shared = Arc::clone(&shared);
+                thread::spawn(move || {
+                    let (open, cv) = &*shared;
+                    let mut open = open.lock();
+                    cv.wait_while(&mut open, |open| !**open);
+                })
+            })
+            .collect();
+        let (open, cv) = &*shared;
+        *open.lock() = true;
+        cv.notify_all();
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+    });
+}
+
+/// Two consumers, and a producer that puts two items on the shelf, notifying
+/// one consumer for each. `take` is how a consumer takes an item.
+fn two_consumers(take: fn(&Mutex<u32>, &Condvar) -> bool) {
+    let shelf = Arc::new((Mutex::new(0u32), Condvar::new()));
+    let consumers: Vec<_> = (0..2)
+        .map(|_| {
+            let shelf = Arc::clone(&shelf);
+            thread::spawn(move || take(&shelf.0, &shelf.1))
+        })
+        .collect();
+    for _ in 0..2 {
+        *shelf.0.lock() += 1;
+        shelf.1.notify_one();
+    }
+    for consumer in consumers {
+        assert!(
+            consumer.join().unwrap(),
+            "a consumer woke to an empty shelf and took nothing"
+        );
+    }
+}
+
+/// The correct consumer: `wait_while` re-checks after every wake-up.
+fn take_one_waiting_with_while(items: &Mutex<u32>, item_ready: &Condvar) -> bool {
+    let mut items = items.lock();
+    item_ready.wait_while(&mut items, |items| **items == 0);
+    *items -= 1;
+    true
+}
+
+/// Property: consumers that wait in a loop always find an item.
+#[test]
+fn condvar_consumers_waiting_with_while_always_find_an_item() {
+    model(|| two_consumers(take_one_waiting_with_while));
+}
+
+#[test]
+fn broken_wait_with_if_is_caught() {
+    let report = expect_loom_to_catch(
+        "a consumer that waits with `if` finding the item already taken",
+        || two_consumers(take_one_waiting_with_if),
+    );
+    assert!(report.contains("woke to an empty shelf"), "{report}");
+}

@@ -1,0 +1,69 @@
+//! loom models of `Event`, and of the event whose waiter checks the flag
+//! outside the lock. `cargo test --test model_event -- --show-output` prints
+//! loom's report for the twin.
+
+mod common;
+
+use common::{expect_deadlock_in_child, model};
+use loom::sync::Arc;
+use loom::thread;
+use turnstile::model::Event;
+use turnstile::model::broken::CheckOutsideEvent;
+
+/// Property: `wait` returns once the event is set, whether the set comes
+/// before the wait, during its fast-path look, or while it sleeps. loom tries
+/// each; a set lost between look and sleep would be reported as a deadlock.
+#[test]
+fn event_wait_returns_after_set() {
+    model(|| {
+        let event = Arc::new(Event::new());
+        let waiter = {
+            let event = Arc::clone(&event);
+            thread::spawn(move || {
+                event.wait();
+                assert!(event.is_set());
+            })
+        };
+        event.set();
+        waiter.join().unwrap();
+    });
+}
+
+/// Property: a set wakes every waiter (two here), including one that is
+/// between its fast-path look and its sleep.
+#[test]
+fn event_set_wakes_every_waiter() {
+    model(|| {
+        let event = Arc::new(Event::new());
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let event = Arc::clone(&event);
+                thread::spawn(move || event.wait())
+            })
+            .collect();
+        event.set();
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn broken_event_checking_outside_the_lock_is_caught() {
+    expect_deadlock_in_child("child_event_checking_outside_the_lock");
+}
+
+/// Run in a child process by `broken_event_checking_outside_the_lock_is_caught`.
+#[test]
+#[ignore = "run in a child process by broken_event_checking_outside_the_lock_is_caught"]
+fn child_event_checking_outside_the_lock() {
+    model(|| {
+        let event = Arc::new(CheckOutsideEvent::new());
+        let waiter = {
+            let event = Arc::clone(&event);
+            thread::spawn(move || event.wait())
+        };
+        event.set();
+        waiter.join().unwrap();
+    });
+}
