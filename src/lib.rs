@@ -20,8 +20,11 @@
 //!   [`Mutex`] or an [`RLock`].
 //! - [`Event`]: a flag threads wait for; Python's `threading.Event`.
 //!
-//! More primitives (semaphores, barrier, queues, a thread pool) follow the
-//! same pattern and are on the way.
+//! - [`Semaphore`]: a count of permits; [`BoundedSemaphore`] refuses to
+//!   grow past its start.
+//!
+//! More primitives (a barrier, queues, a thread pool) follow the same
+//! pattern and are on the way.
 //!
 //! # From Python
 //!
@@ -40,6 +43,8 @@
 //! | `cond.notify(n)`, `notify_all()`  | [`Condvar::notify`], [`Condvar::notify_all`]|
 //! | `threading.Event()`               | [`Event::new()`]                            |
 //! | `event.wait(timeout=t)`           | [`Event::wait_timeout`]                     |
+//! | `threading.Semaphore(n)`          | [`Semaphore::new`]; `with sem:` → [`Semaphore::acquire`] |
+//! | `threading.BoundedSemaphore(n)`   | [`BoundedSemaphore::new`]; over-release → [`OverRelease`] |
 //!
 //! # How the source is laid out
 //!
@@ -63,12 +68,14 @@ mod facade;
 pub mod mutex;
 pub mod raw_mutex;
 pub mod rlock;
+pub mod semaphore;
 
 pub use condvar::{Condvar, Relock};
 pub use event::Event;
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
 pub use raw_mutex::RawMutex;
 pub use rlock::{RLock, RLockGuard};
+pub use semaphore::{BoundedSemaphore, ExceedsBound, OverRelease, Semaphore, SemaphorePermit};
 
 #[cfg(all(feature = "model", not(doctest)))]
 pub mod model;

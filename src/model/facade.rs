@@ -80,18 +80,42 @@ pub(crate) enum Wait {
 /// Sleepers registered on one futex, guarded by its queue lock.
 #[derive(Default)]
 struct Queue {
-    /// Threads inside `wait` that have not yet taken a wake-up.
-    sleeping: usize,
-    /// Wake-ups handed out and not yet taken (always `<= sleeping`).
-    wakeups: usize,
+    /// Each thread inside `wait`, oldest first: its ticket, and whether a
+    /// wake-up has been handed to it. A wake-up goes to a thread that is
+    /// already asleep, never to one that arrives later, as with a futex.
+    sleepers: Vec<(u64, bool)>,
+    next_ticket: u64,
+}
+
+impl Queue {
+    fn register(&mut self) -> u64 {
+        let ticket = self.next_ticket;
+        self.next_ticket += 1;
+        self.sleepers.push((ticket, false));
+        ticket
+    }
+
+    /// Removes `ticket`'s record; returns whether it had been woken.
+    fn leave(&mut self, ticket: u64) -> bool {
+        let at = self
+            .sleepers
+            .iter()
+            .position(|&(t, _)| t == ticket)
+            .expect("a sleeper leaves once");
+        self.sleepers.remove(at).1
+    }
+
+    fn is_woken(&self, ticket: u64) -> bool {
+        self.sleepers.iter().any(|&(t, woken)| t == ticket && woken)
+    }
 }
 
 /// An atomic that threads can sleep on; see the normal facade.
 ///
 /// The queue lock plays the part of `parking_lot_core`'s bucket lock:
-/// `wait` checks `should_sleep` and registers under it, `wake_one` looks for
-/// sleepers under it. loom's condvar never wakes spuriously, so a sleeper
-/// leaves only with a wake-up that `wake_one` counted for it.
+/// `wait` checks `should_sleep` and registers under it, `wake_one` picks the
+/// oldest sleeper not yet woken under it. loom's condvar never wakes
+/// spuriously, and a sleeper leaves only once its own record is marked.
 pub(crate) struct Futex<A> {
     atomic: A,
     queue: loom::sync::Mutex<Queue>,
@@ -119,10 +143,10 @@ impl<A> Futex<A> {
     /// With a deadline, the wait may time out at any step, as if the thread
     /// had been slow: loom has no clock, so every moment is a moment the
     /// deadline could pass. The sleeper registers, lets other threads run,
-    /// then leaves with a wake-up if one was counted for it by then, and
-    /// times out otherwise, taking no wake-up (`parking_lot_core`'s rule).
-    /// loom explores both outcomes, so the race between a timeout and a wake
-    /// is checked. Without a deadline it sleeps until woken.
+    /// then leaves woken if a wake-up was handed to it by then, and times out
+    /// otherwise, taking none (`parking_lot_core`'s rule). loom explores both
+    /// outcomes, so the race between a timeout and a wake is checked.
+    /// Without a deadline it sleeps until woken.
     pub(crate) fn wait(
         &self,
         should_sleep: impl FnOnce(&A) -> bool,
@@ -132,43 +156,43 @@ impl<A> Futex<A> {
         if !should_sleep(&self.atomic) {
             return Wait::Invalid;
         }
-        queue.sleeping += 1;
+        let ticket = queue.register();
         if deadline.is_some() {
             drop(queue);
             loom::thread::yield_now();
             queue = self.queue.lock().unwrap();
-            queue.sleeping -= 1;
-            if queue.wakeups == 0 {
-                return Wait::TimedOut;
+        } else {
+            while !queue.is_woken(ticket) {
+                queue = self.wakeup.wait(queue).unwrap();
             }
-            queue.wakeups -= 1;
-            return Wait::Woken;
         }
-        while queue.wakeups == 0 {
-            queue = self.wakeup.wait(queue).unwrap();
+        if queue.leave(ticket) {
+            Wait::Woken
+        } else {
+            Wait::TimedOut
         }
-        queue.wakeups -= 1;
-        queue.sleeping -= 1;
-        Wait::Woken
     }
 
     pub(crate) fn wake_one(&self) -> bool {
         let mut queue = self.queue.lock().unwrap();
-        if queue.sleeping > queue.wakeups {
-            queue.wakeups += 1;
-            self.wakeup.notify_one();
-            true
-        } else {
-            false
-        }
+        let Some(sleeper) = queue.sleepers.iter_mut().find(|(_, woken)| !woken) else {
+            return false;
+        };
+        sleeper.1 = true;
+        // Every sleeper re-checks its own record; only the chosen one leaves.
+        self.wakeup.notify_all();
+        true
     }
 
     pub(crate) fn wake_all(&self) -> usize {
         let mut queue = self.queue.lock().unwrap();
-        let unwoken = queue.sleeping - queue.wakeups;
-        queue.wakeups += unwoken;
+        let mut woken = 0;
+        for sleeper in queue.sleepers.iter_mut().filter(|(_, woken)| !woken) {
+            sleeper.1 = true;
+            woken += 1;
+        }
         self.wakeup.notify_all();
-        unwoken
+        woken
     }
 }
 

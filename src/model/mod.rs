@@ -34,6 +34,8 @@ pub mod mutex;
 pub mod raw_mutex;
 #[path = "../rlock.rs"]
 pub mod rlock;
+#[path = "../semaphore.rs"]
+pub mod semaphore;
 
 pub mod broken;
 pub mod lessons;
@@ -43,3 +45,4 @@ pub use event::Event;
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
 pub use raw_mutex::RawMutex;
 pub use rlock::{RLock, RLockGuard};
+pub use semaphore::{BoundedSemaphore, ExceedsBound, OverRelease, Semaphore, SemaphorePermit};

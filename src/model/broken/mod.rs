@@ -15,6 +15,7 @@
 //! | [`StaleOwnerRLock`]     | `RLock`     | release leaves the old owner recorded     | a data race on the cell  |
 //! | [`take_one_waiting_with_if`] | `Condvar` use | waits with `if`, not `while`     | a consumer finds no item |
 //! | [`CheckOutsideEvent`]   | `Event`     | looks at the flag outside the lock        | a deadlock               |
+//! | [`CheckThenTakeSemaphore`] | `Semaphore` | checks and takes in two critical sections | too many holders      |
 
 // The twins reach the facade and the real primitives as `super::…`, like
 // the primitives do.
@@ -22,6 +23,7 @@ use super::{condvar, facade, mutex, raw_mutex};
 
 mod any_owner_rlock;
 mod check_then_store;
+mod check_then_take_semaphore;
 mod event_check_outside;
 mod forgetful;
 mod relaxed;
@@ -30,6 +32,7 @@ mod wait_with_if;
 
 pub use any_owner_rlock::AnyOwnerRLock;
 pub use check_then_store::CheckThenStoreLock;
+pub use check_then_take_semaphore::CheckThenTakeSemaphore;
 pub use event_check_outside::CheckOutsideEvent;
 pub use forgetful::ForgetfulLock;
 pub use relaxed::RelaxedLock;

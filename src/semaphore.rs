@@ -1,0 +1,428 @@
+//! Counting semaphores: Python's `threading.Semaphore` and
+//! `BoundedSemaphore`.
+//!
+//! A semaphore holds a number of permits. [`acquire`](Semaphore::acquire)
+//! takes one, waiting while there are none; dropping the returned
+//! [`SemaphorePermit`] gives it back. The notes' picture: a car park with
+//! five spaces and twenty-five cars. Use a semaphore to cap how many threads
+//! do something at once (connections, downloads); use a [`Mutex`] when that
+//! number is one and there is data to protect.
+//!
+//! | Python (`threading`)                 | turnstile                                   |
+//! |--------------------------------------|---------------------------------------------|
+//! | `sem = Semaphore(5)`                 | `let sem = Semaphore::new(5);`              |
+//! | `with sem: ...`                      | `let _permit = sem.acquire();`              |
+//! | `sem.acquire(blocking=False)`        | `sem.try_acquire()` → `Option`              |
+//! | `sem.acquire(timeout=t)`             | `sem.acquire_timeout(t)` → `Option`         |
+//! | `sem.acquire()` ... `sem.release()`  | `sem.acquire().forget()` ... `sem.release(1)` |
+//! | `sem.release(n)`                     | `sem.release(n)` (or `add_permits(n)`)      |
+//! | `sem._value`                         | `sem.available_permits()`                   |
+//! | `BoundedSemaphore(5)`                | `BoundedSemaphore::new(5)`                  |
+//! | `ValueError` on over-release         | `Err(OverRelease)` from `release`           |
+//!
+//! **Not FIFO.** A thread that arrives while permits are free takes one even
+//! if others are waiting to be woken, and waiters are not served in arrival
+//! order. That keeps throughput high; a waiter can be overtaken but is never
+//! left asleep while permits it can use are free.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::thread;
+//! use turnstile::{Mutex, Semaphore};
+//!
+//! // Twenty-five cars, five parking spaces.
+//! let spaces = Arc::new(Semaphore::new(5));
+//! let parked = Arc::new(Mutex::new(0));
+//! let cars: Vec<_> = (0..25)
+//!     .map(|_| {
+//!         let (spaces, parked) = (Arc::clone(&spaces), Arc::clone(&parked));
+//!         thread::spawn(move || {
+//!             let _space = spaces.acquire();
+//!             *parked.lock() += 1;
+//!             assert!(*parked.lock() <= 5);
+//!             *parked.lock() -= 1;
+//!         })
+//!     })
+//!     .collect();
+//! for car in cars {
+//!     car.join().unwrap();
+//! }
+//! assert_eq!(spaces.available_permits(), 5);
+//! ```
+
+use core::fmt;
+use std::time::Duration;
+
+use super::condvar::Condvar;
+use super::facade::const_fn;
+use super::mutex::Mutex;
+
+/// A counting semaphore. See the [module docs](self).
+pub struct Semaphore {
+    state: Mutex<Counts>,
+    released: Condvar,
+}
+
+/// What the semaphore's lock protects.
+struct Counts {
+    /// Permits free to take.
+    available: usize,
+    /// Waiters that want more than one permit. While there are any, a release
+    /// wakes every waiter: waking `n` might wake only big waiters that go back
+    /// to sleep, and leave small ones asleep beside free permits.
+    greedy_waiters: usize,
+}
+
+// # Implementation notes
+//
+// CPython's Semaphore: a Condition and a counter. acquire waits while too few
+// permits are free, then takes them; release adds permits and notifies. The
+// lock makes "check the count" and "take the permits" one step; see the
+// broken twin `CheckThenTakeSemaphore` for what happens when they are two.
+
+impl Semaphore {
+    const_fn! {
+        /// A semaphore with `permits` free permits.
+        #[must_use]
+        pub fn new(permits: usize) -> Self {
+            Self {
+                state: Mutex::new(Counts { available: permits, greedy_waiters: 0 }),
+                released: Condvar::new(),
+            }
+        }
+    }
+
+    /// Takes a permit, waiting while none is free.
+    pub fn acquire(&self) -> SemaphorePermit<'_> {
+        self.acquire_many(1)
+    }
+
+    /// Takes a permit if one is free right now.
+    pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
+        self.try_acquire_many(1)
+    }
+
+    /// Takes a permit, giving up after `timeout`; `None` if it gave up.
+    /// A zero timeout behaves like [`try_acquire`](Self::try_acquire);
+    /// `Duration::MAX` waits without limit.
+    pub fn acquire_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
+        self.acquire_many_timeout(1, timeout)
+    }
+
+    /// Takes `n` permits at once, waiting until `n` are free. `n == 0`
+    /// returns at once. The permits are taken together or not at all, so two
+    /// threads asking for many cannot each hold half and wait for the rest.
+    pub fn acquire_many(&self, n: usize) -> SemaphorePermit<'_> {
+        let taken = self.take(n, None);
+        debug_assert!(taken, "a wait without deadline only ends with the permits");
+        SemaphorePermit {
+            semaphore: self,
+            count: n,
+        }
+    }
+
+    /// Takes `n` permits if `n` are free right now.
+    pub fn try_acquire_many(&self, n: usize) -> Option<SemaphorePermit<'_>> {
+        let mut counts = self.state.lock();
+        if counts.available < n {
+            return None;
+        }
+        counts.available -= n;
+        Some(SemaphorePermit {
+            semaphore: self,
+            count: n,
+        })
+    }
+
+    /// Takes `n` permits, giving up after `timeout`; `None` if it gave up.
+    pub fn acquire_many_timeout(&self, n: usize, timeout: Duration) -> Option<SemaphorePermit<'_>> {
+        self.take(n, Some(timeout)).then_some(SemaphorePermit {
+            semaphore: self,
+            count: n,
+        })
+    }
+
+    /// Adds `n` permits and wakes waiters that can use them. Python's
+    /// `release(n)`: the permits need not have come from `acquire` (see
+    /// [`SemaphorePermit::forget`]).
+    ///
+    /// # Panics
+    ///
+    /// If the count would pass `usize::MAX`: that many permits is a bug in
+    /// the caller. [`BoundedSemaphore::release`] returns an error instead.
+    pub fn release(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let mut counts = self.state.lock();
+        counts.available = counts
+            .available
+            .checked_add(n)
+            .expect("Semaphore::release: the permit count would overflow usize");
+        self.wake_for(&counts, n);
+    }
+
+    /// The same as [`release`](Self::release), under the name tokio uses.
+    ///
+    /// # Panics
+    ///
+    /// As [`release`](Self::release).
+    pub fn add_permits(&self, n: usize) {
+        self.release(n);
+    }
+
+    /// How many permits are free. A snapshot.
+    pub fn available_permits(&self) -> usize {
+        self.state.lock().available
+    }
+
+    /// Waits until `n` permits are free and takes them. Returns `false` if
+    /// `timeout` (`None`: no limit) passed first.
+    fn take(&self, n: usize, timeout: Option<Duration>) -> bool {
+        let mut counts = self.state.lock();
+        if counts.available < n {
+            if n > 1 {
+                counts.greedy_waiters += 1;
+            }
+            let enough = match timeout {
+                None => {
+                    self.released
+                        .wait_while(&mut counts, |counts| counts.available < n);
+                    true
+                }
+                Some(timeout) => self
+                    .released
+                    .wait_timeout_while(&mut counts, timeout, |counts| counts.available < n),
+            };
+            if n > 1 {
+                counts.greedy_waiters -= 1;
+            }
+            if !enough {
+                return false;
+            }
+        }
+        counts.available -= n;
+        true
+    }
+
+    /// Wakes the waiters that `added` new permits may satisfy.
+    fn wake_for(&self, counts: &Counts, added: usize) {
+        if counts.greedy_waiters > 0 {
+            self.released.notify_all();
+        } else {
+            self.released.notify(added);
+        }
+    }
+}
+
+impl Default for Semaphore {
+    /// A semaphore with one permit, as Python's `Semaphore()`.
+    fn default() -> Self {
+        Self::new(1)
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("available_permits", &self.available_permits())
+            .finish()
+    }
+}
+
+/// Permits taken from a semaphore; dropping it gives them back.
+#[must_use = "if unused the permit is given back at once"]
+pub struct SemaphorePermit<'a> {
+    semaphore: &'a Semaphore,
+    count: usize,
+}
+
+impl SemaphorePermit<'_> {
+    /// How many permits this holds.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Keeps the permits taken without giving them back on drop, and returns
+    /// how many: for code that releases on another path, as Python's
+    /// `acquire()` ... `release()`. Give them back with
+    /// [`Semaphore::release`].
+    pub fn forget(self) -> usize {
+        let count = self.count;
+        core::mem::forget(self);
+        count
+    }
+}
+
+impl Drop for SemaphorePermit<'_> {
+    fn drop(&mut self) {
+        self.semaphore.release(self.count);
+    }
+}
+
+impl fmt::Debug for SemaphorePermit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphorePermit")
+            .field("count", &self.count)
+            .finish()
+    }
+}
+
+/// A semaphore that refuses to hold more permits than it started with:
+/// Python's `BoundedSemaphore`. Releasing one permit too many is almost
+/// always a bug (a double release), so it is reported instead of silently
+/// raising the limit.
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::{BoundedSemaphore, OverRelease};
+///
+/// let sem = BoundedSemaphore::new(1);
+/// let permit = sem.acquire();
+/// permit.forget();            // acquire() on one path...
+/// assert!(sem.release(1).is_ok()); // ...release() on another
+/// assert_eq!(sem.release(1), Err(OverRelease { bound: 1, available: 1, released: 1 }));
+/// assert_eq!(sem.available_permits(), 1);
+/// ```
+pub struct BoundedSemaphore {
+    semaphore: Semaphore,
+    bound: usize,
+}
+
+/// The error of a release that would put a [`BoundedSemaphore`] above the
+/// number of permits it started with (Python: `ValueError: Semaphore released
+/// too many times`). Nothing was released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverRelease {
+    /// The number of permits the semaphore started with.
+    pub bound: usize,
+    /// Permits free when the release was refused.
+    pub available: usize,
+    /// How many the refused call tried to release.
+    pub released: usize,
+}
+
+impl fmt::Display for OverRelease {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "semaphore released too many times: releasing {} with {} of {} permits already free",
+            self.released, self.available, self.bound
+        )
+    }
+}
+
+impl std::error::Error for OverRelease {}
+
+/// The error of asking a [`BoundedSemaphore`] for more permits than it can
+/// ever have: such a wait would never end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExceedsBound {
+    /// The number of permits the semaphore started with.
+    pub bound: usize,
+    /// How many were asked for.
+    pub requested: usize,
+}
+
+impl fmt::Display for ExceedsBound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "asked for {} permits from a semaphore bounded at {}: the wait would never end",
+            self.requested, self.bound
+        )
+    }
+}
+
+impl std::error::Error for ExceedsBound {}
+
+impl BoundedSemaphore {
+    const_fn! {
+        /// A semaphore with `permits` free permits, and never more.
+        #[must_use]
+        pub fn new(permits: usize) -> Self {
+            Self { semaphore: Semaphore::new(permits), bound: permits }
+        }
+    }
+
+    /// Takes a permit, waiting while none is free.
+    pub fn acquire(&self) -> SemaphorePermit<'_> {
+        self.semaphore.acquire()
+    }
+
+    /// Takes a permit if one is free right now.
+    pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
+        self.semaphore.try_acquire()
+    }
+
+    /// Takes a permit, giving up after `timeout`; `None` if it gave up.
+    pub fn acquire_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
+        self.semaphore.acquire_timeout(timeout)
+    }
+
+    /// Takes `n` permits at once, waiting until `n` are free; an error if
+    /// `n` is more than the semaphore can ever hold.
+    pub fn acquire_many(&self, n: usize) -> Result<SemaphorePermit<'_>, ExceedsBound> {
+        self.check_request(n)?;
+        Ok(self.semaphore.acquire_many(n))
+    }
+
+    /// Takes `n` permits if `n` are free right now (never, if `n` is above
+    /// the bound).
+    pub fn try_acquire_many(&self, n: usize) -> Option<SemaphorePermit<'_>> {
+        self.semaphore.try_acquire_many(n)
+    }
+
+    /// Gives back `n` permits taken with [`SemaphorePermit::forget`]. Refused,
+    /// with nothing released, if the semaphore would then hold more permits
+    /// than it started with.
+    pub fn release(&self, n: usize) -> Result<(), OverRelease> {
+        if n == 0 {
+            return Ok(());
+        }
+        let semaphore = &self.semaphore;
+        let mut counts = semaphore.state.lock();
+        if n > self.bound - counts.available {
+            return Err(OverRelease {
+                bound: self.bound,
+                available: counts.available,
+                released: n,
+            });
+        }
+        counts.available += n;
+        semaphore.wake_for(&counts, n);
+        Ok(())
+    }
+
+    /// How many permits are free. A snapshot.
+    pub fn available_permits(&self) -> usize {
+        self.semaphore.available_permits()
+    }
+
+    /// The number of permits it started with, and can never exceed.
+    pub fn bound(&self) -> usize {
+        self.bound
+    }
+
+    fn check_request(&self, n: usize) -> Result<(), ExceedsBound> {
+        if n > self.bound {
+            return Err(ExceedsBound {
+                bound: self.bound,
+                requested: n,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for BoundedSemaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundedSemaphore")
+            .field("available_permits", &self.available_permits())
+            .field("bound", &self.bound)
+            .finish()
+    }
+}

@@ -1,0 +1,147 @@
+//! loom models of `Semaphore` and `BoundedSemaphore`, and of the semaphore
+//! that checks and takes in two steps.
+//! `cargo test --test model_semaphore -- --show-output` prints loom's report.
+
+mod common;
+
+use common::{expect_loom_to_catch, model};
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::thread;
+use turnstile::model::broken::CheckThenTakeSemaphore;
+use turnstile::model::{BoundedSemaphore, Semaphore};
+
+/// What the holder-count property needs from a semaphore.
+trait Permits: Send + Sync + 'static {
+    fn with_permits(n: usize) -> Self;
+    fn acquire(&self);
+    fn release(&self);
+}
+
+impl Permits for Semaphore {
+    fn with_permits(n: usize) -> Self {
+        Semaphore::new(n)
+    }
+    fn acquire(&self) {
+        Semaphore::acquire(self).forget();
+    }
+    fn release(&self) {
+        Semaphore::release(self, 1);
+    }
+}
+
+impl Permits for CheckThenTakeSemaphore {
+    fn with_permits(n: usize) -> Self {
+        CheckThenTakeSemaphore::new(n as isize)
+    }
+    fn acquire(&self) {
+        CheckThenTakeSemaphore::acquire(self);
+    }
+    fn release(&self) {
+        CheckThenTakeSemaphore::release(self);
+    }
+}
+
+/// Property: with N permits, never more than N threads hold one at once.
+/// Here N = 1 and two threads: a semaphore of one is a lock.
+fn never_more_than_n_holders<S: Permits>() {
+    const N: usize = 1;
+    let shared = Arc::new((S::with_permits(N), AtomicUsize::new(0)));
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                let (semaphore, inside) = &*shared;
+                semaphore.acquire();
+                let holders = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                assert!(holders <= N, "{holders} holders of {N} permit(s)");
+                inside.fetch_sub(1, Ordering::SeqCst);
+                semaphore.release();
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+}
+
+#[test]
+fn semaphore_never_more_than_n_holders() {
+    model(never_more_than_n_holders::<Semaphore>);
+}
+
+#[test]
+fn broken_check_then_take_semaphore_is_caught() {
+    let report = expect_loom_to_catch(
+        "two holders of one permit (check and take in two steps)",
+        never_more_than_n_holders::<CheckThenTakeSemaphore>,
+    );
+    assert!(report.contains("2 holders of 1 permit"), "{report}");
+}
+
+/// Property: a release wakes a thread waiting for a permit. A lost wake-up
+/// leaves it asleep: loom reports a deadlock.
+#[test]
+fn semaphore_release_wakes_a_waiter() {
+    model(|| {
+        let semaphore = Arc::new(Semaphore::new(0));
+        let waiter = {
+            let semaphore = Arc::clone(&semaphore);
+            thread::spawn(move || semaphore.acquire().forget())
+        };
+        semaphore.release(1);
+        waiter.join().unwrap();
+        assert_eq!(semaphore.available_permits(), 0);
+    });
+}
+
+/// Property: with a waiter for two permits and a waiter for one, releasing
+/// one permit reaches the waiter for one. (Waking just one waiter could
+/// wake the greedy one, which sleeps again beside the free permit.)
+#[test]
+fn semaphore_small_waiter_not_stranded_behind_a_greedy_one() {
+    model(|| {
+        let semaphore = Arc::new(Semaphore::new(0));
+        let greedy = {
+            let semaphore = Arc::clone(&semaphore);
+            thread::spawn(move || semaphore.acquire_many(2).forget())
+        };
+        let small = {
+            let semaphore = Arc::clone(&semaphore);
+            thread::spawn(move || semaphore.acquire().forget())
+        };
+        semaphore.release(1);
+        small.join().unwrap();
+        semaphore.release(2);
+        greedy.join().unwrap();
+        assert_eq!(semaphore.available_permits(), 0);
+    });
+}
+
+/// Property: a bounded semaphore never accepts more releases than permits
+/// were taken out, however releases race. One permit is taken and forgotten;
+/// two threads each try to release one: exactly one must succeed.
+#[test]
+fn bounded_semaphore_over_release_is_refused() {
+    model(|| {
+        let semaphore = Arc::new(BoundedSemaphore::new(1));
+        semaphore.acquire().forget();
+        let releasers: Vec<_> = (0..2)
+            .map(|_| {
+                let semaphore = Arc::clone(&semaphore);
+                thread::spawn(move || semaphore.release(1).is_ok())
+            })
+            .collect();
+        let accepted = releasers
+            .into_iter()
+            .filter(|_| true)
+            .map(|releaser| releaser.join().unwrap())
+            .filter(|&ok| ok)
+            .count();
+        assert_eq!(
+            accepted, 1,
+            "one permit was out; {accepted} releases were accepted"
+        );
+        assert_eq!(semaphore.available_permits(), 1);
+    });
+}

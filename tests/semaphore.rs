@@ -1,0 +1,201 @@
+//! Ordinary tests of `Semaphore` and `BoundedSemaphore` on real threads:
+//! timeouts (which loom cannot show), permits, errors and a stress run.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::SLACK;
+use turnstile::{BoundedSemaphore, ExceedsBound, OverRelease, Semaphore};
+
+#[test]
+fn smoke() {
+    let semaphore = Semaphore::new(2);
+    let a = semaphore.acquire();
+    let b = semaphore.try_acquire().expect("a second permit");
+    assert!(semaphore.try_acquire().is_none(), "only two permits");
+    assert_eq!(semaphore.available_permits(), 0);
+    drop(a);
+    assert_eq!(semaphore.available_permits(), 1);
+    assert_eq!(b.count(), 1);
+    drop(b);
+    assert_eq!(
+        format!("{semaphore:?}"),
+        "Semaphore { available_permits: 2 }"
+    );
+    assert_eq!(Semaphore::default().available_permits(), 1);
+}
+
+#[test]
+fn acquire_many_takes_all_or_nothing() {
+    let semaphore = Semaphore::new(3);
+    assert!(semaphore.try_acquire_many(4).is_none());
+    assert_eq!(
+        semaphore.available_permits(),
+        3,
+        "a refused try takes nothing"
+    );
+    let three = semaphore.acquire_many(3);
+    assert_eq!(three.count(), 3);
+    assert_eq!(semaphore.acquire_many(0).count(), 0);
+    drop(three);
+    assert_eq!(semaphore.available_permits(), 3);
+}
+
+#[test]
+fn forget_and_release_on_another_path() {
+    let semaphore = Semaphore::new(1);
+    assert_eq!(semaphore.acquire().forget(), 1);
+    assert_eq!(semaphore.available_permits(), 0);
+    semaphore.release(1);
+    semaphore.add_permits(2);
+    assert_eq!(semaphore.available_permits(), 3);
+}
+
+#[test]
+fn acquire_really_blocks_until_release() {
+    let semaphore = Arc::new(Semaphore::new(0));
+    let waiter = {
+        let semaphore = Arc::clone(&semaphore);
+        thread::spawn(move || semaphore.acquire().forget())
+    };
+    thread::sleep(Duration::from_millis(50));
+    assert!(
+        !waiter.is_finished(),
+        "acquire returned with no permit free"
+    );
+    semaphore.release(1);
+    waiter.join().unwrap();
+    assert_eq!(semaphore.available_permits(), 0);
+}
+
+#[test]
+fn acquire_timeout_waits_then_gives_up() {
+    let semaphore = Semaphore::new(0);
+    let timeout = Duration::from_millis(100);
+    let start = Instant::now();
+    assert!(semaphore.acquire_timeout(timeout).is_none());
+    let waited = start.elapsed();
+    assert!(waited >= timeout, "gave up after {waited:?}");
+    assert!(waited < timeout + SLACK, "gave up only after {waited:?}");
+    assert!(
+        semaphore
+            .acquire_many_timeout(2, Duration::from_millis(10))
+            .is_none()
+    );
+}
+
+#[test]
+fn zero_and_max_timeouts() {
+    let semaphore = Arc::new(Semaphore::new(1));
+    let held = semaphore
+        .acquire_timeout(Duration::ZERO)
+        .expect("a free permit");
+    let start = Instant::now();
+    assert!(semaphore.acquire_timeout(Duration::ZERO).is_none());
+    assert!(start.elapsed() < SLACK);
+    // A permit borrows its semaphore; another thread gives it back by count.
+    held.forget();
+    let releaser = {
+        let semaphore = Arc::clone(&semaphore);
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(20));
+            semaphore.release(1);
+        })
+    };
+    assert!(semaphore.acquire_timeout(Duration::MAX).is_some());
+    releaser.join().unwrap();
+}
+
+#[test]
+#[should_panic(expected = "permit count would overflow")]
+fn release_past_usize_max_panics_clearly() {
+    let semaphore = Semaphore::new(usize::MAX);
+    semaphore.release(1);
+}
+
+#[test]
+fn bounded_semaphore_refuses_over_release() {
+    let semaphore = BoundedSemaphore::new(2);
+    assert_eq!(semaphore.bound(), 2);
+    assert_eq!(
+        semaphore.release(1),
+        Err(OverRelease {
+            bound: 2,
+            available: 2,
+            released: 1
+        })
+    );
+    let permit = semaphore.acquire();
+    assert_eq!(permit.forget(), 1);
+    assert_eq!(
+        semaphore.release(2),
+        Err(OverRelease {
+            bound: 2,
+            available: 1,
+            released: 2
+        }),
+        "a refused release releases nothing"
+    );
+    assert_eq!(semaphore.available_permits(), 1);
+    assert_eq!(semaphore.release(1), Ok(()));
+    assert_eq!(semaphore.available_permits(), 2);
+    let error = semaphore.release(1).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "semaphore released too many times: releasing 1 with 2 of 2 permits already free"
+    );
+}
+
+#[test]
+fn bounded_semaphore_refuses_a_wait_that_could_never_end() {
+    let semaphore = BoundedSemaphore::new(2);
+    let error = semaphore.acquire_many(3).unwrap_err();
+    assert_eq!(
+        error,
+        ExceedsBound {
+            bound: 2,
+            requested: 3
+        }
+    );
+    assert!(error.to_string().contains("would never end"));
+    assert!(semaphore.try_acquire_many(3).is_none());
+    assert_eq!(semaphore.acquire_many(2).unwrap().count(), 2);
+    assert!(semaphore.try_acquire().is_some());
+    assert!(semaphore.acquire_timeout(Duration::ZERO).is_some());
+}
+
+/// Eight threads share three permits many times over: never more than three
+/// inside at once, and every permit comes back.
+#[test]
+fn lots_and_lots() {
+    const PERMITS: usize = 3;
+    let semaphore = Arc::new(Semaphore::new(PERMITS));
+    let inside = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let (semaphore, inside, most) = (
+                Arc::clone(&semaphore),
+                Arc::clone(&inside),
+                Arc::clone(&most),
+            );
+            thread::spawn(move || {
+                for _ in 0..2_000 {
+                    let _permit = semaphore.acquire();
+                    let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    inside.fetch_sub(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().unwrap();
+    }
+    assert!(most.load(Ordering::SeqCst) <= PERMITS);
+    assert_eq!(semaphore.available_permits(), PERMITS);
+}
