@@ -23,8 +23,10 @@
 //! - [`Semaphore`]: a count of permits; [`BoundedSemaphore`] refuses to
 //!   grow past its start.
 //!
-//! More primitives (a barrier, queues, a thread pool) follow the same
-//! pattern and are on the way.
+//! - [`Barrier`]: a fixed number of threads wait for each other, round after
+//!   round; Python's `threading.Barrier`.
+//!
+//! Queues and a thread pool follow the same pattern and are on the way.
 //!
 //! # From Python
 //!
@@ -45,6 +47,7 @@
 //! | `event.wait(timeout=t)`           | [`Event::wait_timeout`]                     |
 //! | `threading.Semaphore(n)`          | [`Semaphore::new`]; `with sem:` → [`Semaphore::acquire`] |
 //! | `threading.BoundedSemaphore(n)`   | [`BoundedSemaphore::new`]; over-release → [`OverRelease`] |
+//! | `threading.Barrier(n)`            | [`Barrier::new`]; `BrokenBarrierError` → [`BarrierError`] |
 //!
 //! # How the source is laid out
 //!
@@ -61,6 +64,7 @@
 #![warn(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
 
+pub mod barrier;
 pub mod condvar;
 mod deadline;
 pub mod event;
@@ -70,6 +74,7 @@ pub mod raw_mutex;
 pub mod rlock;
 pub mod semaphore;
 
+pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 pub use condvar::{Condvar, Relock};
 pub use event::Event;
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};

@@ -134,7 +134,6 @@ fn bounded_semaphore_over_release_is_refused() {
             .collect();
         let accepted = releasers
             .into_iter()
-            .filter(|_| true)
             .map(|releaser| releaser.join().unwrap())
             .filter(|&ok| ok)
             .count();

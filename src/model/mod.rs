@@ -21,6 +21,8 @@
 // Loading each file a second time is the point of this module.
 #![allow(clippy::duplicate_mod)]
 
+#[path = "../barrier.rs"]
+pub mod barrier;
 #[path = "../condvar.rs"]
 pub mod condvar;
 #[path = "../deadline.rs"]
@@ -40,6 +42,7 @@ pub mod semaphore;
 pub mod broken;
 pub mod lessons;
 
+pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 pub use condvar::{Condvar, Relock};
 pub use event::Event;
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};

@@ -16,6 +16,7 @@
 //! | [`take_one_waiting_with_if`] | `Condvar` use | waits with `if`, not `while`     | a consumer finds no item |
 //! | [`CheckOutsideEvent`]   | `Event`     | looks at the flag outside the lock        | a deadlock               |
 //! | [`CheckThenTakeSemaphore`] | `Semaphore` | checks and takes in two critical sections | too many holders      |
+//! | [`CountOnlyBarrier`]    | `Barrier`   | forgets its generation (reads the count)  | a deadlock               |
 
 // The twins reach the facade and the real primitives as `super::…`, like
 // the primitives do.
@@ -24,6 +25,7 @@ use super::{condvar, facade, mutex, raw_mutex};
 mod any_owner_rlock;
 mod check_then_store;
 mod check_then_take_semaphore;
+mod count_only_barrier;
 mod event_check_outside;
 mod forgetful;
 mod relaxed;
@@ -33,6 +35,7 @@ mod wait_with_if;
 pub use any_owner_rlock::AnyOwnerRLock;
 pub use check_then_store::CheckThenStoreLock;
 pub use check_then_take_semaphore::CheckThenTakeSemaphore;
+pub use count_only_barrier::CountOnlyBarrier;
 pub use event_check_outside::CheckOutsideEvent;
 pub use forgetful::ForgetfulLock;
 pub use relaxed::RelaxedLock;

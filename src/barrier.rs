@@ -1,0 +1,276 @@
+//! A barrier: Python's `threading.Barrier`, where a fixed number of threads
+//! wait for each other.
+//!
+//! Each of `parties` threads calls [`wait`](Barrier::wait); none returns until
+//! all have arrived, and then all go on together. The barrier then fills
+//! again for the next round. If a party gives up (a timeout) or someone calls
+//! [`abort`](Barrier::abort), the barrier is *broken*: every waiter, and every
+//! later arrival, gets [`BarrierError::Broken`] until [`reset`](Barrier::reset).
+//! A barrier suits rounds of work ("everyone finishes step 1 before anyone
+//! starts step 2"); an [`Event`](super::event::Event) suits one-off news.
+//!
+//! | Python (`threading`)                 | turnstile                               |
+//! |--------------------------------------|-----------------------------------------|
+//! | `b = Barrier(3)`                     | `let b = Barrier::new(3)?;`             |
+//! | `Barrier(0)` → `ValueError`          | `Err(ZeroParties)`                      |
+//! | `i = b.wait()`                       | `let r = b.wait()?; r.index()`          |
+//! | `b.wait(timeout=t)`                  | `b.wait_timeout(t)`                     |
+//! | `BrokenBarrierError`                 | `Err(BarrierError::Broken)` (or `TimedOut` for the one that timed out) |
+//! | `b.abort()` / `b.reset()`            | `b.abort()` / `b.reset()`               |
+//! | `b.parties`, `b.n_waiting`, `b.broken` | `b.parties()`, `b.n_waiting()`, `b.is_broken()` |
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::thread;
+//! use turnstile::Barrier;
+//!
+//! let barrier = Arc::new(Barrier::new(3).unwrap());
+//! let workers: Vec<_> = (0..3)
+//!     .map(|_| {
+//!         let barrier = Arc::clone(&barrier);
+//!         thread::spawn(move || barrier.wait().unwrap().is_leader())
+//!     })
+//!     .collect();
+//! let leaders = workers.into_iter().map(|w| w.join().unwrap()).filter(|&l| l).count();
+//! assert_eq!(leaders, 1, "exactly one thread is told it released the barrier");
+//! ```
+
+use core::fmt;
+use std::time::Duration;
+
+use super::condvar::Condvar;
+use super::mutex::{Mutex, MutexGuard};
+
+/// Threads that wait for each other. See the [module docs](self).
+pub struct Barrier {
+    parties: usize,
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+/// Where the barrier is in its cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Taking arrivals for the current round.
+    Filling,
+    /// The round is complete; released threads are leaving. New arrivals
+    /// wait until the last one has left, so a slow leaver still sees the
+    /// phase that released it.
+    Draining,
+    /// `reset` was called with threads waiting; they are leaving with
+    /// `Broken`. New arrivals wait until they have.
+    Resetting,
+    /// A party timed out or `abort` was called: every wait fails until
+    /// `reset`.
+    Broken,
+}
+
+// Transitions (all under the lock):
+//   Filling   -> Draining   the last party arrives
+//   Filling   -> Broken     a waiter times out, or abort()
+//   Draining  -> Filling    the last released thread leaves
+//   Resetting -> Filling    the last reset waiter leaves
+//   Filling/Broken -> Resetting   reset() with threads inside
+//   any       -> Filling    reset() with no thread inside
+//   any       -> Broken     abort()
+
+struct State {
+    phase: Phase,
+    /// Threads inside `wait`: arrived and not yet left.
+    inside: usize,
+}
+
+/// The error of building a barrier for zero parties, which could never
+/// release anyone (Python: `ValueError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZeroParties;
+
+impl fmt::Display for ZeroParties {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a barrier needs at least one party")
+    }
+}
+
+impl std::error::Error for ZeroParties {}
+
+/// Why a [`Barrier::wait`] did not end with the barrier released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BarrierError {
+    /// The barrier is broken, or was broken or reset while this thread
+    /// waited (Python's `BrokenBarrierError`).
+    Broken,
+    /// This thread's timeout passed first. Its giving up broke the barrier
+    /// for the others, as in Python.
+    TimedOut,
+}
+
+impl fmt::Display for BarrierError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Broken => "the barrier is broken",
+            Self::TimedOut => "timed out waiting at the barrier, which is now broken",
+        })
+    }
+}
+
+impl std::error::Error for BarrierError {}
+
+/// How a successful [`Barrier::wait`] went for this thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BarrierWaitResult {
+    index: usize,
+    parties: usize,
+}
+
+impl BarrierWaitResult {
+    /// The order of arrival in this round, from 0 to `parties - 1` (what
+    /// Python's `wait()` returns).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Whether this thread arrived last and released the others: exactly one
+    /// thread per round is the leader.
+    pub fn is_leader(&self) -> bool {
+        self.index + 1 == self.parties
+    }
+}
+
+impl Barrier {
+    /// A barrier for `parties` threads; an error if `parties` is 0.
+    pub fn new(parties: usize) -> Result<Self, ZeroParties> {
+        if parties == 0 {
+            return Err(ZeroParties);
+        }
+        Ok(Self {
+            parties,
+            state: Mutex::new(State {
+                phase: Phase::Filling,
+                inside: 0,
+            }),
+            changed: Condvar::new(),
+        })
+    }
+
+    /// Waits until all parties have arrived.
+    pub fn wait(&self) -> Result<BarrierWaitResult, BarrierError> {
+        self.wait_inner(None)
+    }
+
+    /// Waits until all parties have arrived, giving up after `timeout`;
+    /// giving up breaks the barrier for everyone (as in Python). A zero
+    /// timeout succeeds only for the last party to arrive.
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, BarrierError> {
+        self.wait_inner(Some(timeout))
+    }
+
+    /// Breaks the barrier: every waiting thread, and every later one, gets
+    /// [`BarrierError::Broken`] until [`reset`](Self::reset).
+    pub fn abort(&self) {
+        let mut state = self.state.lock();
+        state.phase = Phase::Broken;
+        self.changed.notify_all();
+    }
+
+    /// Returns the barrier to its empty, unbroken state. Threads waiting now
+    /// get [`BarrierError::Broken`]; threads arriving after they have left
+    /// start a fresh round.
+    pub fn reset(&self) {
+        let mut state = self.state.lock();
+        state.phase = if state.inside > 0 {
+            Phase::Resetting
+        } else {
+            Phase::Filling
+        };
+        self.changed.notify_all();
+    }
+
+    /// The number of threads needed to release the barrier.
+    pub fn parties(&self) -> usize {
+        self.parties
+    }
+
+    /// How many threads are waiting in the current round. A snapshot.
+    pub fn n_waiting(&self) -> usize {
+        let state = self.state.lock();
+        if state.phase == Phase::Filling {
+            state.inside
+        } else {
+            0
+        }
+    }
+
+    /// Whether the barrier is broken. A snapshot.
+    pub fn is_broken(&self) -> bool {
+        self.state.lock().phase == Phase::Broken
+    }
+
+    fn wait_inner(&self, timeout: Option<Duration>) -> Result<BarrierWaitResult, BarrierError> {
+        let mut state = self.state.lock();
+        // Wait for the previous round to drain, or a reset to finish.
+        self.changed.wait_while(&mut state, |state| {
+            matches!(state.phase, Phase::Draining | Phase::Resetting)
+        });
+        if state.phase == Phase::Broken {
+            return Err(BarrierError::Broken);
+        }
+        let index = state.inside;
+        state.inside += 1;
+        let outcome = if index + 1 == self.parties {
+            state.phase = Phase::Draining;
+            self.changed.notify_all();
+            Ok(())
+        } else {
+            self.wait_for_release(&mut state, timeout)
+        };
+        // Leave: the last one out of a drained or reset round reopens it.
+        state.inside -= 1;
+        if state.inside == 0 && matches!(state.phase, Phase::Draining | Phase::Resetting) {
+            state.phase = Phase::Filling;
+            self.changed.notify_all();
+        }
+        outcome.map(|()| BarrierWaitResult {
+            index,
+            parties: self.parties,
+        })
+    }
+
+    /// Sleeps while the round is filling; says how it ended for this thread.
+    /// A timeout breaks the barrier for everyone.
+    fn wait_for_release(
+        &self,
+        state: &mut MutexGuard<'_, State>,
+        timeout: Option<Duration>,
+    ) -> Result<(), BarrierError> {
+        let filling = |state: &mut MutexGuard<'_, State>| state.phase == Phase::Filling;
+        match timeout {
+            None => self.changed.wait_while(state, filling),
+            Some(timeout) => {
+                if !self.changed.wait_timeout_while(state, timeout, filling) {
+                    state.phase = Phase::Broken;
+                    self.changed.notify_all();
+                    return Err(BarrierError::TimedOut);
+                }
+            }
+        }
+        // Draining: our round was released. Broken or Resetting: it was not.
+        if state.phase == Phase::Draining {
+            Ok(())
+        } else {
+            Err(BarrierError::Broken)
+        }
+    }
+}
+
+impl fmt::Debug for Barrier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.lock();
+        f.debug_struct("Barrier")
+            .field("parties", &self.parties)
+            .field("phase", &state.phase)
+            .field("inside", &state.inside)
+            .finish()
+    }
+}

@@ -1,0 +1,96 @@
+//! loom models of `Barrier`, and of the barrier that forgets its generation.
+//! `cargo test --test model_barrier -- --show-output` prints loom's report.
+
+mod common;
+
+use common::{expect_deadlock_in_child, model};
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::thread;
+use turnstile::model::broken::CountOnlyBarrier;
+use turnstile::model::{Barrier, BarrierError};
+
+const PARTIES: usize = 2;
+const ROUNDS: usize = 2;
+
+/// Property: in every round, no party leaves before all have arrived, and
+/// exactly one is told it is the leader. Two parties, two rounds each: the
+/// second round starts while the first may still be draining.
+#[test]
+fn barrier_releases_all_parties_once_per_round() {
+    model(|| {
+        let shared = Arc::new((
+            Barrier::new(PARTIES).unwrap(),
+            [AtomicUsize::new(0), AtomicUsize::new(0)],
+            AtomicUsize::new(0),
+        ));
+        let party = |shared: Arc<(Barrier, [AtomicUsize; ROUNDS], AtomicUsize)>| {
+            let (barrier, arrived, leaders) = &*shared;
+            for round in arrived {
+                round.fetch_add(1, Ordering::SeqCst);
+                let result = barrier.wait().expect("nobody breaks this barrier");
+                assert_eq!(
+                    round.load(Ordering::SeqCst),
+                    PARTIES,
+                    "left before everyone arrived"
+                );
+                if result.is_leader() {
+                    leaders.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        };
+        let other = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || party(shared))
+        };
+        party(Arc::clone(&shared));
+        other.join().unwrap();
+        assert_eq!(
+            shared.2.load(Ordering::SeqCst),
+            ROUNDS,
+            "one leader per round"
+        );
+    });
+}
+
+/// Property: `abort` reaches a waiting party, which gets `Broken`, and the
+/// barrier stays broken for later arrivals.
+#[test]
+fn barrier_abort_breaks_waiters() {
+    model(|| {
+        let barrier = Arc::new(Barrier::new(2).unwrap());
+        let waiter = {
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || barrier.wait())
+        };
+        barrier.abort();
+        assert_eq!(waiter.join().unwrap(), Err(BarrierError::Broken));
+        assert_eq!(barrier.wait(), Err(BarrierError::Broken));
+    });
+}
+
+#[test]
+fn broken_barrier_forgetting_its_generation_is_caught() {
+    expect_deadlock_in_child("child_barrier_forgetting_its_generation");
+}
+
+/// Run in a child process by `broken_barrier_forgetting_its_generation_is_caught`.
+#[test]
+#[ignore = "run in a child process by broken_barrier_forgetting_its_generation_is_caught"]
+fn child_barrier_forgetting_its_generation() {
+    model(|| {
+        let barrier = Arc::new(CountOnlyBarrier::new(PARTIES));
+        let other = {
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || {
+                for _ in 0..ROUNDS {
+                    barrier.wait();
+                }
+            })
+        };
+        for _ in 0..ROUNDS {
+            barrier.wait();
+        }
+        other.join().unwrap();
+    });
+}
