@@ -202,8 +202,7 @@ impl Condvar {
         if self.waiters.load(Ordering::Relaxed) == 0 {
             return false;
         }
-        self.seq.fetch_add(1, Ordering::Relaxed);
-        self.seq.wake_one()
+        self.wake(1) == 1
     }
 
     /// Wakes up to `n` waiting threads. Returns how many it woke.
@@ -212,12 +211,7 @@ impl Condvar {
         if n == 0 || self.waiters.load(Ordering::Relaxed) == 0 {
             return 0;
         }
-        self.seq.fetch_add(1, Ordering::Relaxed);
-        let mut woken = 0;
-        while woken < n && self.seq.wake_one() {
-            woken += 1;
-        }
-        woken
+        self.wake(n)
     }
 
     /// Wakes every waiting thread. Returns how many it woke.
@@ -226,8 +220,23 @@ impl Condvar {
         if self.waiters.load(Ordering::Relaxed) == 0 {
             return 0;
         }
+        self.wake(usize::MAX)
+    }
+
+    /// The slow half of every notify, kept out of line so the inline half
+    /// is one load and a branch.
+    #[cold]
+    #[inline(never)]
+    fn wake(&self, n: usize) -> usize {
         self.seq.fetch_add(1, Ordering::Relaxed);
-        self.seq.wake_all()
+        if n == usize::MAX {
+            return self.seq.wake_all();
+        }
+        let mut woken = 0;
+        while woken < n && self.seq.wake_one() {
+            woken += 1;
+        }
+        woken
     }
 
     /// Waits once. Returns `false` if the deadline passed.

@@ -57,7 +57,7 @@ use std::time::Duration;
 
 use super::condvar::Condvar;
 use super::facade::const_fn;
-use super::mutex::Mutex;
+use super::mutex::{Mutex, MutexGuard};
 
 /// A counting semaphore. See the [module docs](self).
 pub struct Semaphore {
@@ -95,11 +95,13 @@ impl Semaphore {
     }
 
     /// Takes a permit, waiting while none is free.
+    #[inline]
     pub fn acquire(&self) -> SemaphorePermit<'_> {
         self.acquire_many(1)
     }
 
     /// Takes a permit if one is free right now.
+    #[inline]
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
         self.try_acquire_many(1)
     }
@@ -114,6 +116,7 @@ impl Semaphore {
     /// Takes `n` permits at once, waiting until `n` are free. `n == 0`
     /// returns at once. The permits are taken together or not at all, so two
     /// threads asking for many cannot each hold half and wait for the rest.
+    #[inline]
     pub fn acquire_many(&self, n: usize) -> SemaphorePermit<'_> {
         let taken = self.take(n, None);
         debug_assert!(taken, "a wait without deadline only ends with the permits");
@@ -152,6 +155,7 @@ impl Semaphore {
     ///
     /// If the count would pass `usize::MAX`: that many permits is a bug in
     /// the caller. [`BoundedSemaphore::release`] returns an error instead.
+    #[inline]
     pub fn release(&self, n: usize) {
         if n == 0 {
             return;
@@ -180,34 +184,49 @@ impl Semaphore {
 
     /// Waits until `n` permits are free and takes them. Returns `false` if
     /// `timeout` (`None`: no limit) passed first.
+    #[inline]
     fn take(&self, n: usize, timeout: Option<Duration>) -> bool {
         let mut counts = self.state.lock();
-        if counts.available < n {
-            if n > 1 {
-                counts.greedy_waiters += 1;
-            }
-            let enough = match timeout {
-                None => {
-                    self.released
-                        .wait_while(&mut counts, |counts| counts.available < n);
-                    true
-                }
-                Some(timeout) => self
-                    .released
-                    .wait_timeout_while(&mut counts, timeout, |counts| counts.available < n),
-            };
-            if n > 1 {
-                counts.greedy_waiters -= 1;
-            }
-            if !enough {
-                return false;
-            }
+        if counts.available >= n {
+            counts.available -= n;
+            return true;
         }
-        counts.available -= n;
-        true
+        self.take_after_waiting(counts, n, timeout)
+    }
+
+    /// The slow half of `take`: too few permits are free, so wait.
+    #[cold]
+    #[inline(never)]
+    fn take_after_waiting(
+        &self,
+        mut counts: MutexGuard<'_, Counts>,
+        n: usize,
+        timeout: Option<Duration>,
+    ) -> bool {
+        if n > 1 {
+            counts.greedy_waiters += 1;
+        }
+        let enough = match timeout {
+            None => {
+                self.released
+                    .wait_while(&mut counts, |counts| counts.available < n);
+                true
+            }
+            Some(timeout) => self
+                .released
+                .wait_timeout_while(&mut counts, timeout, |counts| counts.available < n),
+        };
+        if n > 1 {
+            counts.greedy_waiters -= 1;
+        }
+        if enough {
+            counts.available -= n;
+        }
+        enough
     }
 
     /// Wakes the waiters that `added` new permits may satisfy.
+    #[inline]
     fn wake_for(&self, counts: &Counts, added: usize) {
         if counts.greedy_waiters > 0 {
             self.released.notify_all();
@@ -249,6 +268,7 @@ impl SemaphorePermit<'_> {
     /// how many: for code that releases on another path, as Python's
     /// `acquire()` ... `release()`. Give them back with
     /// [`Semaphore::release`].
+    #[inline]
     pub fn forget(self) -> usize {
         let count = self.count;
         core::mem::forget(self);
@@ -257,6 +277,7 @@ impl SemaphorePermit<'_> {
 }
 
 impl Drop for SemaphorePermit<'_> {
+    #[inline]
     fn drop(&mut self) {
         self.semaphore.release(self.count);
     }
