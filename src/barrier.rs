@@ -44,6 +44,16 @@ use super::condvar::Condvar;
 use super::mutex::{Mutex, MutexGuard};
 
 /// Threads that wait for each other. See the [module docs](self).
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::Barrier;
+///
+/// let barrier = Barrier::new(1)?; // one party: never waits
+/// assert!(barrier.wait()?.is_leader());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Barrier {
     parties: usize,
     state: Mutex<State>,
@@ -84,6 +94,10 @@ struct State {
 
 /// The error of building a barrier for zero parties, which could never
 /// release anyone (Python: `ValueError`).
+///
+/// ```
+/// assert_eq!(turnstile::Barrier::new(0).unwrap_err(), turnstile::ZeroParties);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ZeroParties;
 
@@ -96,6 +110,14 @@ impl fmt::Display for ZeroParties {
 impl std::error::Error for ZeroParties {}
 
 /// Why a [`Barrier::wait`] did not end with the barrier released.
+///
+/// ```
+/// use turnstile::{Barrier, BarrierError};
+///
+/// let barrier = Barrier::new(2).unwrap();
+/// barrier.abort();
+/// assert_eq!(barrier.wait(), Err(BarrierError::Broken));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BarrierError {
     /// The barrier is broken, or was broken or reset while this thread
@@ -118,6 +140,11 @@ impl fmt::Display for BarrierError {
 impl std::error::Error for BarrierError {}
 
 /// How a successful [`Barrier::wait`] went for this thread.
+///
+/// ```
+/// let result = turnstile::Barrier::new(1).unwrap().wait().unwrap();
+/// assert_eq!((result.index(), result.is_leader()), (0, true));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BarrierWaitResult {
     index: usize,
@@ -127,12 +154,20 @@ pub struct BarrierWaitResult {
 impl BarrierWaitResult {
     /// The order of arrival in this round, from 0 to `parties - 1` (what
     /// Python's `wait()` returns).
+    ///
+    /// ```
+    /// assert_eq!(turnstile::Barrier::new(1).unwrap().wait().unwrap().index(), 0);
+    /// ```
     pub fn index(&self) -> usize {
         self.index
     }
 
     /// Whether this thread arrived last and released the others: exactly one
     /// thread per round is the leader.
+    ///
+    /// ```
+    /// assert!(turnstile::Barrier::new(1).unwrap().wait().unwrap().is_leader());
+    /// ```
     pub fn is_leader(&self) -> bool {
         self.index + 1 == self.parties
     }
@@ -140,6 +175,11 @@ impl BarrierWaitResult {
 
 impl Barrier {
     /// A barrier for `parties` threads; an error if `parties` is 0.
+    ///
+    /// ```
+    /// assert!(turnstile::Barrier::new(3).is_ok());
+    /// assert!(turnstile::Barrier::new(0).is_err());
+    /// ```
     pub fn new(parties: usize) -> Result<Self, ZeroParties> {
         if parties == 0 {
             return Err(ZeroParties);
@@ -155,6 +195,20 @@ impl Barrier {
     }
 
     /// Waits until all parties have arrived.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::thread;
+    ///
+    /// let barrier = Arc::new(turnstile::Barrier::new(2).unwrap());
+    /// let other = {
+    ///     let barrier = Arc::clone(&barrier);
+    ///     thread::spawn(move || barrier.wait().unwrap().index())
+    /// };
+    /// let mine = barrier.wait().unwrap().index();
+    /// let theirs = other.join().unwrap();
+    /// assert_eq!(mine + theirs, 1); // arrival order 0 and 1
+    /// ```
     pub fn wait(&self) -> Result<BarrierWaitResult, BarrierError> {
         self.wait_inner(None)
     }
@@ -162,12 +216,27 @@ impl Barrier {
     /// Waits until all parties have arrived, giving up after `timeout`;
     /// giving up breaks the barrier for everyone (as in Python). A zero
     /// timeout succeeds only for the last party to arrive.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use turnstile::{Barrier, BarrierError};
+    ///
+    /// let barrier = Barrier::new(2).unwrap();
+    /// assert_eq!(barrier.wait_timeout(Duration::from_millis(5)), Err(BarrierError::TimedOut));
+    /// assert!(barrier.is_broken()); // giving up broke it for everyone
+    /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, BarrierError> {
         self.wait_inner(Some(timeout))
     }
 
     /// Breaks the barrier: every waiting thread, and every later one, gets
     /// [`BarrierError::Broken`] until [`reset`](Self::reset).
+    ///
+    /// ```
+    /// let barrier = turnstile::Barrier::new(2).unwrap();
+    /// barrier.abort();
+    /// assert!(barrier.is_broken());
+    /// ```
     pub fn abort(&self) {
         let mut state = self.state.lock();
         state.phase = Phase::Broken;
@@ -177,6 +246,13 @@ impl Barrier {
     /// Returns the barrier to its empty, unbroken state. Threads waiting now
     /// get [`BarrierError::Broken`]; threads arriving after they have left
     /// start a fresh round.
+    ///
+    /// ```
+    /// let barrier = turnstile::Barrier::new(1).unwrap();
+    /// barrier.abort();
+    /// barrier.reset();
+    /// assert!(barrier.wait().is_ok());
+    /// ```
     pub fn reset(&self) {
         let mut state = self.state.lock();
         state.phase = if state.inside > 0 {
@@ -188,11 +264,19 @@ impl Barrier {
     }
 
     /// The number of threads needed to release the barrier.
+    ///
+    /// ```
+    /// assert_eq!(turnstile::Barrier::new(4).unwrap().parties(), 4);
+    /// ```
     pub fn parties(&self) -> usize {
         self.parties
     }
 
     /// How many threads are waiting in the current round. A snapshot.
+    ///
+    /// ```
+    /// assert_eq!(turnstile::Barrier::new(2).unwrap().n_waiting(), 0);
+    /// ```
     pub fn n_waiting(&self) -> usize {
         let state = self.state.lock();
         if state.phase == Phase::Filling {
@@ -203,6 +287,10 @@ impl Barrier {
     }
 
     /// Whether the barrier is broken. A snapshot.
+    ///
+    /// ```
+    /// assert!(!turnstile::Barrier::new(2).unwrap().is_broken());
+    /// ```
     pub fn is_broken(&self) -> bool {
         self.state.lock().phase == Phase::Broken
     }

@@ -69,6 +69,17 @@ use super::mutex::MutexGuard;
 use super::rlock::RLockGuard;
 
 /// A condition variable. See the [module docs](self).
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::{Condvar, Mutex, RLock};
+///
+/// // One condvar per lock, with either kind of lock.
+/// let (queue, not_empty) = (Mutex::new(Vec::<u8>::new()), Condvar::new());
+/// let (reentrant, changed) = (RLock::new(()), Condvar::default());
+/// # let _ = (queue, not_empty, reentrant, changed);
+/// ```
 pub struct Condvar {
     /// Bumped by every notify; a waiter sleeps only while it is unchanged.
     seq: Futex<AtomicU32>,
@@ -96,7 +107,20 @@ pub struct Condvar {
 // 2^32 notifications to miss one.
 
 /// A lock guard that a [`Condvar`] can release and retake: [`MutexGuard`]
-/// and [`RLockGuard`].
+/// and [`RLockGuard`]. Sealed: only turnstile's guards implement it.
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::{Condvar, Relock};
+///
+/// // Code that waits on any turnstile guard.
+/// fn wait_until_true<G: Relock>(cv: &Condvar, guard: &mut G, mut done: impl FnMut(&mut G) -> bool) {
+///     cv.wait_while(guard, |guard| !done(guard));
+/// }
+/// # let (lock, cv) = (turnstile::Mutex::new(true), Condvar::new());
+/// # wait_until_true(&cv, &mut lock.lock(), |flag| **flag);
+/// ```
 pub trait Relock: sealed::Relock {}
 
 impl<T: ?Sized> Relock for MutexGuard<'_, T> {}
@@ -143,6 +167,11 @@ impl<T: ?Sized> sealed::Relock for RLockGuard<'_, T> {
 impl Condvar {
     const_fn! {
         /// A new condition variable.
+        ///
+        /// ```
+        /// static READY: turnstile::Condvar = turnstile::Condvar::new();
+        /// assert!(!READY.notify_one());
+        /// ```
         #[must_use]
         pub fn new() -> Self {
             Self {
@@ -156,12 +185,48 @@ impl Condvar {
     ///
     /// May return without a notification (see the module docs): check your
     /// condition in a loop, or use [`wait_while`](Self::wait_while).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::thread;
+    /// use turnstile::{Condvar, Mutex};
+    ///
+    /// let pair = Arc::new((Mutex::new(0), Condvar::new()));
+    /// let producer = {
+    ///     let pair = Arc::clone(&pair);
+    ///     thread::spawn(move || {
+    ///         *pair.0.lock() = 42;
+    ///         pair.1.notify_one();
+    ///     })
+    /// };
+    /// let mut value = pair.0.lock();
+    /// while *value == 0 {
+    ///     pair.1.wait(&mut value); // releases the lock while asleep
+    /// }
+    /// assert_eq!(*value, 42);
+    /// # drop(value);
+    /// # producer.join().unwrap();
+    /// ```
     pub fn wait<G: Relock>(&self, guard: &mut G) {
         self.wait_until(guard, None);
     }
 
     /// Like [`wait`](Self::wait), giving up after `timeout`. Returns `true`
     /// if it timed out. Either way the lock is held again on return.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use turnstile::{Condvar, Mutex};
+    ///
+    /// let (lock, cv) = (Mutex::new(()), Condvar::new());
+    /// let mut guard = lock.lock();
+    /// let timed_out = cv.wait_timeout(&mut guard, Duration::from_millis(10));
+    /// assert!(timed_out); // nobody notified
+    /// ```
     pub fn wait_timeout<G: Relock>(&self, guard: &mut G, timeout: Duration) -> bool {
         !self.wait_until(guard, deadline::after(timeout))
     }
@@ -169,6 +234,31 @@ impl Condvar {
     /// Waits while `condition` holds, checking it under the lock before each
     /// wait and after each wake-up. Returns with the lock held and the
     /// condition false.
+    ///
+    /// The closure receives the guard, so it works the same for a
+    /// [`MutexGuard`] and an [`RLockGuard`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::thread;
+    /// use turnstile::{Condvar, Mutex};
+    ///
+    /// let shelf = Arc::new((Mutex::new(Vec::<u32>::new()), Condvar::new()));
+    /// let chef = {
+    ///     let shelf = Arc::clone(&shelf);
+    ///     thread::spawn(move || {
+    ///         shelf.0.lock().push(7);
+    ///         shelf.1.notify_one();
+    ///     })
+    /// };
+    /// let mut dishes = shelf.0.lock();
+    /// shelf.1.wait_while(&mut dishes, |dishes| dishes.is_empty());
+    /// assert_eq!(dishes.pop(), Some(7));
+    /// # drop(dishes);
+    /// # chef.join().unwrap();
+    /// ```
     pub fn wait_while<G: Relock>(&self, guard: &mut G, mut condition: impl FnMut(&mut G) -> bool) {
         while condition(guard) {
             self.wait(guard);
@@ -178,6 +268,18 @@ impl Condvar {
     /// Like [`wait_while`](Self::wait_while), giving up after `timeout`.
     /// Returns `true` if the condition became false, `false` if the time ran
     /// out first (the condition is checked one last time before giving up).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use turnstile::{Condvar, Mutex};
+    ///
+    /// let (ready, cv) = (Mutex::new(false), Condvar::new());
+    /// let mut guard = ready.lock();
+    /// let became_ready = cv.wait_timeout_while(&mut guard, Duration::from_millis(10), |r| !**r);
+    /// assert!(!became_ready); // time ran out; the lock is held again
+    /// ```
     pub fn wait_timeout_while<G: Relock>(
         &self,
         guard: &mut G,
@@ -196,6 +298,15 @@ impl Condvar {
     /// Wakes one waiting thread, if any. Returns whether it woke one.
     ///
     /// With nobody waiting this is one atomic load: no lock, no system call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::Condvar;
+    ///
+    /// let cv = Condvar::new();
+    /// assert!(!cv.notify_one()); // nobody was waiting
+    /// ```
     #[inline]
     pub fn notify_one(&self) -> bool {
         // Relaxed: see the implementation notes.
@@ -206,6 +317,17 @@ impl Condvar {
     }
 
     /// Wakes up to `n` waiting threads. Returns how many it woke.
+    ///
+    /// Python's `cond.notify(n)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use turnstile::Condvar;
+    ///
+    /// let cv = Condvar::new();
+    /// assert_eq!(cv.notify(3), 0); // nobody was waiting
+    /// ```
     #[inline]
     pub fn notify(&self, n: usize) -> usize {
         if n == 0 || self.waiters.load(Ordering::Relaxed) == 0 {
@@ -215,6 +337,30 @@ impl Condvar {
     }
 
     /// Wakes every waiting thread. Returns how many it woke.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::thread;
+    /// use turnstile::{Condvar, Mutex};
+    ///
+    /// let gate = Arc::new((Mutex::new(false), Condvar::new()));
+    /// let waiters: Vec<_> = (0..3)
+    ///     .map(|_| {
+    ///         let gate = Arc::clone(&gate);
+    ///         thread::spawn(move || {
+    ///             let mut open = gate.0.lock();
+    ///             gate.1.wait_while(&mut open, |open| !**open);
+    ///         })
+    ///     })
+    ///     .collect();
+    /// *gate.0.lock() = true;
+    /// gate.1.notify_all();
+    /// for waiter in waiters {
+    ///     waiter.join().unwrap();
+    /// }
+    /// ```
     #[inline]
     pub fn notify_all(&self) -> usize {
         if self.waiters.load(Ordering::Relaxed) == 0 {

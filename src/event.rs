@@ -50,6 +50,16 @@ use super::facade::{AtomicBool, Ordering, const_fn};
 use super::mutex::Mutex;
 
 /// A flag threads can wait for. See the [module docs](self).
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::Event;
+///
+/// static BUS_ARRIVED: Event = Event::new();
+/// BUS_ARRIVED.set();
+/// BUS_ARRIVED.wait(); // returns at once: the flag is up
+/// ```
 pub struct Event {
     /// The flag. Written only with `lock` held; read without it by the fast
     /// paths.
@@ -70,6 +80,10 @@ pub struct Event {
 impl Event {
     const_fn! {
         /// A new event, not set.
+        ///
+        /// ```
+        /// assert!(!turnstile::Event::new().is_set());
+        /// ```
         #[must_use]
         pub fn new() -> Self {
             Self {
@@ -81,6 +95,13 @@ impl Event {
     }
 
     /// Whether the flag is set. A snapshot.
+    ///
+    /// ```
+    /// let event = turnstile::Event::new();
+    /// assert!(!event.is_set());
+    /// event.set();
+    /// assert!(event.is_set());
+    /// ```
     #[inline]
     pub fn is_set(&self) -> bool {
         // Acquire: pairs with the Release in `set`, so a caller that sees the
@@ -89,6 +110,19 @@ impl Event {
     }
 
     /// Sets the flag and wakes every waiting thread.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::thread;
+    ///
+    /// let event = Arc::new(turnstile::Event::new());
+    /// let passenger = {
+    ///     let event = Arc::clone(&event);
+    ///     thread::spawn(move || event.wait())
+    /// };
+    /// event.set();
+    /// passenger.join().unwrap();
+    /// ```
     pub fn set(&self) {
         if self.is_set() {
             return; // Already set: whoever waited was woken by that set.
@@ -100,6 +134,15 @@ impl Event {
     }
 
     /// Lowers the flag: later waiters wait for the next `set`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let event = turnstile::Event::new();
+    /// event.set();
+    /// event.clear();
+    /// assert!(!event.wait_timeout(Duration::from_millis(1)));
+    /// ```
     pub fn clear(&self) {
         let _held = self.lock.lock();
         self.flag.store(false, Ordering::Relaxed);
@@ -107,6 +150,12 @@ impl Event {
 
     /// Waits until the flag is set. Returns at once if it already is,
     /// without taking a lock.
+    ///
+    /// ```
+    /// let event = turnstile::Event::new();
+    /// event.set();
+    /// event.wait(); // one atomic load
+    /// ```
     pub fn wait(&self) {
         if self.is_set() {
             return;
@@ -121,6 +170,15 @@ impl Event {
     /// return: `true` if it was set, `false` if the time ran out (as Python's
     /// `wait(timeout)` does). A zero timeout just reads the flag;
     /// `Duration::MAX` waits without limit.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let event = turnstile::Event::new();
+    /// assert!(!event.wait_timeout(Duration::from_millis(5))); // not set: false
+    /// event.set();
+    /// assert!(event.wait_timeout(Duration::from_millis(5)));
+    /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         if self.is_set() {
             return true;

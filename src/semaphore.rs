@@ -60,6 +60,16 @@ use super::facade::const_fn;
 use super::mutex::{Mutex, MutexGuard};
 
 /// A counting semaphore. See the [module docs](self).
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::Semaphore;
+///
+/// static DOWNLOADS: Semaphore = Semaphore::new(3); // at most three at once
+/// let _slot = DOWNLOADS.acquire();
+/// assert_eq!(DOWNLOADS.available_permits(), 2);
+/// ```
 pub struct Semaphore {
     state: Mutex<Counts>,
     released: Condvar,
@@ -85,6 +95,10 @@ struct Counts {
 impl Semaphore {
     const_fn! {
         /// A semaphore with `permits` free permits.
+        ///
+        /// ```
+        /// assert_eq!(turnstile::Semaphore::new(5).available_permits(), 5);
+        /// ```
         #[must_use]
         pub fn new(permits: usize) -> Self {
             Self {
@@ -95,12 +109,28 @@ impl Semaphore {
     }
 
     /// Takes a permit, waiting while none is free.
+    ///
+    /// ```
+    /// let parking = turnstile::Semaphore::new(1);
+    /// {
+    ///     let _space = parking.acquire(); // `with sem:`
+    ///     assert_eq!(parking.available_permits(), 0);
+    /// }
+    /// assert_eq!(parking.available_permits(), 1);
+    /// ```
     #[inline]
     pub fn acquire(&self) -> SemaphorePermit<'_> {
         self.acquire_many(1)
     }
 
     /// Takes a permit if one is free right now.
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(1);
+    /// let first = sem.try_acquire();
+    /// assert!(first.is_some());
+    /// assert!(sem.try_acquire().is_none());
+    /// ```
     #[inline]
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
         self.try_acquire_many(1)
@@ -109,6 +139,13 @@ impl Semaphore {
     /// Takes a permit, giving up after `timeout`; `None` if it gave up.
     /// A zero timeout behaves like [`try_acquire`](Self::try_acquire);
     /// `Duration::MAX` waits without limit.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let sem = turnstile::Semaphore::new(0);
+    /// assert!(sem.acquire_timeout(Duration::from_millis(5)).is_none());
+    /// ```
     pub fn acquire_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.acquire_many_timeout(1, timeout)
     }
@@ -116,6 +153,12 @@ impl Semaphore {
     /// Takes `n` permits at once, waiting until `n` are free. `n == 0`
     /// returns at once. The permits are taken together or not at all, so two
     /// threads asking for many cannot each hold half and wait for the rest.
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(4);
+    /// let three = sem.acquire_many(3);
+    /// assert_eq!((three.count(), sem.available_permits()), (3, 1));
+    /// ```
     #[inline]
     pub fn acquire_many(&self, n: usize) -> SemaphorePermit<'_> {
         let taken = self.take(n, None);
@@ -127,6 +170,12 @@ impl Semaphore {
     }
 
     /// Takes `n` permits if `n` are free right now.
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(2);
+    /// assert!(sem.try_acquire_many(3).is_none());
+    /// assert_eq!(sem.available_permits(), 2); // a refusal takes nothing
+    /// ```
     pub fn try_acquire_many(&self, n: usize) -> Option<SemaphorePermit<'_>> {
         let mut counts = self.state.lock();
         if counts.available < n {
@@ -140,6 +189,13 @@ impl Semaphore {
     }
 
     /// Takes `n` permits, giving up after `timeout`; `None` if it gave up.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let sem = turnstile::Semaphore::new(1);
+    /// assert!(sem.acquire_many_timeout(2, Duration::from_millis(5)).is_none());
+    /// ```
     pub fn acquire_many_timeout(&self, n: usize, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.take(n, Some(timeout)).then_some(SemaphorePermit {
             semaphore: self,
@@ -155,6 +211,14 @@ impl Semaphore {
     ///
     /// If the count would pass `usize::MAX`: that many permits is a bug in
     /// the caller. [`BoundedSemaphore::release`] returns an error instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(0);
+    /// sem.release(2);
+    /// assert_eq!(sem.available_permits(), 2);
+    /// ```
     #[inline]
     pub fn release(&self, n: usize) {
         if n == 0 {
@@ -173,11 +237,25 @@ impl Semaphore {
     /// # Panics
     ///
     /// As [`release`](Self::release).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(1);
+    /// sem.add_permits(4);
+    /// assert_eq!(sem.available_permits(), 5);
+    /// ```
     pub fn add_permits(&self, n: usize) {
         self.release(n);
     }
 
     /// How many permits are free. A snapshot.
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(2);
+    /// let _one = sem.acquire();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
     pub fn available_permits(&self) -> usize {
         self.state.lock().available
     }
@@ -252,6 +330,15 @@ impl fmt::Debug for Semaphore {
 }
 
 /// Permits taken from a semaphore; dropping it gives them back.
+///
+/// # Examples
+///
+/// ```
+/// let sem = turnstile::Semaphore::new(2);
+/// let permit = sem.acquire_many(2);
+/// drop(permit); // both come back
+/// assert_eq!(sem.available_permits(), 2);
+/// ```
 #[must_use = "if unused the permit is given back at once"]
 pub struct SemaphorePermit<'a> {
     semaphore: &'a Semaphore,
@@ -260,6 +347,11 @@ pub struct SemaphorePermit<'a> {
 
 impl SemaphorePermit<'_> {
     /// How many permits this holds.
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(3);
+    /// assert_eq!(sem.acquire_many(2).count(), 2);
+    /// ```
     pub fn count(&self) -> usize {
         self.count
     }
@@ -268,6 +360,14 @@ impl SemaphorePermit<'_> {
     /// how many: for code that releases on another path, as Python's
     /// `acquire()` ... `release()`. Give them back with
     /// [`Semaphore::release`].
+    ///
+    /// ```
+    /// let sem = turnstile::Semaphore::new(1);
+    /// let taken = sem.acquire().forget(); // Python: sem.acquire()
+    /// assert_eq!(sem.available_permits(), 0);
+    /// sem.release(taken); // Python: sem.release(), on another path
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
     #[inline]
     pub fn forget(self) -> usize {
         let count = self.count;
@@ -316,6 +416,12 @@ pub struct BoundedSemaphore {
 /// The error of a release that would put a [`BoundedSemaphore`] above the
 /// number of permits it started with (Python: `ValueError: Semaphore released
 /// too many times`). Nothing was released.
+///
+/// ```
+/// let sem = turnstile::BoundedSemaphore::new(1);
+/// let error = sem.release(1).unwrap_err();
+/// assert_eq!((error.bound, error.available, error.released), (1, 1, 1));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OverRelease {
     /// The number of permits the semaphore started with.
@@ -340,6 +446,12 @@ impl std::error::Error for OverRelease {}
 
 /// The error of asking a [`BoundedSemaphore`] for more permits than it can
 /// ever have: such a wait would never end.
+///
+/// ```
+/// let sem = turnstile::BoundedSemaphore::new(2);
+/// let error = sem.acquire_many(3).unwrap_err();
+/// assert_eq!((error.bound, error.requested), (2, 3));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExceedsBound {
     /// The number of permits the semaphore started with.
@@ -363,6 +475,11 @@ impl std::error::Error for ExceedsBound {}
 impl BoundedSemaphore {
     const_fn! {
         /// A semaphore with `permits` free permits, and never more.
+        ///
+        /// ```
+        /// let sem = turnstile::BoundedSemaphore::new(3);
+        /// assert_eq!((sem.bound(), sem.available_permits()), (3, 3));
+        /// ```
         #[must_use]
         pub fn new(permits: usize) -> Self {
             Self { semaphore: Semaphore::new(permits), bound: permits }
@@ -370,22 +487,48 @@ impl BoundedSemaphore {
     }
 
     /// Takes a permit, waiting while none is free.
+    ///
+    /// ```
+    /// let sem = turnstile::BoundedSemaphore::new(1);
+    /// let _permit = sem.acquire();
+    /// assert_eq!(sem.available_permits(), 0);
+    /// ```
     pub fn acquire(&self) -> SemaphorePermit<'_> {
         self.semaphore.acquire()
     }
 
     /// Takes a permit if one is free right now.
+    ///
+    /// ```
+    /// let sem = turnstile::BoundedSemaphore::new(1);
+    /// let _first = sem.try_acquire().unwrap();
+    /// assert!(sem.try_acquire().is_none());
+    /// ```
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
         self.semaphore.try_acquire()
     }
 
     /// Takes a permit, giving up after `timeout`; `None` if it gave up.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let sem = turnstile::BoundedSemaphore::new(1);
+    /// let _held = sem.acquire();
+    /// assert!(sem.acquire_timeout(Duration::from_millis(5)).is_none());
+    /// ```
     pub fn acquire_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
         self.semaphore.acquire_timeout(timeout)
     }
 
     /// Takes `n` permits at once, waiting until `n` are free; an error if
     /// `n` is more than the semaphore can ever hold.
+    ///
+    /// ```
+    /// let sem = turnstile::BoundedSemaphore::new(2);
+    /// assert!(sem.acquire_many(3).is_err()); // could never be granted
+    /// assert_eq!(sem.acquire_many(2).unwrap().count(), 2);
+    /// ```
     pub fn acquire_many(&self, n: usize) -> Result<SemaphorePermit<'_>, ExceedsBound> {
         self.check_request(n)?;
         Ok(self.semaphore.acquire_many(n))
@@ -393,6 +536,12 @@ impl BoundedSemaphore {
 
     /// Takes `n` permits if `n` are free right now (never, if `n` is above
     /// the bound).
+    ///
+    /// ```
+    /// let sem = turnstile::BoundedSemaphore::new(2);
+    /// assert!(sem.try_acquire_many(3).is_none());
+    /// assert!(sem.try_acquire_many(2).is_some());
+    /// ```
     pub fn try_acquire_many(&self, n: usize) -> Option<SemaphorePermit<'_>> {
         self.semaphore.try_acquire_many(n)
     }
@@ -400,6 +549,13 @@ impl BoundedSemaphore {
     /// Gives back `n` permits taken with [`SemaphorePermit::forget`]. Refused,
     /// with nothing released, if the semaphore would then hold more permits
     /// than it started with.
+    ///
+    /// ```
+    /// let sem = turnstile::BoundedSemaphore::new(1);
+    /// sem.acquire().forget();
+    /// assert!(sem.release(1).is_ok());
+    /// assert!(sem.release(1).is_err()); // Python: ValueError
+    /// ```
     pub fn release(&self, n: usize) -> Result<(), OverRelease> {
         if n == 0 {
             return Ok(());
@@ -419,11 +575,21 @@ impl BoundedSemaphore {
     }
 
     /// How many permits are free. A snapshot.
+    ///
+    /// ```
+    /// let sem = turnstile::BoundedSemaphore::new(2);
+    /// let _one = sem.acquire();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
     pub fn available_permits(&self) -> usize {
         self.semaphore.available_permits()
     }
 
     /// The number of permits it started with, and can never exceed.
+    ///
+    /// ```
+    /// assert_eq!(turnstile::BoundedSemaphore::new(4).bound(), 4);
+    /// ```
     pub fn bound(&self) -> usize {
         self.bound
     }
