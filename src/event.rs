@@ -156,10 +156,17 @@ impl Event {
     /// event.set();
     /// event.wait(); // one atomic load
     /// ```
+    #[inline]
     pub fn wait(&self) {
-        if self.is_set() {
-            return;
+        if !self.is_set() {
+            self.wait_until_set();
         }
+    }
+
+    /// The slow half of `wait`: sleep under the lock until the flag is up.
+    #[cold]
+    #[inline(never)]
+    fn wait_until_set(&self) {
         let mut held = self.lock.lock();
         // Relaxed inside: the lock orders this read after `set`'s store.
         self.changed
