@@ -9,10 +9,10 @@
 //!
 //! Results and the ratios the project tracks are in BENCHMARKS.md.
 
+mod common;
+
 use std::hint::black_box;
-use std::sync::Barrier;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -71,26 +71,7 @@ fn contended<L: CounterLock>(
     c.bench_function(L::NAME, |b| {
         b.iter_custom(|iters| {
             let lock = L::new();
-            let start = Barrier::new(2);
-            thread::scope(|scope| {
-                let workers: Vec<_> = (0..2)
-                    .map(|_| {
-                        scope.spawn(|| {
-                            start.wait();
-                            let began = Instant::now();
-                            for _ in 0..iters {
-                                black_box(&lock).increment();
-                            }
-                            began.elapsed()
-                        })
-                    })
-                    .collect();
-                workers
-                    .into_iter()
-                    .map(|worker| worker.join().unwrap())
-                    .max()
-                    .unwrap()
-            })
+            common::slowest_of(2, iters, || black_box(&lock).increment())
         })
     });
 }

@@ -11,8 +11,10 @@
 //!
 //! Results and the ratios the project tracks are in BENCHMARKS.md.
 
+mod common;
+
 use std::hint::black_box;
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -112,26 +114,9 @@ fn semaphore_contended<S: Permits>(group: &mut BenchmarkGroup<'_, WallTime>) {
     group.bench_function(S::NAME, |b| {
         b.iter_custom(|iters| {
             let semaphore = S::new(2);
-            let start = Barrier::new(4);
-            thread::scope(|scope| {
-                let workers: Vec<_> = (0..4)
-                    .map(|_| {
-                        scope.spawn(|| {
-                            start.wait();
-                            let began = Instant::now();
-                            for _ in 0..iters {
-                                semaphore.acquire();
-                                semaphore.release();
-                            }
-                            began.elapsed()
-                        })
-                    })
-                    .collect();
-                workers
-                    .into_iter()
-                    .map(|w| w.join().unwrap())
-                    .max()
-                    .unwrap()
+            common::slowest_of(4, iters, || {
+                semaphore.acquire();
+                semaphore.release();
             })
         })
     });
