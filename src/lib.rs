@@ -70,6 +70,7 @@ mod deadline;
 pub mod event;
 mod facade;
 pub mod mutex;
+pub mod queue;
 pub mod raw_mutex;
 pub mod rlock;
 pub mod semaphore;
@@ -78,6 +79,10 @@ pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 pub use condvar::{Condvar, Relock};
 pub use event::Event;
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
+pub use queue::{
+    FifoQueue, GetError, GetTimeoutError, LifoQueue, PriorityQueue, PutError, PutTimeoutError,
+    Queue, TaskDoneError, TryGetError, TryPutError, ZeroCapacity,
+};
 pub use raw_mutex::RawMutex;
 pub use rlock::{RLock, RLockGuard};
 pub use semaphore::{BoundedSemaphore, ExceedsBound, OverRelease, Semaphore, SemaphorePermit};

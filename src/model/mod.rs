@@ -32,6 +32,8 @@ pub mod event;
 mod facade;
 #[path = "../mutex.rs"]
 pub mod mutex;
+#[path = "../queue/mod.rs"]
+pub mod queue;
 #[path = "../raw_mutex.rs"]
 pub mod raw_mutex;
 #[path = "../rlock.rs"]
@@ -46,6 +48,10 @@ pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 pub use condvar::{Condvar, Relock};
 pub use event::Event;
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
+pub use queue::{
+    FifoQueue, GetError, GetTimeoutError, LifoQueue, PriorityQueue, PutError, PutTimeoutError,
+    Queue, TaskDoneError, TryGetError, TryPutError, ZeroCapacity,
+};
 pub use raw_mutex::RawMutex;
 pub use rlock::{RLock, RLockGuard};
 pub use semaphore::{BoundedSemaphore, ExceedsBound, OverRelease, Semaphore, SemaphorePermit};

@@ -17,9 +17,16 @@ pub const DEFAULT_PREEMPTIONS: usize = 2;
 /// Like `loom::model`, it installs a log subscriber filtered by `LOOM_LOG`,
 /// so `LOOM_LOG=trace` prints every step of the schedule being run.
 pub fn model(body: impl Fn() + Sync + Send + 'static) {
+    model_with_preemptions(DEFAULT_PREEMPTIONS, body);
+}
+
+/// Runs `body` under loom with preemption bound `preemptions`, unless
+/// `LOOM_MAX_PREEMPTIONS` sets one. For the few models whose interesting
+/// schedule lies deeper than the default; each says why.
+pub fn model_with_preemptions(preemptions: usize, body: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
     if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(DEFAULT_PREEMPTIONS);
+        builder.preemption_bound = Some(preemptions);
     }
     let log = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("LOOM_LOG"))
@@ -36,7 +43,19 @@ pub fn model(body: impl Fn() + Sync + Send + 'static) {
 /// the report, and returns it for the test to check that the *right* bug was
 /// found.
 pub fn expect_loom_to_catch(bug: &str, body: impl Fn() + Sync + Send + 'static) -> String {
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| model(body)));
+    expect_loom_to_catch_with_preemptions(DEFAULT_PREEMPTIONS, bug, body)
+}
+
+/// [`expect_loom_to_catch`] with its own default preemption bound (see
+/// [`model_with_preemptions`]).
+pub fn expect_loom_to_catch_with_preemptions(
+    preemptions: usize,
+    bug: &str,
+    body: impl Fn() + Sync + Send + 'static,
+) -> String {
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
+        model_with_preemptions(preemptions, body)
+    }));
     let payload = match outcome {
         Ok(()) => panic!("loom explored every schedule and did not catch: {bug}"),
         Err(payload) => payload,
@@ -72,24 +91,31 @@ pub fn run_ignored_test_in_child(name: &str) -> Output {
 /// Asserts that the child run of `name` found a deadlock, and prints loom's
 /// report of it.
 pub fn expect_deadlock_in_child(name: &str) {
+    expect_failure_in_child(name, &["deadlock"]);
+}
+
+/// Asserts that the child run of `name` failed with one of `signs` in its
+/// output (a bug that loom may find as a deadlock in one schedule and as a
+/// failed assertion in another), and prints loom's report.
+pub fn expect_failure_in_child(name: &str, signs: &[&str]) {
     let output = run_ignored_test_in_child(name);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         !output.status.success(),
-        "the child run of {name} ended well, but should have deadlocked.\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        "the child run of {name} ended well, but loom should have caught a bug.\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
     assert!(
-        stderr.contains("deadlock"),
-        "the child run of {name} failed, but not with a deadlock.\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        signs.iter().any(|sign| stderr.contains(sign)),
+        "the child run of {name} failed, but not with any of {signs:?}.\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
     let report = stderr
         .lines()
-        .filter(|line| line.contains("deadlock") || line.contains("panicked"))
+        .filter(|line| signs.iter().any(|sign| line.contains(sign)) || line.contains("panicked"))
         .collect::<Vec<_>>()
         .join("\n");
     println!(
-        "loom found a deadlock in {name} (the child process ended with {}).\nloom's report:\n{report}",
+        "loom caught the bug in {name} (the child process ended with {}).\nloom's report:\n{report}",
         output.status
     );
 }

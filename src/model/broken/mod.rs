@@ -17,6 +17,9 @@
 //! | [`CheckOutsideEvent`]   | `Event`     | looks at the flag outside the lock        | a deadlock               |
 //! | [`CheckThenTakeSemaphore`] | `Semaphore` | checks and takes in two critical sections | too many holders      |
 //! | [`CountOnlyBarrier`]    | `Barrier`   | forgets its generation (reads the count)  | a deadlock               |
+//! | [`NotifyOneOnCloseQueue`] | `Queue::close` | wakes one waiter where all must wake | a deadlock             |
+//! | [`CheckThenPopQueue`]   | `Queue::get` | "is it empty?" and "pop" in two steps    | a getter gets nothing    |
+//! | [`LooseCountQueue`]     | task counting | unfinished count updated outside the lock | `join` early, or never |
 
 // The twins reach the facade and the real primitives as `super::…`, like
 // the primitives do.
@@ -28,6 +31,7 @@ mod check_then_take_semaphore;
 mod count_only_barrier;
 mod event_check_outside;
 mod forgetful;
+mod queue_twins;
 mod relaxed;
 mod stale_owner_rlock;
 mod wait_with_if;
@@ -38,6 +42,7 @@ pub use check_then_take_semaphore::CheckThenTakeSemaphore;
 pub use count_only_barrier::CountOnlyBarrier;
 pub use event_check_outside::CheckOutsideEvent;
 pub use forgetful::ForgetfulLock;
+pub use queue_twins::{CheckThenPopQueue, LooseCountQueue, NotifyOneOnCloseQueue};
 pub use relaxed::RelaxedLock;
 pub use stale_owner_rlock::StaleOwnerRLock;
 pub use wait_with_if::take_one_waiting_with_if;

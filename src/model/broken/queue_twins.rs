@@ -1,0 +1,139 @@
+//! Three broken queues, each a few lines of a real queue with one bug.
+
+use std::collections::VecDeque;
+
+use super::condvar::Condvar;
+use super::facade::{AtomicUsize, Ordering};
+use super::mutex::Mutex;
+
+/// Broken twin of [`Queue::close`](crate::model::Queue::close): it wakes *one*
+/// blocked getter where every one must wake. The others sleep on an empty,
+/// closed queue forever; loom reports a deadlock.
+pub struct NotifyOneOnCloseQueue<T> {
+    state: Mutex<(VecDeque<T>, bool)>,
+    not_empty: Condvar,
+}
+
+impl<T> NotifyOneOnCloseQueue<T> {
+    /// An empty, open queue.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            state: Mutex::new((VecDeque::new(), false)),
+            not_empty: Condvar::new(),
+        }
+    }
+
+    /// Takes an item, waiting while empty and open; `None` once closed and
+    /// drained.
+    pub fn get(&self) -> Option<T> {
+        let mut state = self.state.lock();
+        self.not_empty
+            .wait_while(&mut state, |state| state.0.is_empty() && !state.1);
+        state.0.pop_front()
+    }
+
+    /// Closes the queue.
+    pub fn close(&self) {
+        self.state.lock().1 = true;
+        // BUG: every waiter must see the close; this wakes one.
+        self.not_empty.notify_one();
+    }
+}
+
+/// Broken twin of [`Queue::get`](crate::model::Queue::get): it waits until the
+/// queue is not empty, lets the lock go, and pops under the lock again. Two
+/// getters can both see the one item; the second pops nothing.
+pub struct CheckThenPopQueue<T> {
+    items: Mutex<VecDeque<T>>,
+    not_empty: Condvar,
+}
+
+impl<T> CheckThenPopQueue<T> {
+    /// An empty queue.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            items: Mutex::new(VecDeque::new()),
+            not_empty: Condvar::new(),
+        }
+    }
+
+    /// Adds an item and wakes a getter.
+    pub fn put(&self, item: T) {
+        self.items.lock().push_back(item);
+        self.not_empty.notify_one();
+    }
+
+    /// Takes an item (or, through the bug, finds none: `None`).
+    pub fn get(&self) -> Option<T> {
+        let mut items = self.items.lock();
+        self.not_empty
+            .wait_while(&mut items, |items| items.is_empty());
+        // BUG: "is it empty?" and "pop" in two critical sections.
+        drop(items);
+        self.items.lock().pop_front()
+    }
+}
+
+/// Broken twin of the queue's task counting: the unfinished-task counter is
+/// read and written outside the lock, as a load and a separate store. A put
+/// and a `task_done` that overlap lose one update, so `join` returns before
+/// the work is done, or never.
+pub struct LooseCountQueue<T> {
+    items: Mutex<VecDeque<T>>,
+    not_empty: Condvar,
+    unfinished: AtomicUsize,
+    all_done_lock: Mutex<()>,
+    all_done: Condvar,
+}
+
+impl<T> LooseCountQueue<T> {
+    /// An empty queue with no unfinished tasks.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            items: Mutex::new(VecDeque::new()),
+            not_empty: Condvar::new(),
+            unfinished: AtomicUsize::new(0),
+            all_done_lock: Mutex::new(()),
+            all_done: Condvar::new(),
+        }
+    }
+
+    /// Adds an item and counts its task.
+    pub fn put(&self, item: T) {
+        self.items.lock().push_back(item);
+        // BUG: read, then write, with no lock around the pair.
+        let unfinished = self.unfinished.load(Ordering::SeqCst);
+        self.unfinished.store(unfinished + 1, Ordering::SeqCst);
+        self.not_empty.notify_one();
+    }
+
+    /// Takes an item, waiting while empty.
+    pub fn get(&self) -> T {
+        let mut items = self.items.lock();
+        self.not_empty
+            .wait_while(&mut items, |items| items.is_empty());
+        items.pop_front().expect("not empty under the lock")
+    }
+
+    /// Marks a taken item done.
+    pub fn task_done(&self) {
+        // BUG: the same unlocked read-then-write.
+        let unfinished = self.unfinished.load(Ordering::SeqCst);
+        self.unfinished
+            .store(unfinished.saturating_sub(1), Ordering::SeqCst);
+        if unfinished <= 1 {
+            let _held = self.all_done_lock.lock();
+            self.all_done.notify_all();
+        }
+    }
+
+    /// Waits until the counter reads 0.
+    pub fn join(&self) {
+        let mut held = self.all_done_lock.lock();
+        self.all_done
+            .wait_while(&mut held, |_| self.unfinished.load(Ordering::SeqCst) > 0);
+    }
+}

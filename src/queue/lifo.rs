@@ -1,0 +1,43 @@
+//! Last in, first out: Python's `queue.LifoQueue`, a stack.
+
+use super::Storage;
+
+/// LIFO storage: the newest item comes out first.
+///
+/// ```
+/// use turnstile::LifoQueue;
+///
+/// let stack = LifoQueue::unbounded();
+/// stack.put(1).unwrap();
+/// stack.put(2).unwrap();
+/// assert_eq!(stack.get(), Ok(2));
+/// ```
+#[derive(Debug)]
+pub struct Lifo<T>(Vec<T>);
+
+impl<T> Default for Lifo<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T> Storage<T> for Lifo<T> {
+    #[inline]
+    fn push(&mut self, item: T) {
+        self.0.push(item);
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<T> {
+        self.0.pop()
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}

@@ -1,0 +1,146 @@
+//! Smallest first: Python's `queue.PriorityQueue`, made stable.
+
+use core::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
+use super::Storage;
+
+/// Priority storage: the smallest item comes out first (as in Python, where a
+/// smaller number means a higher priority).
+///
+/// **Stable**: items that compare equal come out in the order they went in.
+/// Python's `PriorityQueue` (a plain `heapq`) does not promise that; here each
+/// item carries its insertion number as a tie-breaker.
+///
+/// For an explicit priority, wrap items in [`Prioritized`], which compares
+/// the priority only. (A `(priority, item)` tuple, the Python idiom, also
+/// compares the items when priorities tie, so equal priorities then come
+/// out in item order, not insertion order.)
+///
+/// ```
+/// use turnstile::PriorityQueue;
+/// use turnstile::queue::Prioritized;
+///
+/// let jobs = PriorityQueue::unbounded();
+/// jobs.put(Prioritized::new(2, "write report")).unwrap();
+/// jobs.put(Prioritized::new(1, "fix outage")).unwrap();
+/// jobs.put(Prioritized::new(2, "answer mail")).unwrap();
+/// let order: Vec<_> = jobs.into_iter().map(|job| job.item).collect();
+/// // Smallest priority first; equal priorities in the order they were put.
+/// assert_eq!(order, ["fix outage", "write report", "answer mail"]);
+/// ```
+#[derive(Debug)]
+pub struct Priority<T: Ord> {
+    heap: BinaryHeap<Reverse<Entry<T>>>,
+    /// Insertion number of the next item; breaks ties between equal items.
+    next: u64,
+}
+
+/// An item and its insertion number, ordered by item, then number.
+#[derive(Debug)]
+struct Entry<T> {
+    item: T,
+    number: u64,
+}
+
+impl<T: Ord> PartialEq for Entry<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl<T: Ord> Eq for Entry<T> {}
+
+impl<T: Ord> PartialOrd for Entry<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T: Ord> Ord for Entry<T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.item
+            .cmp(&other.item)
+            .then(self.number.cmp(&other.number))
+    }
+}
+
+impl<T: Ord> Default for Priority<T> {
+    fn default() -> Self {
+        Self {
+            heap: BinaryHeap::new(),
+            next: 0,
+        }
+    }
+}
+
+impl<T: Ord> Storage<T> for Priority<T> {
+    #[inline]
+    fn push(&mut self, item: T) {
+        let number = self.next;
+        // 2^64 insertions would take centuries; wrapping keeps it panic-free.
+        self.next = self.next.wrapping_add(1);
+        self.heap.push(Reverse(Entry { item, number }));
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<T> {
+        self.heap.pop().map(|Reverse(entry)| entry.item)
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    fn clear(&mut self) {
+        self.heap.clear();
+    }
+}
+
+/// An item with an explicit priority, ordered by the priority alone: the item
+/// need not be `Ord`, and items of equal priority leave a [`Priority`] queue
+/// in the order they entered it.
+///
+/// ```
+/// use turnstile::queue::Prioritized;
+///
+/// let urgent = Prioritized::new(0, "page the on-call");
+/// let later = Prioritized::new(5, "tidy the wiki");
+/// assert!(urgent < later);
+/// assert_eq!(Prioritized::new(1, "a"), Prioritized::new(1, "b")); // the item is ignored
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Prioritized<P, T> {
+    /// Smaller comes out first.
+    pub priority: P,
+    /// The payload; not compared.
+    pub item: T,
+}
+
+impl<P, T> Prioritized<P, T> {
+    /// Pairs `item` with `priority`.
+    pub fn new(priority: P, item: T) -> Self {
+        Self { priority, item }
+    }
+}
+
+impl<P: Ord, T> PartialEq for Prioritized<P, T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.priority == other.priority
+    }
+}
+
+impl<P: Ord, T> Eq for Prioritized<P, T> {}
+
+impl<P: Ord, T> PartialOrd for Prioritized<P, T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<P: Ord, T> Ord for Prioritized<P, T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.priority.cmp(&other.priority)
+    }
+}

@@ -1,0 +1,245 @@
+//! loom models of the blocking queue, and of its three broken twins.
+//! `cargo test --test model_queue -- --show-output` prints loom's reports.
+
+mod common;
+
+use common::{
+    expect_deadlock_in_child, expect_failure_in_child, expect_loom_to_catch_with_preemptions,
+    model, model_with_preemptions,
+};
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::thread;
+use turnstile::model::broken::{CheckThenPopQueue, LooseCountQueue, NotifyOneOnCloseQueue};
+use turnstile::model::{FifoQueue, GetError, PutError};
+
+/// Property: two producers put two items each, one consumer takes four:
+/// nothing lost, nothing taken twice, and each producer's items in order.
+#[test]
+fn queue_two_producers_one_consumer_lose_nothing() {
+    model(|| {
+        let queue = Arc::new(FifoQueue::unbounded());
+        let producers: Vec<_> = (0..2u32)
+            .map(|producer| {
+                let queue = Arc::clone(&queue);
+                thread::spawn(move || {
+                    for item in 0..2u32 {
+                        queue.put((producer, item)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        let mut next = [0u32; 2];
+        for _ in 0..4 {
+            let (producer, item) = queue.get().unwrap();
+            assert_eq!(
+                item, next[producer as usize],
+                "producer {producer}'s items out of order"
+            );
+            next[producer as usize] += 1;
+        }
+        assert_eq!(next, [2, 2], "an item was lost or taken twice");
+        for producer in producers {
+            producer.join().unwrap();
+        }
+        assert!(queue.is_empty());
+    });
+}
+
+/// Property: a full bounded queue blocks the producer until a get makes
+/// room, and the get wakes it (else loom reports a deadlock).
+#[test]
+fn queue_bounded_blocks_the_producer_until_a_get() {
+    model(|| {
+        let queue = Arc::new(FifoQueue::bounded(1).unwrap());
+        let producer = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || {
+                queue.put(1).unwrap();
+                queue.put(2).unwrap(); // waits for room
+            })
+        };
+        assert_eq!(queue.get(), Ok(1));
+        assert_eq!(queue.get(), Ok(2));
+        producer.join().unwrap();
+    });
+}
+
+/// Property: `close` wakes a getter blocked on an empty queue and a putter
+/// blocked on a full one; they report closed, and the putter gets its item
+/// back.
+#[test]
+fn queue_close_wakes_blocked_getters_and_putters() {
+    model(|| {
+        let empty = Arc::new(FifoQueue::<u32>::unbounded());
+        let full = Arc::new(FifoQueue::bounded(1).unwrap());
+        full.put(1).unwrap();
+        let getter = {
+            let empty = Arc::clone(&empty);
+            thread::spawn(move || empty.get())
+        };
+        let putter = {
+            let full = Arc::clone(&full);
+            thread::spawn(move || full.put(2))
+        };
+        empty.close();
+        full.close();
+        assert_eq!(getter.join().unwrap(), Err(GetError::Closed));
+        assert_eq!(putter.join().unwrap(), Err(PutError::Closed(2)));
+        assert_eq!(full.get(), Ok(1), "close keeps what was queued");
+    });
+}
+
+/// Property: `join` returns exactly when the last `task_done` has happened:
+/// never before (the done count says so), and not never (loom would report
+/// a deadlock).
+#[test]
+fn queue_join_returns_when_the_last_task_is_done() {
+    model(|| {
+        let shared = Arc::new((FifoQueue::unbounded(), AtomicUsize::new(0)));
+        shared.0.put(1).unwrap();
+        shared.0.put(2).unwrap();
+        let worker = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                for _ in 0..2 {
+                    shared.0.get().unwrap();
+                    shared.1.fetch_add(1, Ordering::SeqCst);
+                    shared.0.task_done().unwrap();
+                }
+            })
+        };
+        shared.0.join();
+        assert_eq!(
+            shared.1.load(Ordering::SeqCst),
+            2,
+            "join returned with work unfinished"
+        );
+        worker.join().unwrap();
+    });
+}
+
+/// Property: with one item queued and one to come, two getters each get
+/// one item: the scenario that catches `CheckThenPopQueue`, at the same
+/// bound (3), on the real queue.
+#[test]
+fn queue_two_getters_each_get_an_item() {
+    model_with_preemptions(3, || {
+        let queue = Arc::new(FifoQueue::unbounded());
+        queue.put(1).unwrap();
+        let getters: Vec<_> = (0..2)
+            .map(|_| {
+                let queue = Arc::clone(&queue);
+                thread::spawn(move || queue.get())
+            })
+            .collect();
+        queue.put(2).unwrap();
+        let mut got: Vec<u32> = getters
+            .into_iter()
+            .map(|g| g.join().unwrap().unwrap())
+            .collect();
+        got.sort_unstable();
+        assert_eq!(got, [1, 2]);
+    });
+}
+
+// The broken twins.
+
+#[test]
+fn broken_close_waking_only_one_is_caught() {
+    expect_deadlock_in_child("child_close_waking_only_one");
+}
+
+/// Run in a child process by `broken_close_waking_only_one_is_caught`.
+#[test]
+#[ignore = "run in a child process by broken_close_waking_only_one_is_caught"]
+fn child_close_waking_only_one() {
+    model(|| {
+        let queue = Arc::new(NotifyOneOnCloseQueue::<u32>::new());
+        let getters: Vec<_> = (0..2)
+            .map(|_| {
+                let queue = Arc::clone(&queue);
+                thread::spawn(move || queue.get())
+            })
+            .collect();
+        queue.close();
+        for getter in getters {
+            assert_eq!(getter.join().unwrap(), None);
+        }
+    });
+}
+
+/// The race needs three preemptions here (one getter stopped between its
+/// check and its pop, the other run through both, the producer held back),
+/// one more than the default bound; bound 3 finds it in under a second.
+#[test]
+fn broken_check_then_pop_is_caught() {
+    let report = expect_loom_to_catch_with_preemptions(
+        3,
+        "a getter that saw an item and then popped nothing",
+        || {
+            // One item is there before the getters start, one comes later: both
+            // getters can see the first before either pops it.
+            let queue = Arc::new(CheckThenPopQueue::new());
+            queue.put(1);
+            let getters: Vec<_> = (0..2)
+                .map(|_| {
+                    let queue = Arc::clone(&queue);
+                    thread::spawn(move || queue.get())
+                })
+                .collect();
+            queue.put(2);
+            for getter in getters {
+                assert!(
+                    getter.join().unwrap().is_some(),
+                    "a getter woke to an item and popped nothing"
+                );
+            }
+        },
+    );
+    assert!(report.contains("popped nothing"), "{report}");
+}
+
+#[test]
+fn broken_loose_task_count_is_caught() {
+    expect_failure_in_child(
+        "child_loose_task_count",
+        &["join returned with work unfinished", "deadlock"],
+    );
+}
+
+/// Run in a child process by `broken_loose_task_count_is_caught`: the lost
+/// update shows as an early `join` in some schedules and a `join` that never
+/// returns (a deadlock, which ends the process) in others.
+#[test]
+#[ignore = "run in a child process by broken_loose_task_count_is_caught"]
+fn child_loose_task_count() {
+    model(|| {
+        let shared = Arc::new((LooseCountQueue::new(), AtomicUsize::new(0)));
+        let producer = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                shared.0.put(1);
+                shared.0.put(2);
+            })
+        };
+        let worker = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                for _ in 0..2 {
+                    shared.0.get();
+                    shared.1.fetch_add(1, Ordering::SeqCst);
+                    shared.0.task_done();
+                }
+            })
+        };
+        producer.join().unwrap();
+        shared.0.join();
+        assert_eq!(
+            shared.1.load(Ordering::SeqCst),
+            2,
+            "join returned with work unfinished"
+        );
+        worker.join().unwrap();
+    });
+}

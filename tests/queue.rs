@@ -1,0 +1,362 @@
+//! Ordinary tests of the blocking queues on real threads: orders, errors that
+//! hand items back, close and shutdown, joins, timeouts (which loom cannot
+//! show) and a stress run.
+
+mod common;
+
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::SLACK;
+use turnstile::{
+    FifoQueue, GetError, GetTimeoutError, LifoQueue, PriorityQueue, PutError, PutTimeoutError,
+    TaskDoneError, TryGetError, TryPutError, ZeroCapacity,
+};
+
+#[test]
+fn orders() {
+    let fifo = FifoQueue::unbounded();
+    let lifo = LifoQueue::unbounded();
+    let priority = PriorityQueue::unbounded();
+    for n in [3, 1, 2] {
+        fifo.put(n).unwrap();
+        lifo.put(n).unwrap();
+        priority.put(n).unwrap();
+    }
+    let drain = |get: &dyn Fn() -> Result<i32, TryGetError>| {
+        std::iter::from_fn(|| get().ok()).collect::<Vec<_>>()
+    };
+    assert_eq!(drain(&|| fifo.try_get()), [3, 1, 2]);
+    assert_eq!(drain(&|| lifo.try_get()), [2, 1, 3]);
+    assert_eq!(drain(&|| priority.try_get()), [1, 2, 3]);
+}
+
+#[test]
+fn priority_is_stable_for_equal_priorities() {
+    use turnstile::queue::Prioritized;
+    let queue = PriorityQueue::unbounded();
+    for (priority, name) in [(2, "a"), (1, "b"), (2, "c"), (1, "d"), (2, "e")] {
+        queue.put(Prioritized::new(priority, name)).unwrap();
+    }
+    let order: Vec<_> = queue.into_iter().map(|job| job.item).collect();
+    assert_eq!(order, ["b", "d", "a", "c", "e"]);
+}
+
+#[test]
+fn priority_ties_between_equal_items_keep_insertion_order() {
+    // Items that compare equal but are distinguishable by address.
+    let (first, second) = (String::from("same"), String::from("same"));
+    let (first_ptr, second_ptr) = (first.as_ptr(), second.as_ptr());
+    let queue = PriorityQueue::unbounded();
+    queue.put(first).unwrap();
+    queue.put(second).unwrap();
+    let (out_first, out_second) = (queue.get().unwrap(), queue.get().unwrap());
+    assert_eq!(
+        (out_first.as_ptr(), out_second.as_ptr()),
+        (first_ptr, second_ptr)
+    );
+}
+
+#[test]
+fn bounded_zero_is_an_error() {
+    assert_eq!(FifoQueue::<u8>::bounded(0).unwrap_err(), ZeroCapacity);
+    assert!(ZeroCapacity.to_string().contains("unbounded()"));
+}
+
+#[test]
+fn snapshots() {
+    let queue = FifoQueue::bounded(2).unwrap();
+    assert!(queue.is_empty() && !queue.is_full());
+    queue.put(1).unwrap();
+    queue.put(2).unwrap();
+    assert_eq!((queue.len(), queue.capacity()), (2, Some(2)));
+    assert!(queue.is_full());
+    assert!(!FifoQueue::<u8>::unbounded().is_full());
+    assert_eq!(
+        format!("{queue:?}"),
+        "Queue { len: 2, capacity: Some(2), closed: false, unfinished: 2 }"
+    );
+}
+
+#[test]
+fn errors_hand_the_item_back() {
+    let queue = FifoQueue::bounded(1).unwrap();
+    queue.put(String::from("first")).unwrap();
+    let full = queue.try_put(String::from("second")).unwrap_err();
+    assert_eq!(full, TryPutError::Full(String::from("second")));
+    assert_eq!(full.to_string(), "put on a full queue");
+    assert_eq!(full.into_inner(), "second");
+    let timeout = queue
+        .put_timeout(String::from("third"), Duration::ZERO)
+        .unwrap_err();
+    assert_eq!(timeout.into_inner(), "third");
+    queue.close();
+    assert_eq!(
+        queue.put(String::from("fourth")).unwrap_err().into_inner(),
+        "fourth"
+    );
+    assert_eq!(
+        queue.try_put(String::from("fifth")),
+        Err(TryPutError::Closed(String::from("fifth")))
+    );
+    assert_eq!(
+        queue.put_timeout(String::from("sixth"), Duration::from_secs(1)),
+        Err(PutTimeoutError::Closed(String::from("sixth")))
+    );
+    // Nothing lost: the first item is still there.
+    assert_eq!(queue.get().as_deref(), Ok("first"));
+}
+
+#[test]
+fn close_drains_then_reports_closed() {
+    let queue = FifoQueue::unbounded();
+    queue.put(1).unwrap();
+    queue.put(2).unwrap();
+    queue.close();
+    queue.close(); // harmless
+    assert!(queue.is_closed());
+    assert_eq!(queue.try_get(), Ok(1));
+    assert_eq!(queue.get_timeout(Duration::from_secs(1)), Ok(2));
+    assert_eq!(queue.get(), Err(GetError::Closed));
+    assert_eq!(queue.try_get(), Err(TryGetError::Closed));
+    assert_eq!(
+        queue.get_timeout(Duration::from_secs(1)),
+        Err(GetTimeoutError::Closed)
+    );
+}
+
+#[test]
+fn close_wakes_every_blocked_thread() {
+    let empty = Arc::new(FifoQueue::<u32>::unbounded());
+    let full = Arc::new(FifoQueue::bounded(1).unwrap());
+    full.put(0).unwrap();
+    let getters: Vec<_> = (0..3)
+        .map(|_| {
+            let empty = Arc::clone(&empty);
+            thread::spawn(move || empty.get())
+        })
+        .collect();
+    let putters: Vec<_> = (1..4)
+        .map(|n| {
+            let full = Arc::clone(&full);
+            thread::spawn(move || full.put(n))
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(50));
+    assert!(
+        getters.iter().all(|t| !t.is_finished()),
+        "the getters were blocked"
+    );
+    assert!(
+        putters.iter().all(|t| !t.is_finished()),
+        "the putters were blocked"
+    );
+    empty.close();
+    full.close();
+    for getter in getters {
+        assert_eq!(getter.join().unwrap(), Err(GetError::Closed));
+    }
+    let mut returned: Vec<u32> = putters
+        .into_iter()
+        .map(|p| p.join().unwrap().unwrap_err().into_inner())
+        .collect();
+    returned.sort_unstable();
+    assert_eq!(
+        returned,
+        [1, 2, 3],
+        "every blocked putter got its item back"
+    );
+}
+
+#[test]
+fn immediate_shutdown_discards_and_counts_as_done() {
+    let queue = Arc::new(FifoQueue::unbounded());
+    for n in 0..5 {
+        queue.put(n).unwrap();
+    }
+    queue.get().unwrap(); // taken, not yet done
+    let joiner = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || queue.join())
+    };
+    assert_eq!(queue.shutdown(true), 4);
+    assert_eq!(queue.get(), Err(GetError::Closed));
+    thread::sleep(Duration::from_millis(30));
+    assert!(!joiner.is_finished(), "the taken item is not done yet");
+    queue.task_done().unwrap();
+    joiner.join().unwrap();
+}
+
+#[test]
+fn task_done_too_often_is_an_error_and_changes_nothing() {
+    let queue = FifoQueue::unbounded();
+    queue.put('x').unwrap();
+    queue.get().unwrap();
+    assert_eq!(queue.task_done(), Ok(()));
+    assert_eq!(queue.task_done(), Err(TaskDoneError));
+    assert!(TaskDoneError.to_string().contains("task_done()"));
+    queue.put('y').unwrap();
+    assert!(
+        !queue.join_timeout(Duration::from_millis(10)),
+        "one task still unfinished"
+    );
+    queue.get().unwrap();
+    queue.task_done().unwrap();
+    assert!(queue.join_timeout(Duration::ZERO));
+}
+
+#[test]
+fn put_blocks_on_a_full_queue_until_a_get() {
+    let queue = Arc::new(FifoQueue::bounded(1).unwrap());
+    queue.put(1).unwrap();
+    let putter = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || queue.put(2))
+    };
+    thread::sleep(Duration::from_millis(50));
+    assert!(!putter.is_finished(), "put returned on a full queue");
+    assert_eq!(queue.get(), Ok(1));
+    putter.join().unwrap().unwrap();
+    assert_eq!(queue.get(), Ok(2));
+}
+
+#[test]
+fn timeouts_wait_then_give_up() {
+    let timeout = Duration::from_millis(100);
+    let full = FifoQueue::bounded(1).unwrap();
+    full.put(0).unwrap();
+    let start = Instant::now();
+    assert_eq!(
+        full.put_timeout(1, timeout),
+        Err(PutTimeoutError::Timeout(1))
+    );
+    let waited = start.elapsed();
+    assert!(
+        waited >= timeout && waited < timeout + SLACK,
+        "put waited {waited:?}"
+    );
+
+    let empty = FifoQueue::<u8>::unbounded();
+    let start = Instant::now();
+    assert_eq!(empty.get_timeout(timeout), Err(GetTimeoutError::Timeout));
+    let waited = start.elapsed();
+    assert!(
+        waited >= timeout && waited < timeout + SLACK,
+        "get waited {waited:?}"
+    );
+
+    empty.put(1).unwrap();
+    let start = Instant::now();
+    assert!(!empty.join_timeout(timeout));
+    assert!(start.elapsed() >= timeout);
+}
+
+#[test]
+fn zero_and_max_timeouts() {
+    let queue = Arc::new(FifoQueue::bounded(1).unwrap());
+    let start = Instant::now();
+    assert_eq!(
+        queue.get_timeout(Duration::ZERO),
+        Err(GetTimeoutError::Timeout)
+    );
+    assert_eq!(queue.put_timeout(1, Duration::ZERO), Ok(()));
+    assert_eq!(
+        queue.put_timeout(2, Duration::ZERO),
+        Err(PutTimeoutError::Timeout(2))
+    );
+    assert!(start.elapsed() < SLACK);
+    let consumer = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(20));
+            queue.get().unwrap()
+        })
+    };
+    assert_eq!(
+        queue.put_timeout(3, Duration::MAX),
+        Ok(()),
+        "waits without limit"
+    );
+    assert_eq!(consumer.join().unwrap(), 1);
+    assert_eq!(queue.get_timeout(Duration::MAX), Ok(3));
+}
+
+#[test]
+fn iterating_yields_until_closed_and_drained() {
+    let queue = Arc::new(FifoQueue::bounded(2).unwrap());
+    let producer = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || {
+            for n in 0..10 {
+                queue.put(n).unwrap();
+            }
+            queue.close();
+        })
+    };
+    let mut got = Vec::new();
+    for item in &*queue {
+        got.push(item);
+    }
+    producer.join().unwrap();
+    assert_eq!(got, (0..10).collect::<Vec<u32>>());
+}
+
+/// Four producers and four consumers move 100,000 items each way through a
+/// small bounded queue: every item arrives exactly once (count and sum).
+#[test]
+fn stress_four_producers_four_consumers() {
+    const PRODUCERS: u64 = 4;
+    const PER_PRODUCER: u64 = 100_000;
+    let queue = Arc::new(FifoQueue::bounded(64).unwrap());
+    let producers: Vec<_> = (0..PRODUCERS)
+        .map(|p| {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || {
+                for i in 0..PER_PRODUCER {
+                    queue.put(p * PER_PRODUCER + i).unwrap();
+                }
+            })
+        })
+        .collect();
+    let consumers: Vec<_> = (0..4)
+        .map(|_| {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || {
+                let (mut count, mut sum) = (0u64, 0u64);
+                for item in &*queue {
+                    count += 1;
+                    sum += item;
+                    queue.task_done().unwrap();
+                }
+                (count, sum)
+            })
+        })
+        .collect();
+    for producer in producers {
+        producer.join().unwrap();
+    }
+    queue.join(); // every item taken and marked done
+    queue.close();
+    let (count, sum) = consumers
+        .into_iter()
+        .map(|c| c.join().unwrap())
+        .fold((0, 0), |(c, s), (c2, s2)| (c + c2, s + s2));
+    let total = PRODUCERS * PER_PRODUCER;
+    assert_eq!(count, total, "items lost or duplicated");
+    assert_eq!(sum, total * (total - 1) / 2, "items lost or duplicated");
+    assert!(queue.is_empty());
+}
+
+#[test]
+fn put_after_close_keeps_nothing() {
+    let queue = FifoQueue::unbounded();
+    queue.close();
+    assert_eq!(queue.put(1), Err(PutError::Closed(1)));
+    assert!(queue.is_empty());
+    assert_eq!(
+        queue.task_done(),
+        Err(TaskDoneError),
+        "a refused put counts no task"
+    );
+}
