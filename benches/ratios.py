@@ -20,6 +20,10 @@ ROWS = [
     ("semaphore_uncontended", "turnstile__Semaphore", "parking_lot Mutex+Condvar"),
     ("semaphore_4_threads_2_permits", "turnstile__Semaphore", "parking_lot Mutex+Condvar"),
     ("notify_no_waiter", "turnstile__Condvar", "parking_lot__Condvar"),
+    ("1p1c", "turnstile FifoQueue bounded(1024)", "crossbeam bounded(1024)"),
+    ("2p2c", "turnstile FifoQueue bounded(1024)", "crossbeam bounded(1024)"),
+    ("1p1c", "turnstile FifoQueue unbounded", "crossbeam unbounded"),
+    ("2p2c", "turnstile FifoQueue unbounded", "crossbeam unbounded"),
 ]
 OTHERS = [
     ("uncontended", "std__sync__Mutex"),
@@ -29,12 +33,23 @@ OTHERS = [
     ("notify_no_waiter", "std__sync__Condvar"),
     ("event", "turnstile__Event wait (set)"),
     ("event", "turnstile__Event round trip"),
+    ("1p1c", "std sync_channel(1024)"),
+    ("1p1c", "std Mutex_VecDeque_+2 Condvars"),
+    ("2p2c", "std Mutex_VecDeque_+2 Condvars"),
+    ("orders_1p1c", "turnstile LifoQueue bounded(1024)"),
+    ("orders_1p1c", "turnstile PriorityQueue bounded(1024)"),
 ]
 
 
+# Queue benches time 100,000 items per iteration; report per item.
+PER_ITERATION = {"1p1c": 100_000, "2p2c": 100_000, "orders_1p1c": 100_000}
+
+
 def median_ns(group, bench):
+    """Median time per operation (per item for the queue groups), in ns."""
     path = root / group / bench / "new" / "estimates.json"
-    return json.loads(path.read_text())["median"]["point_estimate"]
+    median = json.loads(path.read_text())["median"]["point_estimate"]
+    return median / PER_ITERATION.get(group, 1)
 
 
 def name(bench):

@@ -64,7 +64,7 @@ use core::fmt;
 use std::time::{Duration, Instant};
 
 use super::deadline;
-use super::facade::{AtomicU32, AtomicUsize, Futex, Ordering, Wait, const_fn};
+use super::facade::{AtomicU32, AtomicUsize, Futex, Ordering, SPIN_ROUNDS, Wait, const_fn, spin};
 use super::mutex::MutexGuard;
 use super::rlock::RLockGuard;
 
@@ -101,6 +101,14 @@ pub struct Condvar {
 // `seq` (checked under the futex queue lock). If it comes before, the waiter
 // sees the new state and does not wait. All orderings can therefore be
 // Relaxed: the lock carries them.
+//
+// Before sleeping, a waiter spins a few rounds (the facade's schedule: a few
+// short pauses, then yields) watching `seq`. A notification that lands during
+// the spin is taken without sleeping, and the notifier's wake then finds no
+// sleeper, so neither side enters the kernel. This matters for queues: a
+// producer waiting for room on a bounded queue is usually let in within
+// microseconds, and sleeping for each item cost 1.45x crossbeam's time on the
+// 1P1C bench; spinning first brought it under crossbeam's.
 //
 // A stale nonzero `waiters` costs one wake call that finds nobody (in user
 // space). `seq` wraps at 2^32; a waiter would have to sleep through exactly
@@ -392,9 +400,23 @@ impl Condvar {
         let seen = self.seq.load(Ordering::Relaxed);
         // SAFETY: `guard` is not used again before `relock` below.
         let saved = unsafe { sealed::Relock::release(guard) };
-        let outcome = self
-            .seq
-            .wait(|seq| seq.load(Ordering::Relaxed) == seen, deadline);
+        // Spin a little before sleeping: a notification that comes within a
+        // few hundred nanoseconds then costs neither side a system call (the
+        // notifier's wake finds nobody asleep).
+        let mut notified = false;
+        for round in 0..SPIN_ROUNDS {
+            if self.seq.load(Ordering::Relaxed) != seen {
+                notified = true;
+                break;
+            }
+            spin(round);
+        }
+        let outcome = if notified {
+            Wait::Woken
+        } else {
+            self.seq
+                .wait(|seq| seq.load(Ordering::Relaxed) == seen, deadline)
+        };
         sealed::Relock::relock(guard, saved);
         self.waiters.fetch_sub(1, Ordering::Relaxed);
         outcome != Wait::TimedOut
