@@ -11,9 +11,9 @@
 //! strace -f -c -e trace=futex,sched_yield target/release/examples/lock_syscalls turnstile 2
 //! ```
 //!
-//! Arguments: the lock (`turnstile`, `parking_lot`, `std`, or `none` for the
-//! program's own calls without a lock) and the number of threads
-//! (1 = uncontended). Each thread does 1,000,000 lock + increment +
+//! Arguments: the lock (`turnstile`, `parking_lot`, `std`, `queue` for a
+//! turnstile `FifoQueue` put + get, or `none` for the program's own calls
+//! without a lock) and the number of threads (1 = uncontended). Each thread does 1,000,000 lock + increment +
 //! unlock. BENCHMARKS.md has the counts.
 
 use std::process::ExitCode;
@@ -38,7 +38,9 @@ fn main() -> ExitCode {
     let threads = match args.get(1).map(|n| n.parse::<u64>()) {
         Some(Ok(n)) if n >= 1 => n,
         _ => {
-            eprintln!("usage: lock_syscalls turnstile|parking_lot|std|none THREADS (THREADS >= 1)");
+            eprintln!(
+                "usage: lock_syscalls turnstile|parking_lot|std|queue|none THREADS (THREADS >= 1)"
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -58,6 +60,16 @@ fn main() -> ExitCode {
             hammer(&lock, threads, |lock| *lock.lock().unwrap() += 1);
             lock.into_inner().unwrap()
         }
+        // A turnstile queue: each iteration is a put and a get, so with one
+        // thread nobody ever waits and no notify may reach the kernel.
+        "queue" => {
+            let queue = turnstile::FifoQueue::bounded(1024).expect("capacity is not 0");
+            hammer(&queue, threads, |queue| {
+                queue.put(1u64).expect("never closed");
+                queue.get().expect("never closed");
+            });
+            threads * ITERATIONS
+        }
         // No lock at all: the system calls the program makes anyway (thread
         // start and join), to subtract from the others.
         "none" => {
@@ -68,7 +80,7 @@ fn main() -> ExitCode {
             counter.into_inner()
         }
         other => {
-            eprintln!("unknown lock {other:?}: choose turnstile, parking_lot, std or none");
+            eprintln!("unknown lock {other:?}: choose turnstile, parking_lot, std, queue or none");
             return ExitCode::FAILURE;
         }
     };

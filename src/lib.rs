@@ -26,7 +26,12 @@
 //! - [`Barrier`]: a fixed number of threads wait for each other, round after
 //!   round; Python's `threading.Barrier`.
 //!
-//! Queues and a thread pool follow the same pattern and are on the way.
+//! **Queues**
+//! - [`FifoQueue`], [`LifoQueue`], [`PriorityQueue`]: one blocking
+//!   [`Queue`] with a pluggable [`queue::Storage`]; bounded or unbounded,
+//!   joinable (`task_done`/`join`) and closable. Python's `queue` module.
+//!
+//! A thread pool follows the same pattern and is on the way.
 //!
 //! # From Python
 //!
@@ -48,6 +53,10 @@
 //! | `threading.Semaphore(n)`          | [`Semaphore::new`]; `with sem:` → [`Semaphore::acquire`] |
 //! | `threading.BoundedSemaphore(n)`   | [`BoundedSemaphore::new`]; over-release → [`OverRelease`] |
 //! | `threading.Barrier(n)`            | [`Barrier::new`]; `BrokenBarrierError` → [`BarrierError`] |
+//! | `queue.Queue(maxsize=n)`          | [`FifoQueue::bounded`] (or `unbounded()`)   |
+//! | `q.put(x)`, `q.get()`             | [`Queue::put`], [`Queue::get`]              |
+//! | `q.task_done()`, `q.join()`       | [`Queue::task_done`], [`Queue::join`]       |
+//! | `q.shutdown(immediate)`           | [`Queue::close`], [`Queue::shutdown`]       |
 //!
 //! # How the source is laid out
 //!
