@@ -15,6 +15,14 @@ use core::ops::Deref;
 use std::time::Instant;
 
 pub(crate) use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering};
+pub(crate) use std::sync::Arc;
+/// Threads, for the pool's workers: `thread::Builder`, `JoinHandle`.
+pub(crate) use std::thread;
+
+/// How many threads can run at once here (1 if unknown).
+pub(crate) fn available_parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
 
 /// Defines a function that is `const` in normal builds.
 ///

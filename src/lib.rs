@@ -79,6 +79,7 @@ mod deadline;
 pub mod event;
 mod facade;
 pub mod mutex;
+pub mod pool;
 pub mod queue;
 pub mod raw_mutex;
 pub mod rlock;
@@ -88,6 +89,7 @@ pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 pub use condvar::{Condvar, Relock};
 pub use event::Event;
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
+pub use pool::ThreadPool;
 pub use queue::{
     FifoQueue, GetError, GetTimeoutError, LifoQueue, PriorityQueue, PutError, PutTimeoutError,
     Queue, TaskDoneError, TryGetError, TryPutError, ZeroCapacity,

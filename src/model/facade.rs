@@ -16,7 +16,15 @@
 use core::ops::Deref;
 use std::time::Instant;
 
+pub(crate) use loom::sync::Arc;
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering};
+/// loom's threads: the pool's workers become loom threads.
+pub(crate) use loom::thread;
+
+/// Two: models keep their thread counts small.
+pub(crate) fn available_parallelism() -> usize {
+    2
+}
 
 /// Defines a function; the normal facade's twin makes it `const`. loom
 /// objects register with the running model and cannot be built in a `const`.

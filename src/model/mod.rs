@@ -32,6 +32,8 @@ pub mod event;
 mod facade;
 #[path = "../mutex.rs"]
 pub mod mutex;
+#[path = "../pool/mod.rs"]
+pub mod pool;
 #[path = "../queue/mod.rs"]
 pub mod queue;
 #[path = "../raw_mutex.rs"]
@@ -48,6 +50,7 @@ pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 pub use condvar::{Condvar, Relock};
 pub use event::Event;
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
+pub use pool::ThreadPool;
 pub use queue::{
     FifoQueue, GetError, GetTimeoutError, LifoQueue, PriorityQueue, PutError, PutTimeoutError,
     Queue, TaskDoneError, TryGetError, TryPutError, ZeroCapacity,

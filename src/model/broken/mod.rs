@@ -20,6 +20,9 @@
 //! | [`NotifyOneOnCloseQueue`] | `Queue::close` | wakes one waiter where all must wake | a deadlock             |
 //! | [`CheckThenPopQueue`]   | `Queue::get` | "is it empty?" and "pop" in two steps    | a getter gets nothing    |
 //! | [`LooseCountQueue`]     | task counting | unfinished count updated outside the lock | `join` early, or never |
+//! | [`UnlockedCallbackFuture`] | `Future` callbacks | "done?" read without the list's lock | a callback never runs |
+//! | [`CheckThenSetStateFuture`] | `Future` states | cancel and start check, then set     | both win                 |
+//! | [`MissedStopPool`]      | pool shutdown | stop flag and notify outside the lock    | a deadlock               |
 
 // The twins reach the facade and the real primitives as `super::…`, like
 // the primitives do.
@@ -31,6 +34,7 @@ mod check_then_take_semaphore;
 mod count_only_barrier;
 mod event_check_outside;
 mod forgetful;
+mod pool_twins;
 mod queue_twins;
 mod relaxed;
 mod stale_owner_rlock;
@@ -42,6 +46,7 @@ pub use check_then_take_semaphore::CheckThenTakeSemaphore;
 pub use count_only_barrier::CountOnlyBarrier;
 pub use event_check_outside::CheckOutsideEvent;
 pub use forgetful::ForgetfulLock;
+pub use pool_twins::{CheckThenSetStateFuture, MissedStopPool, UnlockedCallbackFuture};
 pub use queue_twins::{CheckThenPopQueue, LooseCountQueue, NotifyOneOnCloseQueue};
 pub use relaxed::RelaxedLock;
 pub use stale_owner_rlock::StaleOwnerRLock;

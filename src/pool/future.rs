@@ -1,0 +1,441 @@
+//! A future and its promise: the result of a task that runs elsewhere, as in
+//! Python's `concurrent.futures.Future`.
+
+use core::cell::Cell;
+use core::fmt;
+use core::marker::PhantomData;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::Duration;
+
+use super::super::condvar::Condvar;
+use super::super::facade::Arc;
+use super::super::mutex::{Mutex, MutexGuard};
+
+/// Where a future is in its life (CPython's `_base.py` states, by name).
+///
+/// ```text
+/// Pending ──start──▶ Running ──finish──▶ Finished
+///    │
+///    └──cancel──▶ Cancelled
+/// ```
+///
+/// No other transition exists: a running task cannot be cancelled, and a
+/// cancelled one never starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FutureState {
+    /// Submitted, not started; can still be cancelled.
+    Pending,
+    /// A worker is running the task.
+    Running,
+    /// The task returned or panicked; the outcome is stored.
+    Finished,
+    /// Cancelled before it started; it never runs.
+    Cancelled,
+}
+
+/// Why a future holds no value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskError {
+    /// The task panicked; the panic's message (a worker survives it).
+    Panicked(String),
+    /// The task was cancelled before it started.
+    Cancelled,
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Panicked(message) => write!(f, "the task panicked: {message}"),
+            Self::Cancelled => f.write_str("the task was cancelled"),
+        }
+    }
+}
+
+impl std::error::Error for TaskError {}
+
+/// A done-callback: receives the outcome by reference.
+type Callback<T> = Box<dyn FnOnce(&Result<T, TaskError>) + Send>;
+
+struct Shared<T> {
+    inner: Mutex<Inner<T>>,
+    settled: Condvar,
+}
+
+struct Inner<T> {
+    state: FutureState,
+    /// Set on Finished or Cancelled; taken by `result`.
+    outcome: Option<Result<T, TaskError>>,
+    /// Callbacks waiting for the outcome; run once each, never under the lock.
+    callbacks: Vec<Callback<T>>,
+}
+
+impl<T> Inner<T> {
+    fn is_settled(&self) -> bool {
+        matches!(self.state, FutureState::Finished | FutureState::Cancelled)
+    }
+}
+
+/// The caller's side of a task: wait for its result, cancel it, or ask to
+/// be called back when it is done.
+///
+/// Not `Sync`: one owner reads the result, by value. Send it to another
+/// thread if that thread should own it.
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::pool::Future;
+///
+/// let (future, promise) = Future::pending();
+/// assert!(promise.start());
+/// promise.finish(Ok(6 * 7));
+/// assert_eq!(future.result(), Ok(42));
+/// ```
+pub struct Future<T> {
+    shared: Arc<Shared<T>>,
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+/// The runner's side of a task: mark it started, then hand over its
+/// outcome. Dropping a promise that never finished settles the future:
+/// Cancelled if it had not started, Panicked if it had.
+///
+/// # Examples
+///
+/// ```
+/// use turnstile::pool::{Future, TaskError};
+///
+/// let (future, promise) = Future::<u8>::pending();
+/// drop(promise); // never started
+/// assert_eq!(future.result(), Err(TaskError::Cancelled));
+/// ```
+pub struct Promise<T> {
+    shared: Option<Arc<Shared<T>>>,
+}
+
+// # Implementation notes
+//
+// One lock guards the state, the outcome and the callback list. Every
+// transition happens under it, so "is it done?" and "add me to the list"
+// are one step (the broken twin `UnlockedCallbackFuture` makes them two and
+// loses callbacks). Callbacks run with the lock released: the runner takes
+// the list, runs it against its own copy of the outcome, and only when the
+// list is empty stores the outcome and marks the future Finished. A callback
+// added meanwhile lands on the list and is run by the runner in the next
+// pass, so it runs exactly once, on the completing thread. After Finished, a
+// new callback runs at once on the caller's thread (Python's rule) with the
+// outcome lent out of the future; nobody else can read it meanwhile, since
+// the future is not Sync and `result` consumes it. A cancel stores its
+// outcome and wakes waiters first, then runs the callbacks it took.
+
+impl<T> Future<T> {
+    /// A pending future and the promise that settles it: the building block
+    /// of the pool, usable on its own as a one-shot result slot.
+    pub fn pending() -> (Future<T>, Promise<T>) {
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner {
+                state: FutureState::Pending,
+                outcome: None,
+                callbacks: Vec::new(),
+            }),
+            settled: Condvar::new(),
+        });
+        let promise = Promise {
+            shared: Some(Arc::clone(&shared)),
+        };
+        (
+            Future {
+                shared,
+                _not_sync: PhantomData,
+            },
+            promise,
+        )
+    }
+
+    /// Waits for the task and returns its value, or why there is none.
+    ///
+    /// ```
+    /// use turnstile::pool::{Future, TaskError};
+    ///
+    /// let (future, promise) = Future::<()>::pending();
+    /// promise.start();
+    /// promise.finish(Err(TaskError::Panicked("boom".into())));
+    /// assert_eq!(future.result(), Err(TaskError::Panicked("boom".into())));
+    /// ```
+    pub fn result(self) -> Result<T, TaskError> {
+        let mut inner = self.shared.inner.lock();
+        self.shared
+            .settled
+            .wait_while(&mut inner, |inner| !inner.is_settled());
+        Self::take_outcome(&mut inner)
+    }
+
+    /// Waits at most `timeout`. On time, the value (or why there is none);
+    /// otherwise the future is handed back to wait again later.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use turnstile::pool::Future;
+    ///
+    /// let (future, promise) = Future::<u8>::pending();
+    /// let future = future.result_timeout(Duration::from_millis(5)).unwrap_err(); // not done yet
+    /// promise.start();
+    /// promise.finish(Ok(1));
+    /// assert_eq!(future.result_timeout(Duration::from_millis(5)).ok(), Some(Ok(1)));
+    /// ```
+    pub fn result_timeout(self, timeout: Duration) -> Result<Result<T, TaskError>, Self> {
+        let outcome = {
+            let mut inner = self.shared.inner.lock();
+            if !self
+                .shared
+                .settled
+                .wait_timeout_while(&mut inner, timeout, |inner| !inner.is_settled())
+            {
+                None
+            } else {
+                Some(Self::take_outcome(&mut inner))
+            }
+        };
+        outcome.ok_or(self)
+    }
+
+    /// Cancels the task if it has not started; returns whether it did. A
+    /// cancelled task never runs; its callbacks run now, on this thread.
+    ///
+    /// ```
+    /// use turnstile::pool::Future;
+    ///
+    /// let (future, promise) = Future::<u8>::pending();
+    /// assert!(future.cancel());
+    /// assert!(!promise.start(), "a cancelled task never starts");
+    /// assert!(future.is_cancelled());
+    /// ```
+    pub fn cancel(&self) -> bool {
+        cancel(&self.shared)
+    }
+
+    /// Calls `callback` with the outcome once the task is finished or
+    /// cancelled: on the thread that settles it, or at once on this thread if
+    /// it already is (Python's rule). A panicking callback is caught and
+    /// reported on stderr; later callbacks still run.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use turnstile::pool::Future;
+    ///
+    /// let seen = Arc::new(Mutex::new(None));
+    /// let (future, promise) = Future::pending();
+    /// let sink = Arc::clone(&seen);
+    /// future.add_done_callback(move |outcome| *sink.lock().unwrap() = Some(outcome.clone()));
+    /// promise.start();
+    /// promise.finish(Ok(7));
+    /// assert_eq!(*seen.lock().unwrap(), Some(Ok(7)));
+    /// ```
+    pub fn add_done_callback(&self, callback: impl FnOnce(&Result<T, TaskError>) + Send + 'static) {
+        let mut inner = self.shared.inner.lock();
+        if !inner.is_settled() {
+            // The settling thread will run it, exactly once.
+            inner.callbacks.push(Box::new(callback));
+            return;
+        }
+        // Settled: lend the outcome out and run the callback without the
+        // lock. Only this future's owner reads the outcome (the future is not
+        // Sync and `result` consumes it), so nobody misses it meanwhile.
+        let outcome = inner
+            .outcome
+            .take()
+            .expect("a settled future holds its outcome until result() consumes the future");
+        drop(inner);
+        run_callbacks(vec![Box::new(callback)], &outcome);
+        self.shared.inner.lock().outcome = Some(outcome);
+    }
+
+    /// The state right now. A snapshot.
+    ///
+    /// ```
+    /// use turnstile::pool::{Future, FutureState};
+    ///
+    /// let (future, promise) = Future::<u8>::pending();
+    /// assert_eq!(future.state(), FutureState::Pending);
+    /// promise.start();
+    /// assert_eq!(future.state(), FutureState::Running);
+    /// ```
+    pub fn state(&self) -> FutureState {
+        self.shared.inner.lock().state
+    }
+
+    /// Finished or cancelled. A snapshot.
+    ///
+    /// ```
+    /// let (future, _promise) = turnstile::pool::Future::<u8>::pending();
+    /// assert!(!future.is_done());
+    /// ```
+    pub fn is_done(&self) -> bool {
+        matches!(self.state(), FutureState::Finished | FutureState::Cancelled)
+    }
+
+    /// A worker is running it. A snapshot.
+    ///
+    /// ```
+    /// let (future, promise) = turnstile::pool::Future::<u8>::pending();
+    /// promise.start();
+    /// assert!(future.is_running());
+    /// ```
+    pub fn is_running(&self) -> bool {
+        self.state() == FutureState::Running
+    }
+
+    /// Cancelled before it started. A snapshot.
+    ///
+    /// ```
+    /// let (future, _promise) = turnstile::pool::Future::<u8>::pending();
+    /// future.cancel();
+    /// assert!(future.is_cancelled());
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        self.state() == FutureState::Cancelled
+    }
+
+    fn take_outcome(inner: &mut MutexGuard<'_, Inner<T>>) -> Result<T, TaskError> {
+        inner
+            .outcome
+            .take()
+            .expect("a settled future holds its outcome until result() consumes the future")
+    }
+}
+
+impl<T> Promise<T> {
+    /// Marks the task running, unless it was cancelled: returns whether the
+    /// runner should run it (Python's `set_running_or_notify_cancel`).
+    ///
+    /// ```
+    /// let (_future, promise) = turnstile::pool::Future::<u8>::pending();
+    /// assert!(promise.start());
+    /// ```
+    pub fn start(&self) -> bool {
+        let Some(shared) = &self.shared else {
+            return false;
+        };
+        let mut inner = shared.inner.lock();
+        if inner.state == FutureState::Pending {
+            inner.state = FutureState::Running;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Settles the future with the task's outcome, running its callbacks on
+    /// this thread first (each exactly once), then waking `result` waiters.
+    /// Does nothing if the future was cancelled.
+    ///
+    /// ```
+    /// let (future, promise) = turnstile::pool::Future::pending();
+    /// promise.start();
+    /// promise.finish(Ok("done"));
+    /// assert!(future.is_done());
+    /// ```
+    pub fn finish(mut self, outcome: Result<T, TaskError>) {
+        if let Some(shared) = self.shared.take() {
+            settle(&shared, outcome);
+        }
+    }
+}
+
+impl<T> Drop for Promise<T> {
+    fn drop(&mut self) {
+        let Some(shared) = self.shared.take() else {
+            return;
+        };
+        let state = shared.inner.lock().state;
+        match state {
+            // Never started: the same as a cancel.
+            FutureState::Pending => {
+                cancel(&shared);
+            }
+            FutureState::Running => settle(
+                &shared,
+                Err(TaskError::Panicked(String::from(
+                    "the task was abandoned before it finished",
+                ))),
+            ),
+            FutureState::Finished | FutureState::Cancelled => {}
+        }
+    }
+}
+
+/// Pending → Cancelled: stores the outcome and wakes `result` waiters at
+/// once, then runs the queued callbacks without the lock. Returns whether the
+/// future is (now) cancelled.
+fn cancel<T>(shared: &Shared<T>) -> bool {
+    let mut inner = shared.inner.lock();
+    match inner.state {
+        FutureState::Pending => {}
+        FutureState::Cancelled => return true,
+        FutureState::Running | FutureState::Finished => return false,
+    }
+    inner.state = FutureState::Cancelled;
+    inner.outcome = Some(Err(TaskError::Cancelled));
+    let callbacks = core::mem::take(&mut inner.callbacks);
+    shared.settled.notify_all();
+    drop(inner);
+    run_callbacks(callbacks, &Err(TaskError::Cancelled));
+    true
+}
+
+/// Runs the callbacks queued on `shared` (including ones added while
+/// running) with the lock released, then stores `outcome` and marks the
+/// future Finished. Does nothing if it was cancelled.
+fn settle<T>(shared: &Shared<T>, outcome: Result<T, TaskError>) {
+    loop {
+        let mut inner = shared.inner.lock();
+        if inner.state == FutureState::Cancelled {
+            return;
+        }
+        let callbacks = core::mem::take(&mut inner.callbacks);
+        if callbacks.is_empty() {
+            inner.outcome = Some(outcome);
+            inner.state = FutureState::Finished;
+            shared.settled.notify_all();
+            return;
+        }
+        drop(inner);
+        run_callbacks(callbacks, &outcome);
+    }
+}
+
+/// Runs each callback, containing panics: a panicking callback is reported
+/// on stderr (as Python logs it) and the rest still run.
+fn run_callbacks<T>(callbacks: Vec<Callback<T>>, outcome: &Result<T, TaskError>) {
+    for callback in callbacks {
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| callback(outcome))) {
+            eprintln!(
+                "turnstile: a done-callback panicked: {}",
+                panic_message(payload.as_ref())
+            );
+        }
+    }
+}
+
+/// The message of a panic payload, as `TaskError::Panicked` carries it.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| String::from("<a panic without a message>"))
+}
+
+impl<T> fmt::Debug for Future<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Future")
+            .field("state", &self.state())
+            .finish()
+    }
+}
+
+impl<T> fmt::Debug for Promise<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Promise").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,297 @@
+//! A thread pool with futures and done-callbacks: Python's
+//! `concurrent.futures.ThreadPoolExecutor`, built on turnstile's own queue.
+//!
+//! [`ThreadPool::submit`] hands a closure to a fixed set of worker threads
+//! and returns a [`Future`]: [`result`](Future::result) waits for the value,
+//! [`add_done_callback`](Future::add_done_callback) runs code as soon as the
+//! task has an outcome, [`cancel`](Future::cancel) stops a task that has not
+//! started. A panicking task never kills its worker: its future holds
+//! [`TaskError::Panicked`] with the message. Dropping the pool waits for the
+//! submitted work, like `with ThreadPoolExecutor() as pool:`.
+//!
+//! | Python (`concurrent.futures`)          | turnstile                                |
+//! |----------------------------------------|------------------------------------------|
+//! | `ThreadPoolExecutor(max_workers=4)`    | `ThreadPool::new(4)?`                    |
+//! | `ThreadPoolExecutor(thread_name_prefix=p)` | `ThreadPool::builder().thread_name(p)` |
+//! | `fut = pool.submit(fn)`                | `let fut = pool.submit(f)?;`             |
+//! | `fut.result()` / `result(timeout=t)`   | `fut.result()` / `fut.result_timeout(t)` |
+//! | `fut.add_done_callback(cb)`            | `fut.add_done_callback(cb)` (gets the outcome) |
+//! | `fut.cancel()`, `done()`, `running()`, `cancelled()` | `cancel()`, `is_done()`, `is_running()`, `is_cancelled()` |
+//! | `pool.shutdown(wait, cancel_futures)`  | `pool.shutdown(wait, cancel_pending)`    |
+//! | `RuntimeError` on submit after shutdown| `Err(SubmitError(f))`, closure handed back |
+//!
+//! Not yet here (issue 5 continues): `map`, `as_completed`, `wait`, a
+//! per-worker initializer and a bounded submission queue.
+//!
+//! # Examples
+//!
+//! ```
+//! use turnstile::ThreadPool;
+//!
+//! let pool = ThreadPool::new(2).unwrap();
+//! let squares: Vec<_> = (1..=4u64).map(|n| pool.submit(move || n * n).unwrap()).collect();
+//! let total: u64 = squares.into_iter().map(|f| f.result().unwrap()).sum();
+//! assert_eq!(total, 1 + 4 + 9 + 16);
+//! ```
+
+mod future;
+
+use core::fmt;
+use std::panic::{self, AssertUnwindSafe};
+
+use super::facade::{self, Arc, thread};
+use super::mutex::Mutex;
+use super::queue::FifoQueue;
+
+pub use future::{Future, FutureState, Promise, TaskError};
+
+/// A boxed task as the workers see it.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A fixed set of worker threads running submitted closures. See the
+/// [module docs](self).
+///
+/// # Examples
+///
+/// ```
+/// let pool = turnstile::ThreadPool::new(1).unwrap();
+/// let future = pool.submit(|| "hello from a worker").unwrap();
+/// assert_eq!(future.result(), Ok("hello from a worker"));
+/// ```
+pub struct ThreadPool {
+    jobs: Arc<FifoQueue<Job>>,
+    /// Whether `shutdown` was called; checked and set under this lock so a
+    /// submit either enqueues before the queue closes or is refused.
+    shut_down: Mutex<bool>,
+    workers: Mutex<Vec<thread::JoinHandle<()>>>,
+}
+
+/// Why a pool could not be built.
+#[derive(Debug)]
+pub enum PoolError {
+    /// A pool needs at least one worker.
+    ZeroWorkers,
+    /// The operating system refused to start a worker thread.
+    Spawn(std::io::Error),
+}
+
+impl fmt::Display for PoolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ZeroWorkers => f.write_str("a thread pool needs at least one worker"),
+            Self::Spawn(error) => write!(f, "could not start a worker thread: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for PoolError {}
+
+/// `submit` after `shutdown`: the closure is handed back, not run.
+///
+/// ```
+/// let pool = turnstile::ThreadPool::new(1).unwrap();
+/// pool.shutdown(true, false);
+/// let refused = pool.submit(|| 1).unwrap_err();
+/// assert_eq!((refused.into_inner())(), 1); // still yours to run
+/// ```
+pub struct SubmitError<F>(pub F);
+
+impl<F> SubmitError<F> {
+    /// The closure that was not submitted.
+    pub fn into_inner(self) -> F {
+        self.0
+    }
+}
+
+impl<F> fmt::Debug for SubmitError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SubmitError(..)")
+    }
+}
+
+impl<F> fmt::Display for SubmitError<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("submit on a thread pool that was shut down")
+    }
+}
+
+impl<F> std::error::Error for SubmitError<F> {}
+
+/// Configures a [`ThreadPool`].
+///
+/// ```
+/// let pool = turnstile::ThreadPool::builder()
+///     .workers(3)
+///     .thread_name("crawler")
+///     .build()
+///     .unwrap();
+/// assert_eq!(pool.workers(), 3);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    workers: Option<usize>,
+    name_prefix: String,
+}
+
+impl Builder {
+    /// How many worker threads (default: the available parallelism).
+    pub fn workers(mut self, workers: usize) -> Self {
+        self.workers = Some(workers);
+        self
+    }
+
+    /// Worker threads are named `{prefix}-0`, `{prefix}-1`, … (default
+    /// `turnstile-pool`).
+    pub fn thread_name(mut self, prefix: impl Into<String>) -> Self {
+        self.name_prefix = prefix.into();
+        self
+    }
+
+    /// Starts the workers.
+    pub fn build(self) -> Result<ThreadPool, PoolError> {
+        let count = self.workers.unwrap_or_else(facade::available_parallelism);
+        if count == 0 {
+            return Err(PoolError::ZeroWorkers);
+        }
+        let pool = ThreadPool {
+            jobs: Arc::new(FifoQueue::unbounded()),
+            shut_down: Mutex::new(false),
+            workers: Mutex::new(Vec::with_capacity(count)),
+        };
+        for index in 0..count {
+            let jobs = Arc::clone(&pool.jobs);
+            let spawned = thread::Builder::new()
+                .name(format!("{}-{index}", self.name_prefix))
+                .spawn(move || work(&jobs));
+            match spawned {
+                Ok(worker) => pool.workers.lock().push(worker),
+                // Dropping `pool` stops the workers already started.
+                Err(error) => return Err(PoolError::Spawn(error)),
+            }
+        }
+        Ok(pool)
+    }
+}
+
+/// A worker's life: run jobs until the queue is closed and drained.
+fn work(jobs: &FifoQueue<Job>) {
+    for job in jobs {
+        // The job itself contains task panics (see `submit`); this is only a
+        // second line of defence so no panic can ever end a worker.
+        let _ = panic::catch_unwind(AssertUnwindSafe(job));
+    }
+}
+
+impl ThreadPool {
+    /// A pool of `workers` threads; an error for 0.
+    ///
+    /// ```
+    /// assert!(turnstile::ThreadPool::new(0).is_err());
+    /// ```
+    pub fn new(workers: usize) -> Result<Self, PoolError> {
+        Self::builder().workers(workers).build()
+    }
+
+    /// A [`Builder`] for a configured pool.
+    ///
+    /// ```
+    /// let pool = turnstile::ThreadPool::builder().build().unwrap();
+    /// assert!(pool.workers() >= 1);
+    /// ```
+    pub fn builder() -> Builder {
+        Builder {
+            workers: None,
+            name_prefix: String::from("turnstile-pool"),
+        }
+    }
+
+    /// Queues `task` for a worker and returns its future. After
+    /// [`shutdown`](Self::shutdown) the closure is handed back in the error.
+    ///
+    /// ```
+    /// use turnstile::pool::TaskError;
+    ///
+    /// let pool = turnstile::ThreadPool::new(1).unwrap();
+    /// let future = pool.submit(|| -> u8 { panic!("bad input") }).unwrap();
+    /// assert_eq!(future.result(), Err(TaskError::Panicked("bad input".into())));
+    /// assert_eq!(pool.submit(|| 2).unwrap().result(), Ok(2)); // the worker survived
+    /// ```
+    pub fn submit<F, T>(&self, task: F) -> Result<Future<T>, SubmitError<F>>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let shut_down = self.shut_down.lock();
+        if *shut_down {
+            return Err(SubmitError(task));
+        }
+        let (future, promise) = Future::pending();
+        let job: Job = Box::new(move || {
+            if promise.start() {
+                let outcome = panic::catch_unwind(AssertUnwindSafe(task)).map_err(|payload| {
+                    TaskError::Panicked(future::panic_message(payload.as_ref()))
+                });
+                promise.finish(outcome);
+            }
+            // Cancelled: dropping the promise does nothing more.
+        });
+        // The queue is unbounded and is closed only after `shut_down` is set
+        // under the lock we hold, so this put cannot fail. (If it could, the
+        // refused job would be dropped, which cancels its future.)
+        let _ = self.jobs.put(job);
+        Ok(future)
+    }
+
+    /// Stops the pool (Python's `shutdown`). New submits are refused. With
+    /// `cancel_pending`, tasks not yet started are cancelled (their futures
+    /// report [`TaskError::Cancelled`]); otherwise the workers finish every
+    /// queued task. With `wait`, returns only when the workers have exited.
+    /// Calling it again is harmless.
+    ///
+    /// ```
+    /// let pool = turnstile::ThreadPool::new(1).unwrap();
+    /// let future = pool.submit(|| 1).unwrap();
+    /// pool.shutdown(true, false);
+    /// assert_eq!(future.result(), Ok(1)); // queued work still ran
+    /// ```
+    pub fn shutdown(&self, wait: bool, cancel_pending: bool) {
+        *self.shut_down.lock() = true;
+        // Discarded jobs drop their promises, which cancels their futures.
+        self.jobs.shutdown(cancel_pending);
+        if wait {
+            let workers = core::mem::take(&mut *self.workers.lock());
+            for worker in workers {
+                // A worker never panics (see `work`); nothing to report.
+                let _ = worker.join();
+            }
+        }
+    }
+
+    /// How many worker threads the pool was built with (and still has, until
+    /// it is shut down with `wait`).
+    ///
+    /// ```
+    /// assert_eq!(turnstile::ThreadPool::new(2).unwrap().workers(), 2);
+    /// ```
+    pub fn workers(&self) -> usize {
+        self.workers.lock().len()
+    }
+}
+
+impl Drop for ThreadPool {
+    /// `shutdown(wait = true, cancel_pending = false)`: queued work runs to
+    /// the end, as when a Python `with ThreadPoolExecutor()` block exits.
+    fn drop(&mut self) {
+        self.shutdown(true, false);
+    }
+}
+
+impl fmt::Debug for ThreadPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadPool")
+            .field("workers", &self.workers())
+            .field("queued", &self.jobs.len())
+            .field("shut_down", &*self.shut_down.lock())
+            .finish()
+    }
+}

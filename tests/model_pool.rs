@@ -1,0 +1,193 @@
+//! loom models of the thread pool and its futures, and of three broken
+//! twins. `cargo test --test model_pool -- --show-output` prints loom's
+//! reports.
+
+mod common;
+
+use common::{expect_deadlock_in_child, expect_loom_to_catch, model};
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicUsize, Ordering};
+use loom::thread;
+use turnstile::model::ThreadPool;
+use turnstile::model::broken::{CheckThenSetStateFuture, MissedStopPool, UnlockedCallbackFuture};
+use turnstile::model::pool::{Future, TaskError};
+
+/// Property: a value computed on a worker reaches the caller through the
+/// future (and dropping the pool joins the worker).
+#[test]
+fn pool_submit_result_hand_off() {
+    model(|| {
+        let pool = ThreadPool::new(1).unwrap();
+        let future = pool.submit(|| 6 * 7).unwrap();
+        assert_eq!(future.result(), Ok(42));
+    });
+}
+
+/// Property: a callback added while the task completes on another thread
+/// runs exactly once, whichever side gets there first.
+#[test]
+fn future_callback_racing_completion_runs_exactly_once() {
+    model(|| {
+        let (future, promise) = Future::pending();
+        let runner = thread::spawn(move || {
+            promise.start();
+            promise.finish(Ok(1));
+        });
+        let calls = Arc::new(AtomicUsize::new(0));
+        {
+            let calls = Arc::clone(&calls);
+            future.add_done_callback(move |outcome| {
+                assert_eq!(outcome, &Ok(1));
+                calls.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        runner.join().unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "the callback ran {} times",
+            calls.load(Ordering::SeqCst)
+        );
+        assert_eq!(future.result(), Ok(1));
+    });
+}
+
+/// Property: a cancel racing with a worker starting the task: exactly one
+/// wins, and a cancelled task never runs.
+#[test]
+fn future_cancel_racing_start_exactly_one_wins() {
+    model(|| {
+        let (future, promise) = Future::pending();
+        let runner = thread::spawn(move || {
+            let started = promise.start();
+            if started {
+                promise.finish(Ok(()));
+            }
+            started
+        });
+        let cancelled = future.cancel();
+        let started = runner.join().unwrap();
+        assert!(
+            started != cancelled,
+            "started: {started}, cancelled: {cancelled}"
+        );
+        let expected = if cancelled {
+            Err(TaskError::Cancelled)
+        } else {
+            Ok(())
+        };
+        assert_eq!(future.result(), expected);
+    });
+}
+
+/// Property: a shutdown that cancels pending work still settles every
+/// future exactly once: each task either ran (its future holds its value) or
+/// was cancelled (and never ran).
+#[test]
+fn pool_shutdown_runs_or_cancels_every_task_once() {
+    model(|| {
+        let pool = ThreadPool::new(1).unwrap();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let futures: Vec<_> = (0..2)
+            .map(|n| {
+                let ran = Arc::clone(&ran);
+                pool.submit(move || {
+                    ran.fetch_add(1, Ordering::SeqCst);
+                    n
+                })
+                .unwrap()
+            })
+            .collect();
+        pool.shutdown(true, true);
+        let mut finished = 0;
+        for (n, future) in futures.into_iter().enumerate() {
+            match future.result() {
+                Ok(value) => {
+                    assert_eq!(value, n);
+                    finished += 1;
+                }
+                Err(error) => assert_eq!(error, TaskError::Cancelled),
+            }
+        }
+        assert_eq!(
+            ran.load(Ordering::SeqCst),
+            finished,
+            "a task ran without reporting, or twice"
+        );
+    });
+}
+
+// The broken twins.
+
+#[test]
+fn broken_callback_list_read_without_the_lock_is_caught() {
+    let report = expect_loom_to_catch("a done-callback lost (list read without its lock)", || {
+        let future = Arc::new(UnlockedCallbackFuture::new());
+        let runner = {
+            let future = Arc::clone(&future);
+            thread::spawn(move || future.finish())
+        };
+        let calls = Arc::new(AtomicUsize::new(0));
+        {
+            let calls = Arc::clone(&calls);
+            future.add_done_callback(move || {
+                calls.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        runner.join().unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "the callback ran {} times",
+            calls.load(Ordering::SeqCst)
+        );
+    });
+    assert!(report.contains("the callback ran 0 times"), "{report}");
+}
+
+#[test]
+fn broken_cancel_and_start_both_winning_is_caught() {
+    let report = expect_loom_to_catch("a cancelled task that also started", || {
+        let future = Arc::new(CheckThenSetStateFuture::new());
+        let runner = {
+            let future = Arc::clone(&future);
+            thread::spawn(move || {
+                let started = future.start();
+                if started {
+                    future.finish();
+                }
+                started
+            })
+        };
+        let cancelled = future.cancel();
+        let started = runner.join().unwrap();
+        assert!(
+            started != cancelled,
+            "started: {started}, cancelled: {cancelled}"
+        );
+    });
+    assert!(
+        report.contains("started: true, cancelled: true"),
+        "{report}"
+    );
+}
+
+#[test]
+fn broken_shutdown_missing_the_stop_signal_is_caught() {
+    expect_deadlock_in_child("child_shutdown_missing_the_stop_signal");
+}
+
+/// Run in a child process by `broken_shutdown_missing_the_stop_signal_is_caught`.
+#[test]
+#[ignore = "run in a child process by broken_shutdown_missing_the_stop_signal_is_caught"]
+fn child_shutdown_missing_the_stop_signal() {
+    model(|| {
+        let pool = MissedStopPool::new();
+        let worker = {
+            let pool = pool.clone();
+            thread::spawn(move || pool.run_worker())
+        };
+        pool.shutdown();
+        worker.join().unwrap();
+    });
+}

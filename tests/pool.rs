@@ -1,0 +1,312 @@
+//! Ordinary tests of `ThreadPool` and `Future` on real threads: panics in
+//! tasks and callbacks, timeouts, cancel, shutdown, drop, and many tasks.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::SLACK;
+use turnstile::ThreadPool;
+use turnstile::pool::{Future, FutureState, PoolError, TaskError};
+
+#[test]
+fn zero_workers_is_an_error() {
+    assert!(matches!(ThreadPool::new(0), Err(PoolError::ZeroWorkers)));
+    assert_eq!(
+        PoolError::ZeroWorkers.to_string(),
+        "a thread pool needs at least one worker"
+    );
+}
+
+#[test]
+fn workers_are_named() {
+    let pool = ThreadPool::builder()
+        .workers(1)
+        .thread_name("chef")
+        .build()
+        .unwrap();
+    let name = pool
+        .submit(|| thread::current().name().map(str::to_owned))
+        .unwrap()
+        .result()
+        .unwrap();
+    assert_eq!(name.as_deref(), Some("chef-0"));
+}
+
+#[test]
+fn a_panicking_task_reports_and_the_worker_survives() {
+    let pool = ThreadPool::new(1).unwrap();
+    for round in 0..3 {
+        let failed = pool
+            .submit(move || -> u32 { panic!("task {round} failed") })
+            .unwrap();
+        assert_eq!(
+            failed.result(),
+            Err(TaskError::Panicked(format!("task {round} failed")))
+        );
+        assert_eq!(pool.submit(move || round).unwrap().result(), Ok(round));
+    }
+    assert_eq!(pool.workers(), 1);
+}
+
+#[test]
+fn result_timeout_hands_the_future_back() {
+    let pool = ThreadPool::new(1).unwrap();
+    let gate = Arc::new(Barrier::new(2));
+    let future = {
+        let gate = Arc::clone(&gate);
+        pool.submit(move || {
+            gate.wait();
+            5
+        })
+        .unwrap()
+    };
+    let timeout = Duration::from_millis(100);
+    let start = Instant::now();
+    let future = future.result_timeout(timeout).unwrap_err();
+    let waited = start.elapsed();
+    assert!(
+        waited >= timeout && waited < timeout + SLACK,
+        "waited {waited:?}"
+    );
+    assert!(future.is_running());
+    gate.wait();
+    assert_eq!(future.result_timeout(Duration::MAX).ok(), Some(Ok(5)));
+}
+
+#[test]
+fn cancel_only_before_start_and_a_cancelled_task_never_runs() {
+    let pool = ThreadPool::new(1).unwrap();
+    let gate = Arc::new(Barrier::new(2));
+    let ran = Arc::new(AtomicUsize::new(0));
+    // Occupy the single worker so the next task stays pending.
+    let blocker = {
+        let gate = Arc::clone(&gate);
+        pool.submit(move || gate.wait()).unwrap()
+    };
+    let pending = {
+        let ran = Arc::clone(&ran);
+        pool.submit(move || ran.fetch_add(1, Ordering::SeqCst))
+            .unwrap()
+    };
+    assert_eq!(pending.state(), FutureState::Pending);
+    assert!(pending.cancel());
+    assert!(pending.cancel(), "cancelling twice reports it is cancelled");
+    assert!(pending.is_cancelled() && pending.is_done());
+    gate.wait();
+    blocker.result().unwrap();
+    assert_eq!(
+        pool.submit(|| ()).unwrap().result(),
+        Ok(()),
+        "the worker goes on"
+    );
+    drop(pool); // waits for the queue, which held the cancelled job
+    assert_eq!(pending.result(), Err(TaskError::Cancelled));
+    assert_eq!(ran.load(Ordering::SeqCst), 0, "a cancelled task ran");
+}
+
+#[test]
+fn a_running_task_cannot_be_cancelled() {
+    let pool = ThreadPool::new(1).unwrap();
+    let started = Arc::new(Barrier::new(2));
+    let finish = Arc::new(Barrier::new(2));
+    let future = {
+        let (started, finish) = (Arc::clone(&started), Arc::clone(&finish));
+        pool.submit(move || {
+            started.wait();
+            finish.wait();
+            "ran"
+        })
+        .unwrap()
+    };
+    started.wait();
+    assert!(!future.cancel());
+    finish.wait();
+    assert_eq!(future.result(), Ok("ran"));
+}
+
+#[test]
+fn callbacks_run_once_on_the_completing_thread_or_at_once() {
+    let pool = ThreadPool::builder()
+        .workers(1)
+        .thread_name("worker")
+        .build()
+        .unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let gate = Arc::new(Barrier::new(2));
+    let future = {
+        let gate = Arc::clone(&gate);
+        pool.submit(move || {
+            gate.wait();
+            3
+        })
+        .unwrap()
+    };
+    for tag in ["first", "second"] {
+        let log = Arc::clone(&log);
+        future.add_done_callback(move |outcome| {
+            let here = thread::current().name().map(str::to_owned);
+            log.lock().unwrap().push((tag, outcome.clone(), here));
+        });
+    }
+    gate.wait();
+    // Wait for completion without consuming the future.
+    let start = Instant::now();
+    while !future.is_done() {
+        assert!(start.elapsed() < Duration::from_secs(10));
+        thread::yield_now();
+    }
+    {
+        let log = Arc::clone(&log);
+        future.add_done_callback(move |outcome| {
+            let here = thread::current().name().map(str::to_owned);
+            log.lock().unwrap().push(("late", outcome.clone(), here));
+        });
+    }
+    let log = log.lock().unwrap().clone();
+    let me = thread::current().name().map(str::to_owned);
+    assert_eq!(
+        log,
+        [
+            ("first", Ok(3), Some(String::from("worker-0"))),
+            ("second", Ok(3), Some(String::from("worker-0"))),
+            ("late", Ok(3), me),
+        ]
+    );
+    assert_eq!(
+        future.result(),
+        Ok(3),
+        "the callbacks left the result in place"
+    );
+}
+
+#[test]
+fn a_panicking_callback_is_contained() {
+    let pool = ThreadPool::new(1).unwrap();
+    let after = Arc::new(AtomicUsize::new(0));
+    let (future, promise) = Future::<u8>::pending();
+    future.add_done_callback(|_| panic!("a callback fails"));
+    {
+        let after = Arc::clone(&after);
+        future.add_done_callback(move |_| {
+            after.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+    // Settle it on a pool worker: the worker must survive the callback panic.
+    pool.submit(move || {
+        promise.start();
+        promise.finish(Ok(1));
+    })
+    .unwrap()
+    .result()
+    .unwrap();
+    assert_eq!(after.load(Ordering::SeqCst), 1, "later callbacks still ran");
+    assert_eq!(future.result(), Ok(1));
+    assert_eq!(
+        pool.submit(|| 9).unwrap().result(),
+        Ok(9),
+        "the worker survived"
+    );
+}
+
+#[test]
+fn shutdown_refuses_new_work_and_hands_the_closure_back() {
+    let pool = ThreadPool::new(2).unwrap();
+    pool.shutdown(true, false);
+    pool.shutdown(true, false); // harmless
+    let refused = pool.submit(|| 41).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "submit on a thread pool that was shut down"
+    );
+    assert_eq!(refused.into_inner()() + 1, 42);
+}
+
+#[test]
+fn shutdown_with_cancel_pending_cancels_what_has_not_started() {
+    let pool = ThreadPool::new(1).unwrap();
+    let gate = Arc::new(Barrier::new(2));
+    let running = {
+        let gate = Arc::clone(&gate);
+        pool.submit(move || {
+            gate.wait();
+            "finished"
+        })
+        .unwrap()
+    };
+    // Make sure the first task is running before queueing the rest.
+    while !running.is_running() {
+        thread::yield_now();
+    }
+    let queued: Vec<_> = (0..5).map(|n| pool.submit(move || n).unwrap()).collect();
+    let releaser = {
+        let gate = Arc::clone(&gate);
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(20));
+            gate.wait();
+        })
+    };
+    pool.shutdown(true, true);
+    releaser.join().unwrap();
+    assert_eq!(
+        running.result(),
+        Ok("finished"),
+        "a running task is not cancelled"
+    );
+    for future in queued {
+        assert_eq!(future.result(), Err(TaskError::Cancelled));
+    }
+}
+
+#[test]
+fn drop_waits_for_queued_work() {
+    let done = Arc::new(AtomicUsize::new(0));
+    {
+        let pool = ThreadPool::new(2).unwrap();
+        for _ in 0..50 {
+            let done = Arc::clone(&done);
+            let _ = pool.submit(move || {
+                thread::sleep(Duration::from_micros(100));
+                done.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+    } // drop: shutdown(wait = true, cancel_pending = false)
+    assert_eq!(done.load(Ordering::SeqCst), 50);
+}
+
+/// 100,000 tasks on four workers: every future resolves exactly once with
+/// its own value.
+#[test]
+fn lots_of_tasks_each_resolved_once() {
+    const TASKS: u64 = 100_000;
+    let pool = ThreadPool::new(4).unwrap();
+    let callbacks = Arc::new(AtomicUsize::new(0));
+    let futures: Vec<_> = (0..TASKS)
+        .map(|n| {
+            let future = pool.submit(move || n * 2).unwrap();
+            let callbacks = Arc::clone(&callbacks);
+            future.add_done_callback(move |_| {
+                callbacks.fetch_add(1, Ordering::Relaxed);
+            });
+            future
+        })
+        .collect();
+    let sum: u64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
+    assert_eq!(sum, TASKS * (TASKS - 1));
+    assert_eq!(
+        callbacks.load(Ordering::Relaxed) as u64,
+        TASKS,
+        "each callback ran once"
+    );
+}
+
+#[test]
+fn a_promise_dropped_while_running_reports_a_panic() {
+    let (future, promise) = Future::<u8>::pending();
+    assert!(promise.start());
+    drop(promise);
+    assert!(matches!(future.result(), Err(TaskError::Panicked(_))));
+}
