@@ -310,3 +310,96 @@ fn a_promise_dropped_while_running_reports_a_panic() {
     drop(promise);
     assert!(matches!(future.result(), Err(TaskError::Panicked(_))));
 }
+
+#[test]
+fn map_keeps_item_order() {
+    let pool = ThreadPool::new(3).unwrap();
+    let results: Vec<_> = pool
+        .map(
+            |n: u64| {
+                // Later items finish first; the order must still be the items'.
+                thread::sleep(Duration::from_millis(10 - n));
+                n * 10
+            },
+            0..10,
+        )
+        .collect();
+    assert_eq!(results, (0..10).map(|n| Ok(n * 10)).collect::<Vec<_>>());
+    pool.shutdown(true, false);
+    let refused: Vec<_> = pool.map(|n: u8| n, [1, 2]).collect();
+    assert_eq!(
+        refused,
+        [Err(TaskError::Cancelled), Err(TaskError::Cancelled)]
+    );
+}
+
+#[test]
+fn as_completed_yields_in_completion_order() {
+    use turnstile::pool::as_completed;
+    let pool = ThreadPool::new(2).unwrap();
+    let gate = Arc::new(Barrier::new(2));
+    let slow = {
+        let gate = Arc::clone(&gate);
+        pool.submit(move || {
+            gate.wait();
+            "slow"
+        })
+        .unwrap()
+    };
+    let fast = pool.submit(|| "fast").unwrap();
+    let mut order = as_completed(vec![slow, fast]);
+    assert_eq!(order.size_hint(), (2, Some(2)));
+    assert_eq!(order.next().unwrap().result(), Ok("fast"));
+    gate.wait();
+    assert_eq!(order.next().unwrap().result(), Ok("slow"));
+    assert!(order.next().is_none());
+}
+
+#[test]
+fn wait_first_completed_all_completed_first_error_and_timeout() {
+    use turnstile::pool::{WaitFor, wait};
+    let pool = ThreadPool::new(2).unwrap();
+    let gate = Arc::new(Barrier::new(2));
+    let blocked = {
+        let gate = Arc::clone(&gate);
+        move || {
+            gate.wait();
+            0u8
+        }
+    };
+
+    // First completed: the quick one is done, the blocked one pending.
+    let futures = vec![
+        pool.submit(blocked.clone()).unwrap(),
+        pool.submit(|| 1).unwrap(),
+    ];
+    let waited = wait(futures, WaitFor::FirstCompleted, None);
+    assert_eq!((waited.done.len(), waited.pending.len()), (1, 1));
+    gate.wait();
+    let rest = wait(waited.pending, WaitFor::AllCompleted, None);
+    assert_eq!((rest.done.len(), rest.pending.len()), (1, 0));
+
+    // First error: a panic ends the wait although another task is blocked.
+    let futures = vec![
+        pool.submit(blocked.clone()).unwrap(),
+        pool.submit(|| -> u8 { panic!("fails fast") }).unwrap(),
+    ];
+    let waited = wait(futures, WaitFor::FirstError, Some(Duration::from_secs(10)));
+    assert_eq!((waited.done.len(), waited.pending.len()), (1, 1));
+    assert!(matches!(
+        waited.done.into_iter().next().unwrap().result(),
+        Err(TaskError::Panicked(_))
+    ));
+
+    // Timeout: the blocked task is still pending when time runs out.
+    let start = Instant::now();
+    let waited = wait(
+        waited.pending,
+        WaitFor::AllCompleted,
+        Some(Duration::from_millis(50)),
+    );
+    assert!(start.elapsed() >= Duration::from_millis(50));
+    assert_eq!((waited.done.len(), waited.pending.len()), (0, 1));
+    gate.wait();
+    assert_eq!(waited.pending.into_iter().next().unwrap().result(), Ok(0));
+}

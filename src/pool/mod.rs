@@ -19,9 +19,11 @@
 //! | `fut.cancel()`, `done()`, `running()`, `cancelled()` | `cancel()`, `is_done()`, `is_running()`, `is_cancelled()` |
 //! | `pool.shutdown(wait, cancel_futures)`  | `pool.shutdown(wait, cancel_pending)`    |
 //! | `RuntimeError` on submit after shutdown| `Err(SubmitError(f))`, closure handed back |
+//! | `pool.map(fn, items)`                  | `pool.map(f, items)` (results in item order) |
+//! | `as_completed(fs)` / `wait(fs, return_when, timeout)` | [`as_completed`] / [`wait`] with [`WaitFor`] |
 //!
-//! Not yet here (issue 5 continues): `map`, `as_completed`, `wait`, a
-//! per-worker initializer and a bounded submission queue.
+//! Not yet here (issue 5 continues): a per-worker initializer and a bounded
+//! submission queue.
 //!
 //! # Examples
 //!
@@ -35,6 +37,7 @@
 //! ```
 
 mod future;
+mod wait;
 
 use core::fmt;
 use std::panic::{self, AssertUnwindSafe};
@@ -44,6 +47,7 @@ use super::mutex::Mutex;
 use super::queue::FifoQueue;
 
 pub use future::{Future, FutureState, Promise, TaskError};
+pub use wait::{AsCompleted, WaitFor, Waited, as_completed, wait};
 
 /// A boxed task as the workers see it.
 type Job = Box<dyn FnOnce() + Send>;
@@ -242,6 +246,38 @@ impl ThreadPool {
         Ok(future)
     }
 
+    /// Runs `f` on every item, on the workers, and yields the results in
+    /// the order of the items (Python's `pool.map`). All items are submitted
+    /// at once; each result waits for its own task. Items the pool refused
+    /// (it was shut down) yield [`TaskError::Cancelled`].
+    ///
+    /// ```
+    /// let pool = turnstile::ThreadPool::new(2).unwrap();
+    /// let lengths: Vec<_> = pool
+    ///     .map(|word: &str| word.len(), ["chef", "eater", "pot"])
+    ///     .map(Result::unwrap)
+    ///     .collect();
+    /// assert_eq!(lengths, [4, 5, 3]);
+    /// ```
+    pub fn map<A, T, F>(&self, f: F, items: impl IntoIterator<Item = A>) -> Map<T>
+    where
+        A: Send + 'static,
+        T: Send + 'static,
+        F: Fn(A) -> T + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        let futures = items
+            .into_iter()
+            .map(|item| {
+                let f = Arc::clone(&f);
+                self.submit(move || f(item)).ok()
+            })
+            .collect::<Vec<_>>();
+        Map {
+            futures: futures.into_iter(),
+        }
+    }
+
     /// Stops the pool (Python's `shutdown`). New submits are refused. With
     /// `cancel_pending`, tasks not yet started are cancelled (their futures
     /// report [`TaskError::Cancelled`]); otherwise the workers finish every
@@ -275,6 +311,26 @@ impl ThreadPool {
     /// ```
     pub fn workers(&self) -> usize {
         self.workers.lock().len()
+    }
+}
+
+/// The iterator [`ThreadPool::map`] returns: results in the order of the
+/// items, each waiting for its task.
+#[derive(Debug)]
+pub struct Map<T> {
+    futures: std::vec::IntoIter<Option<Future<T>>>,
+}
+
+impl<T> Iterator for Map<T> {
+    type Item = Result<T, TaskError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let future = self.futures.next()?;
+        Some(future.map_or(Err(TaskError::Cancelled), Future::result))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.futures.size_hint()
     }
 }
 
