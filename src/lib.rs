@@ -31,7 +31,10 @@
 //!   [`Queue`] with a pluggable [`queue::Storage`]; bounded or unbounded,
 //!   joinable (`task_done`/`join`) and closable. Python's `queue` module.
 //!
-//! A thread pool follows the same pattern and is on the way.
+//! **Thread pool**
+//! - [`ThreadPool`]: Python's `ThreadPoolExecutor`; `submit` returns a
+//!   [`pool::Future`] with `result`, `cancel` and `add_done_callback`;
+//!   [`pool::as_completed`] and [`pool::wait`] watch many.
 //!
 //! # From Python
 //!
@@ -57,6 +60,9 @@
 //! | `q.put(x)`, `q.get()`             | [`Queue::put`], [`Queue::get`]              |
 //! | `q.task_done()`, `q.join()`       | [`Queue::task_done`], [`Queue::join`]       |
 //! | `q.shutdown(immediate)`           | [`Queue::close`], [`Queue::shutdown`]       |
+//! | `ThreadPoolExecutor(n)`           | [`ThreadPool::new`]                         |
+//! | `pool.submit(fn).result()`        | [`ThreadPool::submit`], [`pool::Future::result`] |
+//! | `fut.add_done_callback(cb)`       | [`pool::Future::add_done_callback`]         |
 //!
 //! # How the source is laid out
 //!
