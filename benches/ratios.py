@@ -24,6 +24,7 @@ ROWS = [
     ("2p2c", "turnstile FifoQueue bounded(1024)", "crossbeam bounded(1024)"),
     ("1p1c", "turnstile FifoQueue unbounded", "crossbeam unbounded"),
     ("2p2c", "turnstile FifoQueue unbounded", "crossbeam unbounded"),
+    ("pool_10000_tasks", "turnstile submit+result", "threadpool+mpsc"),
 ]
 OTHERS = [
     ("uncontended", "std__sync__Mutex"),
@@ -38,11 +39,15 @@ OTHERS = [
     ("2p2c", "std Mutex_VecDeque_+2 Condvars"),
     ("orders_1p1c", "turnstile LifoQueue bounded(1024)"),
     ("orders_1p1c", "turnstile PriorityQueue bounded(1024)"),
+    ("pool_10000_tasks", "rayon spawn+channel"),
+    ("pool_10000_tasks", "crossbeam hand-written pool"),
+    ("pool_10000_tasks", "turnstile submit+callback"),
 ]
 
 
-# Queue benches time 100,000 items per iteration; report per item.
-PER_ITERATION = {"1p1c": 100_000, "2p2c": 100_000, "orders_1p1c": 100_000}
+# Queue benches time 100,000 items per iteration, the pool bench 10,000
+# tasks; report per item or task.
+PER_ITERATION = {"1p1c": 100_000, "2p2c": 100_000, "orders_1p1c": 100_000, "pool_10000_tasks": 10_000}
 
 
 def median_ns(group, bench):
