@@ -39,6 +39,7 @@
 mod future;
 mod wait;
 
+use core::any::Any;
 use core::fmt;
 use std::panic::{self, AssertUnwindSafe};
 
@@ -49,8 +50,41 @@ use super::queue::FifoQueue;
 pub use future::{Future, FutureState, Promise, TaskError};
 pub use wait::{AsCompleted, WaitFor, Waited, as_completed, wait};
 
-/// A boxed task as the workers see it.
-type Job = Box<dyn FnOnce() + Send>;
+/// A queued task as the workers see it.
+type Job = Box<dyn RunJob>;
+
+/// A task and the promise it settles.
+struct Task<F, T> {
+    task: F,
+    promise: Promise<T>,
+}
+
+/// What the queue stores: something to run, which can also be turned back
+/// into its concrete type to hand a refused closure back to its submitter.
+trait RunJob: Send {
+    fn run(self: Box<Self>);
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+}
+
+impl<F, T> RunJob for Task<F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    fn run(self: Box<Self>) {
+        let Task { task, promise } = *self;
+        if promise.start() {
+            let outcome = panic::catch_unwind(AssertUnwindSafe(task))
+                .map_err(|payload| TaskError::Panicked(future::panic_message(payload.as_ref())));
+            promise.finish(outcome);
+        }
+        // Cancelled: dropping the promise does nothing more.
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
+    }
+}
 
 /// A fixed set of worker threads running submitted closures. See the
 /// [module docs](self).
@@ -63,10 +97,8 @@ type Job = Box<dyn FnOnce() + Send>;
 /// assert_eq!(future.result(), Ok("hello from a worker"));
 /// ```
 pub struct ThreadPool {
+    /// The job queue; closing it is what shuts the pool down.
     jobs: Arc<FifoQueue<Job>>,
-    /// Whether `shutdown` was called; checked and set under this lock so a
-    /// submit either enqueues before the queue closes or is refused.
-    shut_down: Mutex<bool>,
     workers: Mutex<Vec<thread::JoinHandle<()>>>,
 }
 
@@ -159,7 +191,6 @@ impl Builder {
         }
         let pool = ThreadPool {
             jobs: Arc::new(FifoQueue::unbounded()),
-            shut_down: Mutex::new(false),
             workers: Mutex::new(Vec::with_capacity(count)),
         };
         for index in 0..count {
@@ -180,9 +211,9 @@ impl Builder {
 /// A worker's life: run jobs until the queue is closed and drained.
 fn work(jobs: &FifoQueue<Job>) {
     for job in jobs {
-        // The job itself contains task panics (see `submit`); this is only a
-        // second line of defence so no panic can ever end a worker.
-        let _ = panic::catch_unwind(AssertUnwindSafe(job));
+        // The job itself contains task panics (see `Task::run`); this is
+        // only a second line of defence so no panic can ever end a worker.
+        let _ = panic::catch_unwind(AssertUnwindSafe(|| job.run()));
     }
 }
 
@@ -225,25 +256,17 @@ impl ThreadPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let shut_down = self.shut_down.lock();
-        if *shut_down {
-            return Err(SubmitError(task));
-        }
         let (future, promise) = Future::pending();
-        let job: Job = Box::new(move || {
-            if promise.start() {
-                let outcome = panic::catch_unwind(AssertUnwindSafe(task)).map_err(|payload| {
-                    TaskError::Panicked(future::panic_message(payload.as_ref()))
-                });
-                promise.finish(outcome);
-            }
-            // Cancelled: dropping the promise does nothing more.
-        });
-        // The queue is unbounded and is closed only after `shut_down` is set
-        // under the lock we hold, so this put cannot fail. (If it could, the
-        // refused job would be dropped, which cancels its future.)
-        let _ = self.jobs.put(job);
-        Ok(future)
+        let job: Job = Box::new(Task { task, promise });
+        match self.jobs.put(job) {
+            Ok(()) => Ok(future),
+            // Closed: shut down. Recover the closure from the refused job;
+            // its promise drops with it, settling the unreturned future.
+            Err(refused) => match refused.into_inner().into_any().downcast::<Task<F, T>>() {
+                Ok(task) => Err(SubmitError(task.task)),
+                Err(_) => unreachable!("a job built just above has this exact type"),
+            },
+        }
     }
 
     /// Runs `f` on every item, on the workers, and yields the results in
@@ -291,8 +314,9 @@ impl ThreadPool {
     /// assert_eq!(future.result(), Ok(1)); // queued work still ran
     /// ```
     pub fn shutdown(&self, wait: bool, cancel_pending: bool) {
-        *self.shut_down.lock() = true;
-        // Discarded jobs drop their promises, which cancels their futures.
+        // Closing the queue refuses later submits; with `cancel_pending` it
+        // also discards queued jobs, whose dropped promises cancel their
+        // futures.
         self.jobs.shutdown(cancel_pending);
         if wait {
             let workers = core::mem::take(&mut *self.workers.lock());
@@ -347,7 +371,7 @@ impl fmt::Debug for ThreadPool {
         f.debug_struct("ThreadPool")
             .field("workers", &self.workers())
             .field("queued", &self.jobs.len())
-            .field("shut_down", &*self.shut_down.lock())
+            .field("shut_down", &self.jobs.is_closed())
             .finish()
     }
 }
