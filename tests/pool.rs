@@ -403,3 +403,103 @@ fn wait_first_completed_all_completed_first_error_and_timeout() {
     gate.wait();
     assert_eq!(waited.pending.into_iter().next().unwrap().result(), Ok(0));
 }
+
+#[test]
+fn a_bounded_submission_queue_makes_submit_wait() {
+    assert!(matches!(
+        ThreadPool::builder().queue_capacity(0).build(),
+        Err(PoolError::ZeroCapacity)
+    ));
+    let pool = Arc::new(
+        ThreadPool::builder()
+            .workers(1)
+            .queue_capacity(1)
+            .build()
+            .unwrap(),
+    );
+    let gate = Arc::new(Barrier::new(2));
+    let running = {
+        let gate = Arc::clone(&gate);
+        pool.submit(move || gate.wait()).unwrap()
+    };
+    while !running.is_running() {
+        thread::yield_now();
+    }
+    let queued = pool.submit(|| 1).unwrap(); // fills the one queue slot
+    let submitter = {
+        let pool = Arc::clone(&pool);
+        thread::spawn(move || pool.submit(|| 2).unwrap().result())
+    };
+    thread::sleep(Duration::from_millis(50));
+    assert!(
+        !submitter.is_finished(),
+        "submit returned although the queue was full"
+    );
+    gate.wait();
+    assert_eq!(queued.result(), Ok(1));
+    assert_eq!(submitter.join().unwrap(), Ok(2));
+}
+
+#[test]
+fn the_initializer_runs_once_on_every_worker() {
+    let initialized = Arc::new(AtomicUsize::new(0));
+    let pool = {
+        let initialized = Arc::clone(&initialized);
+        ThreadPool::builder()
+            .workers(3)
+            .initializer(move || {
+                initialized.fetch_add(1, Ordering::SeqCst);
+                Ok::<(), String>(())
+            })
+            .build()
+            .unwrap()
+    };
+    assert_eq!(pool.submit(|| 5).unwrap().result(), Ok(5));
+    pool.shutdown(true, false);
+    assert_eq!(initialized.load(Ordering::SeqCst), 3);
+}
+
+/// A failed initializer breaks the pool: queued tasks report it, and
+/// submits are refused with the reason. The same for a panicking one.
+#[test]
+fn a_failed_initializer_breaks_the_pool() {
+    use turnstile::pool::SubmitError;
+    for (pool, reason) in [
+        (
+            ThreadPool::builder()
+                .workers(2)
+                .initializer(|| Err("no database")),
+            String::from("no database"),
+        ),
+        (
+            ThreadPool::builder()
+                .workers(2)
+                .initializer(|| -> Result<(), String> { panic!("bad config") }),
+            String::from("the initializer panicked: bad config"),
+        ),
+    ] {
+        let pool = pool.build().unwrap();
+        let start = Instant::now();
+        // Submit until the pool refuses: tasks queued before it broke must
+        // settle with PoolBroken, never run.
+        loop {
+            match pool.submit(|| 1) {
+                Ok(future) => {
+                    assert_eq!(future.result(), Err(TaskError::PoolBroken(reason.clone())));
+                }
+                Err(SubmitError::Broken { reason: why, task }) => {
+                    assert_eq!(why, reason);
+                    assert_eq!(task(), 1, "the closure is handed back");
+                    break;
+                }
+                Err(SubmitError::ShutDown(_)) => panic!("broken, not shut down"),
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the pool never broke"
+            );
+        }
+        let refused = pool.submit(|| ()).unwrap_err();
+        assert!(refused.to_string().contains(&reason), "{refused}");
+    }
+}

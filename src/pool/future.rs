@@ -40,6 +40,9 @@ pub enum TaskError {
     Panicked(String),
     /// The task was cancelled before it started.
     Cancelled,
+    /// The pool broke before the task ran: a worker's initializer failed
+    /// (Python's `BrokenThreadPool`). The reason is the initializer's error.
+    PoolBroken(String),
 }
 
 impl fmt::Display for TaskError {
@@ -47,6 +50,7 @@ impl fmt::Display for TaskError {
         match self {
             Self::Panicked(message) => write!(f, "the task panicked: {message}"),
             Self::Cancelled => f.write_str("the task was cancelled"),
+            Self::PoolBroken(reason) => write!(f, "the thread pool is broken: {reason}"),
         }
     }
 }

@@ -18,12 +18,11 @@
 //! | `fut.add_done_callback(cb)`            | `fut.add_done_callback(cb)` (gets the outcome) |
 //! | `fut.cancel()`, `done()`, `running()`, `cancelled()` | `cancel()`, `is_done()`, `is_running()`, `is_cancelled()` |
 //! | `pool.shutdown(wait, cancel_futures)`  | `pool.shutdown(wait, cancel_pending)`    |
-//! | `RuntimeError` on submit after shutdown| `Err(SubmitError(f))`, closure handed back |
+//! | `RuntimeError` on submit after shutdown| `Err(SubmitError::ShutDown(f))`, closure handed back |
+//! | `initializer=f`, `BrokenThreadPool`    | `builder().initializer(f)`, `SubmitError::Broken`, `TaskError::PoolBroken` |
 //! | `pool.map(fn, items)`                  | `pool.map(f, items)` (results in item order) |
 //! | `as_completed(fs)` / `wait(fs, return_when, timeout)` | [`as_completed`] / [`wait`] with [`WaitFor`] |
-//!
-//! Not yet here (issue 5 continues): a per-worker initializer and a bounded
-//! submission queue.
+
 //!
 //! # Examples
 //!
@@ -43,7 +42,7 @@ use core::any::Any;
 use core::fmt;
 use std::panic::{self, AssertUnwindSafe};
 
-use super::facade::{self, Arc, thread};
+use super::facade::{self, Arc, AtomicBool, Ordering, thread};
 use super::mutex::Mutex;
 use super::queue::FifoQueue;
 
@@ -63,6 +62,8 @@ struct Task<F, T> {
 /// into its concrete type to hand a refused closure back to its submitter.
 trait RunJob: Send {
     fn run(self: Box<Self>);
+    /// Settles the task's future with `error` without running it.
+    fn abandon(self: Box<Self>, error: TaskError);
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
 }
 
@@ -81,8 +82,37 @@ where
         // Cancelled: dropping the promise does nothing more.
     }
 
+    fn abandon(self: Box<Self>, error: TaskError) {
+        if self.promise.start() {
+            self.promise.finish(Err(error));
+        }
+    }
+
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
         self
+    }
+}
+
+/// Runs once on each worker before it takes tasks. (Boxed inside the `Arc`
+/// because loom's `Arc` cannot hold an unsized value.)
+type Initializer = Arc<Box<dyn Fn() -> Result<(), String> + Send + Sync>>;
+
+/// Shared between the pool and its workers: set once if an initializer
+/// failed.
+struct Health {
+    broken: AtomicBool,
+    reason: Mutex<Option<String>>,
+}
+
+impl Health {
+    fn broken_reason(&self) -> Option<String> {
+        // Acquire: pairs with the Release in `break_pool`, so the reason
+        // written before the flag is seen with it.
+        if self.broken.load(Ordering::Acquire) {
+            self.reason.lock().clone()
+        } else {
+            None
+        }
     }
 }
 
@@ -99,6 +129,7 @@ where
 pub struct ThreadPool {
     /// The job queue; closing it is what shuts the pool down.
     jobs: Arc<FifoQueue<Job>>,
+    health: Arc<Health>,
     workers: Mutex<Vec<thread::JoinHandle<()>>>,
 }
 
@@ -107,6 +138,8 @@ pub struct ThreadPool {
 pub enum PoolError {
     /// A pool needs at least one worker.
     ZeroWorkers,
+    /// A bounded submission queue needs room for at least one task.
+    ZeroCapacity,
     /// The operating system refused to start a worker thread.
     Spawn(std::io::Error),
 }
@@ -115,6 +148,9 @@ impl fmt::Display for PoolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ZeroWorkers => f.write_str("a thread pool needs at least one worker"),
+            Self::ZeroCapacity => {
+                f.write_str("a bounded submission queue needs a capacity of at least 1")
+            }
             Self::Spawn(error) => write!(f, "could not start a worker thread: {error}"),
         }
     }
@@ -122,32 +158,57 @@ impl fmt::Display for PoolError {
 
 impl std::error::Error for PoolError {}
 
-/// `submit` after `shutdown`: the closure is handed back, not run.
+/// Why `submit` refused a task; the closure is handed back, not run.
 ///
 /// ```
+/// use turnstile::pool::SubmitError;
+///
 /// let pool = turnstile::ThreadPool::new(1).unwrap();
 /// pool.shutdown(true, false);
 /// let refused = pool.submit(|| 1).unwrap_err();
+/// assert!(matches!(refused, SubmitError::ShutDown(_)));
 /// assert_eq!((refused.into_inner())(), 1); // still yours to run
 /// ```
-pub struct SubmitError<F>(pub F);
+pub enum SubmitError<F> {
+    /// The pool was shut down (Python: `RuntimeError`).
+    ShutDown(F),
+    /// A worker's initializer failed, so the pool is broken (Python:
+    /// `BrokenThreadPool`); the reason is the initializer's error.
+    Broken {
+        /// The closure that was not submitted.
+        task: F,
+        /// What the initializer reported.
+        reason: String,
+    },
+}
 
 impl<F> SubmitError<F> {
     /// The closure that was not submitted.
     pub fn into_inner(self) -> F {
-        self.0
+        match self {
+            Self::ShutDown(task) | Self::Broken { task, .. } => task,
+        }
     }
 }
 
 impl<F> fmt::Debug for SubmitError<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SubmitError(..)")
+        match self {
+            Self::ShutDown(_) => f.write_str("ShutDown(..)"),
+            Self::Broken { reason, .. } => f
+                .debug_struct("Broken")
+                .field("reason", reason)
+                .finish_non_exhaustive(),
+        }
     }
 }
 
 impl<F> fmt::Display for SubmitError<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("submit on a thread pool that was shut down")
+        match self {
+            Self::ShutDown(_) => f.write_str("submit on a thread pool that was shut down"),
+            Self::Broken { reason, .. } => write!(f, "submit on a broken thread pool: {reason}"),
+        }
     }
 }
 
@@ -163,10 +224,23 @@ impl<F> std::error::Error for SubmitError<F> {}
 ///     .unwrap();
 /// assert_eq!(pool.workers(), 3);
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Builder {
     workers: Option<usize>,
     name_prefix: String,
+    queue_capacity: Option<usize>,
+    initializer: Option<Initializer>,
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("workers", &self.workers)
+            .field("name_prefix", &self.name_prefix)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("initializer", &self.initializer.is_some())
+            .finish()
+    }
 }
 
 impl Builder {
@@ -183,21 +257,72 @@ impl Builder {
         self
     }
 
+    /// Bounds the queue of submitted tasks not yet started (default:
+    /// unbounded). **Policy when full: `submit` waits** until a worker takes
+    /// a task, so a fast producer is slowed to the pool's pace instead of
+    /// queueing without limit (backpressure). `build` fails for 0.
+    pub fn queue_capacity(mut self, capacity: usize) -> Self {
+        self.queue_capacity = Some(capacity);
+        self
+    }
+
+    /// Runs `init` on each worker thread before it takes any task (Python's
+    /// `initializer`). If it returns an error or panics on any worker, the
+    /// pool is broken: tasks not yet run settle with
+    /// [`TaskError::PoolBroken`], and `submit` refuses with
+    /// [`SubmitError::Broken`].
+    ///
+    /// ```
+    /// use turnstile::ThreadPool;
+    /// use turnstile::pool::{SubmitError, TaskError};
+    ///
+    /// let pool = ThreadPool::builder()
+    ///     .workers(1)
+    ///     .initializer(|| Err("no database"))
+    ///     .build()
+    ///     .unwrap();
+    /// // Whether the task was queued before the pool broke or refused after,
+    /// // nothing runs on a broken pool.
+    /// match pool.submit(|| 1) {
+    ///     Ok(future) => assert_eq!(future.result(), Err(TaskError::PoolBroken("no database".into()))),
+    ///     Err(refused) => assert!(matches!(refused, SubmitError::Broken { .. })),
+    /// }
+    /// ```
+    pub fn initializer<E: fmt::Display>(
+        mut self,
+        init: impl Fn() -> Result<(), E> + Send + Sync + 'static,
+    ) -> Self {
+        self.initializer = Some(Arc::new(Box::new(move || {
+            init().map_err(|error| error.to_string())
+        })));
+        self
+    }
+
     /// Starts the workers.
     pub fn build(self) -> Result<ThreadPool, PoolError> {
         let count = self.workers.unwrap_or_else(facade::available_parallelism);
         if count == 0 {
             return Err(PoolError::ZeroWorkers);
         }
+        let jobs = match self.queue_capacity {
+            None => FifoQueue::unbounded(),
+            Some(capacity) => FifoQueue::bounded(capacity).map_err(|_| PoolError::ZeroCapacity)?,
+        };
         let pool = ThreadPool {
-            jobs: Arc::new(FifoQueue::unbounded()),
+            jobs: Arc::new(jobs),
+            health: Arc::new(Health {
+                broken: AtomicBool::new(false),
+                reason: Mutex::new(None),
+            }),
             workers: Mutex::new(Vec::with_capacity(count)),
         };
         for index in 0..count {
             let jobs = Arc::clone(&pool.jobs);
+            let health = Arc::clone(&pool.health);
+            let initializer = self.initializer.clone();
             let spawned = thread::Builder::new()
                 .name(format!("{}-{index}", self.name_prefix))
-                .spawn(move || work(&jobs));
+                .spawn(move || work(&jobs, &health, initializer.as_deref().map(|init| &**init)));
             match spawned {
                 Ok(worker) => pool.workers.lock().push(worker),
                 // Dropping `pool` stops the workers already started.
@@ -208,12 +333,51 @@ impl Builder {
     }
 }
 
-/// A worker's life: run jobs until the queue is closed and drained.
-fn work(jobs: &FifoQueue<Job>) {
+/// A worker's life: initialize, then run jobs until the queue is closed and
+/// drained. A failed initializer breaks the pool instead.
+fn work(
+    jobs: &FifoQueue<Job>,
+    health: &Health,
+    initializer: Option<&(dyn Fn() -> Result<(), String> + Send + Sync)>,
+) {
+    if let Some(init) = initializer {
+        let outcome = panic::catch_unwind(AssertUnwindSafe(init)).unwrap_or_else(|payload| {
+            Err(format!(
+                "the initializer panicked: {}",
+                future::panic_message(payload.as_ref())
+            ))
+        });
+        if let Err(reason) = outcome {
+            break_pool(jobs, health, reason);
+            return;
+        }
+    }
     for job in jobs {
+        if let Some(reason) = health.broken_reason() {
+            job.abandon(TaskError::PoolBroken(reason));
+            continue;
+        }
         // The job itself contains task panics (see `Task::run`); this is
         // only a second line of defence so no panic can ever end a worker.
         let _ = panic::catch_unwind(AssertUnwindSafe(|| job.run()));
+    }
+}
+
+/// Marks the pool broken (the first reason wins), refuses new submits by
+/// closing the queue, and settles every queued task with `PoolBroken`.
+fn break_pool(jobs: &FifoQueue<Job>, health: &Health, reason: String) {
+    {
+        let mut recorded = health.reason.lock();
+        if recorded.is_none() {
+            *recorded = Some(reason);
+        }
+    }
+    // Release: pairs with the Acquire in `broken_reason`.
+    health.broken.store(true, Ordering::Release);
+    jobs.close();
+    let reason = health.reason.lock().clone().unwrap_or_default();
+    while let Ok(job) = jobs.try_get() {
+        job.abandon(TaskError::PoolBroken(reason.clone()));
     }
 }
 
@@ -237,11 +401,15 @@ impl ThreadPool {
         Builder {
             workers: None,
             name_prefix: String::from("turnstile-pool"),
+            queue_capacity: None,
+            initializer: None,
         }
     }
 
-    /// Queues `task` for a worker and returns its future. After
-    /// [`shutdown`](Self::shutdown) the closure is handed back in the error.
+    /// Queues `task` for a worker and returns its future. With a bounded
+    /// submission queue (see [`Builder::queue_capacity`]) it waits while the
+    /// queue is full. After [`shutdown`](Self::shutdown) the closure is
+    /// handed back in the error.
     ///
     /// ```
     /// use turnstile::pool::TaskError;
@@ -263,7 +431,13 @@ impl ThreadPool {
             // Closed: shut down. Recover the closure from the refused job;
             // its promise drops with it, settling the unreturned future.
             Err(refused) => match refused.into_inner().into_any().downcast::<Task<F, T>>() {
-                Ok(task) => Err(SubmitError(task.task)),
+                Ok(task) => Err(match self.health.broken_reason() {
+                    Some(reason) => SubmitError::Broken {
+                        task: task.task,
+                        reason,
+                    },
+                    None => SubmitError::ShutDown(task.task),
+                }),
                 Err(_) => unreachable!("a job built just above has this exact type"),
             },
         }
