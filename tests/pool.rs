@@ -12,6 +12,20 @@ use common::SLACK;
 use turnstile::ThreadPool;
 use turnstile::pool::{Future, FutureState, PoolError, TaskError};
 
+/// Submits a task that waits at a gate, then returns `value`. Returns its
+/// future and the gate: `gate.wait()` lets the task finish.
+fn submit_gated<T: Send + 'static>(pool: &ThreadPool, value: T) -> (Future<T>, Arc<Barrier>) {
+    let gate = Arc::new(Barrier::new(2));
+    let task_gate = Arc::clone(&gate);
+    let future = pool
+        .submit(move || {
+            task_gate.wait();
+            value
+        })
+        .unwrap();
+    (future, gate)
+}
+
 #[test]
 fn zero_workers_is_an_error() {
     assert!(matches!(ThreadPool::new(0), Err(PoolError::ZeroWorkers)));
@@ -55,15 +69,7 @@ fn a_panicking_task_reports_and_the_worker_survives() {
 #[test]
 fn result_timeout_hands_the_future_back() {
     let pool = ThreadPool::new(1).unwrap();
-    let gate = Arc::new(Barrier::new(2));
-    let future = {
-        let gate = Arc::clone(&gate);
-        pool.submit(move || {
-            gate.wait();
-            5
-        })
-        .unwrap()
-    };
+    let (future, gate) = submit_gated(&pool, 5);
     let timeout = Duration::from_millis(100);
     let start = Instant::now();
     let future = future.result_timeout(timeout).unwrap_err();
@@ -80,13 +86,9 @@ fn result_timeout_hands_the_future_back() {
 #[test]
 fn cancel_only_before_start_and_a_cancelled_task_never_runs() {
     let pool = ThreadPool::new(1).unwrap();
-    let gate = Arc::new(Barrier::new(2));
     let ran = Arc::new(AtomicUsize::new(0));
     // Occupy the single worker so the next task stays pending.
-    let blocker = {
-        let gate = Arc::clone(&gate);
-        pool.submit(move || gate.wait()).unwrap()
-    };
+    let (blocker, gate) = submit_gated(&pool, ());
     let pending = {
         let ran = Arc::clone(&ran);
         pool.submit(move || ran.fetch_add(1, Ordering::SeqCst))
@@ -136,15 +138,7 @@ fn callbacks_run_once_on_the_completing_thread_or_at_once() {
         .build()
         .unwrap();
     let log = Arc::new(Mutex::new(Vec::new()));
-    let gate = Arc::new(Barrier::new(2));
-    let future = {
-        let gate = Arc::clone(&gate);
-        pool.submit(move || {
-            gate.wait();
-            3
-        })
-        .unwrap()
-    };
+    let (future, gate) = submit_gated(&pool, 3);
     for tag in ["first", "second"] {
         let log = Arc::clone(&log);
         future.add_done_callback(move |outcome| {
@@ -228,15 +222,7 @@ fn shutdown_refuses_new_work_and_hands_the_closure_back() {
 #[test]
 fn shutdown_with_cancel_pending_cancels_what_has_not_started() {
     let pool = ThreadPool::new(1).unwrap();
-    let gate = Arc::new(Barrier::new(2));
-    let running = {
-        let gate = Arc::clone(&gate);
-        pool.submit(move || {
-            gate.wait();
-            "finished"
-        })
-        .unwrap()
-    };
+    let (running, gate) = submit_gated(&pool, "finished");
     // Make sure the first task is running before queueing the rest.
     while !running.is_running() {
         thread::yield_now();
@@ -337,15 +323,7 @@ fn map_keeps_item_order() {
 fn as_completed_yields_in_completion_order() {
     use turnstile::pool::as_completed;
     let pool = ThreadPool::new(2).unwrap();
-    let gate = Arc::new(Barrier::new(2));
-    let slow = {
-        let gate = Arc::clone(&gate);
-        pool.submit(move || {
-            gate.wait();
-            "slow"
-        })
-        .unwrap()
-    };
+    let (slow, gate) = submit_gated(&pool, "slow");
     let fast = pool.submit(|| "fast").unwrap();
     let mut order = as_completed(vec![slow, fast]);
     assert_eq!(order.size_hint(), (2, Some(2)));
@@ -417,11 +395,7 @@ fn a_bounded_submission_queue_makes_submit_wait() {
             .build()
             .unwrap(),
     );
-    let gate = Arc::new(Barrier::new(2));
-    let running = {
-        let gate = Arc::clone(&gate);
-        pool.submit(move || gate.wait()).unwrap()
-    };
+    let (running, gate) = submit_gated(&pool, ());
     while !running.is_running() {
         thread::yield_now();
     }
