@@ -78,6 +78,12 @@ unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
 impl<T> Mutex<T> {
     const_fn! {
         /// A new, unlocked mutex holding `value`.
+        ///
+        /// ```
+        /// static G_NUM: turnstile::Mutex<u64> = turnstile::Mutex::new(0);
+        /// *G_NUM.lock() += 1;
+        /// assert_eq!(*G_NUM.lock(), 1);
+        /// ```
         pub fn new(value: T) -> Self {
             Self { raw: RawMutex::new(), data: UnsafeCell::new(value) }
         }
@@ -85,6 +91,11 @@ impl<T> Mutex<T> {
 
     /// Consumes the mutex and returns the data. No lock is needed: owning the
     /// mutex proves nobody else can hold it.
+    ///
+    /// ```
+    /// let mutex = turnstile::Mutex::new(vec![1, 2]);
+    /// assert_eq!(mutex.into_inner(), [1, 2]);
+    /// ```
     pub fn into_inner(self) -> T {
         self.data.into_inner()
     }
@@ -96,6 +107,12 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// Locking again from the thread that holds the guard waits forever (a
     /// deadlock): use [`RLock`](super::rlock::RLock) for re-entry.
+    ///
+    /// ```
+    /// let mutex = turnstile::Mutex::new(0);
+    /// *mutex.lock() += 1; // locked for this statement only
+    /// assert_eq!(*mutex.lock(), 1);
+    /// ```
     #[inline]
     pub fn lock(&self) -> MutexGuard<'_, T> {
         self.raw.lock();
@@ -105,6 +122,14 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Locks the mutex if it is free right now; `None` if another thread
     /// holds it.
+    ///
+    /// ```
+    /// let mutex = turnstile::Mutex::new(());
+    /// let held = mutex.lock();
+    /// assert!(mutex.try_lock().is_none());
+    /// drop(held);
+    /// assert!(mutex.try_lock().is_some());
+    /// ```
     #[inline]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         // SAFETY: `try_lock` returned true, so the lock is ours.
@@ -117,6 +142,14 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// A zero timeout behaves like [`try_lock`](Self::try_lock). A timeout too
     /// large to add to the current time (`Duration::MAX`) waits without limit.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mutex = turnstile::Mutex::new(());
+    /// let _held = mutex.lock();
+    /// assert!(mutex.lock_timeout(Duration::from_millis(5)).is_none());
+    /// ```
     pub fn lock_timeout(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
         match deadline::after(timeout) {
             Some(deadline) => self.lock_deadline(deadline),
@@ -127,6 +160,14 @@ impl<T: ?Sized> Mutex<T> {
     /// Locks the mutex, giving up at `deadline`; `None` if it gave up.
     ///
     /// A deadline in the past behaves like [`try_lock`](Self::try_lock).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let mutex = turnstile::Mutex::new(5);
+    /// let guard = mutex.lock_deadline(Instant::now() + Duration::from_secs(1));
+    /// assert_eq!(guard.as_deref(), Some(&5));
+    /// ```
     pub fn lock_deadline(&self, deadline: Instant) -> Option<MutexGuard<'_, T>> {
         // SAFETY: `try_lock_until` returned true, so the lock is ours.
         self.raw
@@ -136,6 +177,14 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Whether some thread holds the lock. A snapshot, for diagnostics and
     /// tests: by the time you act on it, it may have changed.
+    ///
+    /// ```
+    /// let mutex = turnstile::Mutex::new(());
+    /// let held = mutex.lock();
+    /// assert!(mutex.is_locked());
+    /// drop(held);
+    /// assert!(!mutex.is_locked());
+    /// ```
     #[inline]
     pub fn is_locked(&self) -> bool {
         self.raw.is_locked()
@@ -143,6 +192,12 @@ impl<T: ?Sized> Mutex<T> {
 
     /// A mutable borrow of the data, without locking: `&mut self` already
     /// proves no other thread can reach it.
+    ///
+    /// ```
+    /// let mut mutex = turnstile::Mutex::new(1);
+    /// *mutex.get_mut() += 1;
+    /// assert_eq!(mutex.into_inner(), 2);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.data.get_mut()
     }
@@ -178,6 +233,13 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 ///
 /// Not [`Send`]: the lock is released by the thread that took it, which keeps
 /// reasoning about who holds what local to one thread (as `std` does).
+///
+/// ```
+/// let mutex = turnstile::Mutex::new(String::new());
+/// let mut guard = mutex.lock();
+/// guard.push_str("only while locked");
+/// drop(guard); // unlocks
+/// ```
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, T: ?Sized> {
     pub(crate) mutex: &'a Mutex<T>,
@@ -277,6 +339,11 @@ pub type LockGuard<'a> = MutexGuard<'a, ()>;
 impl Lock {
     const_fn! {
         /// A new, unlocked lock (`threading.Lock()`).
+        ///
+        /// ```
+        /// static PRINTER: turnstile::Lock = turnstile::Lock::new();
+        /// let _turn = PRINTER.acquire();
+        /// ```
         #[must_use]
         pub fn new() -> Self {
             Self { inner: Mutex::new(()) }
@@ -284,23 +351,49 @@ impl Lock {
     }
 
     /// `lock.acquire()`: waits for the lock; dropping the guard releases it.
+    ///
+    /// ```
+    /// let lock = turnstile::Lock::new();
+    /// {
+    ///     let _held = lock.acquire(); // `with lock:`
+    ///     assert!(lock.locked());
+    /// }
+    /// assert!(!lock.locked());
+    /// ```
     #[inline]
     pub fn acquire(&self) -> LockGuard<'_> {
         self.inner.lock()
     }
 
     /// `lock.acquire(blocking=False)`: `None` if it is held.
+    ///
+    /// ```
+    /// let lock = turnstile::Lock::new();
+    /// let first = lock.try_acquire();
+    /// assert!(first.is_some() && lock.try_acquire().is_none());
+    /// ```
     #[inline]
     pub fn try_acquire(&self) -> Option<LockGuard<'_>> {
         self.inner.try_lock()
     }
 
     /// `lock.acquire(timeout=t)`: `None` if `timeout` passed first.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let lock = turnstile::Lock::new();
+    /// assert!(lock.acquire_timeout(Duration::from_millis(5)).is_some());
+    /// ```
     pub fn acquire_timeout(&self, timeout: Duration) -> Option<LockGuard<'_>> {
         self.inner.lock_timeout(timeout)
     }
 
     /// `lock.locked()`: whether some thread holds it (a snapshot).
+    ///
+    /// ```
+    /// assert!(!turnstile::Lock::new().locked());
+    /// ```
     #[inline]
     pub fn locked(&self) -> bool {
         self.inner.is_locked()

@@ -79,6 +79,11 @@ pub struct RawMutex {
 impl RawMutex {
     const_fn! {
         /// A new, unlocked lock.
+        ///
+        /// ```
+        /// static RAW: turnstile::RawMutex = turnstile::RawMutex::new();
+        /// assert!(!RAW.is_locked());
+        /// ```
         #[must_use]
         pub fn new() -> Self {
             Self { state: Futex::new(AtomicU8::new(UNLOCKED)) }
@@ -86,6 +91,14 @@ impl RawMutex {
     }
 
     /// Takes the lock, waiting as long as it takes.
+    ///
+    /// ```
+    /// let raw = turnstile::RawMutex::new();
+    /// raw.lock();
+    /// assert!(raw.is_locked());
+    /// // SAFETY: locked just above by this thread.
+    /// unsafe { raw.unlock() };
+    /// ```
     #[inline]
     pub fn lock(&self) {
         // Acquire: pairs with the Release swap in `unlock`, so everything the
@@ -100,6 +113,14 @@ impl RawMutex {
     }
 
     /// Takes the lock if it is free right now; never waits.
+    ///
+    /// ```
+    /// let raw = turnstile::RawMutex::new();
+    /// assert!(raw.try_lock());
+    /// assert!(!raw.try_lock());
+    /// // SAFETY: taken by the first try_lock.
+    /// unsafe { raw.unlock() };
+    /// ```
     #[inline]
     #[must_use = "if it returns true the lock is held and must be unlocked"]
     pub fn try_lock(&self) -> bool {
@@ -113,6 +134,16 @@ impl RawMutex {
     /// Takes the lock, giving up at `deadline`. Returns whether it took it.
     ///
     /// A deadline already in the past behaves like [`try_lock`](Self::try_lock).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let raw = turnstile::RawMutex::new();
+    /// assert!(raw.try_lock_until(Instant::now() + Duration::from_millis(5)));
+    /// assert!(!raw.try_lock_until(Instant::now() + Duration::from_millis(5)));
+    /// // SAFETY: taken by the first call.
+    /// unsafe { raw.unlock() };
+    /// ```
     #[inline]
     #[must_use = "if it returns true the lock is held and must be unlocked"]
     pub fn try_lock_until(&self, deadline: Instant) -> bool {
@@ -120,6 +151,10 @@ impl RawMutex {
     }
 
     /// Whether some thread holds the lock. A snapshot: it may change at once.
+    ///
+    /// ```
+    /// assert!(!turnstile::RawMutex::new().is_locked());
+    /// ```
     #[inline]
     pub fn is_locked(&self) -> bool {
         self.state.load(Ordering::Relaxed) != UNLOCKED
@@ -132,6 +167,16 @@ impl RawMutex {
     /// The lock must be held, and the caller must be entitled to release it:
     /// it took the lock itself or was handed that duty by the thread that did.
     /// Unlocking a free lock would let two threads in at once later.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let raw = turnstile::RawMutex::new();
+    /// raw.lock();
+    /// // SAFETY: this thread holds the lock and gives it up once.
+    /// unsafe { raw.unlock() };
+    /// assert!(!raw.is_locked());
+    /// ```
     #[inline]
     pub unsafe fn unlock(&self) {
         // Release: pairs with the Acquire in `lock`, publishing our writes to

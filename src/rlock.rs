@@ -103,6 +103,11 @@ unsafe impl<T: ?Sized + Send> Send for RLock<T> {}
 impl<T> RLock<T> {
     const_fn! {
         /// A new, unlocked reentrant lock holding `value`.
+        ///
+        /// ```
+        /// let lock = turnstile::RLock::new(std::cell::Cell::new(0));
+        /// lock.lock().set(1);
+        /// ```
         pub fn new(value: T) -> Self {
             Self {
                 mutex: RawMutex::new(),
@@ -114,6 +119,10 @@ impl<T> RLock<T> {
     }
 
     /// Consumes the lock and returns the data.
+    ///
+    /// ```
+    /// assert_eq!(turnstile::RLock::new(7).into_inner(), 7);
+    /// ```
     pub fn into_inner(self) -> T {
         self.data
     }
@@ -126,6 +135,16 @@ impl<T: ?Sized> RLock<T> {
     /// # Panics
     ///
     /// If this thread already holds `usize::MAX` guards of this lock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = turnstile::RLock::new(());
+    /// let outer = lock.lock();
+    /// let inner = lock.lock(); // the same thread: no wait
+    /// assert_eq!(lock.hold_count(), 2);
+    /// # drop((inner, outer));
+    /// ```
     pub fn lock(&self) -> RLockGuard<'_, T> {
         let me = current_thread_id();
         if !self.enter_again(me) {
@@ -142,6 +161,14 @@ impl<T: ?Sized> RLock<T> {
     /// # Panics
     ///
     /// As [`lock`](Self::lock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = turnstile::RLock::new(());
+    /// let _outer = lock.lock();
+    /// assert!(lock.try_lock().is_some()); // the owner re-enters
+    /// ```
     pub fn try_lock(&self) -> Option<RLockGuard<'_, T>> {
         let me = current_thread_id();
         if !self.enter_again(me) {
@@ -163,6 +190,15 @@ impl<T: ?Sized> RLock<T> {
     /// # Panics
     ///
     /// As [`lock`](Self::lock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let lock = turnstile::RLock::new(());
+    /// assert!(lock.lock_timeout(Duration::from_millis(5)).is_some());
+    /// ```
     pub fn lock_timeout(&self, timeout: Duration) -> Option<RLockGuard<'_, T>> {
         match deadline::after(timeout) {
             Some(deadline) => self.lock_deadline(deadline),
@@ -175,6 +211,15 @@ impl<T: ?Sized> RLock<T> {
     /// # Panics
     ///
     /// As [`lock`](Self::lock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let lock = turnstile::RLock::new(());
+    /// assert!(lock.lock_deadline(Instant::now() + Duration::from_secs(1)).is_some());
+    /// ```
     pub fn lock_deadline(&self, deadline: Instant) -> Option<RLockGuard<'_, T>> {
         let me = current_thread_id();
         if !self.enter_again(me) {
@@ -189,6 +234,13 @@ impl<T: ?Sized> RLock<T> {
 
     /// How many guards the current thread holds: 0 if it does not own the
     /// lock (whether or not another thread does).
+    ///
+    /// ```
+    /// let lock = turnstile::RLock::new(());
+    /// assert_eq!(lock.hold_count(), 0);
+    /// let _held = lock.lock();
+    /// assert_eq!(lock.hold_count(), 1);
+    /// ```
     pub fn hold_count(&self) -> usize {
         if self.is_owned_by_current_thread() {
             // SAFETY: we are the owner, the only thread that touches `count`.
@@ -199,6 +251,12 @@ impl<T: ?Sized> RLock<T> {
     }
 
     /// Whether the current thread holds this lock.
+    ///
+    /// ```
+    /// let lock = turnstile::RLock::new(());
+    /// let _held = lock.lock();
+    /// assert!(lock.is_owned_by_current_thread());
+    /// ```
     #[inline]
     pub fn is_owned_by_current_thread(&self) -> bool {
         // Relaxed: see the implementation notes on `owner`.
@@ -206,6 +264,11 @@ impl<T: ?Sized> RLock<T> {
     }
 
     /// Whether any thread holds this lock. A snapshot.
+    ///
+    /// ```
+    /// let lock = turnstile::RLock::new(());
+    /// assert!(!lock.is_locked());
+    /// ```
     #[inline]
     pub fn is_locked(&self) -> bool {
         self.mutex.is_locked()
@@ -213,6 +276,12 @@ impl<T: ?Sized> RLock<T> {
 
     /// A mutable borrow of the data, without locking: `&mut self` already
     /// proves no other thread can reach it.
+    ///
+    /// ```
+    /// let mut lock = turnstile::RLock::new(1);
+    /// *lock.get_mut() = 2;
+    /// assert_eq!(*lock.lock(), 2);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         &mut self.data
     }
@@ -325,6 +394,12 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RLock<T> {
 /// Not [`Send`]: the count belongs to the thread that took it, and a guard
 /// dropped on another thread would release a lock that thread does not own.
 /// Derefs to `&T` only; the [module docs](self) say why.
+///
+/// ```
+/// let lock = turnstile::RLock::new(vec![1]);
+/// let guard = lock.lock();
+/// assert_eq!(guard.len(), 1); // `&T` only
+/// ```
 #[must_use = "if unused the RLock will immediately release this hold"]
 pub struct RLockGuard<'a, T: ?Sized> {
     pub(crate) lock: &'a RLock<T>,
