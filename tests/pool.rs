@@ -477,3 +477,29 @@ fn a_failed_initializer_breaks_the_pool() {
         assert!(refused.to_string().contains(&reason), "{refused}");
     }
 }
+
+/// A task may shut its own pool down, or drop the last handle to it (so the
+/// pool's `Drop` runs on a worker): the worker must not try to join itself.
+#[test]
+fn a_task_can_shut_down_or_drop_its_own_pool() {
+    let pool = Arc::new(ThreadPool::new(2).unwrap());
+    let inside = Arc::clone(&pool);
+    let outcome = pool
+        .submit(move || inside.shutdown(true, false))
+        .unwrap()
+        .result();
+    assert_eq!(outcome, Ok(()), "shutdown(wait) from a worker");
+
+    let pool = Arc::new(ThreadPool::new(2).unwrap());
+    let last_handle = Arc::clone(&pool);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let future = pool
+        .submit(move || {
+            drop(last_handle); // may be the last one, once `pool` below is gone
+            sender.send(()).unwrap();
+        })
+        .unwrap();
+    drop(pool);
+    receiver.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(future.result(), Ok(()));
+}

@@ -478,7 +478,8 @@ impl ThreadPool {
     /// Stops the pool (Python's `shutdown`). New submits are refused. With
     /// `cancel_pending`, tasks not yet started are cancelled (their futures
     /// report [`TaskError::Cancelled`]); otherwise the workers finish every
-    /// queued task. With `wait`, returns only when the workers have exited.
+    /// queued task. With `wait`, returns only when the workers have exited
+    /// (all but the calling thread, when a task shuts its own pool down).
     /// Calling it again is harmless.
     ///
     /// ```
@@ -494,7 +495,15 @@ impl ThreadPool {
         self.jobs.shutdown(cancel_pending);
         if wait {
             let workers = core::mem::take(&mut *self.workers.lock());
+            let me = thread::current().id();
             for worker in workers {
+                // A task may shut its own pool down (or drop the last handle
+                // to it, running `Drop` on a worker): that worker cannot wait
+                // for itself; it leaves when its task returns and finds the
+                // queue closed.
+                if worker.thread().id() == me {
+                    continue;
+                }
                 // A worker never panics (see `work`); nothing to report.
                 let _ = worker.join();
             }
