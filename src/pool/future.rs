@@ -245,10 +245,7 @@ impl<T> Future<T> {
         // Settled: lend the outcome out and run the callback without the
         // lock. Only this future's owner reads the outcome (the future is not
         // Sync and `result` consumes it), so nobody misses it meanwhile.
-        let outcome = inner
-            .outcome
-            .take()
-            .expect("a settled future holds its outcome until result() consumes the future");
+        let outcome = Self::take_outcome(&mut inner);
         drop(inner);
         run_callbacks(vec![Box::new(callback)], &outcome);
         self.shared.inner.lock().outcome = Some(outcome);

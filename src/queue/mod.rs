@@ -226,11 +226,8 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// ```
     pub fn put(&self, item: T) -> Result<(), PutError<T>> {
         let mut state = self.state.lock();
-        if let Some(capacity) = self.capacity {
-            self.not_full.wait_while(&mut state, |state| {
-                !state.closed && state.items.len() >= capacity
-            });
-        }
+        self.not_full
+            .wait_while(&mut state, |state| self.putter_must_wait(state));
         if state.closed {
             return Err(PutError::Closed(item));
         }
@@ -271,15 +268,11 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// ```
     pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
         let mut state = self.state.lock();
-        if let Some(capacity) = self.capacity {
-            let room = self
-                .not_full
-                .wait_timeout_while(&mut state, timeout, |state| {
-                    !state.closed && state.items.len() >= capacity
-                });
-            if !room {
-                return Err(PutTimeoutError::Timeout(item));
-            }
+        let room = self
+            .not_full
+            .wait_timeout_while(&mut state, timeout, |state| self.putter_must_wait(state));
+        if !room {
+            return Err(PutTimeoutError::Timeout(item));
         }
         if state.closed {
             return Err(PutTimeoutError::Closed(item));
@@ -300,7 +293,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
     pub fn get(&self) -> Result<T, GetError> {
         let mut state = self.state.lock();
         self.not_empty
-            .wait_while(&mut state, |state| !state.closed && state.items.is_empty());
+            .wait_while(&mut state, |state| Self::getter_must_wait(state));
         self.pop(&mut state).ok_or(GetError::Closed)
     }
 
@@ -337,9 +330,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
         let mut state = self.state.lock();
         let ready = self
             .not_empty
-            .wait_timeout_while(&mut state, timeout, |state| {
-                !state.closed && state.items.is_empty()
-            });
+            .wait_timeout_while(&mut state, timeout, |state| Self::getter_must_wait(state));
         match self.pop(&mut state) {
             Some(item) => Ok(item),
             None if ready => Err(GetTimeoutError::Closed),
@@ -500,6 +491,16 @@ impl<T, S: Storage<T>> Queue<T, S> {
     fn is_full_locked(&self, state: &State<S>) -> bool {
         self.capacity
             .is_some_and(|capacity| state.items.len() >= capacity)
+    }
+
+    /// A putter sleeps while the queue is open and full (never, unbounded).
+    fn putter_must_wait(&self, state: &State<S>) -> bool {
+        !state.closed && self.is_full_locked(state)
+    }
+
+    /// A getter sleeps while the queue is open and empty.
+    fn getter_must_wait(state: &State<S>) -> bool {
+        !state.closed && state.items.is_empty()
     }
 
     /// Stores `item`, counts its task, and wakes one getter.
