@@ -366,16 +366,11 @@ fn work(
 /// Marks the pool broken (the first reason wins), refuses new submits by
 /// closing the queue, and settles every queued task with `PoolBroken`.
 fn break_pool(jobs: &FifoQueue<Job>, health: &Health, reason: String) {
-    {
-        let mut recorded = health.reason.lock();
-        if recorded.is_none() {
-            *recorded = Some(reason);
-        }
-    }
+    // The first reason recorded wins; a later failing worker reports it too.
+    let reason = health.reason.lock().get_or_insert(reason).clone();
     // Release: pairs with the Acquire in `broken_reason`.
     health.broken.store(true, Ordering::Release);
     jobs.close();
-    let reason = health.reason.lock().clone().unwrap_or_default();
     while let Ok(job) = jobs.try_get() {
         job.abandon(TaskError::PoolBroken(reason.clone()));
     }
