@@ -77,6 +77,14 @@ enum Phase {
     Broken,
 }
 
+impl Phase {
+    /// A round is closing: released (or reset) threads are still leaving.
+    /// Arrivals wait for it to end; the last thread out reopens the barrier.
+    fn is_closing(self) -> bool {
+        matches!(self, Self::Draining | Self::Resetting)
+    }
+}
+
 // Transitions (all under the lock):
 //   Filling   -> Draining   the last party arrives
 //   Filling   -> Broken     a waiter times out, or abort()
@@ -298,9 +306,8 @@ impl Barrier {
     fn wait_inner(&self, timeout: Option<Duration>) -> Result<BarrierWaitResult, BarrierError> {
         let mut state = self.state.lock();
         // Wait for the previous round to drain, or a reset to finish.
-        self.changed.wait_while(&mut state, |state| {
-            matches!(state.phase, Phase::Draining | Phase::Resetting)
-        });
+        self.changed
+            .wait_while(&mut state, |state| state.phase.is_closing());
         if state.phase == Phase::Broken {
             return Err(BarrierError::Broken);
         }
@@ -315,7 +322,7 @@ impl Barrier {
         };
         // Leave: the last one out of a drained or reset round reopens it.
         state.inside -= 1;
-        if state.inside == 0 && matches!(state.phase, Phase::Draining | Phase::Resetting) {
+        if state.inside == 0 && state.phase.is_closing() {
             state.phase = Phase::Filling;
             self.changed.notify_all();
         }
