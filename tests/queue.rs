@@ -360,3 +360,28 @@ fn put_after_close_keeps_nothing() {
         "a refused put counts no task"
     );
 }
+
+/// An item whose `Drop` uses the queue it was in. `shutdown(true)` must drop
+/// the discarded items after releasing the lock; otherwise this drop would
+/// wait for a lock its own thread holds, forever.
+#[test]
+fn discarded_items_are_dropped_with_the_lock_released() {
+    struct Probe(Arc<FifoQueue<Probe>>, std::sync::mpsc::Sender<usize>);
+    impl Drop for Probe {
+        fn drop(&mut self) {
+            let _ = self.1.send(self.0.len());
+        }
+    }
+    let queue = Arc::new(FifoQueue::unbounded());
+    let (seen, saw) = std::sync::mpsc::channel();
+    assert!(queue.put(Probe(Arc::clone(&queue), seen)).is_ok());
+    let shutter = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || queue.shutdown(true))
+    };
+    let len = saw
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the discarded item's drop blocked: the queue's lock was still held");
+    assert_eq!(len, 0, "the item was dropped after the queue was emptied");
+    assert_eq!(shutter.join().unwrap(), 1);
+}

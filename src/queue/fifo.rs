@@ -38,8 +38,4 @@ impl<T> Storage<T> for Fifo<T> {
     fn len(&self) -> usize {
         self.0.len()
     }
-
-    fn clear(&mut self) {
-        self.0.clear();
-    }
 }

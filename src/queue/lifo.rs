@@ -36,8 +36,4 @@ impl<T> Storage<T> for Lifo<T> {
     fn len(&self) -> usize {
         self.0.len()
     }
-
-    fn clear(&mut self) {
-        self.0.clear();
-    }
 }

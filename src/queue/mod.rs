@@ -101,9 +101,6 @@ pub use priority::{Prioritized, Priority};
 ///     fn len(&self) -> usize {
 ///         self.0.len()
 ///     }
-///     fn clear(&mut self) {
-///         self.0.clear();
-///     }
 /// }
 ///
 /// let queue: Queue<u32, Largest> = Queue::unbounded();
@@ -119,8 +116,6 @@ pub trait Storage<T>: Default {
     fn pop(&mut self) -> Option<T>;
     /// How many items are stored.
     fn len(&self) -> usize;
-    /// Drops every stored item.
-    fn clear(&mut self);
     /// Whether nothing is stored.
     fn is_empty(&self) -> bool {
         self.len() == 0
@@ -421,18 +416,23 @@ impl<T, S: Storage<T>> Queue<T, S> {
     pub fn shutdown(&self, immediate: bool) -> usize {
         let mut state = self.state.lock();
         state.closed = true;
-        let mut discarded = 0;
+        let mut discarded = S::default();
         if immediate {
-            discarded = state.items.len();
-            state.items.clear();
-            state.unfinished = state.unfinished.saturating_sub(discarded);
+            discarded = core::mem::take(&mut state.items);
+            state.unfinished = state.unfinished.saturating_sub(discarded.len());
             if state.unfinished == 0 {
                 self.all_done.notify_all();
             }
         }
         self.not_empty.notify_all();
         self.not_full.notify_all();
-        discarded
+        drop(state);
+        // Dropped only now, with the lock released: an item's `Drop` may use
+        // this queue (a discarded pool task cancels its future, whose
+        // callbacks may submit again) and must not find the lock held.
+        let count = discarded.len();
+        drop(discarded);
+        count
     }
 
     /// Whether the queue has been closed. A snapshot.

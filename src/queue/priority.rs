@@ -92,10 +92,6 @@ impl<T: Ord> Storage<T> for Priority<T> {
     fn len(&self) -> usize {
         self.heap.len()
     }
-
-    fn clear(&mut self) {
-        self.heap.clear();
-    }
 }
 
 /// An item with an explicit priority, ordered by the priority alone: the item
