@@ -36,6 +36,18 @@ macro_rules! const_fn {
 }
 pub(crate) use const_fn;
 
+/// `Arc::new(value)` as an `Arc` of a trait object: `arc_dyn!(value => dyn Trait)`.
+///
+/// A std `Arc` coerces to `Arc<dyn Trait>` by itself; loom's cannot (the
+/// coercion needs an unstable trait), so the model facade's twin of this
+/// macro builds the value through a std `Arc` and hands it to loom.
+macro_rules! arc_dyn {
+    ($value:expr => $target:ty) => {
+        ::std::sync::Arc::new($value) as ::std::sync::Arc<$target>
+    };
+}
+pub(crate) use arc_dyn;
+
 /// How many rounds a contended lock spins before it parks.
 ///
 /// Rounds 0..3 busy-wait 2, 4, 8 `pause` instructions; later rounds yield

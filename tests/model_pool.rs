@@ -80,6 +80,38 @@ fn future_cancel_racing_start_exactly_one_wins() {
     });
 }
 
+/// Property: the same race on the pool's own path: a worker taking the task
+/// off the queue races `cancel`; exactly one wins, and a cancelled task's
+/// closure never runs.
+#[test]
+fn pool_cancel_racing_the_worker_exactly_one_wins() {
+    model(|| {
+        let pool = ThreadPool::new(1).unwrap();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let future = {
+            let ran = Arc::clone(&ran);
+            pool.submit(move || {
+                ran.fetch_add(1, Ordering::SeqCst);
+            })
+            .unwrap()
+        };
+        let cancelled = future.cancel();
+        drop(pool); // joins the worker
+        let ran = ran.load(Ordering::SeqCst);
+        assert_eq!(
+            ran,
+            usize::from(!cancelled),
+            "cancelled: {cancelled}, ran {ran} times"
+        );
+        let expected = if cancelled {
+            Err(TaskError::Cancelled)
+        } else {
+            Ok(())
+        };
+        assert_eq!(future.result(), expected);
+    });
+}
+
 /// Property: a shutdown that cancels pending work still settles every
 /// future exactly once: each task either ran (its future holds its value) or
 /// was cancelled (and never ran).

@@ -247,6 +247,39 @@ fn shutdown_with_cancel_pending_cancels_what_has_not_started() {
     }
 }
 
+/// A cancelled task's callbacks run with no lock held, even when the
+/// cancel comes from `shutdown` discarding the queue: a callback that
+/// submits again gets the closure back instead of deadlocking.
+#[test]
+fn a_callback_of_a_task_cancelled_by_shutdown_can_use_the_pool() {
+    let pool = Arc::new(ThreadPool::new(1).unwrap());
+    let (running, gate) = submit_gated(&pool, ());
+    while !running.is_running() {
+        thread::yield_now();
+    }
+    let queued = pool.submit(|| ()).unwrap();
+    let (told, heard) = std::sync::mpsc::channel();
+    {
+        let pool = Arc::clone(&pool);
+        queued.add_done_callback(move |outcome| {
+            let resubmitted = pool.submit(|| ()).is_ok();
+            let _ = told.send((outcome.clone(), resubmitted));
+        });
+    }
+    let shutter = {
+        let pool = Arc::clone(&pool);
+        thread::spawn(move || pool.shutdown(false, true))
+    };
+    let (outcome, resubmitted) = heard
+        .recv_timeout(Duration::from_secs(5))
+        .expect("the callback never finished: it ran under a lock that submit needs");
+    assert_eq!(outcome, Err(TaskError::Cancelled));
+    assert!(!resubmitted, "a pool that was shut down refuses new work");
+    shutter.join().unwrap();
+    gate.wait();
+    assert_eq!(running.result(), Ok(()));
+}
+
 #[test]
 fn drop_waits_for_queued_work() {
     let done = Arc::new(AtomicUsize::new(0));

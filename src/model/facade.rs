@@ -35,6 +35,18 @@ macro_rules! const_fn {
 }
 pub(crate) use const_fn;
 
+/// `Arc::new(value)` as an `Arc<dyn Trait>`. loom's `Arc` cannot coerce to a
+/// trait object itself, so the value goes into a std `Arc`, is coerced there,
+/// and is handed to loom (`Arc::from_std`), which tracks it from then on.
+macro_rules! arc_dyn {
+    ($value:expr => $target:ty) => {
+        ::loom::sync::Arc::<$target>::from_std(
+            ::std::sync::Arc::new($value) as ::std::sync::Arc<$target>
+        )
+    };
+}
+pub(crate) use arc_dyn;
+
 /// One spin round: enough to explore the spin-then-park path, few enough
 /// that loom does not explore ten identical rounds.
 pub(crate) const SPIN_ROUNDS: u32 = 1;

@@ -1,6 +1,7 @@
 //! A future and its promise: the result of a task that runs elsewhere, as in
 //! Python's `concurrent.futures.Future`.
 
+use core::any::Any;
 use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
@@ -8,7 +9,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use super::super::condvar::Condvar;
-use super::super::facade::Arc;
+use super::super::facade::{Arc, UnsafeCell, arc_dyn};
 use super::super::mutex::{Mutex, MutexGuard};
 
 /// Where a future is in its life (CPython's `_base.py` states, by name).
@@ -60,6 +61,8 @@ impl std::error::Error for TaskError {}
 /// A done-callback: receives the outcome by reference.
 type Callback<T> = Box<dyn FnOnce(&Result<T, TaskError>) + Send>;
 
+/// What a future and its runner share: the state, the outcome and the
+/// callbacks, under one lock.
 struct Shared<T> {
     inner: Mutex<Inner<T>>,
     settled: Condvar,
@@ -77,6 +80,173 @@ impl<T> Inner<T> {
     fn is_settled(&self) -> bool {
         matches!(self.state, FutureState::Finished | FutureState::Cancelled)
     }
+
+    /// Pending → Running, the one way a task starts. Returns whether it moved.
+    fn start(&mut self) -> bool {
+        let pending = self.state == FutureState::Pending;
+        if pending {
+            self.state = FutureState::Running;
+        }
+        pending
+    }
+}
+
+/// One task in one allocation: the future's shared state and the closure
+/// that settles it.
+///
+/// The future, the promise and the pool's queue all hold the same task as an
+/// `Arc<dyn Job>`, so a submitted task costs one allocation, and it is
+/// usually freed by the thread that made it (the caller of `result`), which
+/// is what allocators are fastest at.
+pub(super) struct Task<F, T> {
+    shared: Shared<T>,
+    /// The closure until a worker takes it to run it (or the task is
+    /// dropped unrun). Only ever touched with `shared.inner` locked: it sits
+    /// outside that mutex only because the mutex's type cannot name `F`.
+    closure: UnsafeCell<Option<F>>,
+}
+
+// SAFETY: a shared `Task` hands out `F` only by moving it out with the lock
+// held (`take_closure`), which needs nothing more than `F: Send`, exactly as
+// `Mutex<F>` is `Sync` when `F: Send`. `shared` is `Sync` when `T: Send`.
+unsafe impl<F: Send, T: Send> Sync for Task<F, T> {}
+
+/// A task seen without its closure's type: what futures, promises and the
+/// pool's queue hold.
+pub(super) trait Job: Send + Sync + 'static {
+    /// The future's half, a `Shared<T>` (a `Future<T>` downcasts it).
+    fn shared(&self) -> &dyn Any;
+    /// The whole `Task<F, T>` (`submit` downcasts it to take a refused
+    /// closure back).
+    fn as_any(&self) -> &dyn Any;
+    /// Runs the closure, unless the task was cancelled, and settles the
+    /// future with its value or its panic.
+    fn run(&self);
+    /// Settles the future with `error` instead of running the closure.
+    fn abandon(&self, error: TaskError);
+    /// Cancels the task if it has not started; returns whether it is
+    /// cancelled now.
+    fn cancel(&self) -> bool;
+    /// Its promise was dropped unfinished: a task that had not started is
+    /// cancelled, one that had is settled as panicked (abandoned).
+    fn promise_dropped(&self);
+    /// Where the task is now (a snapshot).
+    fn state(&self) -> FutureState;
+}
+
+impl<F, T> Task<F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    /// A pending task, and its future.
+    pub(super) fn submitted(closure: F) -> (Future<T>, Arc<dyn Job>) {
+        Self::with_closure(Some(closure))
+    }
+
+    fn with_closure(closure: Option<F>) -> (Future<T>, Arc<dyn Job>) {
+        let job = arc_dyn!(Task {
+            shared: Shared {
+                inner: Mutex::new(Inner {
+                    state: FutureState::Pending,
+                    outcome: None,
+                    callbacks: Vec::new(),
+                }),
+                settled: Condvar::new(),
+            },
+            closure: UnsafeCell::new(closure),
+        } => dyn Job);
+        let future = Future {
+            job: Arc::clone(&job),
+            _value: PhantomData,
+        };
+        (future, job)
+    }
+
+    /// Takes the closure out, if it is still there.
+    pub(super) fn take_closure(&self) -> Option<F> {
+        let inner = self.shared.inner.lock();
+        // SAFETY: the closure is only reached with `shared.inner` locked,
+        // and we hold it: no other access can overlap this one.
+        let closure = self.closure.with_mut(|slot| unsafe { (*slot).take() });
+        drop(inner);
+        closure
+    }
+
+    /// Pending → Running, taking the closure in the same critical section.
+    /// `None` if the task was cancelled; its closure is then dropped here,
+    /// unrun and unlocked.
+    fn claim(&self) -> Option<F> {
+        let mut inner = self.shared.inner.lock();
+        let started = inner.start();
+        // SAFETY: as in `take_closure`: we hold `shared.inner`.
+        let closure = self.closure.with_mut(|slot| unsafe { (*slot).take() });
+        drop(inner);
+        closure.filter(|_| started)
+    }
+}
+
+impl<F, T> Job for Task<F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    fn shared(&self) -> &dyn Any {
+        &self.shared
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn run(&self) {
+        let Some(closure) = self.claim() else {
+            return; // cancelled: it never runs
+        };
+        let outcome = panic::catch_unwind(AssertUnwindSafe(closure))
+            .map_err(|payload| TaskError::Panicked(panic_message(payload.as_ref())));
+        settle(&self.shared, outcome);
+    }
+
+    fn abandon(&self, error: TaskError) {
+        if self.claim().is_some() {
+            settle(&self.shared, Err(error));
+        }
+    }
+
+    fn cancel(&self) -> bool {
+        cancel(&self.shared)
+    }
+
+    fn state(&self) -> FutureState {
+        self.shared.inner.lock().state
+    }
+
+    fn promise_dropped(&self) {
+        let state = self.shared.inner.lock().state;
+        match state {
+            // Never started: the same as a cancel.
+            FutureState::Pending => {
+                cancel(&self.shared);
+            }
+            FutureState::Running => settle(
+                &self.shared,
+                Err(TaskError::Panicked(String::from(
+                    "the task was abandoned before it finished",
+                ))),
+            ),
+            FutureState::Finished | FutureState::Cancelled => {}
+        }
+    }
+}
+
+/// The typed state inside a job: the `Shared<T>` its `Task<F, T>` was built
+/// with. A `Future<T>` or `Promise<T>` is only ever made with a job of its
+/// own `T` (`Task::with_closure`), so the downcast cannot fail.
+fn shared_of<T: Send + 'static>(job: &dyn Job) -> &Shared<T> {
+    job.shared()
+        .downcast_ref()
+        .expect("a future's job holds the state of the future's own value type")
 }
 
 /// The caller's side of a task: wait for its result, cancel it, or ask to
@@ -96,8 +266,9 @@ impl<T> Inner<T> {
 /// assert_eq!(future.result(), Ok(42));
 /// ```
 pub struct Future<T> {
-    shared: Arc<Shared<T>>,
-    _not_sync: PhantomData<Cell<()>>,
+    job: Arc<dyn Job>,
+    /// Owns a `T` to come (so it is `Send` only if `T` is), and is not `Sync`.
+    _value: PhantomData<(T, Cell<()>)>,
 }
 
 /// The runner's side of a task: mark it started, then hand over its
@@ -114,7 +285,8 @@ pub struct Future<T> {
 /// assert_eq!(future.result(), Err(TaskError::Cancelled));
 /// ```
 pub struct Promise<T> {
-    shared: Option<Arc<Shared<T>>>,
+    job: Option<Arc<dyn Job>>,
+    _value: PhantomData<T>,
 }
 
 // # Implementation notes
@@ -131,29 +303,22 @@ pub struct Promise<T> {
 // outcome lent out of the future; nobody else can read it meanwhile, since
 // the future is not Sync and `result` consumes it. A cancel stores its
 // outcome and wakes waiters first, then runs the callbacks it took.
+//
+// A pool task is one allocation (`Task`): the state above plus the closure.
+// The closure is taken by whoever moves the task out of Pending, inside the
+// same critical section, so it runs at most once and never after a cancel.
 
-impl<T> Future<T> {
+impl<T: Send + 'static> Future<T> {
     /// A pending future and the promise that settles it: the building block
     /// of the pool, usable on its own as a one-shot result slot.
     pub fn pending() -> (Future<T>, Promise<T>) {
-        let shared = Arc::new(Shared {
-            inner: Mutex::new(Inner {
-                state: FutureState::Pending,
-                outcome: None,
-                callbacks: Vec::new(),
-            }),
-            settled: Condvar::new(),
-        });
+        // A task with no closure: the promise's holder does the work.
+        let (future, job) = Task::<fn() -> T, T>::with_closure(None);
         let promise = Promise {
-            shared: Some(Arc::clone(&shared)),
+            job: Some(job),
+            _value: PhantomData,
         };
-        (
-            Future {
-                shared,
-                _not_sync: PhantomData,
-            },
-            promise,
-        )
+        (future, promise)
     }
 
     /// Waits for the task and returns its value, or why there is none.
@@ -167,8 +332,8 @@ impl<T> Future<T> {
     /// assert_eq!(future.result(), Err(TaskError::Panicked("boom".into())));
     /// ```
     pub fn result(self) -> Result<T, TaskError> {
-        let mut inner = self.shared.inner.lock();
-        self.shared
+        let mut inner = self.shared().inner.lock();
+        self.shared()
             .settled
             .wait_while(&mut inner, |inner| !inner.is_settled());
         Self::take_outcome(&mut inner)
@@ -189,9 +354,9 @@ impl<T> Future<T> {
     /// ```
     pub fn result_timeout(self, timeout: Duration) -> Result<Result<T, TaskError>, Self> {
         let outcome = {
-            let mut inner = self.shared.inner.lock();
+            let mut inner = self.shared().inner.lock();
             if !self
-                .shared
+                .shared()
                 .settled
                 .wait_timeout_while(&mut inner, timeout, |inner| !inner.is_settled())
             {
@@ -201,21 +366,6 @@ impl<T> Future<T> {
             }
         };
         outcome.ok_or(self)
-    }
-
-    /// Cancels the task if it has not started; returns whether it did. A
-    /// cancelled task never runs; its callbacks run now, on this thread.
-    ///
-    /// ```
-    /// use turnstile::pool::Future;
-    ///
-    /// let (future, promise) = Future::<u8>::pending();
-    /// assert!(future.cancel());
-    /// assert!(!promise.start(), "a cancelled task never starts");
-    /// assert!(future.is_cancelled());
-    /// ```
-    pub fn cancel(&self) -> bool {
-        cancel(&self.shared)
     }
 
     /// Calls `callback` with the outcome once the task is finished or
@@ -236,7 +386,7 @@ impl<T> Future<T> {
     /// assert_eq!(*seen.lock().unwrap(), Some(Ok(7)));
     /// ```
     pub fn add_done_callback(&self, callback: impl FnOnce(&Result<T, TaskError>) + Send + 'static) {
-        let mut inner = self.shared.inner.lock();
+        let mut inner = self.shared().inner.lock();
         if !inner.is_settled() {
             // The settling thread will run it, exactly once.
             inner.callbacks.push(Box::new(callback));
@@ -248,7 +398,35 @@ impl<T> Future<T> {
         let outcome = Self::take_outcome(&mut inner);
         drop(inner);
         run_callbacks(vec![Box::new(callback)], &outcome);
-        self.shared.inner.lock().outcome = Some(outcome);
+        self.shared().inner.lock().outcome = Some(outcome);
+    }
+
+    fn shared(&self) -> &Shared<T> {
+        shared_of(&*self.job)
+    }
+
+    fn take_outcome(inner: &mut MutexGuard<'_, Inner<T>>) -> Result<T, TaskError> {
+        inner
+            .outcome
+            .take()
+            .expect("a settled future holds its outcome until result() consumes the future")
+    }
+}
+
+impl<T> Future<T> {
+    /// Cancels the task if it has not started; returns whether it did. A
+    /// cancelled task never runs; its callbacks run now, on this thread.
+    ///
+    /// ```
+    /// use turnstile::pool::Future;
+    ///
+    /// let (future, promise) = Future::<u8>::pending();
+    /// assert!(future.cancel());
+    /// assert!(!promise.start(), "a cancelled task never starts");
+    /// assert!(future.is_cancelled());
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.job.cancel()
     }
 
     /// The state right now. A snapshot.
@@ -262,7 +440,7 @@ impl<T> Future<T> {
     /// assert_eq!(future.state(), FutureState::Running);
     /// ```
     pub fn state(&self) -> FutureState {
-        self.shared.inner.lock().state
+        self.job.state()
     }
 
     /// Finished or cancelled. A snapshot.
@@ -296,16 +474,9 @@ impl<T> Future<T> {
     pub fn is_cancelled(&self) -> bool {
         self.state() == FutureState::Cancelled
     }
-
-    fn take_outcome(inner: &mut MutexGuard<'_, Inner<T>>) -> Result<T, TaskError> {
-        inner
-            .outcome
-            .take()
-            .expect("a settled future holds its outcome until result() consumes the future")
-    }
 }
 
-impl<T> Promise<T> {
+impl<T: Send + 'static> Promise<T> {
     /// Marks the task running, unless it was cancelled: returns whether the
     /// runner should run it (Python's `set_running_or_notify_cancel`).
     ///
@@ -314,16 +485,10 @@ impl<T> Promise<T> {
     /// assert!(promise.start());
     /// ```
     pub fn start(&self) -> bool {
-        let Some(shared) = &self.shared else {
+        let Some(job) = &self.job else {
             return false;
         };
-        let mut inner = shared.inner.lock();
-        if inner.state == FutureState::Pending {
-            inner.state = FutureState::Running;
-            true
-        } else {
-            false
-        }
+        shared_of::<T>(&**job).inner.lock().start()
     }
 
     /// Settles the future with the task's outcome, running its callbacks on
@@ -337,31 +502,18 @@ impl<T> Promise<T> {
     /// assert!(future.is_done());
     /// ```
     pub fn finish(mut self, outcome: Result<T, TaskError>) {
-        if let Some(shared) = self.shared.take() {
-            settle(&shared, outcome);
+        if let Some(job) = self.job.take() {
+            settle(shared_of(&*job), outcome);
         }
     }
 }
 
 impl<T> Drop for Promise<T> {
     fn drop(&mut self) {
-        let Some(shared) = self.shared.take() else {
+        let Some(job) = self.job.take() else {
             return;
         };
-        let state = shared.inner.lock().state;
-        match state {
-            // Never started: the same as a cancel.
-            FutureState::Pending => {
-                cancel(&shared);
-            }
-            FutureState::Running => settle(
-                &shared,
-                Err(TaskError::Panicked(String::from(
-                    "the task was abandoned before it finished",
-                ))),
-            ),
-            FutureState::Finished | FutureState::Cancelled => {}
-        }
+        job.promise_dropped();
     }
 }
 
@@ -430,7 +582,7 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 impl<T> fmt::Debug for Future<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Future")
-            .field("state", &self.state())
+            .field("state", &self.job.state())
             .finish()
     }
 }

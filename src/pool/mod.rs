@@ -38,7 +38,6 @@
 mod future;
 mod wait;
 
-use core::any::Any;
 use core::fmt;
 use std::panic::{self, AssertUnwindSafe};
 
@@ -47,49 +46,39 @@ use super::mutex::Mutex;
 use super::queue::FifoQueue;
 
 pub use future::{Future, FutureState, Promise, TaskError};
+use future::{Job, Task};
 pub use wait::{AsCompleted, WaitFor, Waited, as_completed, wait};
 
-/// A queued task as the workers see it.
-type Job = Box<dyn RunJob>;
+/// A task in the pool's queue. Dropping one that never ran (a shutdown with
+/// `cancel_pending` discards the queue) cancels its future, so no future
+/// waits for a task that is gone.
+struct Queued(Option<Arc<dyn Job>>);
 
-/// A task and the promise it settles.
-struct Task<F, T> {
-    task: F,
-    promise: Promise<T>,
-}
-
-/// What the queue stores: something to run, which can also be turned back
-/// into its concrete type to hand a refused closure back to its submitter.
-trait RunJob: Send {
-    fn run(self: Box<Self>);
-    /// Settles the task's future with `error` without running it.
-    fn abandon(self: Box<Self>, error: TaskError);
-    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
-}
-
-impl<F, T> RunJob for Task<F, T>
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    fn run(self: Box<Self>) {
-        let Task { task, promise } = *self;
-        if promise.start() {
-            let outcome = panic::catch_unwind(AssertUnwindSafe(task))
-                .map_err(|payload| TaskError::Panicked(future::panic_message(payload.as_ref())));
-            promise.finish(outcome);
-        }
-        // Cancelled: dropping the promise does nothing more.
-    }
-
-    fn abandon(self: Box<Self>, error: TaskError) {
-        if self.promise.start() {
-            self.promise.finish(Err(error));
+impl Queued {
+    fn run(mut self) {
+        if let Some(job) = self.0.take() {
+            job.run();
         }
     }
 
-    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
-        self
+    /// Settles the future with `error` without running the task.
+    fn abandon(mut self, error: TaskError) {
+        if let Some(job) = self.0.take() {
+            job.abandon(error);
+        }
+    }
+
+    /// The job itself; dropping it then cancels nothing.
+    fn into_job(mut self) -> Option<Arc<dyn Job>> {
+        self.0.take()
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        if let Some(job) = self.0.take() {
+            job.cancel();
+        }
     }
 }
 
@@ -128,7 +117,7 @@ impl Health {
 /// ```
 pub struct ThreadPool {
     /// The job queue; closing it is what shuts the pool down.
-    jobs: Arc<FifoQueue<Job>>,
+    jobs: Arc<FifoQueue<Queued>>,
     health: Arc<Health>,
     workers: Mutex<Vec<thread::JoinHandle<()>>>,
 }
@@ -336,7 +325,7 @@ impl Builder {
 /// A worker's life: initialize, then run jobs until the queue is closed and
 /// drained. A failed initializer breaks the pool instead.
 fn work(
-    jobs: &FifoQueue<Job>,
+    jobs: &FifoQueue<Queued>,
     health: &Health,
     initializer: Option<&(dyn Fn() -> Result<(), String> + Send + Sync)>,
 ) {
@@ -365,7 +354,7 @@ fn work(
 
 /// Marks the pool broken (the first reason wins), refuses new submits by
 /// closing the queue, and settles every queued task with `PoolBroken`.
-fn break_pool(jobs: &FifoQueue<Job>, health: &Health, reason: String) {
+fn break_pool(jobs: &FifoQueue<Queued>, health: &Health, reason: String) {
     // The first reason recorded wins; a later failing worker reports it too.
     let reason = health.reason.lock().get_or_insert(reason).clone();
     // Release: pairs with the Acquire in `broken_reason`.
@@ -419,23 +408,21 @@ impl ThreadPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (future, promise) = Future::pending();
-        let job: Job = Box::new(Task { task, promise });
-        match self.jobs.put(job) {
-            Ok(()) => Ok(future),
-            // Closed: shut down. Recover the closure from the refused job;
-            // its promise drops with it, settling the unreturned future.
-            Err(refused) => match refused.into_inner().into_any().downcast::<Task<F, T>>() {
-                Ok(task) => Err(match self.health.broken_reason() {
-                    Some(reason) => SubmitError::Broken {
-                        task: task.task,
-                        reason,
-                    },
-                    None => SubmitError::ShutDown(task.task),
-                }),
-                Err(_) => unreachable!("a job built just above has this exact type"),
-            },
-        }
+        let (future, job) = Task::submitted(task);
+        let Err(refused) = self.jobs.put(Queued(Some(job))) else {
+            return Ok(future);
+        };
+        // Closed: shut down. Take the closure back out of the refused job
+        // (nobody else ever saw it, so it is still there).
+        let task = refused
+            .into_inner()
+            .into_job()
+            .and_then(|job| job.as_any().downcast_ref::<Task<F, T>>()?.take_closure())
+            .expect("a job refused by the queue still holds the closure built just above");
+        Err(match self.health.broken_reason() {
+            Some(reason) => SubmitError::Broken { task, reason },
+            None => SubmitError::ShutDown(task),
+        })
     }
 
     /// Runs `f` on every item, on the workers, and yields the results in
@@ -523,7 +510,7 @@ pub struct Map<T> {
     futures: std::vec::IntoIter<Option<Future<T>>>,
 }
 
-impl<T> Iterator for Map<T> {
+impl<T: Send + 'static> Iterator for Map<T> {
     type Item = Result<T, TaskError>;
 
     fn next(&mut self) -> Option<Self::Item> {

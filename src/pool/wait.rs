@@ -31,7 +31,7 @@ pub struct Waited<T> {
 
 /// Registers a callback on each future that reports `(index, failed)` on a
 /// shared queue as it settles.
-fn report_settling<T>(futures: &[Future<T>]) -> Arc<FifoQueue<(usize, bool)>> {
+fn report_settling<T: Send + 'static>(futures: &[Future<T>]) -> Arc<FifoQueue<(usize, bool)>> {
     let settled = Arc::new(FifoQueue::unbounded());
     for (index, future) in futures.iter().enumerate() {
         let settled = Arc::clone(&settled);
