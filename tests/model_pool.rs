@@ -52,6 +52,17 @@ fn future_callback_racing_completion_runs_exactly_once() {
     });
 }
 
+/// After a cancel raced a start: the future holds `Cancelled` if the cancel
+/// won, the task's `()` if the start did.
+fn assert_settled_by_the_winner(future: Future<()>, cancelled: bool) {
+    let expected = if cancelled {
+        Err(TaskError::Cancelled)
+    } else {
+        Ok(())
+    };
+    assert_eq!(future.result(), expected);
+}
+
 /// Property: a cancel racing with a worker starting the task: exactly one
 /// wins, and a cancelled task never runs.
 #[test]
@@ -71,12 +82,7 @@ fn future_cancel_racing_start_exactly_one_wins() {
             started != cancelled,
             "started: {started}, cancelled: {cancelled}"
         );
-        let expected = if cancelled {
-            Err(TaskError::Cancelled)
-        } else {
-            Ok(())
-        };
-        assert_eq!(future.result(), expected);
+        assert_settled_by_the_winner(future, cancelled);
     });
 }
 
@@ -103,12 +109,7 @@ fn pool_cancel_racing_the_worker_exactly_one_wins() {
             usize::from(!cancelled),
             "cancelled: {cancelled}, ran {ran} times"
         );
-        let expected = if cancelled {
-            Err(TaskError::Cancelled)
-        } else {
-            Ok(())
-        };
-        assert_eq!(future.result(), expected);
+        assert_settled_by_the_winner(future, cancelled);
     });
 }
 
