@@ -107,7 +107,7 @@ pub(super) struct Task<F, T> {
 }
 
 // SAFETY: a shared `Task` hands out `F` only by moving it out with the lock
-// held (`take_closure`), which needs nothing more than `F: Send`, exactly as
+// held (`take_closure_locked`), which needs nothing more than `F: Send`, as
 // `Mutex<F>` is `Sync` when `F: Send`. `shared` is `Sync` when `T: Send`.
 unsafe impl<F: Send, T: Send> Sync for Task<F, T> {}
 
@@ -166,11 +166,7 @@ where
     /// Takes the closure out, if it is still there.
     pub(super) fn take_closure(&self) -> Option<F> {
         let inner = self.shared.inner.lock();
-        // SAFETY: the closure is only reached with `shared.inner` locked,
-        // and we hold it: no other access can overlap this one.
-        let closure = self.closure.with_mut(|slot| unsafe { (*slot).take() });
-        drop(inner);
-        closure
+        self.take_closure_locked(&inner)
     }
 
     /// Pending → Running, taking the closure in the same critical section.
@@ -179,10 +175,18 @@ where
     fn claim(&self) -> Option<F> {
         let mut inner = self.shared.inner.lock();
         let started = inner.start();
-        // SAFETY: as in `take_closure`: we hold `shared.inner`.
-        let closure = self.closure.with_mut(|slot| unsafe { (*slot).take() });
+        let closure = self.take_closure_locked(&inner);
         drop(inner);
         closure.filter(|_| started)
+    }
+
+    /// The one place the closure is reached. The guard is the proof that
+    /// `shared.inner` is locked, which is the rule for touching `closure`.
+    fn take_closure_locked(&self, _locked: &MutexGuard<'_, Inner<T>>) -> Option<F> {
+        // SAFETY: every access to `closure` goes through here, holding
+        // `shared.inner` (the guard above is of this task's own mutex: both
+        // callers lock `self.shared.inner`), so no two accesses overlap.
+        self.closure.with_mut(|slot| unsafe { (*slot).take() })
     }
 }
 
