@@ -201,7 +201,7 @@ pub fn run(config: &Config) -> Result<Report, Error> {
     check(config)?;
     let dir = match &config.dir {
         Some(dir) => dir.clone(),
-        None => fresh_dir()?,
+        None => fresh_dir(),
     };
     fs::create_dir_all(&dir)
         .map_err(|error| Error(format!("cannot create {}: {error}", dir.display())))?;
@@ -252,16 +252,13 @@ pub fn run(config: &Config) -> Result<Report, Error> {
     })
 }
 
-/// A new directory under the system's temporary directory.
-fn fresh_dir() -> Result<PathBuf, Error> {
+/// A new directory's path under the system's temporary directory (`run`
+/// creates it, as it does a `--dir` that does not exist yet).
+fn fresh_dir() -> PathBuf {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_nanos());
-    let dir =
-        std::env::temp_dir().join(format!("turnstile-tickets-{}-{stamp}", std::process::id()));
-    fs::create_dir_all(&dir)
-        .map_err(|error| Error(format!("cannot create {}: {error}", dir.display())))?;
-    Ok(dir)
+    std::env::temp_dir().join(format!("turnstile-tickets-{}-{stamp}", std::process::id()))
 }
 
 /// The command line, checked.
