@@ -204,3 +204,30 @@ macro_rules! assert_not_send {
         <$type as AmbiguousIfSend<_>>::some_item();
     }};
 }
+
+/// Runs `body` on a new thread and returns what it returns, or fails the
+/// test if it has not finished after `limit`: a hang (a lost wake-up, a
+/// deadlock) becomes a prompt failure that names `what`, not a test run
+/// killed from outside. A hung thread is left behind; the test fails anyway.
+pub fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    what: &str,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, finished) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let value = body();
+        let _ = done.send(());
+        value
+    });
+    match finished.recv_timeout(limit) {
+        // Finished, or panicked (the sender dropped): join says which.
+        Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match thread.join() {
+            Ok(value) => value,
+            Err(payload) => panic::resume_unwind(payload),
+        },
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what}: still not finished after {limit:?} (a lost wake-up or a deadlock)")
+        }
+    }
+}
