@@ -79,6 +79,10 @@ pub struct Semaphore {
 struct Counts {
     /// Permits free to take.
     available: usize,
+    /// Permits taken and held by live [`SemaphorePermit`]s, which give them
+    /// back on drop. A [`BoundedSemaphore`] counts them as spoken for: only
+    /// permits that were taken *and forgotten* may be released into it.
+    held: usize,
     /// Waiters that want more than one permit. While there are any, a release
     /// wakes every waiter: waking `n` might wake only big waiters that go back
     /// to sleep, and leave small ones asleep beside free permits.
@@ -102,7 +106,7 @@ impl Semaphore {
         #[must_use]
         pub fn new(permits: usize) -> Self {
             Self {
-                state: Mutex::new(Counts { available: permits, greedy_waiters: 0 }),
+                state: Mutex::new(Counts { available: permits, held: 0, greedy_waiters: 0 }),
                 released: Condvar::new(),
             }
         }
@@ -163,10 +167,7 @@ impl Semaphore {
     pub fn acquire_many(&self, n: usize) -> SemaphorePermit<'_> {
         let taken = self.take(n, None);
         debug_assert!(taken, "a wait without deadline only ends with the permits");
-        SemaphorePermit {
-            semaphore: self,
-            count: n,
-        }
+        self.permit(n)
     }
 
     /// Takes `n` permits if `n` are free right now.
@@ -181,11 +182,8 @@ impl Semaphore {
         if counts.available < n {
             return None;
         }
-        counts.available -= n;
-        Some(SemaphorePermit {
-            semaphore: self,
-            count: n,
-        })
+        counts.take(n);
+        Some(self.permit(n))
     }
 
     /// Takes `n` permits, giving up after `timeout`; `None` if it gave up.
@@ -197,10 +195,9 @@ impl Semaphore {
     /// assert!(sem.acquire_many_timeout(2, Duration::from_millis(5)).is_none());
     /// ```
     pub fn acquire_many_timeout(&self, n: usize, timeout: Duration) -> Option<SemaphorePermit<'_>> {
-        self.take(n, Some(timeout)).then_some(SemaphorePermit {
-            semaphore: self,
-            count: n,
-        })
+        // `then`, not `then_some`: a permit built for a wait that timed out
+        // would be dropped on the spot and give back permits never taken.
+        self.take(n, Some(timeout)).then(|| self.permit(n))
     }
 
     /// Adds `n` permits and wakes waiters that can use them. Python's
@@ -260,13 +257,22 @@ impl Semaphore {
         self.state.lock().available
     }
 
+    /// The guard for `n` permits that this thread has just taken.
+    #[inline]
+    fn permit(&self, n: usize) -> SemaphorePermit<'_> {
+        SemaphorePermit {
+            semaphore: self,
+            count: n,
+        }
+    }
+
     /// Waits until `n` permits are free and takes them. Returns `false` if
-    /// `timeout` (`None`: no limit) passed first.
+    /// `timeout` (`None`: no limit) passed first, having taken nothing.
     #[inline]
     fn take(&self, n: usize, timeout: Option<Duration>) -> bool {
         let mut counts = self.state.lock();
         if counts.available >= n {
-            counts.available -= n;
+            counts.take(n);
             return true;
         }
         self.take_after_waiting(counts, n, timeout)
@@ -298,9 +304,21 @@ impl Semaphore {
             counts.greedy_waiters -= 1;
         }
         if enough {
-            counts.available -= n;
+            counts.take(n);
         }
         enough
+    }
+
+    /// A permit's drop: its `n` permits go from held back to free.
+    #[inline]
+    fn give_back(&self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let mut counts = self.state.lock();
+        counts.held -= n;
+        counts.available += n;
+        self.wake_for(&counts, n);
     }
 
     /// Wakes the waiters that `added` new permits may satisfy.
@@ -311,6 +329,15 @@ impl Semaphore {
         } else {
             self.released.notify(added);
         }
+    }
+}
+
+impl Counts {
+    /// Moves `n` free permits into a permit guard.
+    #[inline]
+    fn take(&mut self, n: usize) {
+        self.available -= n;
+        self.held += n;
     }
 }
 
@@ -371,6 +398,7 @@ impl SemaphorePermit<'_> {
     #[inline]
     pub fn forget(self) -> usize {
         let count = self.count;
+        self.semaphore.state.lock().held -= count;
         core::mem::forget(self);
         count
     }
@@ -379,7 +407,7 @@ impl SemaphorePermit<'_> {
 impl Drop for SemaphorePermit<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.semaphore.release(self.count);
+        self.semaphore.give_back(self.count);
     }
 }
 
@@ -405,7 +433,10 @@ impl fmt::Debug for SemaphorePermit<'_> {
 /// let permit = sem.acquire();
 /// permit.forget();            // acquire() on one path...
 /// assert!(sem.release(1).is_ok()); // ...release() on another
-/// assert_eq!(sem.release(1), Err(OverRelease { bound: 1, available: 1, released: 1 }));
+/// assert_eq!(
+///     sem.release(1),
+///     Err(OverRelease { bound: 1, available: 1, held: 0, released: 1 })
+/// );
 /// assert_eq!(sem.available_permits(), 1);
 /// ```
 pub struct BoundedSemaphore {
@@ -417,10 +448,16 @@ pub struct BoundedSemaphore {
 /// number of permits it started with (Python: `ValueError: Semaphore released
 /// too many times`). Nothing was released.
 ///
+/// Permits held by a live [`SemaphorePermit`] count as spoken for: they come
+/// back when the permit drops, so releasing them by hand as well is one
+/// release too many, refused here rather than pushing the semaphore past its
+/// bound later.
+///
 /// ```
-/// let sem = turnstile::BoundedSemaphore::new(1);
+/// let sem = turnstile::BoundedSemaphore::new(2);
+/// let _permit = sem.acquire();
 /// let error = sem.release(1).unwrap_err();
-/// assert_eq!((error.bound, error.available, error.released), (1, 1, 1));
+/// assert_eq!((error.bound, error.available, error.held, error.released), (2, 1, 1, 1));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OverRelease {
@@ -428,6 +465,9 @@ pub struct OverRelease {
     pub bound: usize,
     /// Permits free when the release was refused.
     pub available: usize,
+    /// Permits held by live [`SemaphorePermit`]s then, which will come back
+    /// by themselves.
+    pub held: usize,
     /// How many the refused call tried to release.
     pub released: usize,
 }
@@ -436,8 +476,8 @@ impl fmt::Display for OverRelease {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "semaphore released too many times: releasing {} with {} of {} permits already free",
-            self.released, self.available, self.bound
+            "semaphore released too many times: releasing {} with {} of {} permits free and {} held by permits that give them back on drop",
+            self.released, self.available, self.bound, self.held
         )
     }
 }
@@ -548,7 +588,7 @@ impl BoundedSemaphore {
 
     /// Gives back `n` permits taken with [`SemaphorePermit::forget`]. Refused,
     /// with nothing released, if the semaphore would then hold more permits
-    /// than it started with.
+    /// than it started with, counting those that live permits will give back.
     ///
     /// ```
     /// let sem = turnstile::BoundedSemaphore::new(1);
@@ -562,10 +602,13 @@ impl BoundedSemaphore {
         }
         let semaphore = &self.semaphore;
         let mut counts = semaphore.state.lock();
-        if n > self.bound - counts.available {
+        // Never more than `bound` free or held: `available + held <= bound`.
+        let forgotten = self.bound.saturating_sub(counts.available + counts.held);
+        if n > forgotten {
             return Err(OverRelease {
                 bound: self.bound,
                 available: counts.available,
+                held: counts.held,
                 released: n,
             });
         }

@@ -126,6 +126,7 @@ fn bounded_semaphore_refuses_over_release() {
         Err(OverRelease {
             bound: 2,
             available: 2,
+            held: 0,
             released: 1
         })
     );
@@ -136,6 +137,7 @@ fn bounded_semaphore_refuses_over_release() {
         Err(OverRelease {
             bound: 2,
             available: 1,
+            held: 0,
             released: 2
         }),
         "a refused release releases nothing"
@@ -146,7 +148,8 @@ fn bounded_semaphore_refuses_over_release() {
     let error = semaphore.release(1).unwrap_err();
     assert_eq!(
         error.to_string(),
-        "semaphore released too many times: releasing 1 with 2 of 2 permits already free"
+        "semaphore released too many times: releasing 1 with 2 of 2 permits free \
+         and 0 held by permits that give them back on drop"
     );
 }
 
@@ -198,4 +201,81 @@ fn lots_and_lots() {
     }
     assert!(most.load(Ordering::SeqCst) <= PERMITS);
     assert_eq!(semaphore.available_permits(), PERMITS);
+}
+
+/// A wait that times out takes nothing, so it must give nothing back. (Issue
+/// 10, defect 1: the timed path built a permit even when it gave up, and
+/// that permit's drop released one that was never taken.)
+#[test]
+fn a_timed_out_acquire_creates_no_permit() {
+    let bounded = BoundedSemaphore::new(1);
+    let plain = Semaphore::new(2);
+    let held = bounded.acquire();
+    let held_plain = plain.acquire_many(2);
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            for attempt in 0..2 {
+                assert!(
+                    bounded.acquire_timeout(Duration::from_millis(10)).is_none(),
+                    "attempt {attempt}: the one permit is held elsewhere"
+                );
+                assert!(
+                    plain
+                        .acquire_many_timeout(2, Duration::from_millis(10))
+                        .is_none(),
+                    "attempt {attempt}: both permits are held elsewhere"
+                );
+            }
+        });
+    });
+    assert_eq!(
+        bounded.available_permits(),
+        0,
+        "a timeout gave a permit back"
+    );
+    assert_eq!(plain.available_permits(), 0, "a timeout gave permits back");
+    drop((held, held_plain));
+    assert_eq!(bounded.available_permits(), 1);
+    assert_eq!(plain.available_permits(), 2);
+}
+
+/// Only permits that were forgotten can be released into a bounded
+/// semaphore: one still held by a permit comes back when that permit drops.
+/// (Issue 10, defect 2: the release was accepted, the drop then pushed the
+/// count past the bound, and the next release underflowed.)
+#[test]
+fn a_bounded_semaphore_refuses_a_release_while_the_permit_is_held() {
+    let semaphore = BoundedSemaphore::new(1);
+    let permit = semaphore.acquire();
+    assert_eq!(
+        semaphore.release(1),
+        Err(OverRelease {
+            bound: 1,
+            available: 0,
+            held: 1,
+            released: 1
+        }),
+        "the permit is held, not forgotten: releasing it is one release too many"
+    );
+    drop(permit);
+    assert_eq!(semaphore.available_permits(), 1);
+    assert_eq!(
+        semaphore.release(1),
+        Err(OverRelease {
+            bound: 1,
+            available: 1,
+            held: 0,
+            released: 1
+        })
+    );
+    assert_eq!(semaphore.available_permits(), 1, "never above the bound");
+
+    // Mixed: two of three held by a permit, one forgotten.
+    let semaphore = BoundedSemaphore::new(3);
+    let two = semaphore.acquire_many(2).unwrap();
+    let forgotten = semaphore.acquire().forget();
+    assert!(semaphore.release(2).is_err(), "only one was forgotten");
+    assert_eq!(semaphore.release(forgotten), Ok(()));
+    drop(two);
+    assert_eq!(semaphore.available_permits(), 3);
 }
