@@ -64,7 +64,10 @@ pub struct Event {
     /// The flag. Written only with `lock` held; read without it by the fast
     /// paths.
     flag: AtomicBool,
-    lock: Mutex<()>,
+    /// How many times `set` has raised the flag. A waiter notes it before
+    /// sleeping and leaves once it changes, even if `clear` has lowered the
+    /// flag again by the time the waiter runs.
+    raised: Mutex<u64>,
     changed: Condvar,
 }
 
@@ -76,6 +79,12 @@ pub struct Event {
 // the flag and notifies under the lock; a waiter checks the flag under the
 // lock before each wait, so a `set` between its fast-path look and its sleep
 // is not lost (the lock orders the two).
+//
+// A waiter waits for a *set*, not for the flag: CPython's `wait` returns
+// True to every thread that a `set` woke, even if `clear` ran before it got
+// the lock back (bpo-13502). Re-checking only the flag would put such a
+// waiter back to sleep and lose the set; so `set` also counts itself in
+// `raised`, and a waiter leaves when the flag is up or the count moved.
 
 impl Event {
     const_fn! {
@@ -88,7 +97,7 @@ impl Event {
         pub fn new() -> Self {
             Self {
                 flag: AtomicBool::new(false),
-                lock: Mutex::new(()),
+                raised: Mutex::new(0),
                 changed: Condvar::new(),
             }
         }
@@ -109,7 +118,8 @@ impl Event {
         self.flag.load(Ordering::Acquire)
     }
 
-    /// Sets the flag and wakes every waiting thread.
+    /// Sets the flag and wakes every waiting thread. Each of them returns
+    /// from its wait, even if the flag is cleared again before it runs.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -127,13 +137,15 @@ impl Event {
         if self.is_set() {
             return; // Already set: whoever waited was woken by that set.
         }
-        let _held = self.lock.lock();
+        let mut raised = self.raised.lock();
         // Release: pairs with the Acquire in `is_set`.
         self.flag.store(true, Ordering::Release);
+        *raised = raised.wrapping_add(1);
         self.changed.notify_all();
     }
 
-    /// Lowers the flag: later waiters wait for the next `set`.
+    /// Lowers the flag: later waiters wait for the next `set`. Threads that
+    /// an earlier `set` already woke still return.
     ///
     /// ```
     /// use std::time::Duration;
@@ -144,7 +156,7 @@ impl Event {
     /// assert!(!event.wait_timeout(Duration::from_millis(1)));
     /// ```
     pub fn clear(&self) {
-        let _held = self.lock.lock();
+        let _raised = self.raised.lock();
         self.flag.store(false, Ordering::Relaxed);
     }
 
@@ -163,19 +175,26 @@ impl Event {
         }
     }
 
-    /// The slow half of `wait`: sleep under the lock until the flag is up.
+    /// The slow half of `wait`: sleep under the lock until a `set`.
     #[cold]
     #[inline(never)]
     fn wait_until_set(&self) {
-        let mut held = self.lock.lock();
-        // Relaxed inside: the lock orders this read after `set`'s store.
+        let mut raised = self.raised.lock();
+        let before = *raised;
         self.changed
-            .wait_while(&mut held, |_| !self.flag.load(Ordering::Relaxed));
+            .wait_while(&mut raised, |raised| self.unset_since(before, raised));
     }
 
-    /// Waits until the flag is set or `timeout` passes. Returns the flag on
-    /// return: `true` if it was set, `false` if the time ran out (as Python's
-    /// `wait(timeout)` does). A zero timeout just reads the flag;
+    /// A waiter's predicate, read under the lock: the flag is down and no
+    /// `set` has come since the waiter noted `before`.
+    fn unset_since(&self, before: u64, raised: &u64) -> bool {
+        // Relaxed: the lock orders this read after `set`'s store.
+        !self.flag.load(Ordering::Relaxed) && *raised == before
+    }
+
+    /// Waits until the flag is set or `timeout` passes. Returns `true` if it
+    /// was set (even if cleared again since), `false` if the time ran out, as
+    /// Python's `wait(timeout)` does. A zero timeout just reads the flag;
     /// `Duration::MAX` waits without limit.
     ///
     /// ```
@@ -190,9 +209,12 @@ impl Event {
         if self.is_set() {
             return true;
         }
-        let mut held = self.lock.lock();
+        let mut raised = self.raised.lock();
+        let before = *raised;
         self.changed
-            .wait_timeout_while(&mut held, timeout, |_| !self.flag.load(Ordering::Relaxed))
+            .wait_timeout_while(&mut raised, timeout, |raised| {
+                self.unset_since(before, raised)
+            })
     }
 }
 

@@ -81,3 +81,45 @@ fn clear_makes_later_waiters_wait_again() {
     event.clear();
     assert!(!event.wait_timeout(Duration::from_millis(10)));
 }
+
+/// Every thread waiting when `set` is called goes on, even if the event is
+/// cleared again before it runs (CPython's rule since bpo-13502, checked by
+/// lock_tests.EventTests.test_set_and_clear). Issue 10, defect 3: waiters
+/// re-checked the flag and went back to sleep.
+#[test]
+fn a_set_followed_by_clear_still_releases_every_waiter() {
+    let event = Arc::new(Event::new());
+    let waiters: Vec<_> = (0..3)
+        .map(|index| {
+            let event = Arc::clone(&event);
+            thread::spawn(move || {
+                if index == 0 {
+                    // The untimed wait: before the fix it never returned.
+                    common::within(Duration::from_secs(5), "wait() after set(); clear()", {
+                        let event = Arc::clone(&event);
+                        move || event.wait()
+                    });
+                    true
+                } else {
+                    let started = Instant::now();
+                    let woken = event.wait_timeout(Duration::from_secs(5));
+                    assert!(
+                        started.elapsed() < Duration::from_secs(4),
+                        "the waiter slept until its timeout"
+                    );
+                    woken
+                }
+            })
+        })
+        .collect();
+    thread::sleep(Duration::from_millis(200)); // let all three fall asleep
+    event.set();
+    event.clear();
+    for waiter in waiters {
+        assert!(
+            waiter.join().unwrap(),
+            "a waiter woken by set() reports true"
+        );
+    }
+    assert!(!event.is_set());
+}
