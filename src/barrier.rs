@@ -67,8 +67,13 @@ enum Phase {
     Filling,
     /// The round is complete; released threads are leaving. New arrivals
     /// wait until the last one has left, so a slow leaver still sees the
-    /// phase that released it.
-    Draining,
+    /// phase that released it. Neither `abort` nor `reset` takes that away:
+    /// the round completed before they came.
+    Draining {
+        /// `abort` came during the drain: the barrier breaks as soon as the
+        /// last released thread has left.
+        then_broken: bool,
+    },
     /// `reset` was called with threads waiting; they are leaving with
     /// `Broken`. New arrivals wait until they have.
     Resetting,
@@ -81,7 +86,13 @@ impl Phase {
     /// A round is closing: released (or reset) threads are still leaving.
     /// Arrivals wait for it to end; the last thread out reopens the barrier.
     fn is_closing(self) -> bool {
-        matches!(self, Self::Draining | Self::Resetting)
+        matches!(self, Self::Draining { .. } | Self::Resetting)
+    }
+
+    /// Broken, or about to be once a drain that an `abort` came too late for
+    /// has ended.
+    fn is_broken(self) -> bool {
+        matches!(self, Self::Broken | Self::Draining { then_broken: true })
     }
 }
 
@@ -89,10 +100,14 @@ impl Phase {
 //   Filling   -> Draining   the last party arrives
 //   Filling   -> Broken     a waiter times out, or abort()
 //   Draining  -> Filling    the last released thread leaves
+//   Draining{then_broken} -> Broken   ... after abort() during the drain
+//   Draining  -> Draining   abort() marks it then_broken; reset() unmarks it
 //   Resetting -> Filling    the last reset waiter leaves
-//   Filling/Broken -> Resetting   reset() with threads inside
-//   any       -> Filling    reset() with no thread inside
-//   any       -> Broken     abort()
+//   Filling/Resetting/Broken -> Resetting   reset() with threads inside
+//   Filling/Resetting/Broken -> Filling     reset() with no thread inside
+//   Filling/Resetting/Broken -> Broken      abort()
+// A drain is never cut short: the threads in it were released (CPython's
+// reset likewise leaves a draining round alone).
 
 struct State {
     phase: Phase,
@@ -238,7 +253,8 @@ impl Barrier {
     }
 
     /// Breaks the barrier: every waiting thread, and every later one, gets
-    /// [`BarrierError::Broken`] until [`reset`](Self::reset).
+    /// [`BarrierError::Broken`] until [`reset`](Self::reset). A round that
+    /// has already been released completes: its threads still get `Ok`.
     ///
     /// ```
     /// let barrier = turnstile::Barrier::new(2).unwrap();
@@ -247,13 +263,18 @@ impl Barrier {
     /// ```
     pub fn abort(&self) {
         let mut state = self.state.lock();
-        state.phase = Phase::Broken;
+        state.phase = match state.phase {
+            Phase::Draining { .. } => Phase::Draining { then_broken: true },
+            _ => Phase::Broken,
+        };
         self.changed.notify_all();
     }
 
     /// Returns the barrier to its empty, unbroken state. Threads waiting now
     /// get [`BarrierError::Broken`]; threads arriving after they have left
-    /// start a fresh round.
+    /// start a fresh round. A round that has already been released completes
+    /// (its threads get `Ok`), and the barrier is open again once they have
+    /// left.
     ///
     /// ```
     /// let barrier = turnstile::Barrier::new(1).unwrap();
@@ -263,10 +284,11 @@ impl Barrier {
     /// ```
     pub fn reset(&self) {
         let mut state = self.state.lock();
-        state.phase = if state.inside > 0 {
-            Phase::Resetting
-        } else {
-            Phase::Filling
+        state.phase = match state.phase {
+            // Released threads are leaving; the last reopens the barrier.
+            Phase::Draining { .. } => Phase::Draining { then_broken: false },
+            _ if state.inside > 0 => Phase::Resetting,
+            _ => Phase::Filling,
         };
         self.changed.notify_all();
     }
@@ -300,7 +322,7 @@ impl Barrier {
     /// assert!(!turnstile::Barrier::new(2).unwrap().is_broken());
     /// ```
     pub fn is_broken(&self) -> bool {
-        self.state.lock().phase == Phase::Broken
+        self.state.lock().phase.is_broken()
     }
 
     fn wait_inner(&self, timeout: Option<Duration>) -> Result<BarrierWaitResult, BarrierError> {
@@ -308,22 +330,27 @@ impl Barrier {
         // Wait for the previous round to drain, or a reset to finish.
         self.changed
             .wait_while(&mut state, |state| state.phase.is_closing());
-        if state.phase == Phase::Broken {
+        if state.phase.is_broken() {
             return Err(BarrierError::Broken);
         }
         let index = state.inside;
         state.inside += 1;
         let outcome = if index + 1 == self.parties {
-            state.phase = Phase::Draining;
+            state.phase = Phase::Draining { then_broken: false };
             self.changed.notify_all();
             Ok(())
         } else {
             self.wait_for_release(&mut state, timeout)
         };
-        // Leave: the last one out of a drained or reset round reopens it.
+        // Leave: the last one out of a drained or reset round reopens it
+        // (or breaks it, if an abort came during the drain).
         state.inside -= 1;
         if state.inside == 0 && state.phase.is_closing() {
-            state.phase = Phase::Filling;
+            state.phase = if state.phase.is_broken() {
+                Phase::Broken
+            } else {
+                Phase::Filling
+            };
             self.changed.notify_all();
         }
         outcome.map(|()| BarrierWaitResult {
@@ -351,7 +378,7 @@ impl Barrier {
             }
         }
         // Draining: our round was released. Broken or Resetting: it was not.
-        if state.phase == Phase::Draining {
+        if matches!(state.phase, Phase::Draining { .. }) {
             Ok(())
         } else {
             Err(BarrierError::Broken)

@@ -69,6 +69,62 @@ fn barrier_abort_breaks_waiters() {
     });
 }
 
+/// Property: a round is all or nothing. An `abort` racing with the last
+/// arrival either breaks the round (every party gets `Broken`) or comes too
+/// late for it (every party gets `Ok`): a party released by the last arrival
+/// but slow to leave is never told `Broken`. Either way the barrier is
+/// broken afterwards. (Issue 10, defect 4: abort overwrote the draining
+/// phase.)
+#[test]
+fn barrier_abort_never_splits_a_round() {
+    model(|| {
+        let barrier = Arc::new(Barrier::new(2).unwrap());
+        let other = {
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || barrier.wait().is_ok())
+        };
+        let aborter = {
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || barrier.abort())
+        };
+        let mine = barrier.wait().is_ok();
+        let theirs = other.join().unwrap();
+        aborter.join().unwrap();
+        assert_eq!(
+            mine, theirs,
+            "one party of a round was released and the other told Broken"
+        );
+        assert!(barrier.is_broken(), "an abort leaves the barrier broken");
+        assert_eq!(barrier.wait(), Err(BarrierError::Broken));
+    });
+}
+
+/// Property: a `reset` racing with a round never strands a party. Each party
+/// waits again after `Broken` (the reset reached it while it waited), and
+/// both always get through: a reset that lands while the round drains must
+/// let it finish, or a released party would be told `Broken` and wait again
+/// alone, forever. (Issue 10, defect 4, its reset half: loom reports that
+/// schedule as a deadlock.)
+#[test]
+fn barrier_reset_never_strands_a_party() {
+    model(|| {
+        let barrier = Arc::new(Barrier::new(2).unwrap());
+        let party = |barrier: &Barrier| while barrier.wait().is_err() {};
+        let other = {
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || party(&barrier))
+        };
+        let resetter = {
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || barrier.reset())
+        };
+        party(&barrier);
+        other.join().unwrap();
+        resetter.join().unwrap();
+        assert!(!barrier.is_broken(), "a reset leaves the barrier whole");
+    });
+}
+
 #[test]
 fn broken_barrier_forgetting_its_generation_is_caught() {
     expect_deadlock_in_child("child_barrier_forgetting_its_generation");
