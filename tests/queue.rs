@@ -4,7 +4,10 @@
 
 mod common;
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::Relaxed;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -384,4 +387,191 @@ fn discarded_items_are_dropped_with_the_lock_released() {
         .expect("the discarded item's drop blocked: the queue's lock was still held");
     assert_eq!(len, 0, "the item was dropped after the queue was emptied");
     assert_eq!(shutter.join().unwrap(), 1);
+}
+
+/// An item whose comparison panics while its test's switch is on. Each test
+/// has its own switch: tests run in parallel.
+#[derive(Debug)]
+struct Touchy(u32, &'static AtomicBool);
+
+impl PartialEq for Touchy {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Touchy {}
+
+impl PartialOrd for Touchy {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Touchy {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        if self.1.load(Relaxed) || other.1.load(Relaxed) {
+            panic!("Touchy refuses to be compared");
+        }
+        self.0.cmp(&other.0)
+    }
+}
+
+/// A user's `Ord` that panics inside `put` or `get` must not lose an item,
+/// miscount the unfinished tasks, or leave a blocked thread asleep. (Issue
+/// 10, defect 5: a panic in `get` dropped the item, so `join` never returned
+/// and a blocked `put` was never woken.)
+#[test]
+fn a_panicking_ord_leaves_the_priority_queue_whole() {
+    static PANICKY: AtomicBool = AtomicBool::new(false);
+    let queue = Arc::new(PriorityQueue::bounded(4).unwrap());
+    for n in [3, 1, 4, 2] {
+        queue.put(Touchy(n, &PANICKY)).unwrap();
+    }
+    // A putter blocked on the full queue.
+    let putter = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || {
+            common::within(
+                Duration::from_secs(5),
+                "a put blocked on a full queue",
+                move || queue.put(Touchy(0, &PANICKY)).is_ok(),
+            )
+        })
+    };
+    thread::sleep(Duration::from_millis(100));
+
+    PANICKY.store(true, Relaxed);
+    let got = catch_unwind(AssertUnwindSafe(|| queue.get()));
+    PANICKY.store(false, Relaxed);
+    assert!(got.is_err(), "the comparison panicked inside get");
+    assert_eq!(queue.len(), 4, "the panicking get took nothing");
+
+    // The queue still works: the putter gets its room once an item leaves.
+    assert_eq!(queue.get().unwrap().0, 1);
+    assert!(putter.join().unwrap());
+    let mut order = Vec::new();
+    while let Ok(item) = queue.try_get() {
+        order.push(item.0);
+    }
+    assert_eq!(order, [0, 2, 3, 4], "smallest first, nothing lost");
+    for _ in 0..5 {
+        queue.task_done().unwrap();
+    }
+    assert!(queue.task_done().is_err(), "five put, five done");
+    common::within(
+        Duration::from_secs(5),
+        "join after every task_done",
+        move || queue.join(),
+    );
+}
+
+/// A panic inside `put` leaves the count and the storage in step.
+#[test]
+fn a_panicking_ord_in_put_leaves_the_count_in_step() {
+    static PANICKY: AtomicBool = AtomicBool::new(false);
+    let queue = Arc::new(PriorityQueue::unbounded());
+    queue.put(Touchy(2, &PANICKY)).unwrap();
+    PANICKY.store(true, Relaxed);
+    let put = catch_unwind(AssertUnwindSafe(|| queue.put(Touchy(1, &PANICKY))));
+    PANICKY.store(false, Relaxed);
+    assert!(put.is_err(), "the comparison panicked inside put");
+    let left = queue.len();
+    for _ in 0..left {
+        queue.get().unwrap();
+        queue.task_done().unwrap();
+    }
+    assert!(
+        queue.task_done().is_err(),
+        "every item stored was counted, and only those"
+    );
+    common::within(
+        Duration::from_secs(5),
+        "join after a panicking put",
+        move || queue.join(),
+    );
+}
+
+/// A storage whose `pop` loses the unlucky item 13, then panics.
+#[derive(Default)]
+struct Leaky(std::collections::VecDeque<u32>);
+
+impl turnstile::queue::Storage<u32> for Leaky {
+    fn push(&mut self, item: u32) {
+        self.0.push_back(item);
+    }
+    fn pop(&mut self) -> Option<u32> {
+        let item = self.0.pop_front();
+        assert_ne!(item, Some(13), "Leaky dropped the unlucky item");
+        item
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// The queue's books follow the storage even when a storage hook panics:
+/// a lost item counts as done (so `join` returns) and makes room (so a
+/// blocked `put` wakes).
+#[test]
+fn a_storage_that_loses_an_item_in_a_panic_leaves_the_books_right() {
+    let queue = Arc::new(turnstile::queue::Queue::<u32, Leaky>::bounded(1).unwrap());
+    queue.put(13).unwrap();
+    let putter = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || {
+            common::within(
+                Duration::from_secs(5),
+                "a put blocked on a full queue",
+                move || queue.put(2).is_ok(),
+            )
+        })
+    };
+    thread::sleep(Duration::from_millis(100));
+    let got = catch_unwind(AssertUnwindSafe(|| queue.get()));
+    assert!(got.is_err(), "the storage panicked inside get");
+    assert!(
+        putter.join().unwrap(),
+        "the putter was woken by the room made"
+    );
+    assert_eq!(queue.get(), Ok(2));
+    queue.task_done().unwrap();
+    assert!(
+        queue.task_done().is_err(),
+        "the lost item was counted as done"
+    );
+    common::within(
+        Duration::from_secs(5),
+        "join after a lost item",
+        move || queue.join(),
+    );
+}
+
+/// The priority storage's heap, written here, against a sorted reference:
+/// a pseudo-random mix of puts and gets, with many equal priorities so that
+/// the insertion-order tie-break is exercised.
+#[test]
+fn priority_order_matches_a_sorted_reference() {
+    let queue = PriorityQueue::unbounded();
+    let mut reference = std::collections::BTreeSet::new(); // (priority, insertion number)
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next_number = 0u32;
+    for _ in 0..20_000 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        if seed % 5 < 3 {
+            let priority = (seed >> 32) % 16;
+            queue
+                .put(turnstile::queue::Prioritized::new(priority, next_number))
+                .unwrap();
+            reference.insert((priority, next_number));
+            next_number += 1;
+        } else {
+            let got = queue.try_get().ok().map(|p| (p.priority, p.item));
+            assert_eq!(got, reference.pop_first());
+        }
+    }
+    let rest: Vec<_> = queue.into_iter().map(|p| (p.priority, p.item)).collect();
+    assert_eq!(rest, reference.into_iter().collect::<Vec<_>>());
 }

@@ -81,6 +81,13 @@ pub use priority::{Prioritized, Priority};
 /// hooks. The queue calls these only with its lock held, so an
 /// implementation needs no synchronisation of its own.
 ///
+/// A hook that panics does not break the queue: the panic reaches the
+/// caller of `put` or `get`, the lock is released, and the queue's count of
+/// unfinished tasks and its wake-ups follow whatever the storage's length
+/// then says (an item a panicking `pop` lost counts as done, so `join` does
+/// not wait for it). Keeping the items themselves is the storage's part:
+/// [`Priority`] moves nothing until its comparisons are over.
+///
 /// # Examples
 ///
 /// ```
@@ -506,7 +513,9 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// Stores `item`, counts its task, and wakes one getter.
     #[inline]
     fn push(&self, state: &mut MutexGuard<'_, State<S>>, item: T) {
-        state.items.push(item);
+        let hook = StorageHook::enter(self, state);
+        hook.state.items.push(item);
+        hook.returned();
         state.unfinished += 1;
         self.not_empty.notify_one();
     }
@@ -514,11 +523,62 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// Takes the next item, if any, and wakes one putter.
     #[inline]
     fn pop(&self, state: &mut MutexGuard<'_, State<S>>) -> Option<T> {
-        let item = state.items.pop()?;
+        let hook = StorageHook::enter(self, state);
+        let item = hook.state.items.pop();
+        hook.returned();
+        let item = item?;
         if self.capacity.is_some() {
             self.not_full.notify_one();
         }
         Some(item)
+    }
+}
+
+/// A call into the storage, which is user code and may panic. If it
+/// unwinds, dropping this brings the queue's books in line with the
+/// storage's length: items it gained are counted as unfinished tasks and
+/// announced to getters; items it lost count as done (nobody will call
+/// `task_done` for them) and make room for putters. A call that returns
+/// normally is booked by the caller, as usual.
+struct StorageHook<'a, T, S: Storage<T>> {
+    queue: &'a Queue<T, S>,
+    state: &'a mut State<S>,
+    len_before: usize,
+}
+
+impl<'a, T, S: Storage<T>> StorageHook<'a, T, S> {
+    #[inline]
+    fn enter(queue: &'a Queue<T, S>, state: &'a mut State<S>) -> Self {
+        let len_before = state.items.len();
+        Self {
+            queue,
+            state,
+            len_before,
+        }
+    }
+
+    /// The hook returned: nothing to mend.
+    #[inline]
+    fn returned(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl<T, S: Storage<T>> Drop for StorageHook<'_, T, S> {
+    /// Runs only when the storage call unwound (see `returned`).
+    fn drop(&mut self) {
+        let (queue, state) = (self.queue, &mut *self.state);
+        let len = state.items.len();
+        if len > self.len_before {
+            state.unfinished += len - self.len_before;
+            queue.not_empty.notify_all();
+        } else if len < self.len_before {
+            state.unfinished = state.unfinished.saturating_sub(self.len_before - len);
+            queue.not_full.notify_all();
+            if state.unfinished == 0 {
+                queue.all_done.notify_all();
+            }
+        }
     }
 }
 

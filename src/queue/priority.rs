@@ -1,7 +1,7 @@
 //! Smallest first: Python's `queue.PriorityQueue`, made stable.
 
-use core::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use core::cmp::Ordering;
+use core::mem;
 
 use super::Storage;
 
@@ -29,9 +29,15 @@ use super::Storage;
 /// // Smallest priority first; equal priorities in the order they were put.
 /// assert_eq!(order, ["fix outage", "write report", "answer mail"]);
 /// ```
+///
+/// **Safe against a panicking `Ord`.** The heap makes every comparison
+/// before it moves anything, so an `Ord` that panics inside `put` or `get`
+/// leaves it exactly as it was: no item lost, none half-inserted.
 #[derive(Debug)]
 pub struct Priority<T: Ord> {
-    heap: BinaryHeap<Reverse<Entry<T>>>,
+    /// A binary min-heap: each entry orders at or before its children
+    /// (`2i + 1` and `2i + 2`), so the root is the next to leave.
+    heap: Vec<Entry<T>>,
     /// Insertion number of the next item; breaks ties between equal items.
     next: u64,
 }
@@ -68,7 +74,7 @@ impl<T: Ord> Ord for Entry<T> {
 impl<T: Ord> Default for Priority<T> {
     fn default() -> Self {
         Self {
-            heap: BinaryHeap::new(),
+            heap: Vec::new(),
             next: 0,
         }
     }
@@ -80,18 +86,72 @@ impl<T: Ord> Storage<T> for Priority<T> {
         let number = self.next;
         // 2^64 insertions would take centuries; wrapping keeps it panic-free.
         self.next = self.next.wrapping_add(1);
-        self.heap.push(Reverse(Entry { item, number }));
+        let entry = Entry { item, number };
+        // Comparisons: how many levels the entry climbs from the new leaf.
+        let mut at = self.heap.len();
+        let mut climbs = 0;
+        while at > 0 && entry < self.heap[parent(at)] {
+            at = parent(at);
+            climbs += 1;
+        }
+        // Moves, which cannot panic: store it and swap it up that far.
+        self.heap.push(entry);
+        let mut at = self.heap.len() - 1;
+        for _ in 0..climbs {
+            self.heap.swap(at, parent(at));
+            at = parent(at);
+        }
     }
 
     #[inline]
     fn pop(&mut self) -> Option<T> {
-        self.heap.pop().map(|Reverse(entry)| entry.item)
+        let last = self.heap.len().checked_sub(1)?;
+        if last == 0 {
+            return self.heap.pop().map(|entry| entry.item);
+        }
+        // Comparisons. The root leaves; the hole it leaves sinks along
+        // `path`, always to the child that orders first, to a leaf of the
+        // heap without its last entry. That last entry then refills the
+        // path at the deepest level whose entry orders at or before it.
+        let mut path = [0; usize::BITS as usize];
+        let mut depth = 0;
+        loop {
+            let left = 2 * path[depth] + 1;
+            if left >= last {
+                break;
+            }
+            let right = left + 1;
+            depth += 1;
+            path[depth] = if right < last && self.heap[right] < self.heap[left] {
+                right
+            } else {
+                left
+            };
+        }
+        let mut refill = depth;
+        while refill > 0 && self.heap[last] < self.heap[path[refill]] {
+            refill -= 1;
+        }
+        // Moves, which cannot panic: the last entry takes the refill slot,
+        // and each entry above it on the path moves up one level.
+        let moved = self.heap.pop()?;
+        let mut carried = mem::replace(&mut self.heap[path[refill]], moved);
+        for &slot in path[..refill].iter().rev() {
+            carried = mem::replace(&mut self.heap[slot], carried);
+        }
+        Some(carried.item)
     }
 
     #[inline]
     fn len(&self) -> usize {
         self.heap.len()
     }
+}
+
+/// The index of a heap slot's parent (`at > 0`).
+#[inline]
+fn parent(at: usize) -> usize {
+    (at - 1) / 2
 }
 
 /// An item with an explicit priority, ordered by the priority alone: the item
