@@ -9,7 +9,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use super::super::condvar::Condvar;
-use super::super::facade::{Arc, UnsafeCell, arc_dyn};
+use super::super::facade::{Arc, UnsafeCell, arc_dyn, current_thread_id};
 use super::super::mutex::{Mutex, MutexGuard};
 
 /// Where a future is in its life (CPython's `_base.py` states, by name).
@@ -70,10 +70,15 @@ struct Shared<T> {
 
 struct Inner<T> {
     state: FutureState,
-    /// Set on Finished or Cancelled; taken by `result`.
+    /// Set on Finished or Cancelled; taken by `result`. Absent while the
+    /// outcome is lent to running callbacks (see `lent_to`).
     outcome: Option<Result<T, TaskError>>,
     /// Callbacks waiting for the outcome; run once each, never under the lock.
     callbacks: Vec<Callback<T>>,
+    /// The thread running done-callbacks with the outcome lent to them, if
+    /// any: `result` waits for the outcome to come back, except on that
+    /// thread, where it never would.
+    lent_to: Option<usize>,
 }
 
 impl<T> Inner<T> {
@@ -151,6 +156,7 @@ where
                     state: FutureState::Pending,
                     outcome: None,
                     callbacks: Vec::new(),
+                    lent_to: None,
                 }),
                 settled: Condvar::new(),
             },
@@ -298,15 +304,19 @@ pub struct Promise<T> {
 // One lock guards the state, the outcome and the callback list. Every
 // transition happens under it, so "is it done?" and "add me to the list"
 // are one step (the broken twin `UnlockedCallbackFuture` makes them two and
-// loses callbacks). Callbacks run with the lock released: the runner takes
-// the list, runs it against its own copy of the outcome, and only when the
-// list is empty stores the outcome and marks the future Finished. A callback
-// added meanwhile lands on the list and is run by the runner in the next
-// pass, so it runs exactly once, on the completing thread. After Finished, a
-// new callback runs at once on the caller's thread (Python's rule) with the
-// outcome lent out of the future; nobody else can read it meanwhile, since
-// the future is not Sync and `result` consumes it. A cancel stores its
-// outcome and wakes waiters first, then runs the callbacks it took.
+// loses callbacks). Callbacks run with the lock released. The runner marks
+// the future Finished first (Python's order: inside a callback the future is
+// done), takes the list, and runs it with the outcome *lent*: held by the
+// runner, absent from the future, `lent_to` naming the runner's thread. A
+// callback added meanwhile lands on the list and runs in the runner's next
+// pass, so it runs exactly once. When the list is empty the outcome goes back
+// and `result` waiters wake: they wait for the outcome, not for Finished,
+// since `result` moves it out while a callback may still be reading it. On
+// the runner's own thread such a wait would never end, so `result` refuses
+// there. After the outcome is back, a new callback runs at once on the
+// caller's thread (Python's rule), with the outcome lent the same way. A
+// cancel stores its outcome and wakes waiters first, then runs the callbacks
+// it took.
 //
 // A pool task is one allocation (`Task`): the state above plus the closure.
 // The closure is taken by whoever moves the task out of Pending, inside the
@@ -327,6 +337,13 @@ impl<T: Send + 'static> Future<T> {
 
     /// Waits for the task and returns its value, or why there is none.
     ///
+    /// # Panics
+    ///
+    /// If called inside one of this future's own done-callbacks, on the
+    /// thread running them: the callback borrows the outcome that `result`
+    /// would move out, so the wait could never end. The callback's argument
+    /// is that outcome. (The panic is contained like any callback's.)
+    ///
     /// ```
     /// use turnstile::pool::{Future, TaskError};
     ///
@@ -336,15 +353,19 @@ impl<T: Send + 'static> Future<T> {
     /// assert_eq!(future.result(), Err(TaskError::Panicked("boom".into())));
     /// ```
     pub fn result(self) -> Result<T, TaskError> {
-        let mut inner = self.shared().inner.lock();
+        let mut inner = self.lock_to_read();
         self.shared()
             .settled
-            .wait_while(&mut inner, |inner| !inner.is_settled());
+            .wait_while(&mut inner, |inner| inner.outcome.is_none());
         Self::take_outcome(&mut inner)
     }
 
     /// Waits at most `timeout`. On time, the value (or why there is none);
     /// otherwise the future is handed back to wait again later.
+    ///
+    /// # Panics
+    ///
+    /// As [`result`](Self::result), inside this future's own done-callbacks.
     ///
     /// ```
     /// use std::time::Duration;
@@ -358,11 +379,11 @@ impl<T: Send + 'static> Future<T> {
     /// ```
     pub fn result_timeout(self, timeout: Duration) -> Result<Result<T, TaskError>, Self> {
         let outcome = {
-            let mut inner = self.shared().inner.lock();
+            let mut inner = self.lock_to_read();
             if !self
                 .shared()
                 .settled
-                .wait_timeout_while(&mut inner, timeout, |inner| !inner.is_settled())
+                .wait_timeout_while(&mut inner, timeout, |inner| inner.outcome.is_none())
             {
                 None
             } else {
@@ -374,8 +395,9 @@ impl<T: Send + 'static> Future<T> {
 
     /// Calls `callback` with the outcome once the task is finished or
     /// cancelled: on the thread that settles it, or at once on this thread if
-    /// it already is (Python's rule). A panicking callback is caught and
-    /// reported on stderr; later callbacks still run.
+    /// it already is (Python's rule). The future is already done when the
+    /// callback runs. A panicking callback is caught and reported on stderr;
+    /// later callbacks still run.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -391,18 +413,33 @@ impl<T: Send + 'static> Future<T> {
     /// ```
     pub fn add_done_callback(&self, callback: impl FnOnce(&Result<T, TaskError>) + Send + 'static) {
         let mut inner = self.shared().inner.lock();
-        if !inner.is_settled() {
-            // The settling thread will run it, exactly once.
+        if !inner.is_settled() || inner.lent_to.is_some() {
+            // The settling thread will run it, exactly once (it looks for
+            // new callbacks before it takes the outcome back).
             inner.callbacks.push(Box::new(callback));
             return;
         }
         // Settled: lend the outcome out and run the callback without the
-        // lock. Only this future's owner reads the outcome (the future is not
-        // Sync and `result` consumes it), so nobody misses it meanwhile.
+        // lock; `result` waits until it is back.
         let outcome = Self::take_outcome(&mut inner);
-        drop(inner);
-        run_callbacks(vec![Box::new(callback)], &outcome);
-        self.shared().inner.lock().outcome = Some(outcome);
+        lend_and_run_callbacks(self.shared(), inner, vec![Box::new(callback)], outcome);
+    }
+
+    /// Locks the future to read its outcome, refusing (with a panic) on the
+    /// thread that has it lent to callbacks, where the wait would never end.
+    fn lock_to_read(&self) -> MutexGuard<'_, Inner<T>> {
+        let inner = self.shared().inner.lock();
+        if inner
+            .lent_to
+            .is_some_and(|thread| thread == current_thread_id())
+        {
+            drop(inner);
+            panic!(
+                "Future::result called inside one of the future's own done-callbacks: \
+                 the outcome is the callback's argument"
+            );
+        }
+        inner
     }
 
     fn shared(&self) -> &Shared<T> {
@@ -413,7 +450,7 @@ impl<T: Send + 'static> Future<T> {
         inner
             .outcome
             .take()
-            .expect("a settled future holds its outcome until result() consumes the future")
+            .expect("a settled future holds its outcome, unless lent, until result() consumes it")
     }
 }
 
@@ -540,25 +577,39 @@ fn cancel<T>(shared: &Shared<T>) -> bool {
     true
 }
 
-/// Runs the callbacks queued on `shared` (including ones added while
-/// running) with the lock released, then stores `outcome` and marks the
-/// future Finished. Does nothing if it was cancelled.
+/// Running → Finished with `outcome`, then the queued callbacks (Python's
+/// order: the future is done before its callbacks run). Does nothing if it
+/// was cancelled.
 fn settle<T>(shared: &Shared<T>, outcome: Result<T, TaskError>) {
-    loop {
-        let mut inner = shared.inner.lock();
-        if inner.state == FutureState::Cancelled {
-            return;
-        }
-        let callbacks = core::mem::take(&mut inner.callbacks);
-        if callbacks.is_empty() {
-            inner.outcome = Some(outcome);
-            inner.state = FutureState::Finished;
-            shared.settled.notify_all();
-            return;
-        }
+    let mut inner = shared.inner.lock();
+    if inner.state == FutureState::Cancelled {
+        return;
+    }
+    inner.state = FutureState::Finished;
+    let callbacks = core::mem::take(&mut inner.callbacks);
+    lend_and_run_callbacks(shared, inner, callbacks, outcome);
+}
+
+/// Runs `callbacks` against `outcome` with the lock released, and any
+/// callback added meanwhile, then stores the outcome and wakes `result`
+/// waiters. While the callbacks run the outcome is lent to them: it is not
+/// in the future, and `result` waits for it (or refuses, on this thread).
+fn lend_and_run_callbacks<'a, T>(
+    shared: &'a Shared<T>,
+    mut inner: MutexGuard<'a, Inner<T>>,
+    mut callbacks: Vec<Callback<T>>,
+    outcome: Result<T, TaskError>,
+) {
+    while !callbacks.is_empty() {
+        inner.lent_to = Some(current_thread_id());
         drop(inner);
         run_callbacks(callbacks, &outcome);
+        inner = shared.inner.lock();
+        callbacks = core::mem::take(&mut inner.callbacks);
     }
+    inner.lent_to = None;
+    inner.outcome = Some(outcome);
+    shared.settled.notify_all();
 }
 
 /// Runs each callback, containing panics: a panicking callback is reported
