@@ -536,3 +536,101 @@ fn a_task_can_shut_down_or_drop_its_own_pool() {
     receiver.recv_timeout(Duration::from_secs(10)).unwrap();
     assert_eq!(future.result(), Ok(()));
 }
+
+/// A done-callback sees its future done, as Python's does: the future is
+/// Finished before its callbacks run. (Issue 10, defect 6: inside the
+/// callback the future was still Running, and waiting on it there hung the
+/// worker.)
+#[test]
+fn a_done_callback_sees_its_future_finished() {
+    let pool = ThreadPool::new(1).unwrap();
+    let (future, gate) = submit_gated(&pool, 7);
+    let shared = Arc::new(Mutex::new(None::<Future<i32>>));
+    let (seen, saw) = std::sync::mpsc::channel();
+    {
+        let shared = Arc::clone(&shared);
+        future.add_done_callback(move |outcome| {
+            let slot = shared.lock().unwrap();
+            let future = slot.as_ref().expect("the test stored the future");
+            let _ = seen.send((outcome.clone(), future.is_done(), future.state()));
+        });
+    }
+    *shared.lock().unwrap() = Some(future);
+    gate.wait();
+    let (outcome, done, state) = saw.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert_eq!(outcome, Ok(7));
+    assert!(done, "is_done() inside the callback");
+    assert_eq!(state, FutureState::Finished);
+    let future = shared.lock().unwrap().take().unwrap();
+    assert_eq!(
+        future.result(),
+        Ok(7),
+        "the outcome is still there for result()"
+    );
+    common::within(Duration::from_secs(5), "dropping the pool", move || {
+        drop(pool)
+    });
+}
+
+/// Waiting for a future's result inside one of its own callbacks cannot
+/// work (the callback borrows the outcome that `result` would move out); it
+/// must fail at once, not hang the worker, and the pool must go on.
+#[test]
+fn result_inside_its_own_callback_fails_instead_of_hanging() {
+    let pool = ThreadPool::new(1).unwrap();
+    let (future, gate) = submit_gated(&pool, 7);
+    let shared = Arc::new(Mutex::new(None::<Future<i32>>));
+    let (finished, callback_ended) = std::sync::mpsc::channel::<()>();
+    {
+        let shared = Arc::clone(&shared);
+        future.add_done_callback(move |_| {
+            let _ended = finished; // dropped when the callback ends, even by a panic
+            let future = shared.lock().unwrap().take().expect("stored");
+            let _ = future.result_timeout(Duration::from_secs(30));
+        });
+    }
+    *shared.lock().unwrap() = Some(future);
+    gate.wait();
+    assert_eq!(
+        callback_ended.recv_timeout(Duration::from_secs(5)),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected),
+        "the callback ended (its sender dropped) instead of hanging"
+    );
+    // The worker survived and serves the next task.
+    let next = pool.submit(|| 8).unwrap();
+    assert_eq!(next.result(), Ok(8));
+    common::within(Duration::from_secs(5), "dropping the pool", move || {
+        drop(pool)
+    });
+}
+
+/// `shutdown(wait)` returns only once the workers have exited, for every
+/// caller, not only the first. (Issue 10, defect 7: the second caller found
+/// the join handles taken and returned at once.)
+#[test]
+fn every_waiting_shutdown_returns_after_the_workers_exit() {
+    let pool = Arc::new(ThreadPool::new(1).unwrap());
+    let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let gate = Arc::new(Barrier::new(2));
+    {
+        let (finished, gate) = (Arc::clone(&finished), Arc::clone(&gate));
+        pool.submit(move || {
+            gate.wait();
+            thread::sleep(Duration::from_millis(200));
+            finished.store(true, Ordering::SeqCst);
+        })
+        .unwrap();
+    }
+    let first = {
+        let pool = Arc::clone(&pool);
+        thread::spawn(move || pool.shutdown(true, false))
+    };
+    thread::sleep(Duration::from_millis(50)); // the first caller is joining
+    gate.wait();
+    pool.shutdown(true, false);
+    assert!(
+        finished.load(Ordering::SeqCst),
+        "the second shutdown(wait) returned while the task was still running"
+    );
+    first.join().unwrap();
+}

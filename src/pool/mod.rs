@@ -41,6 +41,7 @@ mod wait;
 use core::fmt;
 use std::panic::{self, AssertUnwindSafe};
 
+use super::condvar::Condvar;
 use super::facade::{self, Arc, AtomicBool, Ordering, thread};
 use super::mutex::Mutex;
 use super::queue::FifoQueue;
@@ -86,6 +87,40 @@ impl Drop for Queued {
 /// because loom's `Arc` cannot hold an unsized value.)
 type Initializer = Arc<Box<dyn Fn() -> Result<(), String> + Send + Sync>>;
 
+/// Shared between the pool and its workers: how many workers are still at
+/// work, so that every `shutdown(wait)` can wait for them to leave (only one
+/// caller gets the join handles).
+struct Roster {
+    /// Workers started and not yet out of their loop.
+    working: Mutex<usize>,
+    /// Signalled when `working` reaches 0.
+    all_left: Condvar,
+}
+
+impl Roster {
+    /// Marks one worker gone, when dropped (at the end of its thread's work,
+    /// however that ends).
+    fn leave_on_drop(&self) -> impl Drop + '_ {
+        struct Leaving<'a>(&'a Roster);
+        impl Drop for Leaving<'_> {
+            fn drop(&mut self) {
+                let mut working = self.0.working.lock();
+                *working -= 1;
+                if *working == 0 {
+                    self.0.all_left.notify_all();
+                }
+            }
+        }
+        Leaving(self)
+    }
+
+    fn wait_until_all_left(&self) {
+        let mut working = self.working.lock();
+        self.all_left
+            .wait_while(&mut working, |working| **working > 0);
+    }
+}
+
 /// Shared between the pool and its workers: set once if an initializer
 /// failed.
 struct Health {
@@ -119,6 +154,10 @@ pub struct ThreadPool {
     /// The job queue; closing it is what shuts the pool down.
     jobs: Arc<FifoQueue<Queued>>,
     health: Arc<Health>,
+    roster: Arc<Roster>,
+    /// The workers' threads, to tell whether a caller is one of them.
+    worker_ids: Vec<thread::ThreadId>,
+    /// Taken by the first `shutdown(wait)`, which joins them.
     workers: Mutex<Vec<thread::JoinHandle<()>>>,
 }
 
@@ -297,25 +336,41 @@ impl Builder {
             None => FifoQueue::unbounded(),
             Some(capacity) => FifoQueue::bounded(capacity).map_err(|_| PoolError::ZeroCapacity)?,
         };
-        let pool = ThreadPool {
+        let mut pool = ThreadPool {
             jobs: Arc::new(jobs),
             health: Arc::new(Health {
                 broken: AtomicBool::new(false),
                 reason: Mutex::new(None),
             }),
+            roster: Arc::new(Roster {
+                working: Mutex::new(0),
+                all_left: Condvar::new(),
+            }),
+            worker_ids: Vec::with_capacity(count),
             workers: Mutex::new(Vec::with_capacity(count)),
         };
         for index in 0..count {
             let jobs = Arc::clone(&pool.jobs);
             let health = Arc::clone(&pool.health);
+            let roster = Arc::clone(&pool.roster);
             let initializer = self.initializer.clone();
+            *pool.roster.working.lock() += 1;
             let spawned = thread::Builder::new()
                 .name(format!("{}-{index}", self.name_prefix))
-                .spawn(move || work(&jobs, &health, initializer.as_deref().map(|init| &**init)));
+                .spawn(move || {
+                    let _leaving = roster.leave_on_drop();
+                    work(&jobs, &health, initializer.as_deref().map(|init| &**init));
+                });
             match spawned {
-                Ok(worker) => pool.workers.lock().push(worker),
-                // Dropping `pool` stops the workers already started.
-                Err(error) => return Err(PoolError::Spawn(error)),
+                Ok(worker) => {
+                    pool.worker_ids.push(worker.thread().id());
+                    pool.workers.get_mut().push(worker);
+                }
+                Err(error) => {
+                    *pool.roster.working.lock() -= 1;
+                    // Dropping `pool` stops the workers already started.
+                    return Err(PoolError::Spawn(error));
+                }
             }
         }
         Ok(pool)
@@ -461,8 +516,14 @@ impl ThreadPool {
     /// `cancel_pending`, tasks not yet started are cancelled (their futures
     /// report [`TaskError::Cancelled`]); otherwise the workers finish every
     /// queued task. With `wait`, returns only when the workers have exited
-    /// (all but the calling thread, when a task shuts its own pool down).
-    /// Calling it again is harmless.
+    /// (all but the calling thread, when a task shuts its own pool down),
+    /// whichever caller it is: a second `shutdown(wait)` racing the first
+    /// waits as long. Calling it again is harmless.
+    ///
+    /// From inside one of the pool's own tasks, a worker cannot wait for
+    /// itself: the first caller there waits for the other workers; a later
+    /// one returns at once (two tasks waiting for each other would never
+    /// return).
     ///
     /// ```
     /// let pool = turnstile::ThreadPool::new(1).unwrap();
@@ -478,6 +539,7 @@ impl ThreadPool {
         if wait {
             let workers = core::mem::take(&mut *self.workers.lock());
             let me = thread::current().id();
+            let on_a_worker = self.worker_ids.contains(&me);
             for worker in workers {
                 // A task may shut its own pool down (or drop the last handle
                 // to it, running `Drop` on a worker): that worker cannot wait
@@ -488,6 +550,11 @@ impl ThreadPool {
                 }
                 // A worker never panics (see `work`); nothing to report.
                 let _ = worker.join();
+            }
+            // Another caller may hold the handles and be joining them: wait
+            // as it does, until every worker has left its loop.
+            if !on_a_worker {
+                self.roster.wait_until_all_left();
             }
         }
     }
