@@ -150,3 +150,50 @@ fn child_barrier_forgetting_its_generation() {
         other.join().unwrap();
     });
 }
+
+/// Property: a barrier of three releases all three: the last arrival must
+/// wake *both* sleepers (waking one strands the other: loom reports it).
+/// Three threads, each a party.
+#[test]
+fn barrier_of_three_releases_every_party() {
+    model(|| {
+        let barrier = Arc::new(Barrier::new(3).unwrap());
+        let parties: Vec<_> = (0..2)
+            .map(|_| {
+                let barrier = Arc::clone(&barrier);
+                thread::spawn(move || barrier.wait().unwrap().index())
+            })
+            .collect();
+        let mut indices = vec![barrier.wait().unwrap().index()];
+        indices.extend(parties.into_iter().map(|party| party.join().unwrap()));
+        indices.sort_unstable();
+        assert_eq!(indices, [0, 1, 2], "one arrival index each");
+    });
+}
+
+/// Property: a timeout racing the last arrival is all or nothing: both
+/// parties get through, or the one that gave up gets `TimedOut` and the
+/// other `Broken`. loom lets the deadline pass at any step.
+#[test]
+fn barrier_timeout_racing_the_last_arrival_is_all_or_nothing() {
+    model(|| {
+        let barrier = Arc::new(Barrier::new(2).unwrap());
+        let timed = {
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || {
+                barrier
+                    .wait_timeout(std::time::Duration::from_secs(3600))
+                    .map(|_| ())
+            })
+        };
+        let mine = barrier.wait().map(|_| ());
+        let theirs = timed.join().unwrap();
+        match theirs {
+            Ok(()) => assert_eq!(mine, Ok(())),
+            Err(error) => {
+                assert_eq!(error, BarrierError::TimedOut);
+                assert_eq!(mine, Err(BarrierError::Broken));
+            }
+        }
+    });
+}

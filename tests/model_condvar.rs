@@ -129,3 +129,33 @@ fn broken_wait_with_if_is_caught() {
     );
     assert!(report.contains("woke to an empty shelf"), "{report}");
 }
+
+/// Property: a timed wait racing a notification reports what it saw: `true`
+/// only with the condition met, `false` only with it still unmet (the
+/// condition is checked once more under the lock when the time runs out).
+/// loom lets the deadline pass at any step.
+#[test]
+fn condvar_timed_wait_racing_a_notify_reports_truly() {
+    model(|| {
+        let shared = Arc::new((Mutex::new(false), Condvar::new()));
+        let notifier = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                *shared.0.lock() = true;
+                shared.1.notify_one();
+            })
+        };
+        let (ready, cv) = &*shared;
+        let mut guard = ready.lock();
+        let became_ready =
+            cv.wait_timeout_while(&mut guard, std::time::Duration::from_secs(3600), |ready| {
+                !**ready
+            });
+        assert_eq!(
+            became_ready, *guard,
+            "the result matches the state it returned with"
+        );
+        drop(guard);
+        notifier.join().unwrap();
+    });
+}

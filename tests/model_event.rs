@@ -67,3 +67,33 @@ fn child_event_checking_outside_the_lock() {
         waiter.join().unwrap();
     });
 }
+
+/// Property: what the setter wrote before `set` is visible to a thread
+/// that sees the event set, by any path: `is_set`, `wait`'s fast path (one
+/// atomic load, no lock) or a wait that slept. loom's cell reports a read
+/// that no happens-before edge orders after the write: the Release in `set`
+/// and the Acquire in `is_set` are that edge.
+#[test]
+fn event_publishes_what_was_written_before_set() {
+    model(|| {
+        let shared = Arc::new((Event::new(), loom::cell::UnsafeCell::new(0u32)));
+        let reader = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                let (event, data) = &*shared;
+                if event.is_set() {
+                    // SAFETY (the property under test): set() published it.
+                    assert_eq!(data.with(|value| unsafe { *value }), 42);
+                }
+                event.wait();
+                // SAFETY: as above.
+                assert_eq!(data.with(|value| unsafe { *value }), 42);
+            })
+        };
+        let (event, data) = &*shared;
+        // SAFETY: the reader reads only after seeing the event set.
+        data.with_mut(|value| unsafe { *value = 42 });
+        event.set();
+        reader.join().unwrap();
+    });
+}

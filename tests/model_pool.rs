@@ -150,6 +150,61 @@ fn pool_shutdown_runs_or_cancels_every_task_once() {
     });
 }
 
+/// Property: every `shutdown(wait)` returns after the workers have left,
+/// not only the one that gets the join handles: two threads shut the pool
+/// down while its task runs, and each finds the task done on return.
+/// (Issue 10, defect 7.)
+#[test]
+fn pool_every_waiting_shutdown_waits_for_the_workers() {
+    model(|| {
+        let pool = Arc::new(ThreadPool::new(1).unwrap());
+        let ran = Arc::new(AtomicUsize::new(0));
+        {
+            let ran = Arc::clone(&ran);
+            pool.submit(move || ran.fetch_add(1, Ordering::SeqCst))
+                .unwrap();
+        }
+        let other = {
+            let (pool, ran) = (Arc::clone(&pool), Arc::clone(&ran));
+            thread::spawn(move || {
+                pool.shutdown(true, false);
+                assert_eq!(
+                    ran.load(Ordering::SeqCst),
+                    1,
+                    "returned before the task ran"
+                );
+            })
+        };
+        pool.shutdown(true, false);
+        assert_eq!(
+            ran.load(Ordering::SeqCst),
+            1,
+            "returned before the task ran"
+        );
+        other.join().unwrap();
+    });
+}
+
+/// Property: a timed wait for a result racing the task's completion gets
+/// the value or hands the future back, which then yields the value. loom
+/// lets the deadline pass at any step.
+#[test]
+fn future_result_timeout_racing_completion() {
+    model(|| {
+        let (future, promise) = Future::pending();
+        let runner = thread::spawn(move || {
+            promise.start();
+            promise.finish(Ok(5));
+        });
+        let value = match future.result_timeout(std::time::Duration::from_secs(3600)) {
+            Ok(outcome) => outcome,
+            Err(future) => future.result(),
+        };
+        assert_eq!(value, Ok(5));
+        runner.join().unwrap();
+    });
+}
+
 // The broken twins.
 
 #[test]

@@ -243,3 +243,126 @@ fn child_loose_task_count() {
         worker.join().unwrap();
     });
 }
+
+/// Property: the last `task_done` wakes every thread in `join`, two here.
+/// Waking one would leave the other joined for ever: loom reports it.
+#[test]
+fn queue_task_done_wakes_every_joiner() {
+    model(|| {
+        let queue = Arc::new(FifoQueue::unbounded());
+        queue.put(1).unwrap();
+        let joiners: Vec<_> = (0..2)
+            .map(|_| {
+                let queue = Arc::clone(&queue);
+                thread::spawn(move || queue.join())
+            })
+            .collect();
+        queue.get().unwrap();
+        queue.task_done().unwrap();
+        for joiner in joiners {
+            joiner.join().unwrap();
+        }
+    });
+}
+
+/// Property: `shutdown(true)` counts the discarded items as done and wakes
+/// a thread blocked in `join`.
+#[test]
+fn queue_immediate_shutdown_wakes_a_joiner() {
+    model(|| {
+        let queue = Arc::new(FifoQueue::unbounded());
+        queue.put(1).unwrap();
+        let joiner = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || queue.join())
+        };
+        assert_eq!(queue.shutdown(true), 1);
+        joiner.join().unwrap();
+    });
+}
+
+/// Property: `close` wakes *every* blocked getter (two on an empty queue)
+/// and, on a full queue, every blocked putter (two), who get their items
+/// back.
+#[test]
+fn queue_close_wakes_every_getter_and_every_putter() {
+    model(|| {
+        let queue = Arc::new(FifoQueue::<u32>::unbounded());
+        let getters: Vec<_> = (0..2)
+            .map(|_| {
+                let queue = Arc::clone(&queue);
+                thread::spawn(move || queue.get())
+            })
+            .collect();
+        queue.close();
+        for getter in getters {
+            assert_eq!(getter.join().unwrap(), Err(GetError::Closed));
+        }
+    });
+    model(|| {
+        let queue = Arc::new(FifoQueue::bounded(1).unwrap());
+        queue.put(0).unwrap();
+        let putters: Vec<_> = (1..3)
+            .map(|item| {
+                let queue = Arc::clone(&queue);
+                thread::spawn(move || queue.put(item))
+            })
+            .collect();
+        queue.close();
+        for (item, putter) in (1..3).zip(putters) {
+            assert_eq!(putter.join().unwrap(), Err(PutError::Closed(item)));
+        }
+    });
+}
+
+/// Property: a timed get racing a put and a blocking get: the item goes to
+/// exactly one of them, and `close` then releases the other. loom lets the
+/// timed getter's deadline pass at any step.
+#[test]
+fn queue_get_timeout_racing_a_put_delivers_exactly_once() {
+    model(|| {
+        let queue = Arc::new(FifoQueue::unbounded());
+        let timed = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || queue.get_timeout(std::time::Duration::from_secs(3600)).ok())
+        };
+        let blocking = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || queue.get().ok())
+        };
+        queue.put(7).unwrap();
+        let timed = timed.join().unwrap();
+        if timed.is_some() {
+            queue.close(); // the blocking getter would otherwise wait for ever
+        }
+        let blocking = blocking.join().unwrap();
+        queue.close();
+        let delivered: Vec<u32> = timed.into_iter().chain(blocking).collect();
+        assert_eq!(delivered, [7], "the one item, once");
+    });
+}
+
+/// Property: a timed put racing a get on a full queue either stores its
+/// item or hands it back: nothing is lost or doubled.
+#[test]
+fn queue_put_timeout_racing_a_get_stores_or_hands_back() {
+    model(|| {
+        let queue = Arc::new(FifoQueue::bounded(1).unwrap());
+        queue.put(1).unwrap();
+        let timed = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || {
+                match queue.put_timeout(2, std::time::Duration::from_secs(3600)) {
+                    Ok(()) => None,
+                    Err(error) => Some(error.into_inner()),
+                }
+            })
+        };
+        assert_eq!(queue.get(), Ok(1));
+        let handed_back = timed.join().unwrap();
+        let stored = queue.try_get().ok();
+        let mut seen: Vec<u32> = handed_back.into_iter().chain(stored).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, [2], "item 2 was stored or handed back, once");
+    });
+}
