@@ -231,3 +231,96 @@ pub fn within<T: Send + 'static>(
         }
     }
 }
+
+/// A bunch of `n` threads running the same closure (given its index): the
+/// helper CPython's `lock_tests.py` builds its tests on, restated. Counts how
+/// many have started and finished, so a test can prove that threads are
+/// blocked (started, not finished) before it lets them go.
+pub struct Bunch {
+    started: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    finished: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Bunch {
+    pub fn new(n: usize, body: impl Fn(usize) + Send + Sync + 'static) -> Self {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        let started = std::sync::Arc::new(AtomicUsize::new(0));
+        let finished = std::sync::Arc::new(AtomicUsize::new(0));
+        let body = std::sync::Arc::new(body);
+        let threads = (0..n)
+            .map(|index| {
+                let (started, finished, body) = (
+                    std::sync::Arc::clone(&started),
+                    std::sync::Arc::clone(&finished),
+                    std::sync::Arc::clone(&body),
+                );
+                std::thread::spawn(move || {
+                    started.fetch_add(1, SeqCst);
+                    body(index);
+                    finished.fetch_add(1, SeqCst);
+                })
+            })
+            .collect();
+        Self {
+            started,
+            finished,
+            threads,
+        }
+    }
+
+    /// How many have returned from the closure.
+    pub fn finished(&self) -> usize {
+        self.finished.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Waits until every thread has started (fails the test after 10 s).
+    pub fn wait_for_started(&self) {
+        let n = self.threads.len();
+        wait_until(|| self.started.load(std::sync::atomic::Ordering::SeqCst) == n);
+    }
+
+    /// Joins every thread, passing on a panic from any of them (fails the
+    /// test if they have not all finished after 10 s).
+    pub fn wait_for_finished(self) {
+        let n = self.threads.len();
+        wait_until(|| self.finished() == n);
+        for thread in self.threads {
+            if let Err(payload) = thread.join() {
+                panic::resume_unwind(payload);
+            }
+        }
+    }
+}
+
+/// Polls `condition` every millisecond; fails the test if it is still
+/// false after 10 s (CPython's tests loop on `_wait()` the same way).
+pub fn wait_until(mut condition: impl FnMut() -> bool) {
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "a condition the test waits for never came (a thread hung?)"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// CPython's `_wait()`: a short sleep that lets other threads get where
+/// they are going (into a blocking call, say).
+pub fn short_wait() {
+    std::thread::sleep(std::time::Duration::from_millis(20));
+}
+
+/// CPython's `assertTimeout`: a timed wait took about `expected` (at least
+/// 0.6 of it, and nothing insane: under ten times, plus the CI slack).
+pub fn assert_timeout(actual: std::time::Duration, expected: std::time::Duration) {
+    assert!(
+        actual >= expected.mul_f64(0.6),
+        "gave up after {actual:?}, too soon for {expected:?}"
+    );
+    assert!(
+        actual < expected * 10 + SLACK,
+        "gave up after {actual:?}, far later than {expected:?}"
+    );
+}
