@@ -643,8 +643,9 @@ fn semaphore_test_acquire() {
 #[test]
 fn semaphore_test_acquire_destroy() {
     let sem = Semaphore::default();
-    sem.acquire().forget();
-    drop(sem);
+    assert_eq!(sem.acquire().forget(), 1);
+    assert_eq!(sem.available_permits(), 0);
+    // `sem` goes out of scope with its permit taken: nothing to clean up.
 }
 
 /// BaseSemaphoreTests.test_acquire_contended: ten threads acquire twice
