@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::super::facade::Arc;
 use super::super::queue::FifoQueue;
-use super::Future;
+use super::{Future, TaskError};
 
 /// When [`wait`] returns (Python's `FIRST_COMPLETED`, `FIRST_EXCEPTION`,
 /// `ALL_COMPLETED`).
@@ -13,7 +13,9 @@ use super::Future;
 pub enum WaitFor {
     /// As soon as any future is done.
     FirstCompleted,
-    /// As soon as any future fails (panicked or cancelled), or all are done.
+    /// As soon as any future fails (its task panicked, or the pool broke),
+    /// or all are done. A cancelled future does not count as a failure, as
+    /// with Python's `FIRST_EXCEPTION`.
     FirstError,
     /// When every future is done.
     AllCompleted,
@@ -29,7 +31,7 @@ pub struct Waited<T> {
     pub pending: Vec<Future<T>>,
 }
 
-/// Registers a callback on each future that reports `(index, failed)` on a
+/// Registers a callback on each future that reports `(index, raised)` on a
 /// shared queue as it settles.
 fn report_settling<T: Send + 'static>(futures: &[Future<T>]) -> Arc<FifoQueue<(usize, bool)>> {
     let settled = Arc::new(FifoQueue::unbounded());
@@ -37,7 +39,8 @@ fn report_settling<T: Send + 'static>(futures: &[Future<T>]) -> Arc<FifoQueue<(u
         let settled = Arc::clone(&settled);
         future.add_done_callback(move |outcome| {
             // The queue is never closed, so this put cannot fail.
-            let _ = settled.put((index, outcome.is_err()));
+            let raised = matches!(outcome, Err(error) if *error != TaskError::Cancelled);
+            let _ = settled.put((index, raised));
         });
     }
     settled
@@ -123,14 +126,14 @@ pub fn wait<T: Send + 'static>(
                 .get_timeout(deadline.saturating_duration_since(Instant::now()))
                 .ok(),
         };
-        let Some((index, failed)) = next else {
+        let Some((index, raised)) = next else {
             break; // out of time
         };
         done[index] = true;
         count += 1;
         match until {
             WaitFor::FirstCompleted => break,
-            WaitFor::FirstError if failed => break,
+            WaitFor::FirstError if raised => break,
             WaitFor::FirstError | WaitFor::AllCompleted => {}
         }
     }
