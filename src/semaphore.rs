@@ -656,3 +656,29 @@ impl fmt::Debug for BoundedSemaphore {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::facade::{Arc, run_test, thread};
+    use super::Semaphore;
+
+    /// `greedy_waiters` counts waiters for more than one permit while they
+    /// wait, and only those: a count left behind would make every later
+    /// release wake every waiter. (Nothing outside can see the count; a
+    /// stale one only costs wake-ups, which is why this is a unit test.)
+    #[test]
+    fn greedy_waiters_are_counted_only_while_they_wait() {
+        for wanted in [1, 2] {
+            run_test(move || {
+                let semaphore = Arc::new(Semaphore::new(0));
+                let waiter = {
+                    let semaphore = Arc::clone(&semaphore);
+                    thread::spawn(move || semaphore.acquire_many(wanted).forget())
+                };
+                semaphore.release(wanted);
+                waiter.join().unwrap();
+                assert_eq!(semaphore.state.lock().greedy_waiters, 0);
+            });
+        }
+    }
+}
