@@ -279,3 +279,36 @@ fn a_bounded_semaphore_refuses_a_release_while_the_permit_is_held() {
     drop(two);
     assert_eq!(semaphore.available_permits(), 3);
 }
+
+/// The bounded semaphore's own entry points take permits as the plain
+/// one's do (each is a thin layer, and each needs its own test).
+#[test]
+fn bounded_semaphore_takes_permits_like_the_plain_one() {
+    let semaphore = BoundedSemaphore::new(3);
+    let two = semaphore.try_acquire_many(2).expect("two of three are free");
+    assert_eq!(two.count(), 2);
+    assert!(semaphore.try_acquire_many(2).is_none(), "only one is left");
+    let one = semaphore.try_acquire().expect("one is left");
+    assert!(semaphore.try_acquire().is_none());
+    assert!(
+        semaphore
+            .acquire_timeout(Duration::from_millis(5))
+            .is_none()
+    );
+    drop((two, one));
+    assert_eq!(
+        semaphore
+            .acquire_timeout(Duration::from_millis(5))
+            .map(|permit| permit.count()),
+        Some(1)
+    );
+    assert_eq!(semaphore.available_permits(), 3);
+    assert_eq!(
+        format!("{:?}", semaphore.acquire_many(2).unwrap()),
+        "SemaphorePermit { count: 2 }"
+    );
+    assert_eq!(
+        format!("{semaphore:?}"),
+        "BoundedSemaphore { available_permits: 3, bound: 3 }"
+    );
+}
