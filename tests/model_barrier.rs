@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{expect_deadlock_in_child, model};
+use common::{Branches, expect_deadlock_in_child, model};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
@@ -176,6 +176,7 @@ fn barrier_of_three_releases_every_party() {
 /// other `Broken`. loom lets the deadline pass at any step.
 #[test]
 fn barrier_timeout_racing_the_last_arrival_is_all_or_nothing() {
+    static BRANCHES: Branches = Branches::new();
     model(|| {
         let barrier = Arc::new(Barrier::new(2).unwrap());
         let timed = {
@@ -188,6 +189,7 @@ fn barrier_timeout_racing_the_last_arrival_is_all_or_nothing() {
         };
         let mine = barrier.wait().map(|_| ());
         let theirs = timed.join().unwrap();
+        BRANCHES.record(theirs.is_ok());
         match theirs {
             Ok(()) => assert_eq!(mine, Ok(())),
             Err(error) => {
@@ -196,4 +198,5 @@ fn barrier_timeout_racing_the_last_arrival_is_all_or_nothing() {
             }
         }
     });
+    BRANCHES.assert_both_taken("a barrier's timeout racing the last arrival");
 }

@@ -6,7 +6,7 @@ mod common;
 
 use std::cell::Cell;
 
-use common::{expect_loom_to_catch, model};
+use common::{Branches, expect_loom_to_catch, model};
 use loom::sync::Arc;
 use loom::thread;
 use turnstile::model::broken::take_one_waiting_with_if;
@@ -136,6 +136,7 @@ fn broken_wait_with_if_is_caught() {
 /// loom lets the deadline pass at any step.
 #[test]
 fn condvar_timed_wait_racing_a_notify_reports_truly() {
+    static BRANCHES: Branches = Branches::new();
     model(|| {
         let shared = Arc::new((Mutex::new(false), Condvar::new()));
         let notifier = {
@@ -155,7 +156,9 @@ fn condvar_timed_wait_racing_a_notify_reports_truly() {
             became_ready, *guard,
             "the result matches the state it returned with"
         );
+        BRANCHES.record(became_ready);
         drop(guard);
         notifier.join().unwrap();
     });
+    BRANCHES.assert_both_taken("a timed wait racing a notify");
 }

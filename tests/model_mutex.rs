@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Guarded, expect_deadlock_in_child, expect_loom_to_catch, model};
+use common::{Branches, Guarded, expect_deadlock_in_child, expect_loom_to_catch, model};
 use loom::sync::Arc;
 use loom::thread;
 use std::time::{Duration, Instant};
@@ -116,6 +116,7 @@ fn raw_mutex_try_lock_never_enters_while_held() {
 /// clock), racing the holder's unlock. The patient waiter must always get in.
 #[test]
 fn raw_mutex_timed_out_waiter_strands_no_one() {
+    static BRANCHES: Branches = Branches::new();
     model(|| {
         let lock = Arc::new(RawMutex::new());
         lock.lock();
@@ -123,7 +124,7 @@ fn raw_mutex_timed_out_waiter_strands_no_one() {
             let lock = Arc::clone(&lock);
             thread::spawn(move || {
                 let deadline = Instant::now() + Duration::from_secs(3600);
-                if lock.try_lock_until(deadline) {
+                if BRANCHES.record(lock.try_lock_until(deadline)) {
                     unsafe { lock.unlock() };
                 }
             })
@@ -140,6 +141,7 @@ fn raw_mutex_timed_out_waiter_strands_no_one() {
         patient.join().unwrap();
         assert!(!lock.is_locked());
     });
+    BRANCHES.assert_both_taken("a timed lock racing an unlock");
 }
 
 /// Property: the safe `Mutex<T>` and its guard keep two threads' updates of

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{expect_deadlock_in_child, expect_loom_to_catch, model};
+use common::{Branches, expect_deadlock_in_child, expect_loom_to_catch, model};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
@@ -190,6 +190,7 @@ fn pool_every_waiting_shutdown_waits_for_the_workers() {
 /// lets the deadline pass at any step.
 #[test]
 fn future_result_timeout_racing_completion() {
+    static BRANCHES: Branches = Branches::new();
     model(|| {
         let (future, promise) = Future::pending();
         let runner = thread::spawn(move || {
@@ -197,12 +198,19 @@ fn future_result_timeout_racing_completion() {
             promise.finish(Ok(5));
         });
         let value = match future.result_timeout(std::time::Duration::from_secs(3600)) {
-            Ok(outcome) => outcome,
-            Err(future) => future.result(),
+            Ok(outcome) => {
+                BRANCHES.record(true);
+                outcome
+            }
+            Err(future) => {
+                BRANCHES.record(false);
+                future.result()
+            }
         };
         assert_eq!(value, Ok(5));
         runner.join().unwrap();
     });
+    BRANCHES.assert_both_taken("result_timeout racing completion");
 }
 
 // The broken twins.

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{
-    expect_deadlock_in_child, expect_failure_in_child, expect_loom_to_catch_with_preemptions,
-    model, model_with_preemptions,
+    Branches, expect_deadlock_in_child, expect_failure_in_child,
+    expect_loom_to_catch_with_preemptions, model, model_with_preemptions,
 };
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
@@ -320,6 +320,7 @@ fn queue_close_wakes_every_getter_and_every_putter() {
 /// timed getter's deadline pass at any step.
 #[test]
 fn queue_get_timeout_racing_a_put_delivers_exactly_once() {
+    static BRANCHES: Branches = Branches::new();
     model(|| {
         let queue = Arc::new(FifoQueue::unbounded());
         let timed = {
@@ -332,7 +333,7 @@ fn queue_get_timeout_racing_a_put_delivers_exactly_once() {
         };
         queue.put(7).unwrap();
         let timed = timed.join().unwrap();
-        if timed.is_some() {
+        if BRANCHES.record(timed.is_some()) {
             queue.close(); // the blocking getter would otherwise wait for ever
         }
         let blocking = blocking.join().unwrap();
@@ -340,12 +341,14 @@ fn queue_get_timeout_racing_a_put_delivers_exactly_once() {
         let delivered: Vec<u32> = timed.into_iter().chain(blocking).collect();
         assert_eq!(delivered, [7], "the one item, once");
     });
+    BRANCHES.assert_both_taken("get_timeout racing a put");
 }
 
 /// Property: a timed put racing a get on a full queue either stores its
 /// item or hands it back: nothing is lost or doubled.
 #[test]
 fn queue_put_timeout_racing_a_get_stores_or_hands_back() {
+    static BRANCHES: Branches = Branches::new();
     model(|| {
         let queue = Arc::new(FifoQueue::bounded(1).unwrap());
         queue.put(1).unwrap();
@@ -360,9 +363,11 @@ fn queue_put_timeout_racing_a_get_stores_or_hands_back() {
         };
         assert_eq!(queue.get(), Ok(1));
         let handed_back = timed.join().unwrap();
+        BRANCHES.record(handed_back.is_none());
         let stored = queue.try_get().ok();
         let mut seen: Vec<u32> = handed_back.into_iter().chain(stored).collect();
         seen.sort_unstable();
         assert_eq!(seen, [2], "item 2 was stored or handed back, once");
     });
+    BRANCHES.assert_both_taken("put_timeout racing a get");
 }

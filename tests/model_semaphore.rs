@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{expect_loom_to_catch, model};
+use common::{Branches, expect_loom_to_catch, model};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
@@ -191,6 +191,7 @@ fn bounded_semaphore_release_wakes_a_waiter() {
 /// permit it never took (issue 10, defect 1) makes two.
 #[test]
 fn semaphore_timeout_racing_a_release_takes_all_or_nothing() {
+    static BRANCHES: Branches = Branches::new();
     model(|| {
         let semaphore = Arc::new(BoundedSemaphore::new(1));
         semaphore.acquire().forget();
@@ -198,7 +199,7 @@ fn semaphore_timeout_racing_a_release_takes_all_or_nothing() {
             let semaphore = Arc::clone(&semaphore);
             thread::spawn(move || {
                 let permit = semaphore.acquire_timeout(std::time::Duration::from_secs(3600));
-                permit.is_some()
+                BRANCHES.record(permit.is_some())
             })
         };
         let blocking = {
@@ -210,4 +211,5 @@ fn semaphore_timeout_racing_a_release_takes_all_or_nothing() {
         blocking.join().unwrap();
         assert_eq!(semaphore.available_permits(), 1, "one permit, and only one");
     });
+    BRANCHES.assert_both_taken("acquire_timeout racing a release");
 }

@@ -51,11 +51,15 @@ pub(crate) use arc_dyn;
 /// that loom does not explore ten identical rounds.
 pub(crate) const SPIN_ROUNDS: u32 = 1;
 
-/// Under loom a spin is a yield: it tells the scheduler to run someone else.
+/// Under loom a spin does nothing: the spinning thread's next look at the
+/// atomic is itself a point where loom may switch threads.
+///
+/// (Not a yield: loom runs a yielded thread again only once every other
+/// thread is blocked or has yielded too, so a waiter that yielded in its spin
+/// could never time out before a thread that does not block came along and
+/// woke it. The models of a timeout racing a wake-up caught that.)
 #[inline]
-pub(crate) fn spin(_round: u32) {
-    loom::thread::yield_now();
-}
+pub(crate) fn spin(_round: u32) {}
 
 /// loom's cell, behind the normal facade's API.
 pub(crate) struct UnsafeCell<T: ?Sized>(loom::cell::UnsafeCell<T>);
@@ -162,11 +166,17 @@ impl<A> Futex<A> {
 
     /// With a deadline, the wait may time out at any step, as if the thread
     /// had been slow: loom has no clock, so every moment is a moment the
-    /// deadline could pass. The sleeper registers, lets other threads run,
-    /// then leaves woken if a wake-up was handed to it by then, and times out
-    /// otherwise, taking none (`parking_lot_core`'s rule). loom explores both
-    /// outcomes, so the race between a timeout and a wake is checked.
+    /// deadline could pass. The sleeper registers, releases the queue lock
+    /// and takes it again (a point where loom may run other threads for as
+    /// long as it likes), then leaves woken if a wake-up was handed to it by
+    /// then, and times out otherwise, taking none (`parking_lot_core`'s
+    /// rule). loom explores both outcomes, so the race between a timeout and
+    /// a wake is checked; the timed models assert that both happened.
     /// Without a deadline it sleeps until woken.
+    ///
+    /// (No yield between the two: loom would then run the sleeper again only
+    /// once every other thread had blocked, and a deadline could never pass
+    /// before a thread that does not block woke it.)
     pub(crate) fn wait(
         &self,
         should_sleep: impl FnOnce(&A) -> bool,
@@ -179,7 +189,6 @@ impl<A> Futex<A> {
         let ticket = queue.register();
         if deadline.is_some() {
             drop(queue);
-            loom::thread::yield_now();
             queue = self.queue.lock().unwrap();
         } else {
             while !queue.is_woken(ticket) {

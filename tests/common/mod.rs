@@ -324,3 +324,50 @@ pub fn assert_timeout(actual: std::time::Duration, expected: std::time::Duration
         "gave up after {actual:?}, far later than {expected:?}"
     );
 }
+
+/// Records, across all the schedules loom runs for one model, whether a
+/// timed wait ever got what it waited for and whether it ever timed out. A
+/// timed model checks the timeout branch only if loom took it, so the test
+/// asserts afterwards that both happened. (std atomics on purpose: this is
+/// bookkeeping outside the model, not part of it.)
+pub struct Branches {
+    got: std::sync::atomic::AtomicBool,
+    timed_out: std::sync::atomic::AtomicBool,
+}
+
+impl Branches {
+    pub const fn new() -> Self {
+        Self {
+            got: std::sync::atomic::AtomicBool::new(false),
+            timed_out: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Notes how one timed wait ended; returns `got` for chaining.
+    pub fn record(&self, got: bool) -> bool {
+        let branch = if got { &self.got } else { &self.timed_out };
+        branch.store(true, std::sync::atomic::Ordering::Relaxed);
+        got
+    }
+
+    pub fn assert_both_taken(&self, what: &str) {
+        let (got, timed_out) = (
+            self.got.load(std::sync::atomic::Ordering::Relaxed),
+            self.timed_out.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        assert!(
+            got && timed_out,
+            "{what}: loom explored {} but not {}",
+            if got {
+                "the wait succeeding"
+            } else {
+                "the timeout"
+            },
+            if got {
+                "the timeout"
+            } else {
+                "the wait succeeding"
+            },
+        );
+    }
+}
