@@ -693,6 +693,13 @@ fn done_values(futures: Vec<Future<i32>>) -> Vec<Result<i32, TaskError>> {
     values
 }
 
+/// Sets `event` and collects what the futures left pending by a `wait`
+/// end with.
+fn release_pending(event: &Event, pending: Vec<Future<i32>>) -> Vec<Result<i32, TaskError>> {
+    event.set();
+    pending.into_iter().map(Future::result).collect()
+}
+
 /// A task that waits for `event`, then returns `value`.
 fn waiting_task(pool: &ThreadPool, event: &Arc<Event>, value: i32) -> Future<i32> {
     let event = Arc::clone(event);
@@ -716,9 +723,7 @@ fn wait_test_first_completed() {
     let future2 = waiting_task(&pool, &event, 7);
     let waited = wait(vec![future1, future2], WaitFor::FirstCompleted, None);
     assert_eq!(done_values(waited.done), [Ok(42)]);
-    event.set();
-    let pending: Vec<_> = waited.pending.into_iter().map(Future::result).collect();
-    assert_eq!(pending, [Ok(7)]);
+    assert_eq!(release_pending(&event, waited.pending), [Ok(7)]);
     let with_cancelled = wait(vec![cancelled::<i32>()], WaitFor::FirstCompleted, None);
     assert_eq!(with_cancelled.done.len(), 1, "a cancelled future is done");
 }
@@ -739,9 +744,7 @@ fn wait_test_first_completed_some_already_completed() {
         done_values(waited.done),
         [Err(TaskError::Cancelled), Ok(42)]
     );
-    event.set();
-    let pending: Vec<_> = waited.pending.into_iter().map(Future::result).collect();
-    assert_eq!(pending, [Ok(7)]);
+    assert_eq!(release_pending(&event, waited.pending), [Ok(7)]);
 }
 
 /// test_wait.WaitTests.test_first_exception: future1 finishes, then future2
@@ -775,9 +778,7 @@ fn wait_test_first_exception() {
     assert_eq!(done.len(), 2);
     assert!(done.contains(&Ok(42)));
     assert!(done.contains(&Err(TaskError::Panicked("this is an exception".into()))));
-    event2.set();
-    let pending: Vec<_> = waited.pending.into_iter().map(Future::result).collect();
-    assert_eq!(pending, [Ok(7)]);
+    assert_eq!(release_pending(&event2, waited.pending), [Ok(7)]);
 }
 
 /// test_wait.WaitTests.test_first_exception_some_already_complete: a
@@ -803,9 +804,7 @@ fn wait_test_first_exception_some_already_complete() {
         |value| matches!(value, Err(TaskError::Panicked(m)) if m.contains("ZeroDivisionError"))
     ));
     assert_eq!(done.len(), 3, "future2 is still waiting");
-    event.set();
-    let pending: Vec<_> = waited.pending.into_iter().map(Future::result).collect();
-    assert_eq!(pending, [Ok(7)]);
+    assert_eq!(release_pending(&event, waited.pending), [Ok(7)]);
 }
 
 /// test_wait.WaitTests.test_first_exception_one_already_failed
@@ -821,9 +820,7 @@ fn wait_test_first_exception_one_already_failed() {
         None,
     );
     assert_eq!(done_values(waited.done), [Err(oserror())]);
-    event.set();
-    let pending: Vec<_> = waited.pending.into_iter().map(Future::result).collect();
-    assert_eq!(pending, [Ok(7)]);
+    assert_eq!(release_pending(&event, waited.pending), [Ok(7)]);
 }
 
 /// test_wait.WaitTests.test_all_completed
@@ -867,9 +864,7 @@ fn wait_test_timeout() {
         Some(Duration::from_millis(50)),
     );
     assert_eq!(waited.done.len(), 3);
-    event.set();
-    let pending: Vec<_> = waited.pending.into_iter().map(Future::result).collect();
-    assert_eq!(pending, [Ok(7)]);
+    assert_eq!(release_pending(&event, waited.pending), [Ok(7)]);
 }
 
 /// test_wait.ThreadPoolWaitTests.test_pending_calls_race (bpo-14406): 100
