@@ -164,3 +164,13 @@ fn reset_with_waiters_breaks_them_and_reopens() {
         "Barrier { parties: 3, phase: Filling, inside: 0 }"
     );
 }
+
+/// The errors read as sentences (`Display`).
+#[test]
+fn errors_display_what_happened() {
+    assert_eq!(BarrierError::Broken.to_string(), "the barrier is broken");
+    assert_eq!(
+        BarrierError::TimedOut.to_string(),
+        "timed out waiting at the barrier, which is now broken"
+    );
+}
