@@ -834,6 +834,7 @@ fn run_threads(f: impl Fn() + Send + Sync + 'static) {
 
 /// BarrierTests.multipass: in lockstep, `passes` times.
 fn multipass(barrier: &Barrier, counts: &[AtomicUsize; 2], passes: usize) {
+    assert_eq!(barrier.parties(), N);
     for pass in 0..passes {
         counts[0].fetch_add(1, SeqCst);
         assert_eq!(counts[1].load(SeqCst), pass * N);
