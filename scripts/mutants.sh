@@ -50,6 +50,7 @@ command -v cargo-mutants >/dev/null || {
   exit 2
 }
 
+mkdir -p target/mutants
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${order[@]}")
 unexplained=0
@@ -62,6 +63,11 @@ for name in "${names[@]}"; do
   # below say what happened, so neither stops the script.
   cargo mutants -f "${file[$name]}" -o "target/mutants/$name" --timeout 20 -- "${args[@]}" || true
   out="target/mutants/$name/mutants.out"
+  if [ ! -f "$out/missed.txt" ]; then
+    echo "$name: cargo-mutants left no results (did the unmutated tree fail its tests?)"
+    unexplained=$((unexplained + 1))
+    continue
+  fi
   # A survivor is explained when its text, without the line:column that
   # shifts with every edit, is listed in mutants-equivalent.txt.
   while IFS= read -r missed; do
