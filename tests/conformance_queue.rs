@@ -307,9 +307,11 @@ fn shutdown_immediate_all_methods_in_one_thread<S: Storage<i32>>(_: [i32; 3]) {
 
 /// BaseQueueTestMixin._shutdown_all_methods_in_many_threads: producers,
 /// consumers (polling with `try_get`) and, for an immediate shutdown,
-/// joiners, with the queue shut down in the middle. Every consumer sees the
-/// shutdown, a producer is refused, and after an immediate shutdown the
-/// queue is empty. (CPython puts 64k messages; 8k here keeps it quick.)
+/// joiners, with the queue shut down in the middle. A producer triggered the
+/// shutdown, every consumer sees it, and after an immediate shutdown the
+/// queue is empty. (CPython puts 64k messages; 8k here keeps it quick. As
+/// in CPython, a producer may or may not be refused: the others may have
+/// put everything before the shutdown lands.)
 fn shutdown_all_methods_in_many_threads_with<S: Storage<i32> + Send + Sync + 'static>(
     immediate: bool,
 ) {
@@ -322,15 +324,15 @@ fn shutdown_all_methods_in_many_threads_with<S: Storage<i32> + Send + Sync + 'st
     let parties = WRITERS + READERS + if immediate { JOINERS } else { 0 };
     let start = Arc::new(std::sync::Barrier::new(parties));
     let shutdown_now = Arc::new(Event::new());
-    let refused_puts = Arc::new(AtomicUsize::new(0));
+    let triggered = Arc::new(AtomicUsize::new(0));
     let readers_done = Arc::new(AtomicUsize::new(0));
     let mut threads = Vec::new();
     for _ in 0..WRITERS {
-        let (q, start, shutdown_now, refused) = (
+        let (q, start, shutdown_now, triggered) = (
             Arc::clone(&q),
             Arc::clone(&start),
             Arc::clone(&shutdown_now),
-            Arc::clone(&refused_puts),
+            Arc::clone(&triggered),
         );
         threads.push(thread::spawn(move || {
             for i in 0..SHUTDOWN_AT / 2 {
@@ -339,11 +341,13 @@ fn shutdown_all_methods_in_many_threads_with<S: Storage<i32> + Send + Sync + 'st
             start.wait();
             for i in SHUTDOWN_AT / 2..MESSAGES_EACH {
                 if q.put(i).is_err() {
-                    refused.fetch_add(1, SeqCst);
-                    break;
+                    break; // ShutDown
                 }
-                if i == SHUTDOWN_AT {
+                // Only one producer triggers the shutdown (CPython's check
+                // is as loose: another may slip in between look and set).
+                if i == SHUTDOWN_AT && !shutdown_now.is_set() {
                     shutdown_now.set();
+                    triggered.fetch_add(1, SeqCst);
                 }
             }
         }));
@@ -389,7 +393,10 @@ fn shutdown_all_methods_in_many_threads_with<S: Storage<i32> + Send + Sync + 'st
         thread.join().unwrap();
     }
     let empty_after_shutdown = shutter.join().unwrap();
-    assert!(refused_puts.load(SeqCst) >= 1, "a producer was refused");
+    assert!(
+        triggered.load(SeqCst) >= 1,
+        "a producer triggered the shutdown"
+    );
     assert_eq!(
         readers_done.load(SeqCst),
         READERS,
