@@ -609,7 +609,7 @@ fn condition_test_waitfor_timeout() {
 /// Long enough for a waiter to be past its spin and asleep, even on a busy
 /// two-core machine.
 fn settle() {
-    thread::sleep(Duration::from_millis(100));
+    thread::sleep(Duration::from_millis(200));
 }
 
 // ---------------------------------------------------------------------------

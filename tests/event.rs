@@ -112,7 +112,7 @@ fn a_set_followed_by_clear_still_releases_every_waiter() {
             })
         })
         .collect();
-    thread::sleep(Duration::from_millis(200)); // let all three fall asleep
+    thread::sleep(Duration::from_millis(500)); // let all three fall asleep
     event.set();
     event.clear();
     for waiter in waiters {
