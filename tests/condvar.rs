@@ -170,3 +170,24 @@ fn rlock_wait_timeout_restores_the_count() {
     assert!(cv.wait_timeout(&mut c, Duration::from_millis(10)));
     assert_eq!(lock.hold_count(), 3);
 }
+
+/// `notify_one` says whether it woke a thread: true for a waiter asleep in
+/// `wait`, then false once nobody is left. (A waiter still spinning before
+/// its sleep would take the notification without being counted, so the
+/// waiter is given long enough to fall asleep.)
+#[test]
+fn notify_one_reports_whether_it_woke_a_thread() {
+    let shared = Arc::new((Mutex::new(false), Condvar::new()));
+    let waiter = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            let mut woken = shared.0.lock();
+            shared.1.wait_while(&mut woken, |woken| !**woken);
+        })
+    };
+    thread::sleep(Duration::from_millis(200));
+    *shared.0.lock() = true;
+    assert!(shared.1.notify_one(), "a thread was asleep in wait");
+    waiter.join().unwrap();
+    assert!(!shared.1.notify_one(), "nobody waits any more");
+}
