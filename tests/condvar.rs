@@ -42,6 +42,7 @@ fn notify_with_nobody_waiting_wakes_nobody() {
     assert!(!cv.notify_one());
     assert_eq!(cv.notify(3), 0);
     assert_eq!(cv.notify_all(), 0);
+    assert_eq!(format!("{cv:?}"), "Condvar { .. }");
 }
 
 #[test]
