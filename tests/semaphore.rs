@@ -285,7 +285,9 @@ fn a_bounded_semaphore_refuses_a_release_while_the_permit_is_held() {
 #[test]
 fn bounded_semaphore_takes_permits_like_the_plain_one() {
     let semaphore = BoundedSemaphore::new(3);
-    let two = semaphore.try_acquire_many(2).expect("two of three are free");
+    let two = semaphore
+        .try_acquire_many(2)
+        .expect("two of three are free");
     assert_eq!(two.count(), 2);
     assert!(semaphore.try_acquire_many(2).is_none(), "only one is left");
     let one = semaphore.try_acquire().expect("one is left");
