@@ -492,17 +492,19 @@ fn a_panicking_ord_in_put_leaves_the_count_in_step() {
     );
 }
 
-/// A storage whose `pop` loses the unlucky item 13, then panics.
+/// A storage whose hooks misbehave on two unlucky items: `push` stores 99
+/// and then panics; `pop` loses 13 and then panics.
 #[derive(Default)]
-struct Leaky(std::collections::VecDeque<u32>);
+struct Glitchy(std::collections::VecDeque<u32>);
 
-impl turnstile::queue::Storage<u32> for Leaky {
+impl turnstile::queue::Storage<u32> for Glitchy {
     fn push(&mut self, item: u32) {
         self.0.push_back(item);
+        assert_ne!(item, 99, "Glitchy stored 99, then panicked");
     }
     fn pop(&mut self) -> Option<u32> {
         let item = self.0.pop_front();
-        assert_ne!(item, Some(13), "Leaky dropped the unlucky item");
+        assert_ne!(item, Some(13), "Glitchy dropped the unlucky 13");
         item
     }
     fn len(&self) -> usize {
@@ -510,41 +512,93 @@ impl turnstile::queue::Storage<u32> for Leaky {
     }
 }
 
-/// The queue's books follow the storage even when a storage hook panics:
-/// a lost item counts as done (so `join` returns) and makes room (so a
-/// blocked `put` wakes).
+type GlitchyQueue = turnstile::queue::Queue<u32, Glitchy>;
+
+/// Runs `body` on a new thread, limited to 5 s (see `common::within`).
+fn spawn_within<T: Send + 'static>(
+    what: &'static str,
+    body: impl FnOnce() -> T + Send + 'static,
+) -> thread::JoinHandle<T> {
+    thread::spawn(move || common::within(Duration::from_secs(5), what, body))
+}
+
+/// Calls `call`, which must panic inside a storage hook.
+fn expect_hook_panic<R>(call: impl FnOnce() -> R) {
+    assert!(
+        catch_unwind(AssertUnwindSafe(call)).is_err(),
+        "the storage hook panicked"
+    );
+}
+
+/// The queue's books follow the storage when a `push` panics after storing
+/// its item: the item is counted as a task (one `task_done` each, no more)
+/// and announced to a blocked getter.
+#[test]
+fn a_storage_that_stores_an_item_and_panics_leaves_the_books_right() {
+    let queue = Arc::new(GlitchyQueue::bounded(3).unwrap());
+    let getter = {
+        let queue = Arc::clone(&queue);
+        spawn_within("a get blocked on an empty queue", move || queue.get())
+    };
+    thread::sleep(Duration::from_millis(200));
+    expect_hook_panic(|| queue.put(99));
+    assert_eq!(getter.join().unwrap(), Ok(99), "the getter was woken");
+    queue.put(5).unwrap();
+    expect_hook_panic(|| queue.put(99));
+    assert_eq!(queue.len(), 2);
+    for _ in 0..3 {
+        queue.task_done().unwrap();
+    }
+    assert!(
+        queue.task_done().is_err(),
+        "three items stored, three tasks"
+    );
+}
+
+/// The queue's books follow the storage when a `pop` loses its item in a
+/// panic: the lost item counts as done, makes room for a blocked putter,
+/// and releases a blocked joiner only when nothing else is unfinished.
 #[test]
 fn a_storage_that_loses_an_item_in_a_panic_leaves_the_books_right() {
-    let queue = Arc::new(turnstile::queue::Queue::<u32, Leaky>::bounded(1).unwrap());
+    let queue = Arc::new(GlitchyQueue::bounded(2).unwrap());
     queue.put(13).unwrap();
+    queue.put(7).unwrap();
     let putter = {
         let queue = Arc::clone(&queue);
-        thread::spawn(move || {
-            common::within(
-                Duration::from_secs(5),
-                "a put blocked on a full queue",
-                move || queue.put(2).is_ok(),
-            )
-        })
+        spawn_within("a put blocked on a full queue", move || queue.put(8))
     };
-    thread::sleep(Duration::from_millis(100));
-    let got = catch_unwind(AssertUnwindSafe(|| queue.get()));
-    assert!(got.is_err(), "the storage panicked inside get");
-    assert!(
+    let joiner = {
+        let queue = Arc::clone(&queue);
+        spawn_within("join while tasks remain", move || queue.join())
+    };
+    thread::sleep(Duration::from_millis(200));
+    expect_hook_panic(|| queue.get());
+    assert_eq!(
         putter.join().unwrap(),
-        "the putter was woken by the room made"
+        Ok(()),
+        "the room made woke the putter"
     );
-    assert_eq!(queue.get(), Ok(2));
+    thread::sleep(Duration::from_millis(100));
+    assert!(!joiner.is_finished(), "7 and 8 are still unfinished");
+    assert_eq!(queue.get(), Ok(7));
     queue.task_done().unwrap();
+    assert_eq!(queue.get(), Ok(8));
+    queue.task_done().unwrap();
+    joiner.join().unwrap();
     assert!(
         queue.task_done().is_err(),
         "the lost item was counted as done"
     );
-    common::within(
-        Duration::from_secs(5),
-        "join after a lost item",
-        move || queue.join(),
-    );
+
+    // Losing the last unfinished item releases a blocked joiner at once.
+    queue.put(13).unwrap();
+    let joiner = {
+        let queue = Arc::clone(&queue);
+        spawn_within("join on a lost last item", move || queue.join())
+    };
+    thread::sleep(Duration::from_millis(200));
+    expect_hook_panic(|| queue.get());
+    joiner.join().unwrap();
 }
 
 /// The priority storage's heap, written here, against a sorted reference:
