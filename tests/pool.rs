@@ -634,3 +634,21 @@ fn every_waiting_shutdown_returns_after_the_workers_exit() {
     );
     first.join().unwrap();
 }
+
+/// `TaskError` reads as a sentence, and a promise's `Debug` hides its
+/// innards (surviving mutants blanked both).
+#[test]
+fn task_errors_and_promises_print() {
+    assert_eq!(
+        TaskError::Panicked("boom".into()).to_string(),
+        "the task panicked: boom"
+    );
+    assert_eq!(TaskError::Cancelled.to_string(), "the task was cancelled");
+    assert_eq!(
+        TaskError::PoolBroken("no database".into()).to_string(),
+        "the thread pool is broken: no database"
+    );
+    let (future, promise) = Future::<u8>::pending();
+    assert_eq!(format!("{promise:?}"), "Promise { .. }");
+    assert_eq!(format!("{future:?}"), "Future { state: Pending }");
+}
