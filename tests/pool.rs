@@ -652,3 +652,50 @@ fn task_errors_and_promises_print() {
     assert_eq!(format!("{promise:?}"), "Promise { .. }");
     assert_eq!(format!("{future:?}"), "Future { state: Pending }");
 }
+
+/// A thread-name prefix that the OS cannot take (a NUL byte) is a clear
+/// error from `build`, not a panic inside it, nor (as it was) a hang in
+/// the half-built pool's drop waiting for a worker that never started.
+#[test]
+fn a_thread_name_with_a_nul_byte_is_an_error() {
+    let built = common::within(Duration::from_secs(5), "build with a bad name", || {
+        ThreadPool::builder()
+            .workers(2)
+            .thread_name("bad\0name")
+            .build()
+            .map(|pool| pool.workers())
+    });
+    match built {
+        Err(PoolError::Spawn(error)) => {
+            assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+            assert!(error.to_string().contains("NUL"), "{error}");
+        }
+        other => panic!("expected a Spawn error, got {other:?}"),
+    }
+}
+
+/// The pool's helper types print usefully, and `map`'s iterator knows how
+/// many results are left (surviving mutants blanked each).
+#[test]
+fn pool_types_print_and_map_knows_its_length() {
+    let pool = ThreadPool::builder()
+        .workers(1)
+        .thread_name("printer")
+        .build()
+        .unwrap();
+    assert_eq!(
+        format!("{pool:?}"),
+        "ThreadPool { workers: 1, queued: 0, shut_down: false }"
+    );
+    assert_eq!(
+        format!("{:?}", ThreadPool::builder().workers(3)),
+        "Builder { workers: Some(3), name_prefix: \"turnstile-pool\", queue_capacity: None, initializer: false }"
+    );
+    let mut results = pool.map(|n: u32| n * 2, 0..3);
+    assert_eq!(results.size_hint(), (3, Some(3)));
+    assert_eq!(results.next(), Some(Ok(0)));
+    assert_eq!(results.size_hint(), (2, Some(2)));
+    pool.shutdown(true, false);
+    let refused = pool.submit(|| 1).unwrap_err();
+    assert_eq!(format!("{refused:?}"), "ShutDown(..)");
+}

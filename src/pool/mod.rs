@@ -97,27 +97,33 @@ struct Roster {
     all_left: Condvar,
 }
 
+/// One worker's place on the roster, from before its thread is spawned
+/// until it leaves: moved into the worker's closure, it is dropped when the
+/// worker's work ends, however it ends, or with the closure if the thread
+/// could not be started at all.
+struct OnRoster(Arc<Roster>);
+
 impl Roster {
-    /// Marks one worker gone, when dropped (at the end of its thread's work,
-    /// however that ends).
-    fn leave_on_drop(&self) -> impl Drop + '_ {
-        struct Leaving<'a>(&'a Roster);
-        impl Drop for Leaving<'_> {
-            fn drop(&mut self) {
-                let mut working = self.0.working.lock();
-                *working -= 1;
-                if *working == 0 {
-                    self.0.all_left.notify_all();
-                }
-            }
-        }
-        Leaving(self)
+    /// Counts one more worker at work.
+    fn enlist(roster: &Arc<Self>) -> OnRoster {
+        *roster.working.lock() += 1;
+        OnRoster(Arc::clone(roster))
     }
 
     fn wait_until_all_left(&self) {
         let mut working = self.working.lock();
         self.all_left
             .wait_while(&mut working, |working| **working > 0);
+    }
+}
+
+impl Drop for OnRoster {
+    fn drop(&mut self) {
+        let mut working = self.0.working.lock();
+        *working -= 1;
+        if *working == 0 {
+            self.0.all_left.notify_all();
+        }
     }
 }
 
@@ -168,7 +174,8 @@ pub enum PoolError {
     ZeroWorkers,
     /// A bounded submission queue needs room for at least one task.
     ZeroCapacity,
-    /// The operating system refused to start a worker thread.
+    /// A worker thread could not be started: the operating system refused,
+    /// or (`InvalidInput`) the thread-name prefix holds a NUL byte.
     Spawn(std::io::Error),
 }
 
@@ -279,7 +286,8 @@ impl Builder {
     }
 
     /// Worker threads are named `{prefix}-0`, `{prefix}-1`, … (default
-    /// `turnstile-pool`).
+    /// `turnstile-pool`). A prefix with a NUL byte, which no thread name can
+    /// hold, makes [`build`](Self::build) fail with [`PoolError::Spawn`].
     pub fn thread_name(mut self, prefix: impl Into<String>) -> Self {
         self.name_prefix = prefix.into();
         self
@@ -332,6 +340,13 @@ impl Builder {
         if count == 0 {
             return Err(PoolError::ZeroWorkers);
         }
+        if self.name_prefix.contains('\0') {
+            // std would panic naming the thread; say what is wrong instead.
+            return Err(PoolError::Spawn(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the thread-name prefix contains a NUL byte, which a thread name cannot hold",
+            )));
+        }
         let jobs = match self.queue_capacity {
             None => FifoQueue::unbounded(),
             Some(capacity) => FifoQueue::bounded(capacity).map_err(|_| PoolError::ZeroCapacity)?,
@@ -352,13 +367,12 @@ impl Builder {
         for index in 0..count {
             let jobs = Arc::clone(&pool.jobs);
             let health = Arc::clone(&pool.health);
-            let roster = Arc::clone(&pool.roster);
+            let on_roster = Roster::enlist(&pool.roster);
             let initializer = self.initializer.clone();
-            *pool.roster.working.lock() += 1;
             let spawned = thread::Builder::new()
                 .name(format!("{}-{index}", self.name_prefix))
                 .spawn(move || {
-                    let _leaving = roster.leave_on_drop();
+                    let _on_roster = on_roster;
                     work(&jobs, &health, initializer.as_deref().map(|init| &**init));
                 });
             match spawned {
@@ -366,11 +380,9 @@ impl Builder {
                     pool.worker_ids.push(worker.thread().id());
                     pool.workers.get_mut().push(worker);
                 }
-                Err(error) => {
-                    *pool.roster.working.lock() -= 1;
-                    // Dropping `pool` stops the workers already started.
-                    return Err(PoolError::Spawn(error));
-                }
+                // The closure, and its place on the roster, went with the
+                // error; dropping `pool` stops the workers already started.
+                Err(error) => return Err(PoolError::Spawn(error)),
             }
         }
         Ok(pool)
