@@ -629,3 +629,16 @@ fn priority_order_matches_a_sorted_reference() {
     let rest: Vec<_> = queue.into_iter().map(|p| (p.priority, p.item)).collect();
     assert_eq!(rest, reference.into_iter().collect::<Vec<_>>());
 }
+
+/// `Prioritized` compares by priority alone, through every comparison
+/// trait (surviving mutants broke `==` and `<` unnoticed by the queue
+/// tests, which use only `Ord::cmp`).
+#[test]
+fn prioritized_compares_by_priority_alone() {
+    use turnstile::queue::Prioritized;
+    let (urgent, later) = (Prioritized::new(0, "page"), Prioritized::new(5, "tidy"));
+    assert!(urgent < later && later > urgent);
+    assert_eq!(urgent.partial_cmp(&later), Some(std::cmp::Ordering::Less));
+    assert_eq!(Prioritized::new(1, "a"), Prioritized::new(1, "b"));
+    assert_ne!(Prioritized::new(1, "a"), Prioritized::new(2, "a"));
+}
