@@ -637,7 +637,8 @@ fn priority_order_matches_a_sorted_reference() {
 fn prioritized_compares_by_priority_alone() {
     use turnstile::queue::Prioritized;
     let (urgent, later) = (Prioritized::new(0, "page"), Prioritized::new(5, "tidy"));
-    assert!(urgent < later && later > urgent);
+    assert!(urgent < later);
+    assert!(later > urgent);
     assert_eq!(urgent.partial_cmp(&later), Some(std::cmp::Ordering::Less));
     assert_eq!(Prioritized::new(1, "a"), Prioritized::new(1, "b"));
     assert_ne!(Prioritized::new(1, "a"), Prioritized::new(2, "a"));
