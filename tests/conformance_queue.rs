@@ -840,32 +840,32 @@ fn simple_queue_test_order() {
     );
 }
 
-/// BaseSimpleQueueTest.test_many_threads (CPython: 50 threads each way; 16
-/// here, on a two-core machine).
-#[test]
-fn simple_queue_test_many_threads() {
-    let inputs: Vec<i32> = (0..10_000).collect();
-    let mut results = run_simple_threads(16, inputs.clone(), Consume::Blocking);
+/// The shared body of the three test_many_threads tests: sixteen feeders
+/// and sixteen consumers (CPython: fifty each way; sixteen on a two-core
+/// machine) pass `0..items`, and every item arrives exactly once.
+fn many_threads_deliver_each_item_once(items: i32, consume: Consume) {
+    let inputs: Vec<i32> = (0..items).collect();
+    let mut results = run_simple_threads(16, inputs.clone(), consume);
     results.sort_unstable();
     assert_eq!(results, inputs);
+}
+
+/// BaseSimpleQueueTest.test_many_threads
+#[test]
+fn simple_queue_test_many_threads() {
+    many_threads_deliver_each_item_once(10_000, Consume::Blocking);
 }
 
 /// BaseSimpleQueueTest.test_many_threads_nonblock
 #[test]
 fn simple_queue_test_many_threads_nonblock() {
-    let inputs: Vec<i32> = (0..10_000).collect();
-    let mut results = run_simple_threads(16, inputs.clone(), Consume::NonBlocking);
-    results.sort_unstable();
-    assert_eq!(results, inputs);
+    many_threads_deliver_each_item_once(10_000, Consume::NonBlocking);
 }
 
 /// BaseSimpleQueueTest.test_many_threads_timeout
 #[test]
 fn simple_queue_test_many_threads_timeout() {
-    let inputs: Vec<i32> = (0..1_000).collect();
-    let mut results = run_simple_threads(16, inputs.clone(), Consume::Timeout);
-    results.sort_unstable();
-    assert_eq!(results, inputs);
+    many_threads_deliver_each_item_once(1_000, Consume::Timeout);
 }
 
 /// BaseSimpleQueueTest.test_references: the queue lets go of each item as
