@@ -69,7 +69,7 @@ fn pool(c: &mut Criterion) {
             let futures: Vec<_> = (0..TASKS)
                 .map(|n| ours.submit(move || n).unwrap())
                 .collect();
-            let sum: u64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
+            let sum: u64 = futures.into_iter().map(|f| f.into_result().unwrap()).sum();
             black_box(sum)
         })
     });

@@ -120,7 +120,7 @@ pub fn database(config: &Config) -> Vec<Client> {
                 scope.spawn(move || {
                     thread::sleep(config.stagger * n as u32);
                     for attempt in 1..=config.attempts {
-                        if db_up.wait_timeout(config.wait) {
+                        if db_up.wait_timeout(config.wait).is_ok() {
                             let at = start.elapsed();
                             println!("client {n}: connected on attempt {attempt} at {at:.2?}");
                             return Client::Connected { attempt, at };

@@ -85,8 +85,8 @@ pub fn opposite_order() -> [Outcome; 2] {
         println!("  {name}: holds {}, reaching for the other lock", *held);
         let _ = both_hold_one.wait();
         let outcome = match second.lock_timeout(PATIENCE) {
-            Some(_both) => Outcome::Worked,
-            None => {
+            Ok(_both) => Outcome::Worked,
+            Err(_timeout) => {
                 println!("  {name}: still waiting after {PATIENCE:?}: deadlock; giving up");
                 Outcome::GaveUp
             }
@@ -111,14 +111,14 @@ pub fn shared_rlock() -> [Outcome; 2] {
         let _first = first.lock();
         thread::sleep(Duration::from_millis(10));
         match second.lock_timeout(PATIENCE) {
-            Some(_second) => {
+            Ok(_second) => {
                 println!(
                     "  {name}: holds the RLock {} times: worked",
                     lock.hold_count()
                 );
                 Outcome::Worked
             }
-            None => Outcome::GaveUp,
+            Err(_timeout) => Outcome::GaveUp,
         }
     };
     thread::scope(|scope| {
@@ -136,11 +136,11 @@ pub fn same_order() -> [Outcome; 2] {
         let _a = a.lock();
         thread::sleep(Duration::from_millis(10));
         match b.lock_timeout(PATIENCE) {
-            Some(_b) => {
+            Ok(_b) => {
                 println!("  {name}: took A, then B: worked");
                 Outcome::Worked
             }
-            None => Outcome::GaveUp,
+            Err(_timeout) => Outcome::GaveUp,
         }
     };
     thread::scope(|scope| {

@@ -127,7 +127,7 @@ fn accept_loop(
             return Err(format!("the pool refused a connection: {refused}"));
         }
     }
-    pool.shutdown(true, false); // every connection served to the end
+    pool.shutdown(); // every connection served to the end
     let served = Served {
         total: gauge.total.load(Ordering::SeqCst),
         most_at_once: gauge.most.load(Ordering::SeqCst),

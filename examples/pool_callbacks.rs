@@ -9,15 +9,15 @@
 //! ```python
 //! pool = ThreadPoolExecutor(5)
 //! futures = [pool.submit(download, page) for page in pages]
-//! print([f.result() for f in futures])      # submit order
+//! print([f.into_result() for f in futures])      # submit order
 //!
 //! def done(future):                         # runs as soon as it finishes
-//!     print('done:', future.result())
+//!     print('done:', future.into_result())
 //! for page in pages:
 //!     pool.submit(download, page).add_done_callback(done)
 //!
 //! for f in as_completed(futures):           # finishing order
-//!     print(f.result())
+//!     print(f.into_result())
 //! ```
 //!
 //! `cargo run --example pool_callbacks`.
@@ -84,7 +84,7 @@ pub fn run() -> Result<Report, String> {
     println!("1. result(), one future after another:");
     let mut by_result = Vec::new();
     for future in submit_all()? {
-        let page = future.result().map_err(|error| error.to_string())?;
+        let page = future.into_result().map_err(|error| error.to_string())?;
         println!("   {page}");
         by_result.push(page);
     }
@@ -106,7 +106,7 @@ pub fn run() -> Result<Report, String> {
         // The future is dropped here; its callback still fires.
     }
     // Shutting down waits for the tasks, and so for their callbacks.
-    pool.shutdown(true, false);
+    pool.shutdown();
     let by_callback = fired.lock().map(|fired| fired.clone()).unwrap_or_default();
 
     println!("3. as_completed, on a fresh pool:");
@@ -117,8 +117,8 @@ pub fn run() -> Result<Report, String> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(|error| error.to_string())?;
     let mut by_as_completed = Vec::new();
-    for future in as_completed(futures) {
-        let page = future.result().map_err(|error| error.to_string())?;
+    for future in as_completed(&futures) {
+        let page = future.result().map_err(|error| error.to_string())?.clone();
         println!("   {page}");
         by_as_completed.push(page);
     }

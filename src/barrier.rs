@@ -15,7 +15,7 @@
 //! | `Barrier(0)` → `ValueError`          | `Err(ZeroParties)`                      |
 //! | `i = b.wait()`                       | `let r = b.wait()?; r.index()`          |
 //! | `b.wait(timeout=t)`                  | `b.wait_timeout(t)`                     |
-//! | `BrokenBarrierError`                 | `Err(BarrierError::Broken)` (or `TimedOut` for the one that timed out) |
+//! | `BrokenBarrierError`                 | `Err(BarrierError::Broken)` (or `Timeout` for the one that timed out) |
 //! | `b.abort()` / `b.reset()`            | `b.abort()` / `b.reset()`               |
 //! | `b.parties`, `b.n_waiting`, `b.broken` | `b.parties()`, `b.n_waiting()`, `b.is_broken()` |
 //!
@@ -148,14 +148,14 @@ pub enum BarrierError {
     Broken,
     /// This thread's timeout passed first. Its giving up broke the barrier
     /// for the others, as in Python.
-    TimedOut,
+    Timeout,
 }
 
 impl fmt::Display for BarrierError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Broken => "the barrier is broken",
-            Self::TimedOut => "timed out waiting at the barrier, which is now broken",
+            Self::Timeout => "timed out waiting at the barrier, which is now broken",
         })
     }
 }
@@ -245,7 +245,7 @@ impl Barrier {
     /// use turnstile::{Barrier, BarrierError};
     ///
     /// let barrier = Barrier::new(2).unwrap();
-    /// assert_eq!(barrier.wait_timeout(Duration::from_millis(5)), Err(BarrierError::TimedOut));
+    /// assert_eq!(barrier.wait_timeout(Duration::from_millis(5)), Err(BarrierError::Timeout));
     /// assert!(barrier.is_broken()); // giving up broke it for everyone
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, BarrierError> {
@@ -370,10 +370,14 @@ impl Barrier {
         match timeout {
             None => self.changed.wait_while(state, filling),
             Some(timeout) => {
-                if !self.changed.wait_timeout_while(state, timeout, filling) {
+                if self
+                    .changed
+                    .wait_timeout_while(state, timeout, filling)
+                    .is_err()
+                {
                     state.phase = Phase::Broken;
                     self.changed.notify_all();
-                    return Err(BarrierError::TimedOut);
+                    return Err(BarrierError::Timeout);
                 }
             }
         }

@@ -67,6 +67,7 @@ use super::deadline;
 use super::facade::{AtomicU32, AtomicUsize, Futex, Ordering, SPIN_ROUNDS, Wait, const_fn, spin};
 use super::mutex::MutexGuard;
 use super::rlock::RLockGuard;
+use super::timeout::Timeout;
 
 /// A condition variable. See the [module docs](self).
 ///
@@ -218,25 +219,47 @@ impl Condvar {
     /// # producer.join().unwrap();
     /// ```
     pub fn wait<G: Relock>(&self, guard: &mut G) {
-        self.wait_until(guard, None);
+        // Without a deadline the wait cannot time out.
+        let _ = self.wait_until(guard, None);
     }
 
-    /// Like [`wait`](Self::wait), giving up after `timeout`. Returns `true`
-    /// if it timed out. Either way the lock is held again on return.
+    /// Like [`wait`](Self::wait), giving up after `timeout`: `Ok(())` if it
+    /// was woken (Python's `True`), `Err(Timeout)` if the time ran out. Either
+    /// way the lock is held again on return. As with `wait`, a wake-up is a
+    /// hint: check the condition again.
     ///
     /// # Examples
     ///
     /// ```
     /// use std::time::Duration;
+    /// use turnstile::{Condvar, Mutex, Timeout};
+    ///
+    /// let (lock, cv) = (Mutex::new(()), Condvar::new());
+    /// let mut guard = lock.lock();
+    /// let woken = cv.wait_timeout(&mut guard, Duration::from_millis(10));
+    /// assert_eq!(woken, Err(Timeout)); // nobody notified
+    /// ```
+    pub fn wait_timeout<G: Relock>(&self, guard: &mut G, timeout: Duration) -> Result<(), Timeout> {
+        self.wait_until(guard, deadline::after(timeout))
+    }
+
+    /// Like [`wait_timeout`](Self::wait_timeout), giving up at `deadline`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
     /// use turnstile::{Condvar, Mutex};
     ///
     /// let (lock, cv) = (Mutex::new(()), Condvar::new());
     /// let mut guard = lock.lock();
-    /// let timed_out = cv.wait_timeout(&mut guard, Duration::from_millis(10));
-    /// assert!(timed_out); // nobody notified
+    /// let soon = Instant::now() + Duration::from_millis(10);
+    /// assert!(cv.wait_deadline(&mut guard, soon).is_err());
     /// ```
-    pub fn wait_timeout<G: Relock>(&self, guard: &mut G, timeout: Duration) -> bool {
-        !self.wait_until(guard, deadline::after(timeout))
+    pub fn wait_deadline<G: Relock>(
+        &self,
+        guard: &mut G,
+        deadline: Instant,
+    ) -> Result<(), Timeout> {
+        self.wait_until(guard, Some(deadline))
     }
 
     /// Waits while `condition` holds, checking it under the lock before each
@@ -273,9 +296,10 @@ impl Condvar {
         }
     }
 
-    /// Like [`wait_while`](Self::wait_while), giving up after `timeout`.
-    /// Returns `true` if the condition became false, `false` if the time ran
+    /// Like [`wait_while`](Self::wait_while), giving up after `timeout`:
+    /// `Ok(())` if the condition became false, `Err(Timeout)` if the time ran
     /// out first (the condition is checked one last time before giving up).
+    /// Python's `cond.wait_for(predicate, timeout)`, whose `True` is `Ok`.
     ///
     /// # Examples
     ///
@@ -286,21 +310,54 @@ impl Condvar {
     /// let (ready, cv) = (Mutex::new(false), Condvar::new());
     /// let mut guard = ready.lock();
     /// let became_ready = cv.wait_timeout_while(&mut guard, Duration::from_millis(10), |r| !**r);
-    /// assert!(!became_ready); // time ran out; the lock is held again
+    /// assert!(became_ready.is_err()); // time ran out; the lock is held again
     /// ```
     pub fn wait_timeout_while<G: Relock>(
         &self,
         guard: &mut G,
         timeout: Duration,
+        condition: impl FnMut(&mut G) -> bool,
+    ) -> Result<(), Timeout> {
+        self.wait_while_until(guard, deadline::after(timeout), condition)
+    }
+
+    /// Like [`wait_timeout_while`](Self::wait_timeout_while), giving up at
+    /// `deadline`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use turnstile::{Condvar, Mutex};
+    ///
+    /// let (ready, cv) = (Mutex::new(true), Condvar::new());
+    /// let mut guard = ready.lock();
+    /// let soon = Instant::now() + Duration::from_millis(10);
+    /// assert!(cv.wait_deadline_while(&mut guard, soon, |r| !**r).is_ok()); // already true
+    /// ```
+    pub fn wait_deadline_while<G: Relock>(
+        &self,
+        guard: &mut G,
+        deadline: Instant,
+        condition: impl FnMut(&mut G) -> bool,
+    ) -> Result<(), Timeout> {
+        self.wait_while_until(guard, Some(deadline), condition)
+    }
+
+    fn wait_while_until<G: Relock>(
+        &self,
+        guard: &mut G,
+        deadline: Option<Instant>,
         mut condition: impl FnMut(&mut G) -> bool,
-    ) -> bool {
-        let deadline = deadline::after(timeout);
+    ) -> Result<(), Timeout> {
         while condition(guard) {
-            if !self.wait_until(guard, deadline) {
-                return !condition(guard);
+            if self.wait_until(guard, deadline).is_err() {
+                return if condition(guard) {
+                    Err(Timeout)
+                } else {
+                    Ok(())
+                };
             }
         }
-        true
+        Ok(())
     }
 
     /// Wakes one waiting thread, if any. Returns whether it woke one.
@@ -393,8 +450,12 @@ impl Condvar {
         woken
     }
 
-    /// Waits once. Returns `false` if the deadline passed.
-    fn wait_until<G: Relock>(&self, guard: &mut G, deadline: Option<Instant>) -> bool {
+    /// Waits once; `Err(Timeout)` if the deadline passed.
+    fn wait_until<G: Relock>(
+        &self,
+        guard: &mut G,
+        deadline: Option<Instant>,
+    ) -> Result<(), Timeout> {
         // Relaxed: we hold the lock (see the implementation notes).
         self.waiters.fetch_add(1, Ordering::Relaxed);
         let seen = self.seq.load(Ordering::Relaxed);
@@ -419,7 +480,11 @@ impl Condvar {
         };
         sealed::Relock::relock(guard, saved);
         self.waiters.fetch_sub(1, Ordering::Relaxed);
-        outcome != Wait::TimedOut
+        if outcome == Wait::TimedOut {
+            Err(Timeout)
+        } else {
+            Ok(())
+        }
     }
 }
 

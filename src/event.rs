@@ -31,7 +31,7 @@
 //!     let database_up = Arc::clone(&database_up);
 //!     thread::spawn(move || {
 //!         let mut attempts = 1;
-//!         while !database_up.wait_timeout(Duration::from_millis(500)) {
+//!         while database_up.wait_timeout(Duration::from_millis(500)).is_err() {
 //!             attempts += 1;
 //!         }
 //!         attempts
@@ -48,6 +48,7 @@ use std::time::Duration;
 use super::condvar::Condvar;
 use super::facade::{AtomicBool, Ordering, const_fn};
 use super::mutex::Mutex;
+use super::timeout::Timeout;
 
 /// A flag threads can wait for. See the [module docs](self).
 ///
@@ -153,7 +154,7 @@ impl Event {
     /// let event = turnstile::Event::new();
     /// event.set();
     /// event.clear();
-    /// assert!(!event.wait_timeout(Duration::from_millis(1)));
+    /// assert!(event.wait_timeout(Duration::from_millis(1)).is_err());
     /// ```
     pub fn clear(&self) {
         let _raised = self.raised.lock();
@@ -192,22 +193,23 @@ impl Event {
         !self.flag.load(Ordering::Relaxed) && *raised == before
     }
 
-    /// Waits until the flag is set or `timeout` passes. Returns `true` if it
-    /// was set (even if cleared again since), `false` if the time ran out, as
-    /// Python's `wait(timeout)` does. A zero timeout just reads the flag;
-    /// `Duration::MAX` waits without limit.
+    /// Waits until the flag is set or `timeout` passes: `Ok(())` if it was
+    /// set (even if cleared again since), `Err(Timeout)` if the time ran out;
+    /// Python's `wait(timeout)`, whose `True` is `Ok`. A zero timeout just
+    /// reads the flag; `Duration::MAX` waits without limit.
     ///
     /// ```
     /// use std::time::Duration;
+    /// use turnstile::Timeout;
     ///
     /// let event = turnstile::Event::new();
-    /// assert!(!event.wait_timeout(Duration::from_millis(5))); // not set: false
+    /// assert_eq!(event.wait_timeout(Duration::from_millis(5)), Err(Timeout)); // not set
     /// event.set();
-    /// assert!(event.wait_timeout(Duration::from_millis(5)));
+    /// assert_eq!(event.wait_timeout(Duration::from_millis(5)), Ok(()));
     /// ```
-    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
         if self.is_set() {
-            return true;
+            return Ok(());
         }
         let mut raised = self.raised.lock();
         let before = *raised;

@@ -16,6 +16,11 @@ use std::time::Instant;
 
 pub(crate) use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering};
 pub(crate) use std::sync::Arc;
+/// The `Arc` a user shares a primitive in, for methods that take
+/// `self: &Arc<Self>` (owned permits): std's in both builds, since a method
+/// receiver can only be std's `Arc`. Under the model it is not tracked by
+/// loom; the primitive inside still is.
+pub(crate) use std::sync::Arc as UserArc;
 /// Threads, for the pool's workers: `thread::Builder`, `JoinHandle`.
 pub(crate) use std::thread;
 

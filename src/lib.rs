@@ -59,7 +59,7 @@
 //! | `queue.Queue(maxsize=n)`          | [`FifoQueue::bounded`] (or `unbounded()`)   |
 //! | `q.put(x)`, `q.get()`             | [`Queue::put`], [`Queue::get`]              |
 //! | `q.task_done()`, `q.join()`       | [`Queue::task_done`], [`Queue::join`]       |
-//! | `q.shutdown(immediate)`           | [`Queue::close`], [`Queue::shutdown`]       |
+//! | `q.shutdown()`, `shutdown(immediate=True)` | [`Queue::close`], [`Queue::close_immediate`] |
 //! | `ThreadPoolExecutor(n)`           | [`ThreadPool::new`]                         |
 //! | `pool.submit(fn).result()`        | [`ThreadPool::submit`], [`pool::Future::result`] |
 //! | `fut.add_done_callback(cb)`       | [`pool::Future::add_done_callback`]         |
@@ -96,6 +96,7 @@ pub mod queue;
 pub mod raw_mutex;
 pub mod rlock;
 pub mod semaphore;
+pub mod timeout;
 
 pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 pub use condvar::{Condvar, Relock};
@@ -108,7 +109,11 @@ pub use queue::{
 };
 pub use raw_mutex::RawMutex;
 pub use rlock::{RLock, RLockGuard};
-pub use semaphore::{BoundedSemaphore, ExceedsBound, OverRelease, Semaphore, SemaphorePermit};
+pub use semaphore::{
+    AcquireTimeoutError, BoundedSemaphore, ExceedsBound, OverRelease, OwnedSemaphorePermit,
+    Semaphore, SemaphorePermit, TryAcquireError,
+};
+pub use timeout::Timeout;
 
 #[cfg(all(feature = "model", not(doctest)))]
 pub mod model;

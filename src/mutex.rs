@@ -13,7 +13,7 @@
 //! | `lock = Lock()`               | `let lock = Lock::new();`              |
 //! | `with lock: ...`              | `{ let _held = lock.acquire(); ... }`  |
 //! | `lock.acquire(blocking=False)`| `lock.try_acquire()` → `Option`        |
-//! | `lock.acquire(timeout=0.5)`   | `lock.acquire_timeout(d)` → `Option`   |
+//! | `lock.acquire(timeout=0.5)`   | `lock.acquire_timeout(d)` → `Result`   |
 //! | `lock.release()`              | `drop(guard)`                          |
 //! | `lock.locked()`               | `lock.locked()`                        |
 //!
@@ -60,6 +60,7 @@ use std::time::{Duration, Instant};
 use super::deadline;
 use super::facade::{UnsafeCell, const_fn};
 use super::raw_mutex::RawMutex;
+use super::timeout::Timeout;
 
 /// A lock that owns the `T` it protects. See the [module docs](self).
 pub struct Mutex<T: ?Sized> {
@@ -138,7 +139,8 @@ impl<T: ?Sized> Mutex<T> {
             .then(|| unsafe { MutexGuard::new(self) })
     }
 
-    /// Locks the mutex, giving up after `timeout`; `None` if it gave up.
+    /// Locks the mutex, giving up after `timeout`: `Err(Timeout)` if it gave
+    /// up (the convention of every timed wait: see [`Timeout`]).
     ///
     /// A zero timeout behaves like [`try_lock`](Self::try_lock). A timeout too
     /// large to add to the current time (`Duration::MAX`) waits without limit.
@@ -148,16 +150,16 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// let mutex = turnstile::Mutex::new(());
     /// let _held = mutex.lock();
-    /// assert!(mutex.lock_timeout(Duration::from_millis(5)).is_none());
+    /// assert!(mutex.lock_timeout(Duration::from_millis(5)).is_err());
     /// ```
-    pub fn lock_timeout(&self, timeout: Duration) -> Option<MutexGuard<'_, T>> {
+    pub fn lock_timeout(&self, timeout: Duration) -> Result<MutexGuard<'_, T>, Timeout> {
         match deadline::after(timeout) {
             Some(deadline) => self.lock_deadline(deadline),
-            None => Some(self.lock()),
+            None => Ok(self.lock()),
         }
     }
 
-    /// Locks the mutex, giving up at `deadline`; `None` if it gave up.
+    /// Locks the mutex, giving up at `deadline`: `Err(Timeout)` if it gave up.
     ///
     /// A deadline in the past behaves like [`try_lock`](Self::try_lock).
     ///
@@ -166,13 +168,12 @@ impl<T: ?Sized> Mutex<T> {
     ///
     /// let mutex = turnstile::Mutex::new(5);
     /// let guard = mutex.lock_deadline(Instant::now() + Duration::from_secs(1));
-    /// assert_eq!(guard.as_deref(), Some(&5));
+    /// assert_eq!(guard.as_deref(), Ok(&5));
     /// ```
-    pub fn lock_deadline(&self, deadline: Instant) -> Option<MutexGuard<'_, T>> {
-        // SAFETY: `try_lock_until` returned true, so the lock is ours.
-        self.raw
-            .try_lock_until(deadline)
-            .then(|| unsafe { MutexGuard::new(self) })
+    pub fn lock_deadline(&self, deadline: Instant) -> Result<MutexGuard<'_, T>, Timeout> {
+        self.raw.lock_deadline(deadline)?;
+        // SAFETY: `lock_deadline` returned Ok, so the lock is ours.
+        Ok(unsafe { MutexGuard::new(self) })
     }
 
     /// Whether some thread holds the lock. A snapshot, for diagnostics and
@@ -324,7 +325,7 @@ impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
 ///     let _held = lock.acquire(); // `with lock:`
 ///     assert!(lock.locked());
 ///     assert!(lock.try_acquire().is_none()); // acquire(blocking=False)
-///     assert!(lock.acquire_timeout(Duration::from_millis(1)).is_none());
+///     assert!(lock.acquire_timeout(Duration::from_millis(1)).is_err());
 /// } // released here
 /// assert!(!lock.locked());
 /// ```
@@ -377,15 +378,15 @@ impl Lock {
         self.inner.try_lock()
     }
 
-    /// `lock.acquire(timeout=t)`: `None` if `timeout` passed first.
+    /// `lock.acquire(timeout=t)`: `Err(Timeout)` if `timeout` passed first.
     ///
     /// ```
     /// use std::time::Duration;
     ///
     /// let lock = turnstile::Lock::new();
-    /// assert!(lock.acquire_timeout(Duration::from_millis(5)).is_some());
+    /// assert!(lock.acquire_timeout(Duration::from_millis(5)).is_ok());
     /// ```
-    pub fn acquire_timeout(&self, timeout: Duration) -> Option<LockGuard<'_>> {
+    pub fn acquire_timeout(&self, timeout: Duration) -> Result<LockGuard<'_>, Timeout> {
         self.inner.lock_timeout(timeout)
     }
 

@@ -19,7 +19,10 @@
 //! # unsafe { raw.unlock() };
 //! ```
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use super::deadline;
+use super::timeout::Timeout;
 
 use super::facade::{AtomicU8, Futex, Ordering, SPIN_ROUNDS, Wait, const_fn, spin};
 
@@ -131,7 +134,34 @@ impl RawMutex {
             .is_ok()
     }
 
-    /// Takes the lock, giving up at `deadline`. Returns whether it took it.
+    /// Takes the lock, giving up after `timeout`: `Ok(())` if it took it
+    /// (see [`Timeout`] for the convention every timed wait follows).
+    ///
+    /// A zero timeout behaves like [`try_lock`](Self::try_lock); one too
+    /// large to add to the current time waits without limit.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use turnstile::Timeout;
+    ///
+    /// let raw = turnstile::RawMutex::new();
+    /// assert_eq!(raw.lock_timeout(Duration::from_millis(5)), Ok(()));
+    /// assert_eq!(raw.lock_timeout(Duration::from_millis(5)), Err(Timeout));
+    /// // SAFETY: taken by the first call.
+    /// unsafe { raw.unlock() };
+    /// ```
+    #[inline]
+    pub fn lock_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
+        match deadline::after(timeout) {
+            Some(deadline) => self.lock_deadline(deadline),
+            None => {
+                self.lock();
+                Ok(())
+            }
+        }
+    }
+
+    /// Takes the lock, giving up at `deadline`: `Ok(())` if it took it.
     ///
     /// A deadline already in the past behaves like [`try_lock`](Self::try_lock).
     ///
@@ -139,15 +169,16 @@ impl RawMutex {
     /// use std::time::{Duration, Instant};
     ///
     /// let raw = turnstile::RawMutex::new();
-    /// assert!(raw.try_lock_until(Instant::now() + Duration::from_millis(5)));
-    /// assert!(!raw.try_lock_until(Instant::now() + Duration::from_millis(5)));
+    /// assert!(raw.lock_deadline(Instant::now() + Duration::from_millis(5)).is_ok());
+    /// assert!(raw.lock_deadline(Instant::now() + Duration::from_millis(5)).is_err());
     /// // SAFETY: taken by the first call.
     /// unsafe { raw.unlock() };
     /// ```
     #[inline]
-    #[must_use = "if it returns true the lock is held and must be unlocked"]
-    pub fn try_lock_until(&self, deadline: Instant) -> bool {
-        self.try_lock() || (Instant::now() < deadline && self.lock_contended(Some(deadline)))
+    pub fn lock_deadline(&self, deadline: Instant) -> Result<(), Timeout> {
+        let taken =
+            self.try_lock() || (Instant::now() < deadline && self.lock_contended(Some(deadline)));
+        if taken { Ok(()) } else { Err(Timeout) }
     }
 
     /// Whether some thread holds the lock. A snapshot: it may change at once.

@@ -11,7 +11,7 @@
 //! | `lock = RLock()`              | `let lock = RLock::new(());`              |
 //! | `with lock: ...` (nested)     | `let _held = lock.lock();` (nested)       |
 //! | `lock.acquire(blocking=False)`| `lock.try_lock()` → `Option`              |
-//! | `lock.acquire(timeout=0.5)`   | `lock.lock_timeout(d)` → `Option`         |
+//! | `lock.acquire(timeout=0.5)`   | `lock.lock_timeout(d)` → `Result`         |
 //! | `lock._is_owned()`            | `lock.is_owned_by_current_thread()`       |
 //! | `lock._recursion_count()`     | `lock.hold_count()`                       |
 //!
@@ -67,6 +67,7 @@ use std::time::{Duration, Instant};
 use super::deadline;
 use super::facade::{AtomicUsize, Ordering, UnsafeCell, const_fn, current_thread_id};
 use super::raw_mutex::RawMutex;
+use super::timeout::Timeout;
 
 /// No thread: the value of `owner` while the lock is free.
 const NOBODY: usize = 0;
@@ -181,7 +182,7 @@ impl<T: ?Sized> RLock<T> {
         Some(unsafe { RLockGuard::new(self) })
     }
 
-    /// Locks, giving up after `timeout`; `None` if it gave up. Returns at
+    /// Locks, giving up after `timeout`: `Err(Timeout)` if it gave up. Returns at
     /// once if this thread already holds the lock.
     ///
     /// A zero timeout behaves like [`try_lock`](Self::try_lock);
@@ -197,16 +198,16 @@ impl<T: ?Sized> RLock<T> {
     /// use std::time::Duration;
     ///
     /// let lock = turnstile::RLock::new(());
-    /// assert!(lock.lock_timeout(Duration::from_millis(5)).is_some());
+    /// assert!(lock.lock_timeout(Duration::from_millis(5)).is_ok());
     /// ```
-    pub fn lock_timeout(&self, timeout: Duration) -> Option<RLockGuard<'_, T>> {
+    pub fn lock_timeout(&self, timeout: Duration) -> Result<RLockGuard<'_, T>, Timeout> {
         match deadline::after(timeout) {
             Some(deadline) => self.lock_deadline(deadline),
-            None => Some(self.lock()),
+            None => Ok(self.lock()),
         }
     }
 
-    /// Locks, giving up at `deadline`; `None` if it gave up.
+    /// Locks, giving up at `deadline`: `Err(Timeout)` if it gave up.
     ///
     /// # Panics
     ///
@@ -218,18 +219,16 @@ impl<T: ?Sized> RLock<T> {
     /// use std::time::{Duration, Instant};
     ///
     /// let lock = turnstile::RLock::new(());
-    /// assert!(lock.lock_deadline(Instant::now() + Duration::from_secs(1)).is_some());
+    /// assert!(lock.lock_deadline(Instant::now() + Duration::from_secs(1)).is_ok());
     /// ```
-    pub fn lock_deadline(&self, deadline: Instant) -> Option<RLockGuard<'_, T>> {
+    pub fn lock_deadline(&self, deadline: Instant) -> Result<RLockGuard<'_, T>, Timeout> {
         let me = current_thread_id();
         if !self.enter_again(me) {
-            if !self.mutex.try_lock_until(deadline) {
-                return None;
-            }
+            self.mutex.lock_deadline(deadline)?;
             self.enter_first(me);
         }
         // SAFETY: this thread is the owner and has counted this guard.
-        Some(unsafe { RLockGuard::new(self) })
+        Ok(unsafe { RLockGuard::new(self) })
     }
 
     /// How many guards the current thread holds: 0 if it does not own the

@@ -13,9 +13,10 @@
 //! | `sem = Semaphore(5)`                 | `let sem = Semaphore::new(5);`              |
 //! | `with sem: ...`                      | `let _permit = sem.acquire();`              |
 //! | `sem.acquire(blocking=False)`        | `sem.try_acquire()` → `Option`              |
-//! | `sem.acquire(timeout=t)`             | `sem.acquire_timeout(t)` → `Option`         |
+//! | `sem.acquire(timeout=t)`             | `sem.acquire_timeout(t)` → `Result<_, Timeout>` |
+//! | `sem.acquire()` in one thread, `sem.release()` in another | `Arc<Semaphore>::acquire_owned()`: a permit that moves |
 //! | `sem.acquire()` ... `sem.release()`  | `sem.acquire().forget()` ... `sem.release(1)` |
-//! | `sem.release(n)`                     | `sem.release(n)` (or `add_permits(n)`)      |
+//! | `sem.release(n)`                     | `sem.release(n)`                            |
 //! | `sem._value`                         | `sem.available_permits()`                   |
 //! | `BoundedSemaphore(5)`                | `BoundedSemaphore::new(5)`                  |
 //! | `ValueError` on over-release         | `Err(OverRelease)` from `release`           |
@@ -53,11 +54,13 @@
 //! ```
 
 use core::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::condvar::Condvar;
-use super::facade::const_fn;
+use super::deadline;
+use super::facade::{UserArc as Arc, const_fn};
 use super::mutex::{Mutex, MutexGuard};
+use super::timeout::Timeout;
 
 /// A counting semaphore. See the [module docs](self).
 ///
@@ -73,6 +76,10 @@ use super::mutex::{Mutex, MutexGuard};
 pub struct Semaphore {
     state: Mutex<Counts>,
     released: Condvar,
+    /// The most permits it may ever count, free and held together:
+    /// `usize::MAX` for a plain semaphore, the starting count for a
+    /// [`BoundedSemaphore`]. The one place the two differ.
+    bound: usize,
 }
 
 /// What the semaphore's lock protects.
@@ -105,9 +112,16 @@ impl Semaphore {
         /// ```
         #[must_use]
         pub fn new(permits: usize) -> Self {
+            Self::with_bound(permits, usize::MAX)
+        }
+    }
+
+    const_fn! {
+        fn with_bound(permits: usize, bound: usize) -> Self {
             Self {
                 state: Mutex::new(Counts { available: permits, held: 0, greedy_waiters: 0 }),
                 released: Condvar::new(),
+                bound,
             }
         }
     }
@@ -140,18 +154,31 @@ impl Semaphore {
         self.try_acquire_many(1)
     }
 
-    /// Takes a permit, giving up after `timeout`; `None` if it gave up.
-    /// A zero timeout behaves like [`try_acquire`](Self::try_acquire);
+    /// Takes a permit, giving up after `timeout`: `Err(Timeout)` if it gave
+    /// up. A zero timeout behaves like [`try_acquire`](Self::try_acquire);
     /// `Duration::MAX` waits without limit.
     ///
     /// ```
     /// use std::time::Duration;
     ///
     /// let sem = turnstile::Semaphore::new(0);
-    /// assert!(sem.acquire_timeout(Duration::from_millis(5)).is_none());
+    /// assert!(sem.acquire_timeout(Duration::from_millis(5)).is_err());
     /// ```
-    pub fn acquire_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
+    pub fn acquire_timeout(&self, timeout: Duration) -> Result<SemaphorePermit<'_>, Timeout> {
         self.acquire_many_timeout(1, timeout)
+    }
+
+    /// Takes a permit, giving up at `deadline`: `Err(Timeout)` if it gave up.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    ///
+    /// let sem = turnstile::Semaphore::new(1);
+    /// assert!(sem.acquire_deadline(Instant::now()).is_ok()); // free: no wait
+    /// ```
+    pub fn acquire_deadline(&self, deadline: Instant) -> Result<SemaphorePermit<'_>, Timeout> {
+        self.take(1, Some(deadline))?;
+        Ok(self.permit(1))
     }
 
     /// Takes `n` permits at once, waiting until `n` are free. `n == 0`
@@ -166,7 +193,10 @@ impl Semaphore {
     #[inline]
     pub fn acquire_many(&self, n: usize) -> SemaphorePermit<'_> {
         let taken = self.take(n, None);
-        debug_assert!(taken, "a wait without deadline only ends with the permits");
+        debug_assert!(
+            taken.is_ok(),
+            "a wait without deadline only ends with the permits"
+        );
         self.permit(n)
     }
 
@@ -186,18 +216,74 @@ impl Semaphore {
         Some(self.permit(n))
     }
 
-    /// Takes `n` permits, giving up after `timeout`; `None` if it gave up.
+    /// Takes `n` permits, giving up after `timeout`: `Err(Timeout)` if it
+    /// gave up, having taken none.
     ///
     /// ```
     /// use std::time::Duration;
     ///
     /// let sem = turnstile::Semaphore::new(1);
-    /// assert!(sem.acquire_many_timeout(2, Duration::from_millis(5)).is_none());
+    /// assert!(sem.acquire_many_timeout(2, Duration::from_millis(5)).is_err());
     /// ```
-    pub fn acquire_many_timeout(&self, n: usize, timeout: Duration) -> Option<SemaphorePermit<'_>> {
-        // `then`, not `then_some`: a permit built for a wait that timed out
-        // would be dropped on the spot and give back permits never taken.
-        self.take(n, Some(timeout)).then(|| self.permit(n))
+    pub fn acquire_many_timeout(
+        &self,
+        n: usize,
+        timeout: Duration,
+    ) -> Result<SemaphorePermit<'_>, Timeout> {
+        // The permit is built only once the permits are taken: one built for
+        // a wait that timed out would be dropped on the spot and give back
+        // permits never taken.
+        self.take(n, deadline::after(timeout))?;
+        Ok(self.permit(n))
+    }
+
+    /// [`acquire`](Self::acquire) for a semaphore in an [`Arc`]: the permit
+    /// holds a clone of the `Arc`, so it can move to another thread or into
+    /// a pool task and be given back there (Python: `acquire()` in one
+    /// thread, `release()` in another).
+    ///
+    /// [`Arc`]: std::sync::Arc
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::thread;
+    ///
+    /// let connections = Arc::new(turnstile::Semaphore::new(2));
+    /// let permit = connections.acquire_owned();
+    /// assert_eq!(connections.available_permits(), 1);
+    /// thread::spawn(move || drop(permit)).join().unwrap(); // given back there
+    /// assert_eq!(connections.available_permits(), 2);
+    /// ```
+    pub fn acquire_owned(self: &Arc<Self>) -> OwnedSemaphorePermit {
+        self.acquire().into_owned(self)
+    }
+
+    /// [`try_acquire`](Self::try_acquire), with an owned permit (see
+    /// [`acquire_owned`](Self::acquire_owned)).
+    ///
+    /// ```
+    /// let sem = std::sync::Arc::new(turnstile::Semaphore::new(1));
+    /// let first = sem.try_acquire_owned();
+    /// assert!(first.is_some() && sem.try_acquire_owned().is_none());
+    /// ```
+    pub fn try_acquire_owned(self: &Arc<Self>) -> Option<OwnedSemaphorePermit> {
+        Some(self.try_acquire()?.into_owned(self))
+    }
+
+    /// [`acquire_timeout`](Self::acquire_timeout), with an owned permit (see
+    /// [`acquire_owned`](Self::acquire_owned)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let sem = std::sync::Arc::new(turnstile::Semaphore::new(0));
+    /// assert!(sem.acquire_timeout_owned(Duration::from_millis(5)).is_err());
+    /// ```
+    pub fn acquire_timeout_owned(
+        self: &Arc<Self>,
+        timeout: Duration,
+    ) -> Result<OwnedSemaphorePermit, Timeout> {
+        Ok(self.acquire_timeout(timeout)?.into_owned(self))
     }
 
     /// Adds `n` permits and wakes waiters that can use them. Python's
@@ -218,32 +304,32 @@ impl Semaphore {
     /// ```
     #[inline]
     pub fn release(&self, n: usize) {
-        if n == 0 {
-            return;
+        if self.add(n).is_err() {
+            panic!("Semaphore::release: the permit count would overflow usize");
         }
-        let mut counts = self.state.lock();
-        counts.available = counts
-            .available
-            .checked_add(n)
-            .expect("Semaphore::release: the permit count would overflow usize");
-        self.wake_for(&counts, n);
     }
 
-    /// The same as [`release`](Self::release), under the name tokio uses.
-    ///
-    /// # Panics
-    ///
-    /// As [`release`](Self::release).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let sem = turnstile::Semaphore::new(1);
-    /// sem.add_permits(4);
-    /// assert_eq!(sem.available_permits(), 5);
-    /// ```
-    pub fn add_permits(&self, n: usize) {
-        self.release(n);
+    /// The one release algorithm: adds `n` permits unless the count, free
+    /// and held together, would pass the bound; then adds none.
+    fn add(&self, n: usize) -> Result<(), OverRelease> {
+        if n == 0 {
+            return Ok(());
+        }
+        let mut counts = self.state.lock();
+        // Permits taken and forgotten are the only room below the bound:
+        // `available + held <= bound` always holds.
+        let forgotten = self.bound - (counts.available + counts.held);
+        if n > forgotten {
+            return Err(OverRelease {
+                bound: self.bound,
+                available: counts.available,
+                held: counts.held,
+                released: n,
+            });
+        }
+        counts.available += n;
+        self.wake_for(&counts, n);
+        Ok(())
     }
 
     /// How many permits are free. A snapshot.
@@ -266,16 +352,16 @@ impl Semaphore {
         }
     }
 
-    /// Waits until `n` permits are free and takes them. Returns `false` if
-    /// `timeout` (`None`: no limit) passed first, having taken nothing.
+    /// Waits until `n` permits are free and takes them: `Err(Timeout)` if
+    /// `deadline` (`None`: no limit) passed first, having taken nothing.
     #[inline]
-    fn take(&self, n: usize, timeout: Option<Duration>) -> bool {
+    fn take(&self, n: usize, deadline: Option<Instant>) -> Result<(), Timeout> {
         let mut counts = self.state.lock();
         if counts.available >= n {
             counts.take(n);
-            return true;
+            return Ok(());
         }
-        self.take_after_waiting(counts, n, timeout)
+        self.take_after_waiting(counts, n, deadline)
     }
 
     /// The slow half of `take`: too few permits are free, so wait.
@@ -285,25 +371,25 @@ impl Semaphore {
         &self,
         mut counts: MutexGuard<'_, Counts>,
         n: usize,
-        timeout: Option<Duration>,
-    ) -> bool {
+        deadline: Option<Instant>,
+    ) -> Result<(), Timeout> {
         if n > 1 {
             counts.greedy_waiters += 1;
         }
-        let enough = match timeout {
+        let enough = match deadline {
             None => {
                 self.released
                     .wait_while(&mut counts, |counts| counts.available < n);
-                true
+                Ok(())
             }
-            Some(timeout) => self
+            Some(deadline) => self
                 .released
-                .wait_timeout_while(&mut counts, timeout, |counts| counts.available < n),
+                .wait_deadline_while(&mut counts, deadline, |counts| counts.available < n),
         };
         if n > 1 {
             counts.greedy_waiters -= 1;
         }
-        if enough {
+        if enough.is_ok() {
             counts.take(n);
         }
         enough
@@ -402,6 +488,18 @@ impl SemaphorePermit<'_> {
         core::mem::forget(self);
         count
     }
+
+    /// The same permits, held through `owner` (the `Arc` this permit's
+    /// semaphore lives in) instead of a borrow. They stay counted as held.
+    fn into_owned<S: AsSemaphore>(self, owner: &Arc<S>) -> OwnedSemaphorePermit<S> {
+        debug_assert!(core::ptr::eq(self.semaphore, owner.semaphore()));
+        let count = self.count;
+        core::mem::forget(self);
+        OwnedSemaphorePermit {
+            owner: Arc::clone(owner),
+            count,
+        }
+    }
 }
 
 impl Drop for SemaphorePermit<'_> {
@@ -419,10 +517,125 @@ impl fmt::Debug for SemaphorePermit<'_> {
     }
 }
 
+/// Permits taken from a semaphore in an `Arc` (see
+/// [`Semaphore::acquire_owned`]): like [`SemaphorePermit`], but it holds the
+/// `Arc` rather than a borrow, so it can move anywhere, a pool task
+/// included. Dropping it gives the permits back.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use turnstile::{Semaphore, ThreadPool};
+///
+/// let slots = Arc::new(Semaphore::new(1));
+/// let pool = ThreadPool::new(2).unwrap();
+/// let permit = slots.acquire_owned();
+/// let task = pool.submit(move || permit.count()).unwrap(); // the permit moves in
+/// assert_eq!(task.into_result(), Ok(1));
+/// assert_eq!(slots.available_permits(), 1); // given back when the task ended
+/// ```
+#[must_use = "if unused the permit is given back at once"]
+pub struct OwnedSemaphorePermit<S: AsSemaphore = Semaphore> {
+    owner: Arc<S>,
+    count: usize,
+}
+
+impl<S: AsSemaphore> OwnedSemaphorePermit<S> {
+    /// How many permits this holds.
+    ///
+    /// ```
+    /// let sem = std::sync::Arc::new(turnstile::Semaphore::new(3));
+    /// assert_eq!(sem.acquire_owned().count(), 1);
+    /// ```
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// The semaphore the permits came from.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let sem = Arc::new(turnstile::Semaphore::new(1));
+    /// let permit = sem.acquire_owned();
+    /// assert!(Arc::ptr_eq(permit.semaphore(), &sem));
+    /// ```
+    pub fn semaphore(&self) -> &Arc<S> {
+        &self.owner
+    }
+
+    /// As [`SemaphorePermit::forget`]: keeps the permits taken and returns
+    /// how many.
+    ///
+    /// ```
+    /// let sem = std::sync::Arc::new(turnstile::Semaphore::new(1));
+    /// assert_eq!(sem.acquire_owned().forget(), 1);
+    /// assert_eq!(sem.available_permits(), 0);
+    /// ```
+    pub fn forget(self) -> usize {
+        let count = self.count;
+        self.owner.semaphore().state.lock().held -= count;
+        // Drop the `Arc` without running this permit's `Drop`.
+        let this = core::mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never used or dropped again, so the `Arc` is
+        // read out exactly once and dropped here.
+        drop(unsafe { core::ptr::read(&this.owner) });
+        count
+    }
+}
+
+impl<S: AsSemaphore> Drop for OwnedSemaphorePermit<S> {
+    fn drop(&mut self) {
+        self.owner.semaphore().give_back(self.count);
+    }
+}
+
+impl<S: AsSemaphore> fmt::Debug for OwnedSemaphorePermit<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedSemaphorePermit")
+            .field("count", &self.count)
+            .finish()
+    }
+}
+
+/// The semaphores an [`OwnedSemaphorePermit`] can come from: [`Semaphore`]
+/// and [`BoundedSemaphore`]. Sealed: implemented here only.
+pub trait AsSemaphore: sealed::AsSemaphore {}
+
+impl AsSemaphore for Semaphore {}
+impl AsSemaphore for BoundedSemaphore {}
+
+mod sealed {
+    pub trait AsSemaphore {
+        /// The counting semaphore underneath.
+        fn semaphore(&self) -> &super::Semaphore;
+    }
+
+    impl AsSemaphore for super::Semaphore {
+        fn semaphore(&self) -> &super::Semaphore {
+            self
+        }
+    }
+
+    impl AsSemaphore for super::BoundedSemaphore {
+        fn semaphore(&self) -> &super::Semaphore {
+            &self.semaphore
+        }
+    }
+}
+
 /// A semaphore that refuses to hold more permits than it started with:
 /// Python's `BoundedSemaphore`. Releasing one permit too many is almost
 /// always a bug (a double release), so it is reported instead of silently
 /// raising the limit.
+///
+/// It is a [`Semaphore`] with a bound, as CPython's is a subclass that only
+/// overrides `release`: the same methods, the same algorithm. Two things
+/// differ. [`release`](Self::release) returns `Err(OverRelease)` instead of
+/// adding past the bound; and a request for more permits than the bound, which
+/// no wait could ever grant, is refused at once with [`ExceedsBound`] by
+/// every `*_many` method.
 ///
 /// # Examples
 ///
@@ -441,7 +654,6 @@ impl fmt::Debug for SemaphorePermit<'_> {
 /// ```
 pub struct BoundedSemaphore {
     semaphore: Semaphore,
-    bound: usize,
 }
 
 /// The error of a release that would put a [`BoundedSemaphore`] above the
@@ -512,6 +724,65 @@ impl fmt::Display for ExceedsBound {
 
 impl std::error::Error for ExceedsBound {}
 
+/// Why [`BoundedSemaphore::try_acquire_many`] took nothing.
+///
+/// ```
+/// use turnstile::{BoundedSemaphore, TryAcquireError};
+///
+/// let sem = BoundedSemaphore::new(2);
+/// let _one = sem.acquire();
+/// assert_eq!(sem.try_acquire_many(2).unwrap_err(), TryAcquireError::NoPermits);
+/// assert!(matches!(sem.try_acquire_many(3), Err(TryAcquireError::ExceedsBound(_))));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TryAcquireError {
+    /// Too few permits are free right now.
+    NoPermits,
+    /// More were asked for than the semaphore can ever hold.
+    ExceedsBound(ExceedsBound),
+}
+
+impl fmt::Display for TryAcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoPermits => f.write_str("too few permits are free"),
+            Self::ExceedsBound(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for TryAcquireError {}
+
+/// Why [`BoundedSemaphore::acquire_many_timeout`] took nothing.
+///
+/// ```
+/// use std::time::Duration;
+/// use turnstile::{AcquireTimeoutError, BoundedSemaphore};
+///
+/// let sem = BoundedSemaphore::new(2);
+/// let _one = sem.acquire();
+/// let late = sem.acquire_many_timeout(2, Duration::from_millis(5));
+/// assert_eq!(late.unwrap_err(), AcquireTimeoutError::Timeout);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcquireTimeoutError {
+    /// The time ran out before enough permits were free.
+    Timeout,
+    /// More were asked for than the semaphore can ever hold.
+    ExceedsBound(ExceedsBound),
+}
+
+impl fmt::Display for AcquireTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout => Timeout.fmt(f),
+            Self::ExceedsBound(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for AcquireTimeoutError {}
+
 impl BoundedSemaphore {
     const_fn! {
         /// A semaphore with `permits` free permits, and never more.
@@ -522,7 +793,7 @@ impl BoundedSemaphore {
         /// ```
         #[must_use]
         pub fn new(permits: usize) -> Self {
-            Self { semaphore: Semaphore::new(permits), bound: permits }
+            Self { semaphore: Semaphore::with_bound(permits, permits) }
         }
     }
 
@@ -548,21 +819,34 @@ impl BoundedSemaphore {
         self.semaphore.try_acquire()
     }
 
-    /// Takes a permit, giving up after `timeout`; `None` if it gave up.
+    /// Takes a permit, giving up after `timeout`: `Err(Timeout)` if it gave
+    /// up.
     ///
     /// ```
     /// use std::time::Duration;
     ///
     /// let sem = turnstile::BoundedSemaphore::new(1);
     /// let _held = sem.acquire();
-    /// assert!(sem.acquire_timeout(Duration::from_millis(5)).is_none());
+    /// assert!(sem.acquire_timeout(Duration::from_millis(5)).is_err());
     /// ```
-    pub fn acquire_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_>> {
+    pub fn acquire_timeout(&self, timeout: Duration) -> Result<SemaphorePermit<'_>, Timeout> {
         self.semaphore.acquire_timeout(timeout)
     }
 
-    /// Takes `n` permits at once, waiting until `n` are free; an error if
-    /// `n` is more than the semaphore can ever hold.
+    /// Takes a permit, giving up at `deadline`.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    ///
+    /// let sem = turnstile::BoundedSemaphore::new(1);
+    /// assert!(sem.acquire_deadline(Instant::now()).is_ok());
+    /// ```
+    pub fn acquire_deadline(&self, deadline: Instant) -> Result<SemaphorePermit<'_>, Timeout> {
+        self.semaphore.acquire_deadline(deadline)
+    }
+
+    /// Takes `n` permits at once, waiting until `n` are free; an error at
+    /// once if `n` is more than the semaphore can ever hold.
     ///
     /// ```
     /// let sem = turnstile::BoundedSemaphore::new(2);
@@ -574,16 +858,82 @@ impl BoundedSemaphore {
         Ok(self.semaphore.acquire_many(n))
     }
 
-    /// Takes `n` permits if `n` are free right now (never, if `n` is above
-    /// the bound).
+    /// Takes `n` permits if `n` are free right now.
     ///
     /// ```
+    /// use turnstile::TryAcquireError;
+    ///
     /// let sem = turnstile::BoundedSemaphore::new(2);
-    /// assert!(sem.try_acquire_many(3).is_none());
-    /// assert!(sem.try_acquire_many(2).is_some());
+    /// assert!(matches!(sem.try_acquire_many(3), Err(TryAcquireError::ExceedsBound(_))));
+    /// assert!(sem.try_acquire_many(2).is_ok());
     /// ```
-    pub fn try_acquire_many(&self, n: usize) -> Option<SemaphorePermit<'_>> {
-        self.semaphore.try_acquire_many(n)
+    pub fn try_acquire_many(&self, n: usize) -> Result<SemaphorePermit<'_>, TryAcquireError> {
+        self.check_request(n)
+            .map_err(TryAcquireError::ExceedsBound)?;
+        self.semaphore
+            .try_acquire_many(n)
+            .ok_or(TryAcquireError::NoPermits)
+    }
+
+    /// Takes `n` permits, giving up after `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use turnstile::AcquireTimeoutError;
+    ///
+    /// let sem = turnstile::BoundedSemaphore::new(2);
+    /// let too_many = sem.acquire_many_timeout(3, Duration::from_secs(60)); // returns at once
+    /// assert!(matches!(too_many, Err(AcquireTimeoutError::ExceedsBound(_))));
+    /// ```
+    pub fn acquire_many_timeout(
+        &self,
+        n: usize,
+        timeout: Duration,
+    ) -> Result<SemaphorePermit<'_>, AcquireTimeoutError> {
+        self.check_request(n)
+            .map_err(AcquireTimeoutError::ExceedsBound)?;
+        self.semaphore
+            .acquire_many_timeout(n, timeout)
+            .map_err(|Timeout| AcquireTimeoutError::Timeout)
+    }
+
+    /// [`acquire`](Self::acquire) for a semaphore in an `Arc`: a permit that
+    /// can move (see [`Semaphore::acquire_owned`]).
+    ///
+    /// ```
+    /// let sem = std::sync::Arc::new(turnstile::BoundedSemaphore::new(1));
+    /// let permit = sem.acquire_owned();
+    /// std::thread::spawn(move || drop(permit)).join().unwrap();
+    /// assert_eq!(sem.available_permits(), 1);
+    /// ```
+    pub fn acquire_owned(self: &Arc<Self>) -> OwnedSemaphorePermit<Self> {
+        self.acquire().into_owned(self)
+    }
+
+    /// [`try_acquire`](Self::try_acquire), with an owned permit.
+    ///
+    /// ```
+    /// let sem = std::sync::Arc::new(turnstile::BoundedSemaphore::new(1));
+    /// let _first = sem.try_acquire_owned().unwrap();
+    /// assert!(sem.try_acquire_owned().is_none());
+    /// ```
+    pub fn try_acquire_owned(self: &Arc<Self>) -> Option<OwnedSemaphorePermit<Self>> {
+        Some(self.try_acquire()?.into_owned(self))
+    }
+
+    /// [`acquire_timeout`](Self::acquire_timeout), with an owned permit.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let sem = std::sync::Arc::new(turnstile::BoundedSemaphore::new(1));
+    /// assert!(sem.acquire_timeout_owned(Duration::ZERO).is_ok());
+    /// ```
+    pub fn acquire_timeout_owned(
+        self: &Arc<Self>,
+        timeout: Duration,
+    ) -> Result<OwnedSemaphorePermit<Self>, Timeout> {
+        Ok(self.acquire_timeout(timeout)?.into_owned(self))
     }
 
     /// Gives back `n` permits taken with [`SemaphorePermit::forget`]. Refused,
@@ -597,24 +947,7 @@ impl BoundedSemaphore {
     /// assert!(sem.release(1).is_err()); // Python: ValueError
     /// ```
     pub fn release(&self, n: usize) -> Result<(), OverRelease> {
-        if n == 0 {
-            return Ok(());
-        }
-        let semaphore = &self.semaphore;
-        let mut counts = semaphore.state.lock();
-        // Never more than `bound` free or held: `available + held <= bound`.
-        let forgotten = self.bound.saturating_sub(counts.available + counts.held);
-        if n > forgotten {
-            return Err(OverRelease {
-                bound: self.bound,
-                available: counts.available,
-                held: counts.held,
-                released: n,
-            });
-        }
-        counts.available += n;
-        semaphore.wake_for(&counts, n);
-        Ok(())
+        self.semaphore.add(n)
     }
 
     /// How many permits are free. A snapshot.
@@ -634,13 +967,13 @@ impl BoundedSemaphore {
     /// assert_eq!(turnstile::BoundedSemaphore::new(4).bound(), 4);
     /// ```
     pub fn bound(&self) -> usize {
-        self.bound
+        self.semaphore.bound
     }
 
     fn check_request(&self, n: usize) -> Result<(), ExceedsBound> {
-        if n > self.bound {
+        if n > self.bound() {
             return Err(ExceedsBound {
-                bound: self.bound,
+                bound: self.bound(),
                 requested: n,
             });
         }
@@ -652,7 +985,7 @@ impl fmt::Debug for BoundedSemaphore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BoundedSemaphore")
             .field("available_permits", &self.available_permits())
-            .field("bound", &self.bound)
+            .field("bound", &self.bound())
             .finish()
     }
 }

@@ -89,7 +89,7 @@ fn a_timeout_breaks_the_barrier_for_everyone() {
     until_waiting(&barrier, 1);
     let timeout = Duration::from_millis(100);
     let start = Instant::now();
-    assert_eq!(barrier.wait_timeout(timeout), Err(BarrierError::TimedOut));
+    assert_eq!(barrier.wait_timeout(timeout), Err(BarrierError::Timeout));
     let waited = start.elapsed();
     assert!(
         waited >= timeout && waited < timeout + SLACK,
@@ -110,7 +110,7 @@ fn zero_and_max_timeouts() {
     let start = Instant::now();
     assert_eq!(
         barrier.wait_timeout(Duration::ZERO),
-        Err(BarrierError::TimedOut)
+        Err(BarrierError::Timeout)
     );
     assert!(start.elapsed() < SLACK);
     barrier.reset();
@@ -170,7 +170,7 @@ fn reset_with_waiters_breaks_them_and_reopens() {
 fn errors_display_what_happened() {
     assert_eq!(BarrierError::Broken.to_string(), "the barrier is broken");
     assert_eq!(
-        BarrierError::TimedOut.to_string(),
+        BarrierError::Timeout.to_string(),
         "timed out waiting at the barrier, which is now broken"
     );
 }

@@ -73,7 +73,7 @@ fn wait_timeout_waits_then_gives_up() {
     let timeout = Duration::from_millis(100);
     let start = Instant::now();
     assert!(
-        cv.wait_timeout(&mut guard, timeout),
+        cv.wait_timeout(&mut guard, timeout).is_err(),
         "nobody notified: timed out"
     );
     let waited = start.elapsed();
@@ -88,8 +88,11 @@ fn zero_timeout_returns_at_once_and_max_does_not_panic() {
     let (flag, cv) = &*shared;
     let mut guard = flag.lock();
     let start = Instant::now();
-    assert!(cv.wait_timeout(&mut guard, Duration::ZERO));
-    assert!(!cv.wait_timeout_while(&mut guard, Duration::ZERO, |set| !**set));
+    assert!(cv.wait_timeout(&mut guard, Duration::ZERO).is_err());
+    assert!(
+        cv.wait_timeout_while(&mut guard, Duration::ZERO, |set| !**set)
+            .is_err()
+    );
     assert!(start.elapsed() < SLACK);
     drop(guard);
 
@@ -102,7 +105,10 @@ fn zero_timeout_returns_at_once_and_max_does_not_panic() {
         })
     };
     let mut guard = flag.lock();
-    assert!(cv.wait_timeout_while(&mut guard, Duration::MAX, |set| !**set));
+    assert!(
+        cv.wait_timeout_while(&mut guard, Duration::MAX, |set| !**set)
+            .is_ok()
+    );
     drop(guard);
     setter.join().unwrap();
 }
@@ -113,7 +119,10 @@ fn wait_timeout_while_reports_which_came_first() {
     let (count, cv) = &*shared;
     let mut guard = count.lock();
     let start = Instant::now();
-    assert!(!cv.wait_timeout_while(&mut guard, Duration::from_millis(50), |n| **n < 1));
+    assert!(
+        cv.wait_timeout_while(&mut guard, Duration::from_millis(50), |n| **n < 1)
+            .is_err()
+    );
     assert!(start.elapsed() >= Duration::from_millis(50));
     drop(guard);
 
@@ -125,7 +134,10 @@ fn wait_timeout_while_reports_which_came_first() {
         })
     };
     let mut guard = count.lock();
-    assert!(cv.wait_timeout_while(&mut guard, Duration::from_secs(10), |n| **n < 1));
+    assert!(
+        cv.wait_timeout_while(&mut guard, Duration::from_secs(10), |n| **n < 1)
+            .is_ok()
+    );
     assert_eq!(*guard, 1);
     drop(guard);
     producer.join().unwrap();
@@ -168,7 +180,7 @@ fn rlock_wait_timeout_restores_the_count() {
     let _a = lock.lock();
     let _b = lock.lock();
     let mut c = lock.lock();
-    assert!(cv.wait_timeout(&mut c, Duration::from_millis(10)));
+    assert!(cv.wait_timeout(&mut c, Duration::from_millis(10)).is_err());
     assert_eq!(lock.hold_count(), 3);
 }
 

@@ -6,12 +6,13 @@
 //!
 //! Python → turnstile: `Future()` + `set_result` → `Future::pending()` and
 //! its `Promise`; `set_running_or_notify_cancel` → `Promise::start`;
-//! `future.result(timeout=t)` → `result_timeout(t)`, which hands the future
-//! back on timeout; `exception()` → the `Err` of the outcome. A done-callback
-//! receives the outcome, not the future. Differences are asserted as
-//! turnstile behaves and listed in TESTING.md; tests that need a future
-//! shared between threads (issue 11) or that are about Python's process
-//! exit are listed at the end, with why.
+//! `future.result(timeout=t)` → `result_timeout(t)`, `Err(Timeout)` for
+//! Python's `TimeoutError`; `exception(timeout=t)` → `exception_timeout(t)`.
+//! Futures are shared as in Python (by reference, across threads), and
+//! `wait`/`as_completed` borrow them. A done-callback receives the outcome,
+//! not the future. Differences are asserted as turnstile behaves and listed
+//! in TESTING.md; tests about Python's process exit or its processes are
+//! listed at the end, with why.
 
 mod common;
 
@@ -22,9 +23,10 @@ use std::time::Duration;
 
 use common::within;
 use turnstile::pool::{
-    Future, FutureState, PoolError, Promise, SubmitError, TaskError, WaitFor, as_completed, wait,
+    Future, FutureState, PoolError, Promise, SubmitError, TaskError, WaitFor, as_completed,
+    as_completed_timeout, wait, wait_timeout,
 };
-use turnstile::{Event, Semaphore, ThreadPool};
+use turnstile::{Event, Semaphore, ThreadPool, Timeout};
 
 /// A future already settled with `outcome` (util.py's SUCCESSFUL_FUTURE,
 /// EXCEPTION_FUTURE).
@@ -172,7 +174,7 @@ fn future_test_done_callback_already_cancelled() {
 fn future_test_done_callback_raises_already_succeeded() {
     let future = settled(Ok(5));
     future.add_done_callback(|_| panic!("doh!"));
-    assert_eq!(future.result(), Ok(5));
+    assert_eq!(future.into_result(), Ok(5));
 }
 
 /// test_future.FutureTests.test_repr: the state shows (`Debug`).
@@ -259,17 +261,17 @@ fn future_test_running() {
 }
 
 /// test_future.FutureTests.test_result_with_timeout: a zero timeout on an
-/// unsettled future hands it back (Python: TimeoutError); on a settled one
-/// it gives the outcome.
+/// unsettled future is `Err(Timeout)` (Python: TimeoutError); on a settled
+/// one it gives the outcome.
 #[test]
 fn future_test_result_with_timeout() {
     for (name, future, _promise) in every_kind() {
         let outcome = future.result_timeout(Duration::ZERO);
         match name {
-            "pending" | "running" => assert!(outcome.is_err(), "{name}"),
-            "cancelled" => assert_eq!(outcome.ok(), Some(Err(TaskError::Cancelled))),
-            "exception" => assert_eq!(outcome.ok(), Some(Err(oserror()))),
-            _ => assert_eq!(outcome.ok(), Some(Ok(42))),
+            "pending" | "running" => assert_eq!(outcome, Err(Timeout), "{name}"),
+            "cancelled" => assert_eq!(outcome, Ok(Err(TaskError::Cancelled))),
+            "exception" => assert_eq!(outcome, Ok(Err(oserror()))),
+            _ => assert_eq!(outcome, Ok(Ok(&42))),
         }
     }
 }
@@ -284,50 +286,46 @@ fn future_test_result_with_success() {
         promise.start();
         promise.finish(Ok(42));
     });
-    assert_eq!(
-        future.result_timeout(Duration::from_secs(5)).ok(),
-        Some(Ok(42))
-    );
+    assert_eq!(future.result_timeout(Duration::from_secs(5)), Ok(Ok(&42)));
     setter.join().unwrap();
 }
 
-/// test_future.FutureTests.test_result_with_cancel: cancelled from another
-/// thread while this one waits. A turnstile future is not shared between
-/// threads (issue 11), so the other thread cancels the way a runner does:
-/// by dropping the promise unstarted.
+/// test_future.FutureTests.test_result_with_cancel: `cancel()` called on
+/// the shared future by another thread while this one waits in `result`.
 #[test]
 fn future_test_result_with_cancel() {
-    let (future, promise) = pending::<i32>();
-    let canceller = thread::spawn(move || {
-        thread::sleep(Duration::from_millis(200));
-        drop(promise);
+    let (future, _promise) = pending::<i32>();
+    thread::scope(|s| {
+        s.spawn(|| {
+            thread::sleep(Duration::from_millis(200)); // the main thread waits
+            assert!(future.cancel());
+        });
+        assert_eq!(
+            future.result_timeout(Duration::from_secs(5)),
+            Ok(Err(TaskError::Cancelled))
+        );
     });
-    assert_eq!(
-        future.result_timeout(Duration::from_secs(5)).ok(),
-        Some(Err(TaskError::Cancelled))
-    );
-    canceller.join().unwrap();
 }
 
 /// test_future.FutureTests.test_exception_with_timeout: as
-/// test_result_with_timeout, looking at the error side of each outcome.
+/// test_result_with_timeout, through `exception_timeout`. (Python raises
+/// CancelledError from a cancelled future's `exception()`; turnstile returns
+/// `Some(TaskError::Cancelled)`: TESTING.md.)
 #[test]
 fn future_test_exception_with_timeout() {
     for (name, future, _promise) in every_kind() {
-        let error = future
-            .result_timeout(Duration::ZERO)
-            .map(|outcome| outcome.err());
+        let error = future.exception_timeout(Duration::ZERO);
         match name {
-            "pending" | "running" => assert!(error.is_err(), "{name}"),
-            "cancelled" => assert_eq!(error.ok(), Some(Some(TaskError::Cancelled))),
-            "exception" => assert_eq!(error.ok(), Some(Some(oserror()))),
-            _ => assert_eq!(error.ok(), Some(None)),
+            "pending" | "running" => assert_eq!(error, Err(Timeout), "{name}"),
+            "cancelled" => assert_eq!(error, Ok(Some(TaskError::Cancelled))),
+            "exception" => assert_eq!(error, Ok(Some(oserror()))),
+            _ => assert_eq!(error, Ok(None)),
         }
     }
 }
 
 /// test_future.FutureTests.test_exception_with_success: an exception set
-/// on another thread while this one waits.
+/// on another thread while this one waits in `exception`.
 #[test]
 fn future_test_exception_with_success() {
     let (future, promise) = pending::<i32>();
@@ -336,22 +334,57 @@ fn future_test_exception_with_success() {
         promise.start();
         promise.finish(Err(oserror()));
     });
-    let outcome = future.result_timeout(Duration::from_secs(5)).ok();
-    assert_eq!(outcome, Some(Err(oserror())));
+    assert_eq!(
+        future.exception_timeout(Duration::from_secs(5)),
+        Ok(Some(oserror()))
+    );
     setter.join().unwrap();
 }
 
-/// test_future.FutureTests.test_multiple_set_result /
-/// test_multiple_set_exception: Python raises InvalidStateError on a second
-/// set. `Promise::finish` consumes the promise, so a second finish does not
-/// compile; the reachable case is a finish after a cancel, which changes
-/// nothing.
+/// test_future.FutureTests.test_multiple_set_result: Python raises
+/// InvalidStateError on a second set and keeps the first result.
+/// `Promise::finish` consumes the promise, so a second finish does not
+/// compile; what remains is that the result can be asked for again and
+/// again, and a finish after a cancel changes nothing.
 #[test]
 fn future_test_multiple_set_result() {
-    let (future, promise) = pending::<i32>();
-    assert!(future.cancel());
+    let future = settled(Ok(1));
+    assert!(future.is_done());
+    assert_eq!(future.result(), Ok(&1));
+    assert_eq!(future.result(), Ok(&1));
+    let (cancelled, promise) = pending::<i32>();
+    assert!(cancelled.cancel());
     promise.finish(Ok(1));
-    assert_eq!(future.result(), Err(TaskError::Cancelled));
+    assert_eq!(cancelled.into_result(), Err(TaskError::Cancelled));
+}
+
+/// test_future.FutureTests.test_multiple_set_exception: the exception is
+/// the one set, every time it is asked for.
+#[test]
+fn future_test_multiple_set_exception() {
+    let future = settled::<i32>(Err(TaskError::Panicked("ValueError".into())));
+    let error = Some(TaskError::Panicked("ValueError".into()));
+    assert_eq!(future.exception(), error);
+    assert_eq!(future.exception(), error);
+}
+
+/// test_future.FutureTests.test_get_snapshot's thread-safety part: a
+/// finished future read by four threads at once, a thousand times each,
+/// gives every one of them the same answer.
+#[test]
+fn future_test_get_snapshot_concurrent() {
+    let future = settled(Ok(100));
+    thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..1000 {
+                    assert!(future.is_done() && !future.is_cancelled());
+                    assert_eq!(future.result(), Ok(&100));
+                    assert_eq!(future.exception(), None);
+                }
+            });
+        }
+    });
 }
 
 // ---------------------------------------------------------------------------
@@ -367,7 +400,7 @@ fn pool(workers: usize) -> ThreadPool {
 fn executor_test_submit() {
     let pool = pool(2);
     let future = pool.submit(|| 2u32.pow(8)).unwrap();
-    assert_eq!(future.result(), Ok(256));
+    assert_eq!(future.into_result(), Ok(256));
 }
 
 /// executor.ExecutorTest.test_map (results in item order; CPython's
@@ -406,11 +439,68 @@ fn executor_test_map_exception() {
 fn executor_test_shutdown_race_issue12456() {
     let pool = pool(2);
     let results = pool.map(|n: i32| n.to_string(), [2; 3]);
-    pool.shutdown(true, false);
+    pool.shutdown();
     assert_eq!(
         results.map(Result::unwrap).collect::<Vec<_>>(),
         ["2", "2", "2"]
     );
+}
+
+/// executor.ExecutorTest.test_map_timeout: three tasks sleeping 0, 0 and
+/// 600 ms with a 300 ms deadline (CPython: 0, 0, 6 s and 5 s). The first
+/// two results come (unless the host is slow to start them), then the
+/// timeout, and the iterator is exhausted: the rest was cancelled.
+#[test]
+fn executor_test_map_timeout() {
+    let pool = pool(2);
+    let mut results = pool.map_timeout(
+        |millis: u64| thread::sleep(Duration::from_millis(millis)),
+        [0, 0, 600],
+        Duration::from_millis(300),
+    );
+    let mut values = Vec::new();
+    let mut timed_out = false;
+    for outcome in results.by_ref() {
+        match outcome {
+            Ok(value) => values.push(value),
+            Err(Timeout) => timed_out = true,
+        }
+    }
+    assert!(timed_out, "expected the timeout");
+    assert!(values.len() <= 2 && values.iter().all(|value| *value == Ok(())));
+    assert!(results.next().is_none());
+    assert!(results.next().is_none());
+}
+
+/// test_thread_pool.ThreadPoolExecutorTest.test_executor_map_current_future_cancel:
+/// with the single worker busy, a map with a zero timeout times out on
+/// its first result; that task and the next are cancelled and never start.
+#[test]
+fn thread_pool_test_executor_map_current_future_cancel() {
+    let log = Arc::new(StdMutex::new(Vec::new()));
+    let stop = Arc::new(Event::new());
+    let log_n_wait = {
+        let (log, stop) = (Arc::clone(&log), Arc::clone(&stop));
+        move |ident: &'static str| {
+            log.lock().unwrap().push(format!("{ident} started"));
+            stop.wait();
+            log.lock().unwrap().push(format!("{ident} stopped"));
+        }
+    };
+    {
+        let pool = pool(1);
+        let _release = SetOnDrop(Arc::clone(&stop));
+        let first = {
+            let log_n_wait = log_n_wait.clone();
+            pool.submit(move || log_n_wait("first")).unwrap()
+        };
+        let mut results = pool.map_timeout(log_n_wait, ["second", "third"], Duration::ZERO);
+        assert!(matches!(results.next(), Some(Err(Timeout))));
+        assert!(results.next().is_none());
+        stop.set();
+        assert_eq!(first.into_result(), Ok(()));
+    }
+    assert_eq!(*log.lock().unwrap(), ["first started", "first stopped"]);
 }
 
 /// Sets an event when dropped. Declared after the pool in a test whose
@@ -432,8 +522,9 @@ fn executor_test_no_stale_references() {
     let collected = Arc::new(Event::new());
     let my_object = SetOnDrop(Arc::clone(&collected));
     drop(pool.submit(move || my_object.0.is_set()).unwrap());
-    assert!(
+    assert_eq!(
         collected.wait_timeout(Duration::from_secs(5)),
+        Ok(()),
         "stale reference not dropped within the timeout"
     );
 }
@@ -465,7 +556,7 @@ fn thread_pool_test_map_submits_without_iteration() {
     let finished = Arc::new(StdMutex::new(Vec::new()));
     let sink = Arc::clone(&finished);
     drop(pool.map(move |n: i32| sink.lock().unwrap().push(n), 0..10));
-    pool.shutdown(true, false);
+    pool.shutdown();
     let mut finished = finished.lock().unwrap().clone();
     finished.sort_unstable();
     assert_eq!(finished, (0..10).collect::<Vec<_>>());
@@ -495,7 +586,7 @@ fn thread_pool_test_saturation() {
     within(
         Duration::from_secs(10),
         "shutdown after saturation",
-        move || pool.shutdown(true, false),
+        move || pool.shutdown(),
     );
 }
 
@@ -506,7 +597,7 @@ fn thread_pool_test_saturation() {
 fn thread_pool_test_idle_thread_reuse() {
     let pool = pool(3);
     for (a, b) in [(21, 2), (6, 7), (3, 14)] {
-        assert_eq!(pool.submit(move || a * b).unwrap().result(), Ok(42));
+        assert_eq!(pool.submit(move || a * b).unwrap().into_result(), Ok(42));
     }
     assert_eq!(pool.workers(), 3);
 }
@@ -520,7 +611,7 @@ fn thread_pool_test_idle_thread_reuse() {
 #[test]
 fn shutdown_test_run_after_shutdown() {
     let pool = pool(2);
-    pool.shutdown(true, false);
+    pool.shutdown();
     match pool.submit(|| 2u32.pow(5)) {
         Err(SubmitError::ShutDown(task)) => assert_eq!(task(), 32),
         other => panic!("expected ShutDown, got {other:?}"),
@@ -538,9 +629,9 @@ fn shutdown_test_hang_issue12364() {
                 .unwrap()
         })
         .collect();
-    pool.shutdown(true, false);
+    pool.shutdown();
     for future in futures {
-        assert_eq!(future.result(), Ok(()));
+        assert_eq!(future.into_result(), Ok(()));
     }
 }
 
@@ -558,7 +649,7 @@ fn shutdown_test_cancel_futures() {
         })
         .collect();
     common::wait_until(|| futures.iter().any(Future::is_running));
-    pool.shutdown(true, true);
+    pool.shutdown_now();
     let (cancelled, others): (Vec<_>, Vec<_>) = futures
         .into_iter()
         .partition(|future| future.is_cancelled());
@@ -566,7 +657,7 @@ fn shutdown_test_cancel_futures() {
     assert!(!others.is_empty(), "at least the running tasks finished");
     for future in others {
         assert!(future.is_done());
-        assert_eq!(future.result(), Ok(()));
+        assert_eq!(future.into_result(), Ok(()));
     }
 }
 
@@ -575,12 +666,12 @@ fn shutdown_test_cancel_futures() {
 #[test]
 fn shutdown_test_hang_gh94440() {
     let pool = pool(1);
-    assert_eq!(pool.submit(|| 0).unwrap().result(), Ok(0));
+    assert_eq!(pool.submit(|| 0).unwrap().into_result(), Ok(0));
     pool.submit(|| 0).unwrap().cancel();
     within(
         Duration::from_secs(5),
         "shutdown after a cancel",
-        move || pool.shutdown(true, false),
+        move || pool.shutdown(),
     );
 }
 
@@ -595,7 +686,7 @@ fn shutdown_test_threads_terminate() {
     }
     assert_eq!(pool.workers(), 3);
     sem.release(3);
-    pool.shutdown(true, false);
+    pool.shutdown();
     assert_eq!(pool.workers(), 0, "every worker was joined");
 }
 
@@ -626,7 +717,7 @@ fn shutdown_test_del_shutdown() {
 fn shutdown_test_shutdown_no_wait() {
     let pool = pool(5);
     let results = pool.map(i32::abs, -5..5);
-    pool.shutdown(false, false);
+    pool.shutdown_background();
     let results: Vec<i32> = results.map(Result::unwrap).collect();
     assert_eq!(results, (-5..5).map(i32::abs).collect::<Vec<_>>());
 }
@@ -638,7 +729,7 @@ fn thread_names(pool: &ThreadPool, tasks: usize) -> Vec<String> {
             pool.submit(|| thread::current().name().unwrap_or("").to_string())
                 .unwrap()
         })
-        .map(|future| future.result().unwrap())
+        .map(|future| future.into_result().unwrap())
         .collect();
     names.sort();
     names.dedup();
@@ -681,12 +772,12 @@ fn shutdown_test_thread_names_default() {
 // ---------------------------------------------------------------------------
 
 /// The values of futures that are done (each must already be).
-fn done_values(futures: Vec<Future<i32>>) -> Vec<Result<i32, TaskError>> {
+fn done_values(futures: Vec<&Future<i32>>) -> Vec<Result<i32, TaskError>> {
     let mut values: Vec<_> = futures
         .into_iter()
         .map(|future| {
             assert!(future.is_done());
-            future.result()
+            future.result().copied()
         })
         .collect();
     values.sort_by_key(|value| format!("{value:?}"));
@@ -695,9 +786,12 @@ fn done_values(futures: Vec<Future<i32>>) -> Vec<Result<i32, TaskError>> {
 
 /// Sets `event` and collects what the futures left pending by a `wait`
 /// end with.
-fn release_pending(event: &Event, pending: Vec<Future<i32>>) -> Vec<Result<i32, TaskError>> {
+fn release_pending(event: &Event, pending: Vec<&Future<i32>>) -> Vec<Result<i32, TaskError>> {
     event.set();
-    pending.into_iter().map(Future::result).collect()
+    pending
+        .into_iter()
+        .map(|future| future.result().copied())
+        .collect()
 }
 
 /// A task that waits for `event`, then returns `value`.
@@ -721,10 +815,11 @@ fn wait_test_first_completed() {
     let _release = SetOnDrop(Arc::clone(&event));
     let future1 = pool.submit(|| 21 * 2).unwrap();
     let future2 = waiting_task(&pool, &event, 7);
-    let waited = wait(vec![future1, future2], WaitFor::FirstCompleted, None);
+    let waited = wait([&future1, &future2], WaitFor::FirstCompleted);
     assert_eq!(done_values(waited.done), [Ok(42)]);
     assert_eq!(release_pending(&event, waited.pending), [Ok(7)]);
-    let with_cancelled = wait(vec![cancelled::<i32>()], WaitFor::FirstCompleted, None);
+    let cancelled = [cancelled::<i32>()];
+    let with_cancelled = wait(&cancelled, WaitFor::FirstCompleted);
     assert_eq!(with_cancelled.done.len(), 1, "a cancelled future is done");
 }
 
@@ -735,11 +830,8 @@ fn wait_test_first_completed_some_already_completed() {
     let event = Arc::new(Event::new());
     let _release = SetOnDrop(Arc::clone(&event));
     let future1 = waiting_task(&pool, &event, 7);
-    let waited = wait(
-        vec![cancelled(), settled(Ok(42)), future1],
-        WaitFor::FirstCompleted,
-        None,
-    );
+    let (cancelled, successful) = (cancelled(), settled(Ok(42)));
+    let waited = wait([&cancelled, &successful, &future1], WaitFor::FirstCompleted);
     assert_eq!(
         done_values(waited.done),
         [Err(TaskError::Cancelled), Ok(42)]
@@ -773,7 +865,7 @@ fn wait_test_first_exception() {
         let event1 = Arc::clone(&event1);
         future1.add_done_callback(move |_| event1.set());
     }
-    let waited = wait(vec![future1, future2, future3], WaitFor::FirstError, None);
+    let waited = wait([&future1, &future2, &future3], WaitFor::FirstError);
     let done = done_values(waited.done);
     assert_eq!(done.len(), 2);
     assert!(done.contains(&Ok(42)));
@@ -792,10 +884,10 @@ fn wait_test_first_exception_some_already_complete() {
         .submit(|| 21i32.checked_div(0).expect("ZeroDivisionError"))
         .unwrap();
     let future2 = waiting_task(&pool, &event, 7);
+    let (successful, cancelled) = (settled(Ok(42)), cancelled());
     let waited = wait(
-        vec![settled(Ok(42)), cancelled(), future1, future2],
+        [&successful, &cancelled, &future1, &future2],
         WaitFor::FirstError,
-        None,
     );
     let done = done_values(waited.done);
     assert!(done.contains(&Ok(42)));
@@ -814,11 +906,8 @@ fn wait_test_first_exception_one_already_failed() {
     let event = Arc::new(Event::new());
     let _release = SetOnDrop(Arc::clone(&event));
     let future1 = waiting_task(&pool, &event, 7);
-    let waited = wait(
-        vec![settled(Err(oserror())), future1],
-        WaitFor::FirstError,
-        None,
-    );
+    let failed = settled(Err(oserror()));
+    let waited = wait([&failed, &future1], WaitFor::FirstError);
     assert_eq!(done_values(waited.done), [Err(oserror())]);
     assert_eq!(release_pending(&event, waited.pending), [Ok(7)]);
 }
@@ -831,17 +920,14 @@ fn wait_test_all_completed() {
         .submit(|| 2i32.checked_div(0).expect("ZeroDivisionError"))
         .unwrap();
     let future2 = pool.submit(|| 2 * 21).unwrap();
-    let waited = wait(
-        vec![
-            settled(Ok(42)),
-            cancelled(),
-            settled(Err(oserror())),
-            future1,
-            future2,
-        ],
-        WaitFor::AllCompleted,
-        None,
-    );
+    let futures = [
+        settled(Ok(42)),
+        cancelled(),
+        settled(Err(oserror())),
+        future1,
+        future2,
+    ];
+    let waited = wait(&futures, WaitFor::AllCompleted);
     assert_eq!(waited.done.len(), 5);
     assert!(waited.pending.is_empty());
 }
@@ -853,18 +939,28 @@ fn wait_test_timeout() {
     let event = Arc::new(Event::new());
     let _release = SetOnDrop(Arc::clone(&event));
     let future = waiting_task(&pool, &event, 7);
-    let waited = wait(
-        vec![
-            cancelled(),
-            settled(Err(oserror())),
-            settled(Ok(42)),
-            future,
-        ],
-        WaitFor::AllCompleted,
-        Some(Duration::from_millis(50)),
-    );
+    let futures = [
+        cancelled(),
+        settled(Err(oserror())),
+        settled(Ok(42)),
+        future,
+    ];
+    let waited = wait_timeout(&futures, WaitFor::AllCompleted, Duration::from_millis(50));
     assert_eq!(waited.done.len(), 3);
     assert_eq!(release_pending(&event, waited.pending), [Ok(7)]);
+}
+
+/// test_wait.WaitTests.test_20369: the same future twice counts once.
+#[test]
+fn wait_test_20369() {
+    let pool = pool(2);
+    let future = pool
+        .submit(|| thread::sleep(Duration::from_millis(100)))
+        .unwrap();
+    let waited = wait([&future, &future], WaitFor::AllCompleted);
+    assert_eq!(waited.done.len(), 1);
+    assert!(core::ptr::eq(waited.done[0], &future));
+    assert!(waited.pending.is_empty());
 }
 
 /// test_wait.ThreadPoolWaitTests.test_pending_calls_race (bpo-14406): 100
@@ -876,10 +972,10 @@ fn wait_test_pending_calls_race() {
     let _release = SetOnDrop(Arc::clone(&event));
     let futures: Vec<_> = (0..100).map(|n| waiting_task(&pool, &event, n)).collect();
     event.set();
-    let waited = within(Duration::from_secs(10), "wait for 100 futures", move || {
-        wait(futures, WaitFor::AllCompleted, None)
+    let done = within(Duration::from_secs(10), "wait for 100 futures", move || {
+        wait(&futures, WaitFor::AllCompleted).done.len()
     });
-    assert_eq!(waited.done.len(), 100);
+    assert_eq!(done, 100);
 }
 
 // ---------------------------------------------------------------------------
@@ -893,14 +989,14 @@ fn as_completed_test_no_timeout() {
     let pool = pool(2);
     let future1 = pool.submit(|| 2 * 21).unwrap();
     let future2 = pool.submit(|| 7 * 6 + 1).unwrap();
-    let completed: Vec<_> = as_completed(vec![
+    let futures = [
         cancelled(),
         settled(Err(oserror())),
         settled(Ok(1)),
         future1,
         future2,
-    ])
-    .collect();
+    ];
+    let completed: Vec<_> = as_completed(&futures).collect();
     assert_eq!(
         done_values(completed),
         [
@@ -911,6 +1007,72 @@ fn as_completed_test_no_timeout() {
             Ok(43)
         ]
     );
+}
+
+/// test_as_completed.AsCompletedTests.test_future_times_out: with a zero
+/// and a short timeout, the three futures already done come out, then the
+/// timeout (Python: TimeoutError); the slow one never does.
+#[test]
+fn as_completed_test_future_times_out() {
+    let pool = pool(2);
+    for timeout in [Duration::ZERO, Duration::from_millis(100)] {
+        let done = [cancelled(), settled(Err(oserror())), settled(Ok(42))];
+        let slow = pool
+            .submit(|| {
+                thread::sleep(Duration::from_millis(1000));
+                0
+            })
+            .unwrap();
+        let mut completed = Vec::new();
+        let mut timed_out = false;
+        for outcome in as_completed_timeout(done.iter().chain([&slow]), timeout) {
+            match outcome {
+                Ok(future) => completed.push(future),
+                Err(Timeout) => timed_out = true,
+            }
+        }
+        assert!(timed_out, "{timeout:?}");
+        assert_eq!(completed.len(), 3, "{timeout:?}");
+        assert!(
+            completed
+                .iter()
+                .all(|future| !core::ptr::eq(*future, &slow))
+        );
+    }
+}
+
+/// test_as_completed.AsCompletedTests.test_duplicate_futures: the same
+/// future three times (any iterable) comes out once.
+#[test]
+fn as_completed_test_duplicate_futures() {
+    let pool = pool(2);
+    let future = pool
+        .submit(|| thread::sleep(Duration::from_millis(200)))
+        .unwrap();
+    let completed: Vec<_> = as_completed(std::iter::repeat_n(&future, 3)).collect();
+    assert_eq!(completed.len(), 1);
+    assert!(core::ptr::eq(completed[0], &future));
+}
+
+/// test_as_completed.AsCompletedTests.test_correct_timeout_exception_msg:
+/// Python's message says "2 (of 4) futures unfinished". turnstile's
+/// `Timeout` carries no count; the two finished ones come out, then the
+/// timeout, and the iterator ends.
+#[test]
+fn as_completed_test_correct_timeout_exception_msg() {
+    let (pending_future, _pending) = pending::<i32>();
+    let (running_future, _running) = running::<i32>();
+    let futures = [cancelled(), settled(Ok(1))];
+    let mut completed = as_completed_timeout(
+        [&futures[0], &pending_future, &running_future, &futures[1]],
+        Duration::ZERO,
+    );
+    assert!(matches!(completed.next(), Some(Ok(_))));
+    assert!(matches!(completed.next(), Some(Ok(_))));
+    let error = completed.next().map(|outcome| outcome.map(|_| ()));
+    assert_eq!(error, Some(Err(Timeout)));
+    assert_eq!(Timeout.to_string(), "timed out");
+    assert!(completed.next().is_none());
 }
 
 thread_local! {
@@ -937,7 +1099,7 @@ fn init_test_initializer() {
         })
         .collect();
     for future in futures {
-        assert_eq!(future.result(), Ok("initialized"));
+        assert_eq!(future.into_result(), Ok("initialized"));
     }
 }
 
@@ -958,7 +1120,7 @@ fn init_test_failing_initializer() {
         .unwrap();
     match pool.submit(|| INITIALIZER_STATUS.with(|status| *status.borrow())) {
         Ok(future) => assert!(matches!(
-            future.result(),
+            future.into_result(),
             Err(TaskError::PoolBroken(reason)) if reason == "error in initializer"
         )),
         Err(error) => assert!(matches!(error, SubmitError::Broken { .. })),
@@ -970,21 +1132,16 @@ fn init_test_failing_initializer() {
 // - test_future: test_class_str (Python class names), test_get_snapshot
 //   (a private helper).
 // - executor: test_submit_keyword (keyword arguments: a Rust closure
-//   captures instead); test_map_timeout (map has no timeout yet, issue 11).
+//   captures instead).
 // - test_thread_pool: test_hang_global_shutdown_lock and
-//   test_process_fork_from_a_threadpool (fork); test_executor_map_current_
-//   future_cancel (map timeout, issue 11).
+//   test_process_fork_from_a_threadpool (fork).
 // - test_shutdown: test_interpreter_shutdown, test_submit_after_interpreter_
 //   shutdown, test_hang_gh83386, test_cancel_futures_wait_false: about
 //   Python's exit hook that joins pools when the interpreter exits. A Rust
 //   process ends when `main` returns without joining anything; drop the pool
 //   (or call shutdown) to wait for it.
-// - test_wait: test_20369 (the same future twice in one wait: a turnstile
-//   future cannot be duplicated until issue 11 makes futures shareable).
-// - test_as_completed: test_future_times_out and
-//   test_correct_timeout_exception_msg (as_completed has no timeout yet,
-//   issue 11); test_duplicate_futures (issue 11, as test_20369);
-//   test_free_reference_yielded_future (as_completed yields each future by
-//   value and keeps nothing, which the types guarantee).
+// - test_as_completed: test_free_reference_yielded_future (Python checks
+//   that the generator drops each future it yields; `as_completed` borrows
+//   the futures and never owns one, which the types guarantee).
 // - test_init: FailingInitializerResourcesTest, test_deadlock,
 //   test_process_pool, test_interpreter_pool: process pools.

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use common::{Bunch, assert_timeout, short_wait, wait_until};
 use turnstile::{
-    Barrier, BarrierError, BoundedSemaphore, Condvar, Event, Lock, Mutex, RLock, Semaphore,
+    Barrier, BarrierError, BoundedSemaphore, Condvar, Event, Lock, Mutex, RLock, Semaphore, Timeout,
 };
 
 // ---------------------------------------------------------------------------
@@ -32,7 +32,7 @@ trait PyLock: Send + Sync + 'static {
     fn create() -> Self;
     fn acquire(&self) -> Self::Guard<'_>;
     fn try_acquire(&self) -> Option<Self::Guard<'_>>;
-    fn acquire_timeout(&self, timeout: Duration) -> Option<Self::Guard<'_>>;
+    fn acquire_timeout(&self, timeout: Duration) -> Result<Self::Guard<'_>, Timeout>;
 }
 
 impl PyLock for Lock {
@@ -46,7 +46,7 @@ impl PyLock for Lock {
     fn try_acquire(&self) -> Option<Self::Guard<'_>> {
         Lock::try_acquire(self)
     }
-    fn acquire_timeout(&self, timeout: Duration) -> Option<Self::Guard<'_>> {
+    fn acquire_timeout(&self, timeout: Duration) -> Result<Self::Guard<'_>, Timeout> {
         Lock::acquire_timeout(self, timeout)
     }
 }
@@ -62,7 +62,7 @@ impl PyLock for RLock<()> {
     fn try_acquire(&self) -> Option<Self::Guard<'_>> {
         self.try_lock()
     }
-    fn acquire_timeout(&self, timeout: Duration) -> Option<Self::Guard<'_>> {
+    fn acquire_timeout(&self, timeout: Duration) -> Result<Self::Guard<'_>, Timeout> {
         self.lock_timeout(timeout)
     }
 }
@@ -193,7 +193,7 @@ fn lock_timeout<L: PyLock>() {
     let other = Arc::clone(&lock);
     let (got, took) = thread::spawn(move || {
         let started = Instant::now();
-        let got = other.acquire_timeout(Duration::from_millis(500)).is_some();
+        let got = other.acquire_timeout(Duration::from_millis(500)).is_ok();
         (got, started.elapsed())
     })
     .join()
@@ -211,7 +211,7 @@ fn lock_timeout<L: PyLock>() {
 fn lock_test_reacquire() {
     let lock = Lock::new();
     let _first = lock.acquire();
-    assert!(lock.acquire_timeout(Duration::from_millis(50)).is_none());
+    assert!(lock.acquire_timeout(Duration::from_millis(50)).is_err());
     assert!(lock.try_acquire().is_none());
 }
 
@@ -233,7 +233,7 @@ fn lock_test_different_thread() {
 fn lock_test_state_after_timeout() {
     let lock = Lock::new();
     let held = lock.acquire();
-    assert!(lock.acquire_timeout(Duration::from_millis(10)).is_none());
+    assert!(lock.acquire_timeout(Duration::from_millis(10)).is_err());
     drop(held);
     assert!(!lock.locked());
     assert!(lock.try_acquire().is_some());
@@ -393,9 +393,9 @@ fn event_test_timeout() {
         let bunch = {
             let (event, results) = (Arc::clone(event), Arc::clone(&results));
             Bunch::new(5, move |_| {
-                let at_once = event.wait_timeout(Duration::ZERO);
+                let at_once = event.wait_timeout(Duration::ZERO).is_ok();
                 let started = Instant::now();
-                let later = event.wait_timeout(Duration::from_millis(500));
+                let later = event.wait_timeout(Duration::from_millis(500)).is_ok();
                 results
                     .lock()
                     .unwrap()
@@ -424,7 +424,7 @@ fn event_test_set_and_clear() {
     let bunch = {
         let (event, results) = (Arc::clone(&event), Arc::clone(&results));
         Bunch::new(5, move |_| {
-            let woken = event.wait_timeout(Duration::from_secs(1));
+            let woken = event.wait_timeout(Duration::from_secs(1)).is_ok();
             results.lock().unwrap().push(woken);
         })
     };
@@ -450,7 +450,10 @@ fn condition_test_acquire() {
     let mut inner = lock.lock();
     assert_eq!(lock.hold_count(), 2);
     // A timed wait releases both holds and restores them.
-    assert!(cv.wait_timeout(&mut inner, Duration::from_millis(10)));
+    assert!(
+        cv.wait_timeout(&mut inner, Duration::from_millis(10))
+            .is_err()
+    );
     assert_eq!(lock.hold_count(), 2);
     drop(inner);
     drop(outer);
@@ -529,9 +532,8 @@ fn condition_test_notify() {
 }
 
 /// ConditionTests.test_timeout: five threads each wait 0.5 s with nobody
-/// notifying; each times out after about that long. (Python's wait returns
-/// False then; turnstile's `wait_timeout` returns `true` for "timed out":
-/// see TESTING.md.)
+/// notifying; each times out after about that long, and says so: Python's
+/// `False`, turnstile's `Err(Timeout)`.
 #[test]
 fn condition_test_timeout() {
     let shared = Arc::new((Mutex::new(()), Condvar::new()));
@@ -541,18 +543,18 @@ fn condition_test_timeout() {
         Bunch::new(5, move |_| {
             let mut guard = shared.0.lock();
             let started = Instant::now();
-            let timed_out = shared
+            let woken = shared
                 .1
                 .wait_timeout(&mut guard, Duration::from_millis(500));
-            results.lock().unwrap().push((started.elapsed(), timed_out));
+            results.lock().unwrap().push((started.elapsed(), woken));
         })
     };
     bunch.wait_for_finished();
     let results = results.lock().unwrap();
     assert_eq!(results.len(), 5);
-    for &(took, timed_out) in results.iter() {
+    for &(took, woken) in results.iter() {
         assert_timeout(took, Duration::from_millis(500));
-        assert!(timed_out);
+        assert_eq!(woken, Err(Timeout), "Python's wait(timeout) returns False");
     }
 }
 
@@ -593,7 +595,7 @@ fn condition_test_waitfor_timeout() {
                     .wait_timeout_while(&mut state, Duration::from_millis(100), |state| {
                         **state != 4
                     });
-            assert!(!reached);
+            assert_eq!(reached, Err(Timeout), "Python's wait_for returns False");
             assert_timeout(started.elapsed(), Duration::from_millis(100));
         })
     };
@@ -731,11 +733,11 @@ fn semaphore_test_acquire_timeout() {
     let short = Duration::from_millis(5);
     sem.acquire_timeout(short).unwrap().forget();
     sem.acquire_timeout(short).unwrap().forget();
-    assert!(sem.acquire_timeout(short).is_none());
+    assert!(sem.acquire_timeout(short).is_err());
     sem.release(1);
     sem.acquire_timeout(short).unwrap().forget();
     let started = Instant::now();
-    assert!(sem.acquire_timeout(Duration::from_millis(500)).is_none());
+    assert!(sem.acquire_timeout(Duration::from_millis(500)).is_err());
     assert_timeout(started.elapsed(), Duration::from_millis(500));
     assert_eq!(sem.available_permits(), 0, "no timeout gave a permit back");
 }
@@ -876,7 +878,7 @@ fn barrier_test_wait_return() {
             total.fetch_add(barrier.wait().unwrap().index(), SeqCst);
         });
     }
-    assert_eq!(total.load(SeqCst), (0..N).sum());
+    assert_eq!(total.load(SeqCst), (0..N).sum::<usize>());
 }
 
 /// BarrierTests.test_abort: one thread raises after the first round and
@@ -995,7 +997,7 @@ fn barrier_test_timeout() {
                 thread::sleep(Duration::from_secs(1)); // one thread is late
             }
             match barrier.wait_timeout(Duration::from_millis(500)) {
-                Err(BarrierError::TimedOut) => {
+                Err(BarrierError::Timeout) => {
                     timed_out.fetch_add(1, SeqCst);
                 }
                 Err(BarrierError::Broken) => {}

@@ -89,6 +89,15 @@ for_each_queue_kind! {
 
 type Q<S> = Arc<Queue<i32, S>>;
 
+/// Python 3.13's `q.shutdown(immediate=...)`: two named methods here.
+fn python_shutdown<S: Storage<i32>>(q: &Queue<i32, S>, immediate: bool) {
+    if immediate {
+        q.close_immediate();
+    } else {
+        q.close();
+    }
+}
+
 fn bounded<S: Storage<i32>>(capacity: usize) -> Q<S> {
     Arc::new(Queue::bounded(capacity).unwrap())
 }
@@ -251,7 +260,7 @@ fn shutdown_nonempty<S: Storage<i32>>(_: [i32; 3]) {
 fn shutdown_immediate<S: Storage<i32>>(_: [i32; 3]) {
     let q = unbounded::<S>();
     q.put(1).unwrap();
-    assert_eq!(q.shutdown(true), 1);
+    assert_eq!(q.close_immediate(), 1);
     assert_eq!(q.get(), Err(GetError::Closed));
 }
 
@@ -261,9 +270,9 @@ fn shutdown_allowed_transitions<S: Storage<i32>>(_: [i32; 3]) {
     assert!(!q.is_closed());
     q.close();
     assert!(q.is_closed());
-    q.shutdown(true);
+    q.close_immediate();
     assert!(q.is_closed());
-    q.shutdown(false);
+    q.close();
     assert!(q.is_closed());
 }
 
@@ -272,7 +281,7 @@ fn shutdown_all_methods_in_one_thread_with<S: Storage<i32>>(immediate: bool) {
     let q = bounded::<S>(2);
     q.put(1).unwrap();
     q.try_put(2).unwrap();
-    q.shutdown(immediate);
+    python_shutdown(&q, immediate);
     assert_eq!(q.put(3), Err(PutError::Closed(3)));
     assert_eq!(q.try_put(4), Err(TryPutError::Closed(4)));
     if immediate {
@@ -385,7 +394,7 @@ fn shutdown_all_methods_in_many_threads_with<S: Storage<i32> + Send + Sync + 'st
         let q = Arc::clone(&q);
         thread::spawn(move || {
             shutdown_now.wait();
-            q.shutdown(immediate);
+            python_shutdown(&q, immediate);
             q.is_empty()
         })
     };
@@ -446,7 +455,7 @@ fn shutdown_get_with<S: Storage<i32> + Send + Sync + 'static>(immediate: bool) {
             after_go(&go, move || q.get().is_ok())
         })
         .collect();
-    q.shutdown(immediate);
+    python_shutdown(&q, immediate);
     go.set();
     let mut got: Vec<bool> = getters.into_iter().map(|g| g.join().unwrap()).collect();
     got.sort_unstable();
@@ -521,7 +530,7 @@ fn shutdown_join_with<S: Storage<i32> + Send + Sync + 'static>(immediate: bool) 
             q.task_done().unwrap();
         }));
     }
-    q.shutdown(immediate);
+    python_shutdown(&q, immediate);
     go.set();
     for thread in threads {
         thread.join().unwrap();
@@ -554,7 +563,7 @@ fn shutdown_put_join_with<S: Storage<i32> + Send + Sync + 'static>(immediate: bo
         let q = Arc::clone(&q);
         thread::spawn(move || q.join())
     };
-    q.shutdown(immediate);
+    python_shutdown(&q, immediate);
     go.set();
     if immediate {
         assert_eq!(q.try_get(), Err(TryGetError::Closed));

@@ -193,7 +193,7 @@ fn barrier_timeout_racing_the_last_arrival_is_all_or_nothing() {
         match theirs {
             Ok(()) => assert_eq!(mine, Ok(())),
             Err(error) => {
-                assert_eq!(error, BarrierError::TimedOut);
+                assert_eq!(error, BarrierError::Timeout);
                 assert_eq!(mine, Err(BarrierError::Broken));
             }
         }

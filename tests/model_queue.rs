@@ -276,7 +276,7 @@ fn queue_immediate_shutdown_wakes_a_joiner() {
             let queue = Arc::clone(&queue);
             thread::spawn(move || queue.join())
         };
-        assert_eq!(queue.shutdown(true), 1);
+        assert_eq!(queue.close_immediate(), 1);
         joiner.join().unwrap();
     });
 }

@@ -116,7 +116,7 @@ fn contended_lock_timeout_waits_then_gives_up() {
     let holder = hold_mutex_elsewhere(&mutex);
     let timeout = Duration::from_millis(100);
     let start = Instant::now();
-    assert!(mutex.lock_timeout(timeout).is_none());
+    assert!(mutex.lock_timeout(timeout).is_err());
     let waited = start.elapsed();
     assert!(
         waited >= timeout,
@@ -135,7 +135,7 @@ fn lock_timeout_succeeds_when_released_in_time() {
         holder.release();
     });
     let guard = mutex.lock_timeout(Duration::from_secs(10));
-    assert_eq!(guard.as_deref(), Some(&7));
+    assert_eq!(guard.as_deref(), Ok(&7));
     drop(guard);
     releaser.join().unwrap();
 }
@@ -143,11 +143,11 @@ fn lock_timeout_succeeds_when_released_in_time() {
 #[test]
 fn zero_timeout_behaves_like_try_lock() {
     let mutex = Arc::new(Mutex::new(()));
-    assert!(mutex.lock_timeout(Duration::ZERO).is_some(), "a free mutex");
+    assert!(mutex.lock_timeout(Duration::ZERO).is_ok(), "a free mutex");
     let holder = hold_mutex_elsewhere(&mutex);
     let start = Instant::now();
-    assert!(mutex.lock_timeout(Duration::ZERO).is_none());
-    assert!(mutex.lock_deadline(Instant::now()).is_none());
+    assert!(mutex.lock_timeout(Duration::ZERO).is_err());
+    assert!(mutex.lock_deadline(Instant::now()).is_err());
     assert!(
         start.elapsed() < SLACK,
         "a zero timeout waited {:?}",
@@ -161,23 +161,23 @@ fn deadline_in_the_past_behaves_like_try_lock() {
     let mutex = Mutex::new(());
     let past = Instant::now();
     thread::sleep(Duration::from_millis(1));
-    assert!(mutex.lock_deadline(past).is_some(), "a free mutex");
+    assert!(mutex.lock_deadline(past).is_ok(), "a free mutex");
     let _held = mutex.lock();
-    assert!(mutex.lock_deadline(past).is_none());
+    assert!(mutex.lock_deadline(past).is_err());
 }
 
 #[test]
 fn max_timeout_neither_panics_nor_overflows() {
     let mutex = Arc::new(Mutex::new(()));
     // Free: returns at once.
-    assert!(mutex.lock_timeout(Duration::MAX).is_some());
+    assert!(mutex.lock_timeout(Duration::MAX).is_ok());
     // Held, then released: waits (without limit) and gets it.
     let holder = hold_mutex_elsewhere(&mutex);
     let releaser = thread::spawn(move || {
         thread::sleep(Duration::from_millis(20));
         holder.release();
     });
-    assert!(mutex.lock_timeout(Duration::MAX).is_some());
+    assert!(mutex.lock_timeout(Duration::MAX).is_ok());
     releaser.join().unwrap();
 }
 
@@ -271,7 +271,7 @@ fn python_lock_api() {
     assert!(lock.locked());
     assert!(lock.try_acquire().is_none());
     let start = Instant::now();
-    assert!(lock.acquire_timeout(Duration::from_millis(20)).is_none());
+    assert!(lock.acquire_timeout(Duration::from_millis(20)).is_err());
     assert!(start.elapsed() >= Duration::from_millis(20));
     drop(guard); // lock.release()
     assert!(!lock.locked());
@@ -284,10 +284,16 @@ fn raw_mutex_by_hand() {
     raw.lock();
     assert!(raw.is_locked());
     assert!(!raw.try_lock());
-    assert!(!raw.try_lock_until(Instant::now() + Duration::from_millis(5)));
+    assert!(
+        raw.lock_deadline(Instant::now() + Duration::from_millis(5))
+            .is_err()
+    );
     // SAFETY: locked by this thread above.
     unsafe { raw.unlock() };
-    assert!(raw.try_lock_until(Instant::now() + Duration::from_millis(5)));
+    assert!(
+        raw.lock_deadline(Instant::now() + Duration::from_millis(5))
+            .is_ok()
+    );
     // SAFETY: taken by the try_lock_until above.
     unsafe { raw.unlock() };
     assert!(!raw.is_locked());

@@ -45,7 +45,7 @@ fn workers_are_named() {
     let name = pool
         .submit(|| thread::current().name().map(str::to_owned))
         .unwrap()
-        .result()
+        .into_result()
         .unwrap();
     assert_eq!(name.as_deref(), Some("chef-0"));
 }
@@ -58,21 +58,21 @@ fn a_panicking_task_reports_and_the_worker_survives() {
             .submit(move || -> u32 { panic!("task {round} failed") })
             .unwrap();
         assert_eq!(
-            failed.result(),
+            failed.into_result(),
             Err(TaskError::Panicked(format!("task {round} failed")))
         );
-        assert_eq!(pool.submit(move || round).unwrap().result(), Ok(round));
+        assert_eq!(pool.submit(move || round).unwrap().into_result(), Ok(round));
     }
     assert_eq!(pool.workers(), 1);
 }
 
 #[test]
-fn result_timeout_hands_the_future_back() {
+fn result_timeout_times_out_and_the_future_can_be_asked_again() {
     let pool = ThreadPool::new(1).unwrap();
     let (future, gate) = submit_gated(&pool, 5);
     let timeout = Duration::from_millis(100);
     let start = Instant::now();
-    let future = future.result_timeout(timeout).unwrap_err();
+    assert_eq!(future.result_timeout(timeout), Err(turnstile::Timeout));
     let waited = start.elapsed();
     assert!(
         waited >= timeout && waited < timeout + SLACK,
@@ -80,7 +80,8 @@ fn result_timeout_hands_the_future_back() {
     );
     assert!(future.is_running());
     gate.wait();
-    assert_eq!(future.result_timeout(Duration::MAX).ok(), Some(Ok(5)));
+    assert_eq!(future.result_timeout(Duration::MAX), Ok(Ok(&5)));
+    assert_eq!(future.result_timeout(Duration::ZERO), Ok(Ok(&5)));
 }
 
 #[test]
@@ -99,14 +100,14 @@ fn cancel_only_before_start_and_a_cancelled_task_never_runs() {
     assert!(pending.cancel(), "cancelling twice reports it is cancelled");
     assert!(pending.is_cancelled() && pending.is_done());
     gate.wait();
-    blocker.result().unwrap();
+    blocker.into_result().unwrap();
     assert_eq!(
-        pool.submit(|| ()).unwrap().result(),
+        pool.submit(|| ()).unwrap().into_result(),
         Ok(()),
         "the worker goes on"
     );
     drop(pool); // waits for the queue, which held the cancelled job
-    assert_eq!(pending.result(), Err(TaskError::Cancelled));
+    assert_eq!(pending.into_result(), Err(TaskError::Cancelled));
     assert_eq!(ran.load(Ordering::SeqCst), 0, "a cancelled task ran");
 }
 
@@ -127,7 +128,7 @@ fn a_running_task_cannot_be_cancelled() {
     started.wait();
     assert!(!future.cancel());
     finish.wait();
-    assert_eq!(future.result(), Ok("ran"));
+    assert_eq!(future.into_result(), Ok("ran"));
 }
 
 #[test]
@@ -171,7 +172,7 @@ fn callbacks_run_once_on_the_completing_thread_or_at_once() {
         ]
     );
     assert_eq!(
-        future.result(),
+        future.into_result(),
         Ok(3),
         "the callbacks left the result in place"
     );
@@ -195,12 +196,12 @@ fn a_panicking_callback_is_contained() {
         promise.finish(Ok(1));
     })
     .unwrap()
-    .result()
+    .into_result()
     .unwrap();
     assert_eq!(after.load(Ordering::SeqCst), 1, "later callbacks still ran");
-    assert_eq!(future.result(), Ok(1));
+    assert_eq!(future.into_result(), Ok(1));
     assert_eq!(
-        pool.submit(|| 9).unwrap().result(),
+        pool.submit(|| 9).unwrap().into_result(),
         Ok(9),
         "the worker survived"
     );
@@ -209,8 +210,8 @@ fn a_panicking_callback_is_contained() {
 #[test]
 fn shutdown_refuses_new_work_and_hands_the_closure_back() {
     let pool = ThreadPool::new(2).unwrap();
-    pool.shutdown(true, false);
-    pool.shutdown(true, false); // harmless
+    pool.shutdown();
+    pool.shutdown(); // harmless
     let refused = pool.submit(|| 41).unwrap_err();
     assert_eq!(
         refused.to_string(),
@@ -235,15 +236,15 @@ fn shutdown_with_cancel_pending_cancels_what_has_not_started() {
             gate.wait();
         })
     };
-    pool.shutdown(true, true);
+    pool.shutdown_now();
     releaser.join().unwrap();
     assert_eq!(
-        running.result(),
+        running.into_result(),
         Ok("finished"),
         "a running task is not cancelled"
     );
     for future in queued {
-        assert_eq!(future.result(), Err(TaskError::Cancelled));
+        assert_eq!(future.into_result(), Err(TaskError::Cancelled));
     }
 }
 
@@ -268,16 +269,16 @@ fn a_callback_of_a_task_cancelled_by_shutdown_can_use_the_pool() {
     }
     let shutter = {
         let pool = Arc::clone(&pool);
-        thread::spawn(move || pool.shutdown(false, true))
+        thread::spawn(move || pool.shutdown_now())
     };
     let (outcome, resubmitted) = heard
         .recv_timeout(Duration::from_secs(5))
         .expect("the callback never finished: it ran under a lock that submit needs");
     assert_eq!(outcome, Err(TaskError::Cancelled));
     assert!(!resubmitted, "a pool that was shut down refuses new work");
-    shutter.join().unwrap();
     gate.wait();
-    assert_eq!(running.result(), Ok(()));
+    assert_eq!(shutter.join().unwrap(), 1);
+    assert_eq!(running.into_result(), Ok(()));
 }
 
 #[test]
@@ -313,7 +314,7 @@ fn lots_of_tasks_each_resolved_once() {
             future
         })
         .collect();
-    let sum: u64 = futures.into_iter().map(|f| f.result().unwrap()).sum();
+    let sum: u64 = futures.into_iter().map(|f| f.into_result().unwrap()).sum();
     assert_eq!(sum, TASKS * (TASKS - 1));
     assert_eq!(
         callbacks.load(Ordering::Relaxed) as u64,
@@ -327,7 +328,7 @@ fn a_promise_dropped_while_running_reports_a_panic() {
     let (future, promise) = Future::<u8>::pending();
     assert!(promise.start());
     drop(promise);
-    assert!(matches!(future.result(), Err(TaskError::Panicked(_))));
+    assert!(matches!(future.into_result(), Err(TaskError::Panicked(_))));
 }
 
 #[test]
@@ -344,7 +345,7 @@ fn map_keeps_item_order() {
         )
         .collect();
     assert_eq!(results, (0..10).map(|n| Ok(n * 10)).collect::<Vec<_>>());
-    pool.shutdown(true, false);
+    pool.shutdown();
     let refused: Vec<_> = pool.map(|n: u8| n, [1, 2]).collect();
     assert_eq!(
         refused,
@@ -358,17 +359,17 @@ fn as_completed_yields_in_completion_order() {
     let pool = ThreadPool::new(2).unwrap();
     let (slow, gate) = submit_gated(&pool, "slow");
     let fast = pool.submit(|| "fast").unwrap();
-    let mut order = as_completed(vec![slow, fast]);
+    let mut order = as_completed([&slow, &fast]);
     assert_eq!(order.size_hint(), (2, Some(2)));
-    assert_eq!(order.next().unwrap().result(), Ok("fast"));
+    assert_eq!(order.next().unwrap().result(), Ok(&"fast"));
     gate.wait();
-    assert_eq!(order.next().unwrap().result(), Ok("slow"));
+    assert_eq!(order.next().unwrap().result(), Ok(&"slow"));
     assert!(order.next().is_none());
 }
 
 #[test]
 fn wait_first_completed_all_completed_first_error_and_timeout() {
-    use turnstile::pool::{WaitFor, wait};
+    use turnstile::pool::{WaitFor, wait, wait_timeout};
     let pool = ThreadPool::new(2).unwrap();
     let gate = Arc::new(Barrier::new(2));
     let blocked = {
@@ -384,10 +385,10 @@ fn wait_first_completed_all_completed_first_error_and_timeout() {
         pool.submit(blocked.clone()).unwrap(),
         pool.submit(|| 1).unwrap(),
     ];
-    let waited = wait(futures, WaitFor::FirstCompleted, None);
+    let waited = wait(&futures, WaitFor::FirstCompleted);
     assert_eq!((waited.done.len(), waited.pending.len()), (1, 1));
     gate.wait();
-    let rest = wait(waited.pending, WaitFor::AllCompleted, None);
+    let rest = wait(waited.pending, WaitFor::AllCompleted);
     assert_eq!((rest.done.len(), rest.pending.len()), (1, 0));
 
     // First error: a panic ends the wait although another task is blocked.
@@ -395,24 +396,24 @@ fn wait_first_completed_all_completed_first_error_and_timeout() {
         pool.submit(blocked.clone()).unwrap(),
         pool.submit(|| -> u8 { panic!("fails fast") }).unwrap(),
     ];
-    let waited = wait(futures, WaitFor::FirstError, Some(Duration::from_secs(10)));
+    let waited = wait_timeout(&futures, WaitFor::FirstError, Duration::from_secs(10));
     assert_eq!((waited.done.len(), waited.pending.len()), (1, 1));
     assert!(matches!(
-        waited.done.into_iter().next().unwrap().result(),
+        waited.done[0].result(),
         Err(TaskError::Panicked(_))
     ));
 
     // Timeout: the blocked task is still pending when time runs out.
     let start = Instant::now();
-    let waited = wait(
+    let waited = wait_timeout(
         waited.pending,
         WaitFor::AllCompleted,
-        Some(Duration::from_millis(50)),
+        Duration::from_millis(50),
     );
     assert!(start.elapsed() >= Duration::from_millis(50));
     assert_eq!((waited.done.len(), waited.pending.len()), (0, 1));
     gate.wait();
-    assert_eq!(waited.pending.into_iter().next().unwrap().result(), Ok(0));
+    assert_eq!(waited.pending[0].result(), Ok(&0));
 }
 
 #[test]
@@ -435,7 +436,7 @@ fn a_bounded_submission_queue_makes_submit_wait() {
     let queued = pool.submit(|| 1).unwrap(); // fills the one queue slot
     let submitter = {
         let pool = Arc::clone(&pool);
-        thread::spawn(move || pool.submit(|| 2).unwrap().result())
+        thread::spawn(move || pool.submit(|| 2).unwrap().into_result())
     };
     thread::sleep(Duration::from_millis(50));
     assert!(
@@ -443,7 +444,7 @@ fn a_bounded_submission_queue_makes_submit_wait() {
         "submit returned although the queue was full"
     );
     gate.wait();
-    assert_eq!(queued.result(), Ok(1));
+    assert_eq!(queued.into_result(), Ok(1));
     assert_eq!(submitter.join().unwrap(), Ok(2));
 }
 
@@ -461,8 +462,8 @@ fn the_initializer_runs_once_on_every_worker() {
             .build()
             .unwrap()
     };
-    assert_eq!(pool.submit(|| 5).unwrap().result(), Ok(5));
-    pool.shutdown(true, false);
+    assert_eq!(pool.submit(|| 5).unwrap().into_result(), Ok(5));
+    pool.shutdown();
     assert_eq!(initialized.load(Ordering::SeqCst), 3);
 }
 
@@ -492,7 +493,10 @@ fn a_failed_initializer_breaks_the_pool() {
         loop {
             match pool.submit(|| 1) {
                 Ok(future) => {
-                    assert_eq!(future.result(), Err(TaskError::PoolBroken(reason.clone())));
+                    assert_eq!(
+                        future.into_result(),
+                        Err(TaskError::PoolBroken(reason.clone()))
+                    );
                 }
                 Err(SubmitError::Broken { reason: why, task }) => {
                     assert_eq!(why, reason);
@@ -518,9 +522,9 @@ fn a_task_can_shut_down_or_drop_its_own_pool() {
     let pool = Arc::new(ThreadPool::new(2).unwrap());
     let inside = Arc::clone(&pool);
     let outcome = pool
-        .submit(move || inside.shutdown(true, false))
+        .submit(move || inside.shutdown())
         .unwrap()
-        .result();
+        .into_result();
     assert_eq!(outcome, Ok(()), "shutdown(wait) from a worker");
 
     let pool = Arc::new(ThreadPool::new(2).unwrap());
@@ -534,7 +538,7 @@ fn a_task_can_shut_down_or_drop_its_own_pool() {
         .unwrap();
     drop(pool);
     receiver.recv_timeout(Duration::from_secs(10)).unwrap();
-    assert_eq!(future.result(), Ok(()));
+    assert_eq!(future.into_result(), Ok(()));
 }
 
 /// A done-callback sees its future done, as Python's does: the future is
@@ -563,7 +567,7 @@ fn a_done_callback_sees_its_future_finished() {
     assert_eq!(state, FutureState::Finished);
     let future = shared.lock().unwrap().take().unwrap();
     assert_eq!(
-        future.result(),
+        future.into_result(),
         Ok(7),
         "the outcome is still there for result()"
     );
@@ -576,29 +580,35 @@ fn a_done_callback_sees_its_future_finished() {
 /// work (the callback borrows the outcome that `result` would move out); it
 /// must fail at once, not hang the worker, and the pool must go on.
 #[test]
-fn result_inside_its_own_callback_fails_instead_of_hanging() {
+fn inside_its_own_callback_a_future_reads_and_into_result_refuses_instead_of_hanging() {
     let pool = ThreadPool::new(1).unwrap();
     let (future, gate) = submit_gated(&pool, 7);
     let shared = Arc::new(Mutex::new(None::<Future<i32>>));
-    let (finished, callback_ended) = std::sync::mpsc::channel::<()>();
+    let (told, heard) = std::sync::mpsc::channel();
     {
         let shared = Arc::clone(&shared);
         future.add_done_callback(move |_| {
-            let _ended = finished; // dropped when the callback ends, even by a panic
+            let told = told; // dropped when the callback ends, even by a panic
             let future = shared.lock().unwrap().take().expect("stored");
-            let _ = future.result_timeout(Duration::from_secs(30));
+            // Reading borrows, which the callback does too: fine.
+            let _ = told.send(future.result().copied());
+            // Moving the value out while the callback borrows it cannot
+            // work: a panic, caught like any callback's, not a hang.
+            let _ = future.into_result();
+            let _ = told.send(Err(TaskError::Cancelled)); // never reached
         });
     }
     *shared.lock().unwrap() = Some(future);
     gate.wait();
+    assert_eq!(heard.recv_timeout(Duration::from_secs(5)), Ok(Ok(7)));
     assert_eq!(
-        callback_ended.recv_timeout(Duration::from_secs(5)),
+        heard.recv_timeout(Duration::from_secs(5)),
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected),
         "the callback ended (its sender dropped) instead of hanging"
     );
     // The worker survived and serves the next task.
     let next = pool.submit(|| 8).unwrap();
-    assert_eq!(next.result(), Ok(8));
+    assert_eq!(next.into_result(), Ok(8));
     common::within(Duration::from_secs(5), "dropping the pool", move || {
         drop(pool)
     });
@@ -623,11 +633,11 @@ fn every_waiting_shutdown_returns_after_the_workers_exit() {
     }
     let first = {
         let pool = Arc::clone(&pool);
-        thread::spawn(move || pool.shutdown(true, false))
+        thread::spawn(move || pool.shutdown())
     };
     thread::sleep(Duration::from_millis(50)); // the first caller is joining
     gate.wait();
-    pool.shutdown(true, false);
+    pool.shutdown();
     assert!(
         finished.load(Ordering::SeqCst),
         "the second shutdown(wait) returned while the task was still running"
@@ -695,7 +705,7 @@ fn pool_types_print_and_map_knows_its_length() {
     assert_eq!(results.size_hint(), (3, Some(3)));
     assert_eq!(results.next(), Some(Ok(0)));
     assert_eq!(results.size_hint(), (2, Some(2)));
-    pool.shutdown(true, false);
+    pool.shutdown();
     let refused = pool.submit(|| 1).unwrap_err();
     assert_eq!(format!("{refused:?}"), "ShutDown(..)");
 }

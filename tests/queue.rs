@@ -183,7 +183,7 @@ fn immediate_shutdown_discards_and_counts_as_done() {
         let queue = Arc::clone(&queue);
         thread::spawn(move || queue.join())
     };
-    assert_eq!(queue.shutdown(true), 4);
+    assert_eq!(queue.close_immediate(), 4);
     assert_eq!(queue.get(), Err(GetError::Closed));
     thread::sleep(Duration::from_millis(30));
     assert!(!joiner.is_finished(), "the taken item is not done yet");
@@ -201,12 +201,12 @@ fn task_done_too_often_is_an_error_and_changes_nothing() {
     assert!(TaskDoneError.to_string().contains("task_done()"));
     queue.put('y').unwrap();
     assert!(
-        !queue.join_timeout(Duration::from_millis(10)),
+        queue.join_timeout(Duration::from_millis(10)).is_err(),
         "one task still unfinished"
     );
     queue.get().unwrap();
     queue.task_done().unwrap();
-    assert!(queue.join_timeout(Duration::ZERO));
+    assert!(queue.join_timeout(Duration::ZERO).is_ok());
 }
 
 #[test]
@@ -251,7 +251,7 @@ fn timeouts_wait_then_give_up() {
 
     empty.put(1).unwrap();
     let start = Instant::now();
-    assert!(!empty.join_timeout(timeout));
+    assert!(empty.join_timeout(timeout).is_err());
     assert!(start.elapsed() >= timeout);
 }
 
@@ -380,7 +380,7 @@ fn discarded_items_are_dropped_with_the_lock_released() {
     assert!(queue.put(Probe(Arc::clone(&queue), seen)).is_ok());
     let shutter = {
         let queue = Arc::clone(&queue);
-        thread::spawn(move || queue.shutdown(true))
+        thread::spawn(move || queue.close_immediate())
     };
     let len = saw
         .recv_timeout(Duration::from_secs(5))

@@ -114,7 +114,7 @@ fn contended_lock_timeout_waits_then_gives_up() {
     let holder = hold_rlock_elsewhere(&lock);
     let timeout = Duration::from_millis(100);
     let start = Instant::now();
-    assert!(lock.lock_timeout(timeout).is_none());
+    assert!(lock.lock_timeout(timeout).is_err());
     let waited = start.elapsed();
     assert!(
         waited >= timeout,
@@ -129,26 +129,26 @@ fn lock_timeout_reenters_at_once() {
     let lock = RLock::new(());
     let _outer = lock.lock();
     let start = Instant::now();
-    assert!(lock.lock_timeout(Duration::from_secs(10)).is_some());
+    assert!(lock.lock_timeout(Duration::from_secs(10)).is_ok());
     assert!(start.elapsed() < SLACK);
 }
 
 #[test]
 fn zero_and_max_timeouts() {
     let lock = Arc::new(RLock::new(()));
-    assert!(lock.lock_timeout(Duration::ZERO).is_some());
-    assert!(lock.lock_timeout(Duration::MAX).is_some());
+    assert!(lock.lock_timeout(Duration::ZERO).is_ok());
+    assert!(lock.lock_timeout(Duration::MAX).is_ok());
     let holder = hold_rlock_elsewhere(&lock);
     let start = Instant::now();
-    assert!(lock.lock_timeout(Duration::ZERO).is_none());
-    assert!(lock.lock_deadline(Instant::now()).is_none());
+    assert!(lock.lock_timeout(Duration::ZERO).is_err());
+    assert!(lock.lock_deadline(Instant::now()).is_err());
     assert!(start.elapsed() < SLACK);
     let releaser = thread::spawn(move || {
         thread::sleep(Duration::from_millis(20));
         holder.release();
     });
     assert!(
-        lock.lock_timeout(Duration::MAX).is_some(),
+        lock.lock_timeout(Duration::MAX).is_ok(),
         "waits without limit"
     );
     releaser.join().unwrap();

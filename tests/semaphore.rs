@@ -9,7 +9,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::SLACK;
-use turnstile::{BoundedSemaphore, ExceedsBound, OverRelease, Semaphore};
+use turnstile::{
+    AcquireTimeoutError, BoundedSemaphore, ExceedsBound, OverRelease, Semaphore, TryAcquireError,
+};
 
 #[test]
 fn smoke() {
@@ -51,7 +53,7 @@ fn forget_and_release_on_another_path() {
     assert_eq!(semaphore.acquire().forget(), 1);
     assert_eq!(semaphore.available_permits(), 0);
     semaphore.release(1);
-    semaphore.add_permits(2);
+    semaphore.release(2);
     assert_eq!(semaphore.available_permits(), 3);
 }
 
@@ -77,14 +79,14 @@ fn acquire_timeout_waits_then_gives_up() {
     let semaphore = Semaphore::new(0);
     let timeout = Duration::from_millis(100);
     let start = Instant::now();
-    assert!(semaphore.acquire_timeout(timeout).is_none());
+    assert!(semaphore.acquire_timeout(timeout).is_err());
     let waited = start.elapsed();
     assert!(waited >= timeout, "gave up after {waited:?}");
     assert!(waited < timeout + SLACK, "gave up only after {waited:?}");
     assert!(
         semaphore
             .acquire_many_timeout(2, Duration::from_millis(10))
-            .is_none()
+            .is_err()
     );
 }
 
@@ -95,7 +97,7 @@ fn zero_and_max_timeouts() {
         .acquire_timeout(Duration::ZERO)
         .expect("a free permit");
     let start = Instant::now();
-    assert!(semaphore.acquire_timeout(Duration::ZERO).is_none());
+    assert!(semaphore.acquire_timeout(Duration::ZERO).is_err());
     assert!(start.elapsed() < SLACK);
     // A permit borrows its semaphore; another thread gives it back by count.
     held.forget();
@@ -106,7 +108,7 @@ fn zero_and_max_timeouts() {
             semaphore.release(1);
         })
     };
-    assert!(semaphore.acquire_timeout(Duration::MAX).is_some());
+    assert!(semaphore.acquire_timeout(Duration::MAX).is_ok());
     releaser.join().unwrap();
 }
 
@@ -165,10 +167,20 @@ fn bounded_semaphore_refuses_a_wait_that_could_never_end() {
         }
     );
     assert!(error.to_string().contains("would never end"));
-    assert!(semaphore.try_acquire_many(3).is_none());
+    assert_eq!(
+        semaphore.try_acquire_many(3).unwrap_err(),
+        TryAcquireError::ExceedsBound(error)
+    );
+    assert_eq!(
+        semaphore
+            .acquire_many_timeout(3, Duration::from_secs(3600))
+            .unwrap_err(),
+        AcquireTimeoutError::ExceedsBound(error),
+        "refused at once, not after an hour"
+    );
     assert_eq!(semaphore.acquire_many(2).unwrap().count(), 2);
     assert!(semaphore.try_acquire().is_some());
-    assert!(semaphore.acquire_timeout(Duration::ZERO).is_some());
+    assert!(semaphore.acquire_timeout(Duration::ZERO).is_ok());
 }
 
 /// Eight threads share three permits many times over: never more than three
@@ -216,13 +228,13 @@ fn a_timed_out_acquire_creates_no_permit() {
         scope.spawn(|| {
             for attempt in 0..2 {
                 assert!(
-                    bounded.acquire_timeout(Duration::from_millis(10)).is_none(),
+                    bounded.acquire_timeout(Duration::from_millis(10)).is_err(),
                     "attempt {attempt}: the one permit is held elsewhere"
                 );
                 assert!(
                     plain
                         .acquire_many_timeout(2, Duration::from_millis(10))
-                        .is_none(),
+                        .is_err(),
                     "attempt {attempt}: both permits are held elsewhere"
                 );
             }
@@ -289,20 +301,20 @@ fn bounded_semaphore_takes_permits_like_the_plain_one() {
         .try_acquire_many(2)
         .expect("two of three are free");
     assert_eq!(two.count(), 2);
-    assert!(semaphore.try_acquire_many(2).is_none(), "only one is left");
+    assert_eq!(
+        semaphore.try_acquire_many(2).unwrap_err(),
+        TryAcquireError::NoPermits,
+        "only one is left"
+    );
     let one = semaphore.try_acquire().expect("one is left");
     assert!(semaphore.try_acquire().is_none());
-    assert!(
-        semaphore
-            .acquire_timeout(Duration::from_millis(5))
-            .is_none()
-    );
+    assert!(semaphore.acquire_timeout(Duration::from_millis(5)).is_err());
     drop((two, one));
     assert_eq!(
         semaphore
             .acquire_timeout(Duration::from_millis(5))
             .map(|permit| permit.count()),
-        Some(1)
+        Ok(1)
     );
     assert_eq!(semaphore.available_permits(), 3);
     assert_eq!(

@@ -20,6 +20,11 @@ pub(crate) use loom::sync::Arc;
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering};
 /// loom's threads: the pool's workers become loom threads.
 pub(crate) use loom::thread;
+/// The `Arc` a user shares a primitive in, for methods that take
+/// `self: &Arc<Self>` (owned permits): std's in both builds, since a method
+/// receiver can only be std's `Arc`. Under the model it is not tracked by
+/// loom; the primitive inside still is.
+pub(crate) use std::sync::Arc as UserArc;
 
 /// Two: models keep their thread counts small.
 pub(crate) fn available_parallelism() -> usize {

@@ -42,6 +42,8 @@ pub mod raw_mutex;
 pub mod rlock;
 #[path = "../semaphore.rs"]
 pub mod semaphore;
+#[path = "../timeout.rs"]
+pub mod timeout;
 
 pub mod broken;
 pub mod lessons;
@@ -57,4 +59,8 @@ pub use queue::{
 };
 pub use raw_mutex::RawMutex;
 pub use rlock::{RLock, RLockGuard};
-pub use semaphore::{BoundedSemaphore, ExceedsBound, OverRelease, Semaphore, SemaphorePermit};
+pub use semaphore::{
+    AcquireTimeoutError, BoundedSemaphore, ExceedsBound, OverRelease, OwnedSemaphorePermit,
+    Semaphore, SemaphorePermit, TryAcquireError,
+};
+pub use timeout::Timeout;

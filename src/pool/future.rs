@@ -1,16 +1,18 @@
-//! A future and its promise: the result of a task that runs elsewhere, as in
-//! Python's `concurrent.futures.Future`.
+//! A future and its promise: the outcome of work done elsewhere, as in
+//! Python's `concurrent.futures.Future` (CPython's `_base.py`). The public
+//! types come first; the shared state (`Core`) and its notes follow them.
 
-use core::any::Any;
-use core::cell::Cell;
 use core::fmt;
-use core::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::super::condvar::Condvar;
-use super::super::facade::{Arc, UnsafeCell, arc_dyn, current_thread_id};
+use super::super::deadline;
+use super::super::facade::{Arc, UnsafeCell, current_thread_id};
 use super::super::mutex::{Mutex, MutexGuard};
+use super::super::timeout::Timeout;
+use super::task::TaskRef;
+use super::wait::Reports;
 
 /// Where a future is in its life (CPython's `_base.py` states, by name).
 ///
@@ -22,6 +24,13 @@ use super::super::mutex::{Mutex, MutexGuard};
 ///
 /// No other transition exists: a running task cannot be cancelled, and a
 /// cancelled one never starts.
+///
+/// ```
+/// use turnstile::pool::{Future, FutureState};
+///
+/// let (future, _promise) = Future::<u8>::pending();
+/// assert_eq!(future.state(), FutureState::Pending);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FutureState {
     /// Submitted, not started; can still be cancelled.
@@ -34,12 +43,21 @@ pub enum FutureState {
     Cancelled,
 }
 
-/// Why a future holds no value.
+/// Why a future holds no value (Python: the exception `result()` raises).
+///
+/// ```
+/// use turnstile::pool::{Future, TaskError};
+///
+/// let (future, promise) = Future::<u8>::pending();
+/// promise.start();
+/// promise.finish(Err(TaskError::Panicked("boom".into())));
+/// assert_eq!(future.exception(), Some(TaskError::Panicked("boom".into())));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TaskError {
     /// The task panicked; the panic's message (a worker survives it).
     Panicked(String),
-    /// The task was cancelled before it started.
+    /// The task was cancelled before it started (Python's `CancelledError`).
     Cancelled,
     /// The pool broke before the task ran: a worker's initializer failed
     /// (Python's `BrokenThreadPool`). The reason is the initializer's error.
@@ -58,227 +76,49 @@ impl fmt::Display for TaskError {
 
 impl std::error::Error for TaskError {}
 
-/// A done-callback: receives the outcome by reference.
-type Callback<T> = Box<dyn FnOnce(&Result<T, TaskError>) + Send>;
-
-/// What a future and its runner share: the state, the outcome and the
-/// callbacks, under one lock.
-struct Shared<T> {
-    inner: Mutex<Inner<T>>,
-    settled: Condvar,
-}
-
-struct Inner<T> {
-    state: FutureState,
-    /// Set on Finished or Cancelled; taken by `result`. Absent while the
-    /// outcome is lent to running callbacks (see `lent_to`).
-    outcome: Option<Result<T, TaskError>>,
-    /// Callbacks waiting for the outcome; run once each, never under the lock.
-    callbacks: Vec<Callback<T>>,
-    /// The thread running done-callbacks with the outcome lent to them, if
-    /// any: `result` waits for the outcome to come back, except on that
-    /// thread, where it never would.
-    lent_to: Option<usize>,
-}
-
-impl<T> Inner<T> {
-    fn is_settled(&self) -> bool {
-        matches!(self.state, FutureState::Finished | FutureState::Cancelled)
-    }
-
-    /// Pending → Running, the one way a task starts. Returns whether it moved.
-    fn start(&mut self) -> bool {
-        let pending = self.state == FutureState::Pending;
-        if pending {
-            self.state = FutureState::Running;
-        }
-        pending
-    }
-}
-
-/// One task in one allocation: the future's shared state and the closure
-/// that settles it.
+/// The caller's side of a task: wait for its outcome and read it (as often
+/// as you like, from as many threads as you like), cancel it, or ask to be
+/// called back when it is done. A [`Promise`] is the runner's side;
+/// [`ThreadPool::submit`](super::ThreadPool::submit) makes the pair for you,
+/// [`Future::pending`] by hand.
 ///
-/// The future, the promise and the pool's queue all hold the same task as an
-/// `Arc<dyn Job>`, so a submitted task costs one allocation, and it is
-/// usually freed by the thread that made it (the caller of `result`), which
-/// is what allocators are fastest at.
-pub(super) struct Task<F, T> {
-    shared: Shared<T>,
-    /// The closure until a worker takes it to run it (or the task is
-    /// dropped unrun). Only ever touched with `shared.inner` locked: it sits
-    /// outside that mutex only because the mutex's type cannot name `F`.
-    closure: UnsafeCell<Option<F>>,
-}
-
-// SAFETY: a shared `Task` hands out `F` only by moving it out with the lock
-// held (`take_closure_locked`), which needs nothing more than `F: Send`, as
-// `Mutex<F>` is `Sync` when `F: Send`. `shared` is `Sync` when `T: Send`.
-unsafe impl<F: Send, T: Send> Sync for Task<F, T> {}
-
-/// A task seen without its closure's type: what futures, promises and the
-/// pool's queue hold.
-pub(super) trait Job: Send + Sync + 'static {
-    /// The future's half, a `Shared<T>` (a `Future<T>` downcasts it).
-    fn shared(&self) -> &dyn Any;
-    /// The whole `Task<F, T>` (`submit` downcasts it to take a refused
-    /// closure back).
-    fn as_any(&self) -> &dyn Any;
-    /// Runs the closure, unless the task was cancelled, and settles the
-    /// future with its value or its panic.
-    fn run(&self);
-    /// Settles the future with `error` instead of running the closure.
-    fn abandon(&self, error: TaskError);
-    /// Cancels the task if it has not started; returns whether it is
-    /// cancelled now.
-    fn cancel(&self) -> bool;
-    /// Its promise was dropped unfinished: a task that had not started is
-    /// cancelled, one that had is settled as panicked (abandoned).
-    fn promise_dropped(&self);
-    /// Where the task is now (a snapshot).
-    fn state(&self) -> FutureState;
-}
-
-impl<F, T> Task<F, T>
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    /// A pending task, and its future.
-    pub(super) fn submitted(closure: F) -> (Future<T>, Arc<dyn Job>) {
-        Self::with_closure(Some(closure))
-    }
-
-    fn with_closure(closure: Option<F>) -> (Future<T>, Arc<dyn Job>) {
-        let job = arc_dyn!(Task {
-            shared: Shared {
-                inner: Mutex::new(Inner {
-                    state: FutureState::Pending,
-                    outcome: None,
-                    callbacks: Vec::new(),
-                    lent_to: None,
-                }),
-                settled: Condvar::new(),
-            },
-            closure: UnsafeCell::new(closure),
-        } => dyn Job);
-        let future = Future {
-            job: Arc::clone(&job),
-            _value: PhantomData,
-        };
-        (future, job)
-    }
-
-    /// Takes the closure out, if it is still there.
-    pub(super) fn take_closure(&self) -> Option<F> {
-        let inner = self.shared.inner.lock();
-        self.take_closure_locked(&inner)
-    }
-
-    /// Pending → Running, taking the closure in the same critical section.
-    /// `None` if the task was cancelled; its closure is then dropped here,
-    /// unrun and unlocked.
-    fn claim(&self) -> Option<F> {
-        let mut inner = self.shared.inner.lock();
-        let started = inner.start();
-        let closure = self.take_closure_locked(&inner);
-        drop(inner);
-        closure.filter(|_| started)
-    }
-
-    /// The one place the closure is reached. The guard is the proof that
-    /// `shared.inner` is locked, which is the rule for touching `closure`.
-    fn take_closure_locked(&self, _locked: &MutexGuard<'_, Inner<T>>) -> Option<F> {
-        // SAFETY: every access to `closure` goes through here, holding
-        // `shared.inner` (the guard above is of this task's own mutex: both
-        // callers lock `self.shared.inner`), so no two accesses overlap.
-        self.closure.with_mut(|slot| unsafe { (*slot).take() })
-    }
-}
-
-impl<F, T> Job for Task<F, T>
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    fn shared(&self) -> &dyn Any {
-        &self.shared
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
-    fn run(&self) {
-        let Some(closure) = self.claim() else {
-            return; // cancelled: it never runs
-        };
-        let outcome = panic::catch_unwind(AssertUnwindSafe(closure))
-            .map_err(|payload| TaskError::Panicked(panic_message(payload.as_ref())));
-        settle(&self.shared, outcome);
-    }
-
-    fn abandon(&self, error: TaskError) {
-        if self.claim().is_some() {
-            settle(&self.shared, Err(error));
-        }
-    }
-
-    fn cancel(&self) -> bool {
-        cancel(&self.shared)
-    }
-
-    fn state(&self) -> FutureState {
-        self.shared.inner.lock().state
-    }
-
-    fn promise_dropped(&self) {
-        let state = self.shared.inner.lock().state;
-        match state {
-            // Never started: the same as a cancel.
-            FutureState::Pending => {
-                cancel(&self.shared);
-            }
-            FutureState::Running => settle(
-                &self.shared,
-                Err(TaskError::Panicked(String::from(
-                    "the task was abandoned before it finished",
-                ))),
-            ),
-            FutureState::Finished | FutureState::Cancelled => {}
-        }
-    }
-}
-
-/// The typed state inside a job: the `Shared<T>` its `Task<F, T>` was built
-/// with. A `Future<T>` or `Promise<T>` is only ever made with a job of its
-/// own `T` (`Task::with_closure`), so the downcast cannot fail.
-fn shared_of<T: Send + 'static>(job: &dyn Job) -> &Shared<T> {
-    job.shared()
-        .downcast_ref()
-        .expect("a future's job holds the state of the future's own value type")
-}
-
-/// The caller's side of a task: wait for its result, cancel it, or ask to
-/// be called back when it is done.
+/// A future can be shared, as in Python: `Future<T>` is `Sync` when `T` is,
+/// so one thread can wait on `result()` while another calls `cancel()` (share
+/// it by reference in scoped threads, or in an `Arc`). Reading borrows the
+/// value; [`into_result`](Future::into_result) moves it out when you own the
+/// future.
 ///
-/// Not `Sync`: one owner reads the result, by value. Send it to another
-/// thread if that thread should own it.
+/// | Python (`concurrent.futures.Future`) | turnstile                                  |
+/// |--------------------------------------|--------------------------------------------|
+/// | `f.result()`                         | [`f.result()`](Future::result) → `Result<&T, TaskError>`; [`f.into_result()`](Future::into_result) moves the value out |
+/// | `f.result(timeout=t)`                | [`f.result_timeout(t)`](Future::result_timeout): `Err(Timeout)` if not done in time |
+/// | `f.exception()`, `exception(timeout=t)` | [`f.exception()`](Future::exception), [`f.exception_timeout(t)`](Future::exception_timeout) |
+/// | `f.done()`, `f.running()`, `f.cancelled()` | `is_done()`, `is_running()`, `is_cancelled()` |
+/// | `f.cancel()`                         | [`f.cancel()`](Future::cancel)             |
+/// | `f.add_done_callback(fn)`            | [`f.add_done_callback(fn)`](Future::add_done_callback); `fn` gets the outcome |
+/// | `wait([f], timeout=t)`               | [`f.wait_timeout(t)`](Future::wait_timeout) |
+/// | `f.set_running_or_notify_cancel()`   | [`Promise::start`]                         |
+/// | `f.set_result(v)`, `set_exception(e)`| [`Promise::finish`] with `Ok(v)` or `Err(e)` |
 ///
 /// # Examples
 ///
 /// ```
+/// use std::thread;
 /// use turnstile::pool::Future;
 ///
 /// let (future, promise) = Future::pending();
-/// assert!(promise.start());
-/// promise.finish(Ok(6 * 7));
-/// assert_eq!(future.result(), Ok(42));
+/// thread::scope(|s| {
+///     s.spawn(|| assert_eq!(future.result(), Ok(&42))); // waits, by reference
+///     s.spawn(|| assert!(!future.is_cancelled()));
+///     promise.start();
+///     promise.finish(Ok(42));
+/// });
+/// assert_eq!(future.result(), Ok(&42)); // ask again: same answer
+/// assert_eq!(future.exception(), None);
+/// assert_eq!(future.into_result(), Ok(42)); // the value, by move
 /// ```
 pub struct Future<T> {
-    job: Arc<dyn Job>,
-    /// Owns a `T` to come (so it is `Send` only if `T` is), and is not `Sync`.
-    _value: PhantomData<(T, Cell<()>)>,
+    task: TaskRef<T>,
 }
 
 /// The runner's side of a task: mark it started, then hand over its
@@ -295,54 +135,86 @@ pub struct Future<T> {
 /// assert_eq!(future.result(), Err(TaskError::Cancelled));
 /// ```
 pub struct Promise<T> {
-    job: Option<Arc<dyn Job>>,
-    _value: PhantomData<T>,
+    task: Option<TaskRef<T>>,
 }
-
-// # Implementation notes
-//
-// One lock guards the state, the outcome and the callback list. Every
-// transition happens under it, so "is it done?" and "add me to the list"
-// are one step (the broken twin `UnlockedCallbackFuture` makes them two and
-// loses callbacks). Callbacks run with the lock released. The runner marks
-// the future Finished first (Python's order: inside a callback the future is
-// done), takes the list, and runs it with the outcome *lent*: held by the
-// runner, absent from the future, `lent_to` naming the runner's thread. A
-// callback added meanwhile lands on the list and runs in the runner's next
-// pass, so it runs exactly once. When the list is empty the outcome goes back
-// and `result` waiters wake: they wait for the outcome, not for Finished,
-// since `result` moves it out while a callback may still be reading it. On
-// the runner's own thread such a wait would never end, so `result` refuses
-// there. After the outcome is back, a new callback runs at once on the
-// caller's thread (Python's rule), with the outcome lent the same way. A
-// cancel stores its outcome and wakes waiters first, then runs the callbacks
-// it took.
-//
-// A pool task is one allocation (`Task`): the state above plus the closure.
-// The closure is taken by whoever moves the task out of Pending, inside the
-// same critical section, so it runs at most once and never after a cancel.
 
 impl<T: Send + 'static> Future<T> {
     /// A pending future and the promise that settles it: the building block
     /// of the pool, usable on its own as a one-shot result slot.
+    ///
+    /// ```
+    /// let (future, promise) = turnstile::pool::Future::pending();
+    /// promise.start();
+    /// promise.finish(Ok("done"));
+    /// assert_eq!(future.into_result(), Ok("done"));
+    /// ```
     pub fn pending() -> (Future<T>, Promise<T>) {
-        // A task with no closure: the promise's holder does the work.
-        let (future, job) = Task::<fn() -> T, T>::with_closure(None);
-        let promise = Promise {
-            job: Some(job),
-            _value: PhantomData,
-        };
-        (future, promise)
+        let (task, runner) = TaskRef::without_closure();
+        (Future { task }, Promise { task: Some(runner) })
     }
 
-    /// Waits for the task and returns its value, or why there is none.
+    pub(super) fn from_task(task: TaskRef<T>) -> Self {
+        Future { task }
+    }
+
+    fn core(&self) -> &Core<T> {
+        self.task.core()
+    }
+
+    /// Waits until the future is done (finished or cancelled).
     ///
-    /// # Panics
+    /// ```
+    /// let (future, promise) = turnstile::pool::Future::<u8>::pending();
+    /// drop(promise); // cancels it
+    /// future.wait();
+    /// assert!(future.is_done());
+    /// ```
+    pub fn wait(&self) {
+        let core = self.core();
+        let mut inner = core.lock();
+        core.settled
+            .wait_while(&mut inner, |inner| !inner.is_settled());
+    }
+
+    /// Waits at most `timeout` for the future to be done: `Ok(())` if it is,
+    /// `Err(Timeout)` if the time ran out (Python's `wait([f], timeout)`).
     ///
-    /// If called inside one of this future's own done-callbacks, on the
-    /// thread running them: the callback borrows the outcome that `result`
-    /// would move out, so the wait could never end. The callback's argument
-    /// is that outcome. (The panic is contained like any callback's.)
+    /// ```
+    /// use std::time::Duration;
+    /// use turnstile::Timeout;
+    ///
+    /// let (future, _promise) = turnstile::pool::Future::<u8>::pending();
+    /// assert_eq!(future.wait_timeout(Duration::from_millis(5)), Err(Timeout));
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
+        match deadline::after(timeout) {
+            Some(deadline) => self.wait_deadline(deadline),
+            None => {
+                self.wait();
+                Ok(())
+            }
+        }
+    }
+
+    /// Waits until `deadline` at most for the future to be done.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    ///
+    /// let (future, promise) = turnstile::pool::Future::pending();
+    /// promise.start();
+    /// promise.finish(Ok(1));
+    /// assert_eq!(future.wait_deadline(Instant::now()), Ok(())); // done: no wait
+    /// ```
+    pub fn wait_deadline(&self, deadline: Instant) -> Result<(), Timeout> {
+        let core = self.core();
+        let mut inner = core.lock();
+        core.settled
+            .wait_deadline_while(&mut inner, deadline, |inner| !inner.is_settled())
+    }
+
+    /// Waits for the task and borrows its value, or says why there is none.
+    /// Ask as often as you like: every call gives the same answer.
     ///
     /// ```
     /// use turnstile::pool::{Future, TaskError};
@@ -351,112 +223,104 @@ impl<T: Send + 'static> Future<T> {
     /// promise.start();
     /// promise.finish(Err(TaskError::Panicked("boom".into())));
     /// assert_eq!(future.result(), Err(TaskError::Panicked("boom".into())));
+    /// assert_eq!(future.result(), Err(TaskError::Panicked("boom".into())));
     /// ```
-    pub fn result(self) -> Result<T, TaskError> {
-        let mut inner = self.lock_to_read();
-        self.shared()
-            .settled
-            .wait_while(&mut inner, |inner| inner.outcome.is_none());
-        Self::take_outcome(&mut inner)
+    pub fn result(&self) -> Result<&T, TaskError> {
+        self.wait();
+        self.read_settled()
     }
 
-    /// Waits at most `timeout`. On time, the value (or why there is none);
-    /// otherwise the future is handed back to wait again later.
-    ///
-    /// # Panics
-    ///
-    /// As [`result`](Self::result), inside this future's own done-callbacks.
+    /// As [`result`](Self::result), waiting at most `timeout`: `Err(Timeout)`
+    /// if the task is not done by then (Python's `TimeoutError`), otherwise
+    /// `Ok` with the outcome.
     ///
     /// ```
     /// use std::time::Duration;
+    /// use turnstile::Timeout;
     /// use turnstile::pool::Future;
     ///
     /// let (future, promise) = Future::<u8>::pending();
-    /// let future = future.result_timeout(Duration::from_millis(5)).unwrap_err(); // not done yet
+    /// assert_eq!(future.result_timeout(Duration::from_millis(5)), Err(Timeout));
     /// promise.start();
     /// promise.finish(Ok(1));
-    /// assert_eq!(future.result_timeout(Duration::from_millis(5)).ok(), Some(Ok(1)));
+    /// assert_eq!(future.result_timeout(Duration::from_millis(5)), Ok(Ok(&1)));
     /// ```
-    pub fn result_timeout(self, timeout: Duration) -> Result<Result<T, TaskError>, Self> {
-        let outcome = {
-            let mut inner = self.lock_to_read();
-            if !self
-                .shared()
-                .settled
-                .wait_timeout_while(&mut inner, timeout, |inner| inner.outcome.is_none())
-            {
-                None
-            } else {
-                Some(Self::take_outcome(&mut inner))
-            }
-        };
-        outcome.ok_or(self)
+    pub fn result_timeout(&self, timeout: Duration) -> Result<Result<&T, TaskError>, Timeout> {
+        self.wait_timeout(timeout)?;
+        Ok(self.read_settled())
     }
 
-    /// Calls `callback` with the outcome once the task is finished or
-    /// cancelled: on the thread that settles it, or at once on this thread if
-    /// it already is (Python's rule). The future is already done when the
-    /// callback runs. A panicking callback is caught and reported on stderr;
-    /// later callbacks still run.
+    /// Waits for the task and returns why it failed, or `None` if it
+    /// returned a value (Python's `exception()`; a cancelled future gives
+    /// `Some(TaskError::Cancelled)` where Python raises `CancelledError`).
     ///
     /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use turnstile::pool::Future;
-    ///
-    /// let seen = Arc::new(Mutex::new(None));
-    /// let (future, promise) = Future::pending();
-    /// let sink = Arc::clone(&seen);
-    /// future.add_done_callback(move |outcome| *sink.lock().unwrap() = Some(outcome.clone()));
+    /// let (future, promise) = turnstile::pool::Future::pending();
     /// promise.start();
-    /// promise.finish(Ok(7));
-    /// assert_eq!(*seen.lock().unwrap(), Some(Ok(7)));
+    /// promise.finish(Ok(5));
+    /// assert_eq!(future.exception(), None);
     /// ```
-    pub fn add_done_callback(&self, callback: impl FnOnce(&Result<T, TaskError>) + Send + 'static) {
-        let mut inner = self.shared().inner.lock();
-        if !inner.is_settled() || inner.lent_to.is_some() {
-            // The settling thread will run it, exactly once (it looks for
-            // new callbacks before it takes the outcome back).
-            inner.callbacks.push(Box::new(callback));
-            return;
-        }
-        // Settled: lend the outcome out and run the callback without the
-        // lock; `result` waits until it is back.
-        let outcome = Self::take_outcome(&mut inner);
-        lend_and_run_callbacks(self.shared(), inner, vec![Box::new(callback)], outcome);
+    pub fn exception(&self) -> Option<TaskError> {
+        self.result().err()
     }
 
-    /// Locks the future to read its outcome, refusing (with a panic) on the
-    /// thread that has it lent to callbacks, where the wait would never end.
-    fn lock_to_read(&self) -> MutexGuard<'_, Inner<T>> {
-        let inner = self.shared().inner.lock();
-        if inner
-            .lent_to
-            .is_some_and(|thread| thread == current_thread_id())
-        {
+    /// As [`exception`](Self::exception), waiting at most `timeout`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use turnstile::pool::{Future, TaskError};
+    ///
+    /// let (future, _promise) = Future::<u8>::pending();
+    /// assert!(future.exception_timeout(Duration::ZERO).is_err()); // not done
+    /// future.cancel();
+    /// assert_eq!(future.exception_timeout(Duration::ZERO), Ok(Some(TaskError::Cancelled)));
+    /// ```
+    pub fn exception_timeout(&self, timeout: Duration) -> Result<Option<TaskError>, Timeout> {
+        Ok(self.result_timeout(timeout)?.err())
+    }
+
+    /// Waits for the task and moves its value out: the cheap way to take
+    /// the result when you own the future.
+    ///
+    /// If done-callbacks are still running on the thread that settled the
+    /// future (they borrow the outcome), waits for them to return first.
+    ///
+    /// # Panics
+    ///
+    /// If called inside one of this future's own done-callbacks, on the
+    /// thread running them: the value is lent to that callback, so the wait
+    /// would never end. The callback's argument is the outcome.
+    ///
+    /// ```
+    /// let pool = turnstile::ThreadPool::new(1).unwrap();
+    /// let words = pool.submit(|| vec!["chef", "eater"]).unwrap();
+    /// let words: Vec<&str> = words.into_result().unwrap(); // moved, not cloned
+    /// assert_eq!(words.len(), 2);
+    /// ```
+    pub fn into_result(self) -> Result<T, TaskError> {
+        let core = self.core();
+        let mut inner = core.lock();
+        if inner.calling_back == Some(current_thread_id()) {
             drop(inner);
             panic!(
-                "Future::result called inside one of the future's own done-callbacks: \
+                "Future::into_result called inside one of the future's own done-callbacks: \
                  the outcome is the callback's argument"
             );
         }
-        inner
+        core.settled.wait_while(&mut inner, |inner| {
+            !inner.is_settled() || inner.calling_back.is_some()
+        });
+        // SAFETY: settled, so the outcome was written (under this lock); no
+        // callback is running, and this is the only handle to the future
+        // (`self` is owned, so no `&Future` is alive): nothing else reads it.
+        let outcome = core.outcome.with_mut(|slot| unsafe { (*slot).take() });
+        drop(inner);
+        outcome.expect("a settled future holds its outcome until into_result takes it")
     }
 
-    fn shared(&self) -> &Shared<T> {
-        shared_of(&*self.job)
-    }
-
-    fn take_outcome(inner: &mut MutexGuard<'_, Inner<T>>) -> Result<T, TaskError> {
-        inner
-            .outcome
-            .take()
-            .expect("a settled future holds its outcome, unless lent, until result() consumes it")
-    }
-}
-
-impl<T> Future<T> {
-    /// Cancels the task if it has not started; returns whether it did. A
-    /// cancelled task never runs; its callbacks run now, on this thread.
+    /// Cancels the task if it has not started; returns whether it is
+    /// cancelled now. A cancelled task never runs; its callbacks run now, on
+    /// this thread. Works from any thread while others wait.
     ///
     /// ```
     /// use turnstile::pool::Future;
@@ -467,7 +331,7 @@ impl<T> Future<T> {
     /// assert!(future.is_cancelled());
     /// ```
     pub fn cancel(&self) -> bool {
-        self.job.cancel()
+        self.core().cancel()
     }
 
     /// The state right now. A snapshot.
@@ -476,12 +340,11 @@ impl<T> Future<T> {
     /// use turnstile::pool::{Future, FutureState};
     ///
     /// let (future, promise) = Future::<u8>::pending();
-    /// assert_eq!(future.state(), FutureState::Pending);
     /// promise.start();
     /// assert_eq!(future.state(), FutureState::Running);
     /// ```
     pub fn state(&self) -> FutureState {
-        self.job.state()
+        self.core().lock().state
     }
 
     /// Finished or cancelled. A snapshot.
@@ -491,7 +354,7 @@ impl<T> Future<T> {
     /// assert!(!future.is_done());
     /// ```
     pub fn is_done(&self) -> bool {
-        matches!(self.state(), FutureState::Finished | FutureState::Cancelled)
+        self.core().lock().is_settled()
     }
 
     /// A worker is running it. A snapshot.
@@ -515,6 +378,73 @@ impl<T> Future<T> {
     pub fn is_cancelled(&self) -> bool {
         self.state() == FutureState::Cancelled
     }
+
+    /// Reports `(index, raised)` to `reports` once the future is done (at
+    /// once if it is): how `wait` and `as_completed` watch many futures.
+    pub(super) fn watch(&self, reports: &Arc<Reports>, index: usize) {
+        let core = self.core();
+        let mut inner = core.lock();
+        if inner.is_settled() {
+            drop(inner);
+            // SAFETY: settled, and `&self` keeps `into_result` away.
+            let raised = raised(unsafe { core.outcome() });
+            let _ = reports.put((index, raised));
+        } else {
+            inner.watchers.push((Arc::clone(reports), index));
+        }
+    }
+
+    /// Stops reporting to `reports` (a `wait` or `as_completed` that ended).
+    pub(super) fn unwatch(&self, reports: &Arc<Reports>) {
+        self.core()
+            .lock()
+            .watchers
+            .retain(|(watcher, _)| !Arc::ptr_eq(watcher, reports));
+    }
+
+    /// The outcome of a settled future, borrowed.
+    fn read_settled(&self) -> Result<&T, TaskError> {
+        // SAFETY: every caller has waited until the future is settled, and
+        // `&self` keeps `into_result` away.
+        unsafe { self.core().outcome() }
+            .as_ref()
+            .map_err(TaskError::clone)
+    }
+}
+
+impl<T: Send + Sync + 'static> Future<T> {
+    /// Calls `callback` with the outcome once the task is finished or
+    /// cancelled: on the thread that settles it, or at once on this thread if
+    /// it already is (Python's rule). The future is already done when the
+    /// callback runs. A panicking callback is caught and reported on stderr;
+    /// later callbacks still run.
+    ///
+    /// Needs `T: Sync`: the callback reads the value on the settling thread
+    /// while other threads may read it through the future.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use turnstile::pool::Future;
+    ///
+    /// let seen = Arc::new(Mutex::new(None));
+    /// let (future, promise) = Future::pending();
+    /// let sink = Arc::clone(&seen);
+    /// future.add_done_callback(move |outcome| *sink.lock().unwrap() = Some(outcome.clone()));
+    /// promise.start();
+    /// promise.finish(Ok(7));
+    /// assert_eq!(*seen.lock().unwrap(), Some(Ok(7)));
+    /// ```
+    pub fn add_done_callback(&self, callback: impl FnOnce(&Result<T, TaskError>) + Send + 'static) {
+        let core = self.core();
+        let mut inner = core.lock();
+        inner.callbacks.push(Box::new(callback));
+        // Not done yet, or another thread is running the callbacks: the
+        // settling thread runs this one, exactly once (it looks for new
+        // callbacks before it stops).
+        if inner.is_settled() && inner.calling_back.is_none() {
+            core.run_callbacks(inner);
+        }
+    }
 }
 
 impl<T: Send + 'static> Promise<T> {
@@ -526,15 +456,14 @@ impl<T: Send + 'static> Promise<T> {
     /// assert!(promise.start());
     /// ```
     pub fn start(&self) -> bool {
-        let Some(job) = &self.job else {
-            return false;
-        };
-        shared_of::<T>(&**job).inner.lock().start()
+        self.task
+            .as_ref()
+            .is_some_and(|task| task.core().start_with(|started| started))
     }
 
-    /// Settles the future with the task's outcome, running its callbacks on
-    /// this thread first (each exactly once), then waking `result` waiters.
-    /// Does nothing if the future was cancelled.
+    /// Settles the future with the task's outcome: wakes its waiters, then
+    /// runs its callbacks on this thread (each exactly once). Does nothing
+    /// if the future was cancelled.
     ///
     /// ```
     /// let (future, promise) = turnstile::pool::Future::pending();
@@ -543,86 +472,244 @@ impl<T: Send + 'static> Promise<T> {
     /// assert!(future.is_done());
     /// ```
     pub fn finish(mut self, outcome: Result<T, TaskError>) {
-        if let Some(job) = self.job.take() {
-            settle(shared_of(&*job), outcome);
+        if let Some(task) = self.task.take() {
+            task.core().finish(outcome);
         }
     }
 }
 
 impl<T> Drop for Promise<T> {
     fn drop(&mut self) {
-        let Some(job) = self.job.take() else {
-            return;
-        };
-        job.promise_dropped();
-    }
-}
-
-/// Pending → Cancelled: stores the outcome and wakes `result` waiters at
-/// once, then runs the queued callbacks without the lock. Returns whether the
-/// future is (now) cancelled.
-fn cancel<T>(shared: &Shared<T>) -> bool {
-    let mut inner = shared.inner.lock();
-    match inner.state {
-        FutureState::Pending => {}
-        FutureState::Cancelled => return true,
-        FutureState::Running | FutureState::Finished => return false,
-    }
-    inner.state = FutureState::Cancelled;
-    inner.outcome = Some(Err(TaskError::Cancelled));
-    let callbacks = core::mem::take(&mut inner.callbacks);
-    shared.settled.notify_all();
-    drop(inner);
-    run_callbacks(callbacks, &Err(TaskError::Cancelled));
-    true
-}
-
-/// Running → Finished with `outcome`, then the queued callbacks (Python's
-/// order: the future is done before its callbacks run). Does nothing if it
-/// was cancelled.
-fn settle<T>(shared: &Shared<T>, outcome: Result<T, TaskError>) {
-    let mut inner = shared.inner.lock();
-    if inner.state == FutureState::Cancelled {
-        return;
-    }
-    inner.state = FutureState::Finished;
-    let callbacks = core::mem::take(&mut inner.callbacks);
-    lend_and_run_callbacks(shared, inner, callbacks, outcome);
-}
-
-/// Runs `callbacks` against `outcome` with the lock released, and any
-/// callback added meanwhile, then stores the outcome and wakes `result`
-/// waiters. While the callbacks run the outcome is lent to them: it is not
-/// in the future, and `result` waits for it (or refuses, on this thread).
-fn lend_and_run_callbacks<'a, T>(
-    shared: &'a Shared<T>,
-    mut inner: MutexGuard<'a, Inner<T>>,
-    mut callbacks: Vec<Callback<T>>,
-    outcome: Result<T, TaskError>,
-) {
-    while !callbacks.is_empty() {
-        inner.lent_to = Some(current_thread_id());
-        drop(inner);
-        run_callbacks(callbacks, &outcome);
-        inner = shared.inner.lock();
-        callbacks = core::mem::take(&mut inner.callbacks);
-    }
-    inner.lent_to = None;
-    inner.outcome = Some(outcome);
-    shared.settled.notify_all();
-}
-
-/// Runs each callback, containing panics: a panicking callback is reported
-/// on stderr (as Python logs it) and the rest still run.
-fn run_callbacks<T>(callbacks: Vec<Callback<T>>, outcome: &Result<T, TaskError>) {
-    for callback in callbacks {
-        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| callback(outcome))) {
-            eprintln!(
-                "turnstile: a done-callback panicked: {}",
-                panic_message(payload.as_ref())
-            );
+        if let Some(task) = self.task.take() {
+            task.promise_dropped();
         }
     }
+}
+
+impl<T: Send + 'static> fmt::Debug for Future<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Future")
+            .field("state", &self.state())
+            .finish()
+    }
+}
+
+impl<T> fmt::Debug for Promise<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Promise").finish_non_exhaustive()
+    }
+}
+
+// # Implementation notes
+//
+// A future's state is a `Core`: one lock over the state, the callback list
+// and the watchers, a condition variable for waiters, and the outcome in a
+// write-once cell beside the lock. Every transition happens under the lock,
+// so "is it done?" and "add me to the list" are one step (the broken twin
+// `UnlockedCallbackFuture` makes them two and loses callbacks).
+//
+// The outcome is written once, under the lock, in the same critical section
+// that moves the state to Finished or Cancelled; a reader looks at it only
+// after it has seen that state under the lock, so the write happens before
+// every read. After that it is only read, by shared reference: by holders of
+// `&Future` (`result`, `exception`) and by the thread running the
+// callbacks. The one exception is `into_result`, which moves it out: it owns
+// the only handle, so no `&Future` is alive, and it waits until no callbacks
+// run (`calling_back`). That is why a settled future can be read again and
+// again, from any number of threads, without a lock.
+//
+// Python's order is kept: the future is done before its callbacks run, and
+// `result` waiters wake before them too. A callback added while another
+// thread runs the list lands on the list and runs in that thread's next
+// pass; added after, it runs at once on the adding thread.
+
+/// A done-callback: receives the outcome by reference.
+type Callback<T> = Box<dyn FnOnce(&Result<T, TaskError>) + Send>;
+
+/// The future's state, shared by the future, its promise, and the pool's
+/// task that holds it.
+pub(super) struct Core<T> {
+    inner: Mutex<Inner<T>>,
+    /// Signalled when the future settles and when its callbacks have run.
+    settled: Condvar,
+    /// `None` until the future settles; then the outcome, read-only, until
+    /// `into_result` takes it (see the implementation notes).
+    outcome: UnsafeCell<Option<Result<T, TaskError>>>,
+}
+
+// SAFETY: the outcome is written once, under the lock, before any reader can
+// see the future settled, and moved out only by `into_result`, which excludes
+// every reader (see the implementation notes). Moving `T` between threads
+// needs `T: Send`. Two threads read `&T` at once only through a shared
+// `&Future`, which is `Sync` only when `T: Sync`, or through a done-callback,
+// which `add_done_callback` accepts only when `T: Sync`.
+unsafe impl<T: Send> Sync for Core<T> {}
+
+struct Inner<T> {
+    state: FutureState,
+    /// Callbacks waiting for the outcome; run once each, never under the lock.
+    callbacks: Vec<Callback<T>>,
+    /// `wait` and `as_completed` calls watching this future.
+    watchers: Vec<(Arc<Reports>, usize)>,
+    /// The thread running the callbacks, while one does: the outcome is lent
+    /// to it, so `into_result` waits (or, on that thread, refuses).
+    calling_back: Option<usize>,
+}
+
+impl<T> Inner<T> {
+    fn is_settled(&self) -> bool {
+        matches!(self.state, FutureState::Finished | FutureState::Cancelled)
+    }
+}
+
+impl<T> Core<T> {
+    pub(super) fn new() -> Self {
+        Core {
+            inner: Mutex::new(Inner {
+                state: FutureState::Pending,
+                callbacks: Vec::new(),
+                watchers: Vec::new(),
+                calling_back: None,
+            }),
+            settled: Condvar::new(),
+            outcome: UnsafeCell::new(None),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner<T>> {
+        self.inner.lock()
+    }
+
+    /// Pending → Running if it can, then `under_lock(started)` in the same
+    /// critical section (the pool takes the task's closure there).
+    pub(super) fn start_with<R>(&self, under_lock: impl FnOnce(bool) -> R) -> R {
+        let mut inner = self.lock();
+        let started = inner.state == FutureState::Pending;
+        if started {
+            inner.state = FutureState::Running;
+        }
+        under_lock(started)
+    }
+
+    /// Runs `under_lock` holding the lock, and nothing else.
+    pub(super) fn locked<R>(&self, under_lock: impl FnOnce() -> R) -> R {
+        let _inner = self.lock();
+        under_lock()
+    }
+
+    /// → Finished with `outcome`, unless it is settled already (cancelled).
+    pub(super) fn finish(&self, outcome: Result<T, TaskError>) {
+        let inner = self.lock();
+        if !inner.is_settled() {
+            self.settle(inner, FutureState::Finished, outcome);
+        }
+    }
+
+    /// Pending → Cancelled. Returns whether it is cancelled now.
+    pub(super) fn cancel(&self) -> bool {
+        let inner = self.lock();
+        match inner.state {
+            FutureState::Pending => {
+                self.settle(inner, FutureState::Cancelled, Err(TaskError::Cancelled));
+                true
+            }
+            FutureState::Cancelled => true,
+            FutureState::Running | FutureState::Finished => false,
+        }
+    }
+
+    /// Its promise was dropped unfinished: a task that had not started is
+    /// cancelled, one that had is settled as panicked (abandoned).
+    pub(super) fn promise_dropped(&self) {
+        let inner = self.lock();
+        match inner.state {
+            FutureState::Pending => {
+                self.settle(inner, FutureState::Cancelled, Err(TaskError::Cancelled));
+            }
+            FutureState::Running => self.settle(
+                inner,
+                FutureState::Finished,
+                Err(TaskError::Panicked(String::from(
+                    "the task was abandoned before it finished",
+                ))),
+            ),
+            FutureState::Finished | FutureState::Cancelled => {}
+        }
+    }
+
+    /// Stores the outcome and moves to `state` (Finished or Cancelled), then
+    /// tells watchers, wakes waiters and runs the callbacks (Python's order:
+    /// done first, callbacks after).
+    fn settle<'a>(
+        &'a self,
+        mut inner: MutexGuard<'a, Inner<T>>,
+        state: FutureState,
+        outcome: Result<T, TaskError>,
+    ) {
+        let raised = raised(&outcome);
+        // SAFETY: the future is not settled yet (every caller checked, under
+        // this lock), so nobody reads the outcome: readers wait for the
+        // settled state, which is set below in this same critical section.
+        self.outcome
+            .with_mut(|slot| unsafe { *slot = Some(outcome) });
+        inner.state = state;
+        for (reports, index) in inner.watchers.drain(..) {
+            // The reports queue is never closed, so this put cannot fail.
+            let _ = reports.put((index, raised));
+        }
+        self.settled.notify_all();
+        self.run_callbacks(inner);
+    }
+
+    /// Runs the callback list without the lock, and any callback added
+    /// meanwhile, with the outcome lent to them; then wakes `into_result`.
+    fn run_callbacks<'a>(&'a self, mut inner: MutexGuard<'a, Inner<T>>) {
+        let me = current_thread_id();
+        loop {
+            let callbacks = core::mem::take(&mut inner.callbacks);
+            if callbacks.is_empty() {
+                break;
+            }
+            inner.calling_back = Some(me);
+            drop(inner);
+            // SAFETY: settled; `calling_back` keeps `into_result` away.
+            let outcome = unsafe { self.outcome() };
+            for callback in callbacks {
+                if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| callback(outcome))) {
+                    eprintln!(
+                        "turnstile: a done-callback panicked: {}",
+                        panic_message(payload.as_ref())
+                    );
+                }
+            }
+            inner = self.lock();
+        }
+        if inner.calling_back.take().is_some() {
+            self.settled.notify_all();
+        }
+    }
+
+    /// The outcome, borrowed.
+    ///
+    /// # Safety
+    ///
+    /// The caller has seen the future settled under the lock (so the write
+    /// happened before this read), and keeps `into_result` from running
+    /// while the borrow lives: it holds a `&Future`, or it is the thread
+    /// running the callbacks with `calling_back` set.
+    unsafe fn outcome(&self) -> &Result<T, TaskError> {
+        // SAFETY: as the caller promised, the cell is written and not written
+        // again while this borrow lives.
+        let slot = self.outcome.with(|slot| unsafe { &*slot });
+        slot.as_ref()
+            .expect("a settled future holds its outcome until into_result takes it")
+    }
+}
+
+/// Whether an outcome counts as a failure for `WaitFor::FirstError`: a
+/// panic or a broken pool, not a cancel (Python's `FIRST_EXCEPTION`).
+fn raised<T>(outcome: &Result<T, TaskError>) -> bool {
+    matches!(outcome, Err(error) if *error != TaskError::Cancelled)
 }
 
 /// The message of a panic payload, as `TaskError::Panicked` carries it.
@@ -632,18 +719,4 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .map(|s| (*s).to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| String::from("<a panic without a message>"))
-}
-
-impl<T> fmt::Debug for Future<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Future")
-            .field("state", &self.job.state())
-            .finish()
-    }
-}
-
-impl<T> fmt::Debug for Promise<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Promise").finish_non_exhaustive()
-    }
 }

@@ -17,7 +17,7 @@
 //! | `fut.result()` / `result(timeout=t)`   | `fut.result()` / `fut.result_timeout(t)` |
 //! | `fut.add_done_callback(cb)`            | `fut.add_done_callback(cb)` (gets the outcome) |
 //! | `fut.cancel()`, `done()`, `running()`, `cancelled()` | `cancel()`, `is_done()`, `is_running()`, `is_cancelled()` |
-//! | `pool.shutdown(wait, cancel_futures)`  | `pool.shutdown(wait, cancel_pending)`    |
+//! | `pool.shutdown()` / `shutdown(wait=False)` / `shutdown(cancel_futures=True)` | `pool.shutdown()` / `shutdown_background()` / `shutdown_now()` |
 //! | `RuntimeError` on submit after shutdown| `Err(SubmitError::ShutDown(f))`, closure handed back |
 //! | `initializer=f`, `BrokenThreadPool`    | `builder().initializer(f)`, `SubmitError::Broken`, `TaskError::PoolBroken` |
 //! | `pool.map(fn, items)`                  | `pool.map(f, items)` (results in item order) |
@@ -31,57 +31,31 @@
 //!
 //! let pool = ThreadPool::new(2).unwrap();
 //! let squares: Vec<_> = (1..=4u64).map(|n| pool.submit(move || n * n).unwrap()).collect();
-//! let total: u64 = squares.into_iter().map(|f| f.result().unwrap()).sum();
+//! let total: u64 = squares.iter().map(|f| f.result().unwrap()).sum();
 //! assert_eq!(total, 1 + 4 + 9 + 16);
 //! ```
 
 mod future;
+mod task;
 mod wait;
 
 use core::fmt;
 use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
 
 use super::condvar::Condvar;
+use super::deadline;
 use super::facade::{self, Arc, AtomicBool, Ordering, thread};
 use super::mutex::Mutex;
 use super::queue::FifoQueue;
+use super::timeout::Timeout;
 
 pub use future::{Future, FutureState, Promise, TaskError};
-use future::{Job, Task};
-pub use wait::{AsCompleted, WaitFor, Waited, as_completed, wait};
-
-/// A task in the pool's queue. Dropping one that never ran (a shutdown with
-/// `cancel_pending` discards the queue) cancels its future, so no future
-/// waits for a task that is gone.
-struct Queued(Option<Arc<dyn Job>>);
-
-impl Queued {
-    fn run(mut self) {
-        if let Some(job) = self.0.take() {
-            job.run();
-        }
-    }
-
-    /// Settles the future with `error` without running the task.
-    fn abandon(mut self, error: TaskError) {
-        if let Some(job) = self.0.take() {
-            job.abandon(error);
-        }
-    }
-
-    /// The job itself; dropping it then cancels nothing.
-    fn into_job(mut self) -> Option<Arc<dyn Job>> {
-        self.0.take()
-    }
-}
-
-impl Drop for Queued {
-    fn drop(&mut self) {
-        if let Some(job) = self.0.take() {
-            job.cancel();
-        }
-    }
-}
+use task::Queued;
+pub use wait::{
+    AsCompleted, AsCompletedTimeout, WaitFor, Waited, as_completed, as_completed_timeout, wait,
+    wait_timeout,
+};
 
 /// Runs once on each worker before it takes tasks. (Boxed inside the `Arc`
 /// because loom's `Arc` cannot hold an unsized value.)
@@ -154,7 +128,7 @@ impl Health {
 /// ```
 /// let pool = turnstile::ThreadPool::new(1).unwrap();
 /// let future = pool.submit(|| "hello from a worker").unwrap();
-/// assert_eq!(future.result(), Ok("hello from a worker"));
+/// assert_eq!(future.result(), Ok(&"hello from a worker"));
 /// ```
 pub struct ThreadPool {
     /// The job queue; closing it is what shuts the pool down.
@@ -199,7 +173,7 @@ impl std::error::Error for PoolError {}
 /// use turnstile::pool::SubmitError;
 ///
 /// let pool = turnstile::ThreadPool::new(1).unwrap();
-/// pool.shutdown(true, false);
+/// pool.shutdown();
 /// let refused = pool.submit(|| 1).unwrap_err();
 /// assert!(matches!(refused, SubmitError::ShutDown(_)));
 /// assert_eq!((refused.into_inner())(), 1); // still yours to run
@@ -468,24 +442,19 @@ impl ThreadPool {
     /// let pool = turnstile::ThreadPool::new(1).unwrap();
     /// let future = pool.submit(|| -> u8 { panic!("bad input") }).unwrap();
     /// assert_eq!(future.result(), Err(TaskError::Panicked("bad input".into())));
-    /// assert_eq!(pool.submit(|| 2).unwrap().result(), Ok(2)); // the worker survived
+    /// assert_eq!(pool.submit(|| 2).unwrap().into_result(), Ok(2)); // the worker survived
     /// ```
     pub fn submit<F, T>(&self, task: F) -> Result<Future<T>, SubmitError<F>>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let (future, job) = Task::submitted(task);
-        let Err(refused) = self.jobs.put(Queued(Some(job))) else {
+        let (future, job) = task::submitted(task);
+        let Err(refused) = self.jobs.put(job) else {
             return Ok(future);
         };
-        // Closed: shut down. Take the closure back out of the refused job
-        // (nobody else ever saw it, so it is still there).
-        let task = refused
-            .into_inner()
-            .into_job()
-            .and_then(|job| job.as_any().downcast_ref::<Task<F, T>>()?.take_closure())
-            .expect("a job refused by the queue still holds the closure built just above");
+        // Closed: shut down. Hand the closure back.
+        let task = task::take_back::<F, T>(refused.into_inner());
         Err(match self.health.broken_reason() {
             Some(reason) => SubmitError::Broken { task, reason },
             None => SubmitError::ShutDown(task),
@@ -495,7 +464,9 @@ impl ThreadPool {
     /// Runs `f` on every item, on the workers, and yields the results in
     /// the order of the items (Python's `pool.map`). All items are submitted
     /// at once; each result waits for its own task. Items the pool refused
-    /// (it was shut down) yield [`TaskError::Cancelled`].
+    /// (it was shut down) yield [`TaskError::Cancelled`]. Dropping the
+    /// iterator leaves the submitted tasks to run, as a Python `map` whose
+    /// results are never read does.
     ///
     /// ```
     /// let pool = turnstile::ThreadPool::new(2).unwrap();
@@ -524,50 +495,124 @@ impl ThreadPool {
         }
     }
 
-    /// Stops the pool (Python's `shutdown`). New submits are refused. With
-    /// `cancel_pending`, tasks not yet started are cancelled (their futures
-    /// report [`TaskError::Cancelled`]); otherwise the workers finish every
-    /// queued task. With `wait`, returns only when the workers have exited
-    /// (all but the calling thread, when a task shuts its own pool down),
-    /// whichever caller it is: a second `shutdown(wait)` racing the first
-    /// waits as long. Calling it again is harmless.
+    /// As [`map`](Self::map), with a deadline `timeout` from now for the
+    /// whole iteration (Python's `map(fn, items, timeout=t)`). A result not
+    /// ready by then yields `Err(Timeout)`; that task and every later one is
+    /// cancelled (those already running finish, unread), and the iterator
+    /// ends.
     ///
-    /// From inside one of the pool's own tasks, a worker cannot wait for
-    /// itself: the first caller there waits for the other workers; a later
-    /// one returns at once (two tasks waiting for each other would never
-    /// return).
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let pool = turnstile::ThreadPool::new(2).unwrap();
+    /// let doubled: Vec<_> = pool
+    ///     .map_timeout(|n: u32| n * 2, [1, 2, 3], Duration::from_secs(10))
+    ///     .map(|outcome| outcome.unwrap().unwrap())
+    ///     .collect();
+    /// assert_eq!(doubled, [2, 4, 6]);
+    /// ```
+    pub fn map_timeout<A, T, F>(
+        &self,
+        f: F,
+        items: impl IntoIterator<Item = A>,
+        timeout: Duration,
+    ) -> MapTimeout<T>
+    where
+        A: Send + 'static,
+        T: Send + 'static,
+        F: Fn(A) -> T + Send + Sync + 'static,
+    {
+        let deadline = deadline::after(timeout);
+        MapTimeout {
+            results: self.map(f, items),
+            deadline,
+        }
+    }
+
+    /// Stops the pool and waits for it (Python's `shutdown()`, and what
+    /// dropping the pool does): new submits are refused, the workers finish
+    /// every queued task, and this returns when they have exited.
+    ///
+    /// Whichever thread calls it waits as long: a second `shutdown` racing
+    /// the first returns when the workers are gone too. Calling it again is
+    /// harmless. From inside one of the pool's own tasks a worker cannot
+    /// wait for itself: the first such caller waits for the other workers; a
+    /// later one returns at once (two tasks waiting for each other would
+    /// never return).
     ///
     /// ```
     /// let pool = turnstile::ThreadPool::new(1).unwrap();
     /// let future = pool.submit(|| 1).unwrap();
-    /// pool.shutdown(true, false);
-    /// assert_eq!(future.result(), Ok(1)); // queued work still ran
+    /// pool.shutdown();
+    /// assert_eq!(future.result(), Ok(&1)); // queued work still ran
     /// ```
-    pub fn shutdown(&self, wait: bool, cancel_pending: bool) {
-        // Closing the queue refuses later submits; with `cancel_pending` it
-        // also discards queued jobs, whose dropped promises cancel their
-        // futures.
-        self.jobs.shutdown(cancel_pending);
-        if wait {
-            let workers = core::mem::take(&mut *self.workers.lock());
-            let me = thread::current().id();
-            let on_a_worker = self.worker_ids.contains(&me);
-            for worker in workers {
-                // A task may shut its own pool down (or drop the last handle
-                // to it, running `Drop` on a worker): that worker cannot wait
-                // for itself; it leaves when its task returns and finds the
-                // queue closed.
-                if worker.thread().id() == me {
-                    continue;
-                }
-                // A worker never panics (see `work`); nothing to report.
-                let _ = worker.join();
+    pub fn shutdown(&self) {
+        self.jobs.close();
+        self.wait_for_workers();
+    }
+
+    /// Stops the pool without waiting (Python's `shutdown(wait=False)`): new
+    /// submits are refused; the workers finish every queued task and exit on
+    /// their own.
+    ///
+    /// ```
+    /// let pool = turnstile::ThreadPool::new(1).unwrap();
+    /// let future = pool.submit(|| 1).unwrap();
+    /// pool.shutdown_background();
+    /// assert!(pool.submit(|| 2).is_err());
+    /// assert_eq!(future.result(), Ok(&1));
+    /// ```
+    pub fn shutdown_background(&self) {
+        self.jobs.close();
+    }
+
+    /// Stops the pool, cancels every task that has not started, and waits
+    /// for the running ones (Python's `shutdown(cancel_futures=True)`).
+    /// The cancelled tasks' futures report [`TaskError::Cancelled`]. Returns
+    /// how many it cancelled.
+    ///
+    /// ```
+    /// use turnstile::pool::TaskError;
+    ///
+    /// let pool = turnstile::ThreadPool::new(1).unwrap();
+    /// let gate = std::sync::Arc::new(turnstile::Event::new());
+    /// let opener = std::sync::Arc::clone(&gate);
+    /// let first = pool.submit(move || opener.wait()).unwrap();
+    /// let second = pool.submit(|| ()).unwrap();
+    /// while !first.is_running() {
+    ///     std::thread::yield_now();
+    /// }
+    /// gate.set(); // the first task may finish while we cancel: it ran
+    /// assert_eq!(pool.shutdown_now(), 1);
+    /// assert_eq!(second.result(), Err(TaskError::Cancelled));
+    /// ```
+    pub fn shutdown_now(&self) -> usize {
+        // Discarding a queued job cancels its future (see `Queued`).
+        let cancelled = self.jobs.close_immediate();
+        self.wait_for_workers();
+        cancelled
+    }
+
+    /// Joins the workers once the queue is closed.
+    fn wait_for_workers(&self) {
+        let workers = core::mem::take(&mut *self.workers.lock());
+        let me = thread::current().id();
+        let on_a_worker = self.worker_ids.contains(&me);
+        for worker in workers {
+            // A task may shut its own pool down (or drop the last handle to
+            // it, running `Drop` on a worker): that worker cannot wait for
+            // itself; it leaves when its task returns and finds the queue
+            // closed.
+            if worker.thread().id() == me {
+                continue;
             }
-            // Another caller may hold the handles and be joining them: wait
-            // as it does, until every worker has left its loop.
-            if !on_a_worker {
-                self.roster.wait_until_all_left();
-            }
+            // A worker never panics (see `work`); nothing to report.
+            let _ = worker.join();
+        }
+        // Another caller may hold the handles and be joining them: wait as it
+        // does, until every worker has left its loop.
+        if !on_a_worker {
+            self.roster.wait_until_all_left();
         }
     }
 
@@ -585,7 +630,7 @@ impl ThreadPool {
 /// The iterator [`ThreadPool::map`] returns: results in the order of the
 /// items, each waiting for its task.
 #[derive(Debug)]
-pub struct Map<T> {
+pub struct Map<T: Send + 'static> {
     futures: std::vec::IntoIter<Option<Future<T>>>,
 }
 
@@ -594,7 +639,7 @@ impl<T: Send + 'static> Iterator for Map<T> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let future = self.futures.next()?;
-        Some(future.map_or(Err(TaskError::Cancelled), Future::result))
+        Some(future.map_or(Err(TaskError::Cancelled), Future::into_result))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -602,11 +647,42 @@ impl<T: Send + 'static> Iterator for Map<T> {
     }
 }
 
+/// The iterator [`ThreadPool::map_timeout`] returns.
+#[derive(Debug)]
+pub struct MapTimeout<T: Send + 'static> {
+    results: Map<T>,
+    /// `None`: too far away to matter.
+    deadline: Option<Instant>,
+}
+
+impl<T: Send + 'static> Iterator for MapTimeout<T> {
+    type Item = Result<Result<T, TaskError>, Timeout>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let Some(future) = self.results.futures.next()? else {
+            return Some(Ok(Err(TaskError::Cancelled)));
+        };
+        let on_time = match self.deadline {
+            Some(deadline) => future.wait_deadline(deadline),
+            None => Ok(()),
+        };
+        if let Err(timeout) = on_time {
+            // Python cancels the late task and every later one, and stops.
+            future.cancel();
+            for rest in self.results.futures.by_ref().flatten() {
+                rest.cancel();
+            }
+            return Some(Err(timeout));
+        }
+        Some(Ok(future.into_result()))
+    }
+}
+
 impl Drop for ThreadPool {
-    /// `shutdown(wait = true, cancel_pending = false)`: queued work runs to
-    /// the end, as when a Python `with ThreadPoolExecutor()` block exits.
+    /// [`shutdown`](ThreadPool::shutdown): queued work runs to the end, as
+    /// when a Python `with ThreadPoolExecutor()` block exits.
     fn drop(&mut self) {
-        self.shutdown(true, false);
+        self.shutdown();
     }
 }
 

@@ -29,7 +29,7 @@
 //! | `queue.Full` / `queue.Empty`       | `TryPutError::Full(x)` / `TryGetError::Empty` |
 //! | `q.qsize()`, `q.empty()`, `q.full()` | `q.len()`, `q.is_empty()`, `q.is_full()` |
 //! | `q.task_done()` / `q.join()`       | `q.task_done()?` / `q.join()`              |
-//! | `q.shutdown()` / `shutdown(immediate=True)` | `q.close()` / `q.shutdown(true)` |
+//! | `q.shutdown()` / `shutdown(immediate=True)` | `q.close()` / `q.close_immediate()` |
 //! | `queue.ShutDown`                   | `PutError::Closed(x)`, `GetError::Closed`  |
 //!
 //! `Queue(0)` means "unbounded" in Python; here `bounded(0)` is an error
@@ -68,6 +68,7 @@ use std::time::Duration;
 
 use super::condvar::Condvar;
 use super::mutex::{Mutex, MutexGuard};
+use super::timeout::Timeout;
 
 pub use error::{
     GetError, GetTimeoutError, PutError, PutTimeoutError, TaskDoneError, TryGetError, TryPutError,
@@ -273,7 +274,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
         let room = self
             .not_full
             .wait_timeout_while(&mut state, timeout, |state| self.putter_must_wait(state));
-        if !room {
+        if room.is_err() {
             return Err(PutTimeoutError::Timeout(item));
         }
         if state.closed {
@@ -335,7 +336,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
             .wait_timeout_while(&mut state, timeout, |state| Self::getter_must_wait(state));
         match self.pop(&mut state) {
             Some(item) => Ok(item),
-            None if ready => Err(GetTimeoutError::Closed),
+            None if ready.is_ok() => Err(GetTimeoutError::Closed),
             None => Err(GetTimeoutError::Timeout),
         }
     }
@@ -383,9 +384,9 @@ impl<T, S: Storage<T>> Queue<T, S> {
     ///
     /// let queue = turnstile::FifoQueue::unbounded();
     /// queue.put(1).unwrap();
-    /// assert!(!queue.join_timeout(Duration::from_millis(5))); // not done yet
+    /// assert!(queue.join_timeout(Duration::from_millis(5)).is_err()); // not done yet
     /// ```
-    pub fn join_timeout(&self, timeout: Duration) -> bool {
+    pub fn join_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
         let mut state = self.state.lock();
         self.all_done
             .wait_timeout_while(&mut state, timeout, |state| state.unfinished > 0)
@@ -405,22 +406,26 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert_eq!(queue.get(), Err(GetError::Closed));
     /// ```
     pub fn close(&self) {
-        self.shutdown(false);
+        self.close_with(false);
     }
 
-    /// Python 3.13's `shutdown(immediate)`. With `immediate == false` it is
-    /// [`close`](Self::close). With `true` it also discards the items still
-    /// queued and counts them as done, so [`join`](Self::join) does not wait
-    /// for them. Returns how many items it discarded.
+    /// Closes the queue and discards the items still in it (Python 3.13's
+    /// `shutdown(immediate=True)`): they count as done, so
+    /// [`join`](Self::join) does not wait for them. Returns how many items it
+    /// discarded.
     ///
     /// ```
     /// let queue = turnstile::FifoQueue::unbounded();
     /// queue.put(1).unwrap();
     /// queue.put(2).unwrap();
-    /// assert_eq!(queue.shutdown(true), 2);
+    /// assert_eq!(queue.close_immediate(), 2);
     /// queue.join(); // the discarded items count as done
     /// ```
-    pub fn shutdown(&self, immediate: bool) -> usize {
+    pub fn close_immediate(&self) -> usize {
+        self.close_with(true)
+    }
+
+    fn close_with(&self, immediate: bool) -> usize {
         let mut state = self.state.lock();
         state.closed = true;
         let mut discarded = S::default();

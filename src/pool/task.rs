@@ -1,0 +1,221 @@
+//! The pool's unit of work: a closure and the future it settles, in one
+//! allocation (CPython's `thread.py` keeps the same pair in a `_WorkItem`).
+//!
+//! A learner can skip this file: it is how the pool stores tasks of every
+//! closure and value type in one queue, not how a future behaves (that is
+//! `future.rs`).
+
+use core::any::Any;
+use core::marker::PhantomData;
+use std::panic::{self, AssertUnwindSafe};
+
+use super::super::facade::{Arc, UnsafeCell, arc_dyn};
+use super::future::{Core, Future, TaskError, panic_message};
+
+/// One task in one allocation: the future's state and the closure that
+/// settles it.
+///
+/// The future, the promise and the pool's queue all hold the same task as an
+/// `Arc<dyn Job>`, so a submitted task costs one allocation, and it is
+/// usually freed by the thread that made it (the caller reading the result),
+/// which is what allocators are fastest at.
+struct Task<F, T> {
+    core: Core<T>,
+    /// The closure until a worker takes it to run it (or the task is
+    /// dropped unrun). Only ever touched with `core`'s lock held: it sits
+    /// outside that lock only because the lock's type cannot name `F`.
+    closure: UnsafeCell<Option<F>>,
+}
+
+// SAFETY: a shared `Task` hands out `F` only by moving it out with the lock
+// held (`take_closure`), which needs nothing more than `F: Send`, as
+// `Mutex<F>` is `Sync` when `F: Send`. `core` is `Sync` when `T: Send`.
+unsafe impl<F: Send, T: Send> Sync for Task<F, T> {}
+
+/// A task seen without its closure's type: what the pool's queue holds.
+pub(super) trait Job: Send + Sync + 'static {
+    /// The future's state, a `Core<T>` (a `TaskRef<T>` downcasts it).
+    fn core(&self) -> &dyn Any;
+    /// The whole `Task<F, T>` (`take_back` downcasts it).
+    fn as_any(&self) -> &dyn Any;
+    /// Runs the closure, unless the task was cancelled, and settles the
+    /// future with its value or its panic.
+    fn run(&self);
+    /// Settles the future with `error` instead of running the closure.
+    fn abandon(&self, error: TaskError);
+    /// Cancels the task if it has not started.
+    fn cancel(&self);
+    /// Its promise was dropped unfinished (see `Core::promise_dropped`).
+    fn promise_dropped(&self);
+}
+
+impl<F, T> Task<F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    /// Pending → Running, taking the closure in the same critical section.
+    /// `None` if the task was cancelled; its closure is then dropped here,
+    /// unrun and unlocked.
+    fn claim(&self) -> Option<F> {
+        let (started, closure) = self
+            .core
+            .start_with(|started| (started, self.take_closure_locked()));
+        closure.filter(|_| started)
+    }
+
+    /// Takes the closure out, if it is still there.
+    fn take_closure(&self) -> Option<F> {
+        self.core.locked(|| self.take_closure_locked())
+    }
+
+    /// The one place the closure is reached; called only inside `core`'s
+    /// critical sections (`start_with`, `locked`).
+    fn take_closure_locked(&self) -> Option<F> {
+        // SAFETY: both callers run this under `core`'s lock, so no two
+        // accesses to `closure` overlap.
+        self.closure.with_mut(|slot| unsafe { (*slot).take() })
+    }
+}
+
+impl<F, T> Job for Task<F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    fn core(&self) -> &dyn Any {
+        &self.core
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn run(&self) {
+        let Some(closure) = self.claim() else {
+            return; // cancelled: it never runs
+        };
+        let outcome = panic::catch_unwind(AssertUnwindSafe(closure))
+            .map_err(|payload| TaskError::Panicked(panic_message(payload.as_ref())));
+        self.core.finish(outcome);
+    }
+
+    fn abandon(&self, error: TaskError) {
+        if self.claim().is_some() {
+            self.core.finish(Err(error));
+        }
+    }
+
+    fn cancel(&self) {
+        self.core.cancel();
+    }
+
+    fn promise_dropped(&self) {
+        self.core.promise_dropped();
+    }
+}
+
+/// A typed handle on a task: what a `Future<T>` and a `Promise<T>` hold.
+pub(super) struct TaskRef<T> {
+    job: Arc<dyn Job>,
+    /// Stands for the `T` to come: the handle is `Send` only if `T` is, and
+    /// `Sync` only if `T` is.
+    _value: PhantomData<T>,
+}
+
+impl<T: Send + 'static> TaskRef<T> {
+    /// A task with no closure, and a second handle on it: `Future::pending`'s
+    /// future and promise (the promise's holder does the work).
+    pub(super) fn without_closure() -> (Self, Self) {
+        let job = arc_dyn!(Task::<fn() -> T, T> {
+            core: Core::new(),
+            closure: UnsafeCell::new(None),
+        } => dyn Job);
+        let twin = Self {
+            job: Arc::clone(&job),
+            _value: PhantomData,
+        };
+        (
+            Self {
+                job,
+                _value: PhantomData,
+            },
+            twin,
+        )
+    }
+
+    /// The future's state.
+    pub(super) fn core(&self) -> &Core<T> {
+        // Every `TaskRef<T>` is made beside a task of its own `T` (here and
+        // in `submitted`), so the downcast cannot fail.
+        self.job
+            .core()
+            .downcast_ref()
+            .expect("a task handle's job holds the state of the handle's own value type")
+    }
+}
+
+impl<T> TaskRef<T> {
+    pub(super) fn promise_dropped(&self) {
+        self.job.promise_dropped();
+    }
+}
+
+/// A task in the pool's queue. Dropping one that never ran (a shutdown that
+/// cancels pending work discards the queue) cancels its future, so no future
+/// waits for a task that is gone.
+pub(super) struct Queued(Option<Arc<dyn Job>>);
+
+impl Queued {
+    pub(super) fn run(mut self) {
+        if let Some(job) = self.0.take() {
+            job.run();
+        }
+    }
+
+    /// Settles the future with `error` without running the task.
+    pub(super) fn abandon(mut self, error: TaskError) {
+        if let Some(job) = self.0.take() {
+            job.abandon(error);
+        }
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        if let Some(job) = self.0.take() {
+            job.cancel();
+        }
+    }
+}
+
+/// A pending task for `closure`: its future, and the job for the queue.
+pub(super) fn submitted<F, T>(closure: F) -> (Future<T>, Queued)
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let job = arc_dyn!(Task {
+        core: Core::new(),
+        closure: UnsafeCell::new(Some(closure)),
+    } => dyn Job);
+    let future = Future::from_task(TaskRef {
+        job: Arc::clone(&job),
+        _value: PhantomData,
+    });
+    (future, Queued(Some(job)))
+}
+
+/// The closure of a job the queue refused, handed back to the caller of
+/// `submit`. Nobody else ever saw the job, so the closure is still there.
+pub(super) fn take_back<F, T>(mut refused: Queued) -> F
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    refused
+        .0
+        .take()
+        .and_then(|job| job.as_any().downcast_ref::<Task<F, T>>()?.take_closure())
+        .expect("a job refused by the queue still holds the closure it was built with")
+}

@@ -1,0 +1,62 @@
+//! How a timed wait says it ran out of time.
+//!
+//! Every wait in turnstile that can give up comes in two forms with one
+//! naming rule, `*_timeout(Duration)` and `*_deadline(Instant)`, and reports
+//! the same way: **`Ok` when it got what it waited for, `Err` when it did
+//! not**. `Ok` is Python's `True` from `lock.acquire(timeout=t)`,
+//! `event.wait(t)` or `cond.wait(t)`; the `Err` is [`Timeout`], or an error
+//! enum with a `Timeout` variant where the wait can also fail for another
+//! reason (a closed queue, a broken barrier). A `Result` cannot be dropped
+//! unread without a warning, and `?` passes a timeout up.
+//!
+//! | wait                         | on time                | out of time              |
+//! |------------------------------|------------------------|--------------------------|
+//! | `Mutex::lock_timeout`        | `Ok(guard)`            | `Err(Timeout)`           |
+//! | `Semaphore::acquire_timeout` | `Ok(permit)`           | `Err(Timeout)`           |
+//! | `Condvar::wait_timeout`      | `Ok(())` (notified)    | `Err(Timeout)`           |
+//! | `Event::wait_timeout`        | `Ok(())` (flag set)    | `Err(Timeout)`           |
+//! | `Queue::get_timeout`         | `Ok(item)`             | `Err(GetTimeoutError::Timeout)` |
+//! | `Queue::join_timeout`        | `Ok(())` (all done)    | `Err(Timeout)`           |
+//! | `Barrier::wait_timeout`      | `Ok(wait result)`      | `Err(BarrierError::Timeout)` |
+//! | `Future::result_timeout`     | `Ok(outcome)`          | `Err(Timeout)`           |
+//!
+//! A zero timeout (or a deadline already past) tries once without waiting.
+//! A timeout too large to add to the current time (`Duration::MAX`) waits
+//! without limit.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//! use turnstile::{Event, Timeout};
+//!
+//! let event = Event::new();
+//! assert_eq!(event.wait_timeout(Duration::from_millis(5)), Err(Timeout));
+//! event.set();
+//! assert_eq!(event.wait_timeout(Duration::from_millis(5)), Ok(()));
+//! ```
+
+use core::fmt;
+
+/// A timed wait ran out of time before it got what it waited for (Python's
+/// `False` from a timed wait, or its `TimeoutError`). See the
+/// [module docs](self) for the convention.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let mutex = turnstile::Mutex::new(());
+/// let _held = mutex.lock();
+/// let error = mutex.lock_timeout(Duration::ZERO).unwrap_err();
+/// assert_eq!(error.to_string(), "timed out");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Timeout;
+
+impl fmt::Display for Timeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("timed out")
+    }
+}
+
+impl std::error::Error for Timeout {}
