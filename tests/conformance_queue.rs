@@ -549,8 +549,8 @@ fn shutdown_immediate_join<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3])
 
 /// BaseQueueTestMixin._shutdown_put_join: a putter refused after the
 /// shutdown, and a joiner that returns once the item is discarded
-/// (immediate) or taken and marked done. (CPython also checks
-/// `unfinished_tasks == 1`, which turnstile does not expose yet: issue 11.)
+/// (immediate) or taken and marked done; one task is unfinished before the
+/// shutdown, none after.
 fn shutdown_put_join_with<S: Storage<i32> + Send + Sync + 'static>(immediate: bool) {
     let q = bounded::<S>(2);
     q.put(1).unwrap();
@@ -563,6 +563,7 @@ fn shutdown_put_join_with<S: Storage<i32> + Send + Sync + 'static>(immediate: bo
         let q = Arc::clone(&q);
         thread::spawn(move || q.join())
     };
+    assert_eq!(q.unfinished_tasks(), 1);
     python_shutdown(&q, immediate);
     go.set();
     if immediate {
@@ -573,6 +574,7 @@ fn shutdown_put_join_with<S: Storage<i32> + Send + Sync + 'static>(immediate: bo
     }
     assert_eq!(putter.join().unwrap(), Err(PutError::Closed(5)));
     joiner.join().unwrap();
+    assert_eq!(q.unfinished_tasks(), 0);
 }
 
 /// BaseQueueTestMixin.test_shutdown_put_join

@@ -305,6 +305,41 @@ fn iterating_yields_until_closed_and_drained() {
     assert_eq!(got, (0..10).collect::<Vec<u32>>());
 }
 
+/// `try_iter` takes what is there and stops at an empty queue instead of
+/// waiting; it does not close anything, and works on a closed queue too.
+#[test]
+fn try_iter_takes_what_is_there_and_never_waits() {
+    let queue = FifoQueue::new();
+    for n in 0..3 {
+        queue.put(n).unwrap();
+    }
+    let started = Instant::now();
+    assert_eq!(queue.try_iter().collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(queue.try_iter().count(), 0);
+    assert!(started.elapsed() < SLACK, "try_iter waited");
+    queue.put(3).unwrap();
+    queue.close();
+    assert_eq!(queue.try_iter().collect::<Vec<_>>(), [3]);
+    assert_eq!(queue.iter().count(), 0, "closed and drained: iter ends");
+}
+
+/// `unfinished_tasks` counts puts not yet marked done, through gets,
+/// `task_done`, and items an immediate close discards.
+#[test]
+fn unfinished_tasks_counts_puts_not_marked_done() {
+    let queue: LifoQueue<u8> = Default::default();
+    assert_eq!((queue.unfinished_tasks(), queue.capacity()), (0, None));
+    for n in 0..4 {
+        queue.put(n).unwrap();
+    }
+    assert_eq!(queue.get(), Ok(3));
+    assert_eq!(queue.unfinished_tasks(), 4, "a get alone finishes nothing");
+    queue.task_done().unwrap();
+    assert_eq!(queue.unfinished_tasks(), 3);
+    assert_eq!(queue.close_immediate(), 3);
+    assert_eq!(queue.unfinished_tasks(), 0, "discarded items count as done");
+}
+
 /// Four producers and four consumers move 100,000 items each way through a
 /// small bounded queue: every item arrives exactly once (count and sum).
 #[test]

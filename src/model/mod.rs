@@ -52,7 +52,7 @@ pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 pub use condvar::{Condvar, Relock};
 pub use event::Event;
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
-pub use pool::ThreadPool;
+pub use pool::{PoolError, SubmitError, TaskError, ThreadPool};
 pub use queue::{
     FifoQueue, GetError, GetTimeoutError, LifoQueue, PriorityQueue, PutError, PutTimeoutError,
     Queue, TaskDoneError, TryGetError, TryPutError, ZeroCapacity,

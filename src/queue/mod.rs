@@ -180,6 +180,17 @@ struct State<S> {
 // notifies *all* waiters on both conditions: each must see the change.
 
 impl<T, S: Storage<T>> Queue<T, S> {
+    /// A queue with no limit on its length: Python's `Queue()`, the same as
+    /// [`unbounded`](Self::unbounded) and [`Default`].
+    ///
+    /// ```
+    /// let queue = turnstile::FifoQueue::<u8>::new();
+    /// assert_eq!(queue.capacity(), None);
+    /// ```
+    pub fn new() -> Self {
+        Self::unbounded()
+    }
+
     /// A queue with no limit on its length (Python's `Queue()`).
     ///
     /// ```
@@ -447,6 +458,52 @@ impl<T, S: Storage<T>> Queue<T, S> {
         count
     }
 
+    /// How many items were put and not yet marked done with
+    /// [`task_done`](Self::task_done) (Python's `unfinished_tasks`): what
+    /// [`join`](Self::join) waits to reach 0. A snapshot.
+    ///
+    /// ```
+    /// let queue = turnstile::FifoQueue::new();
+    /// queue.put("a").unwrap();
+    /// queue.put("b").unwrap();
+    /// let _ = queue.get();
+    /// assert_eq!(queue.unfinished_tasks(), 2); // taken is not done
+    /// queue.task_done().unwrap();
+    /// assert_eq!(queue.unfinished_tasks(), 1);
+    /// ```
+    pub fn unfinished_tasks(&self) -> usize {
+        self.state.lock().unfinished
+    }
+
+    /// An iterator that takes items with [`get`](Self::get), waiting for
+    /// each, until the queue is closed and drained (the same as
+    /// `for item in &queue`).
+    ///
+    /// ```
+    /// let queue = turnstile::FifoQueue::new();
+    /// queue.put(1).unwrap();
+    /// queue.close();
+    /// assert_eq!(queue.iter().collect::<Vec<_>>(), [1]);
+    /// ```
+    pub fn iter(&self) -> Iter<'_, T, S> {
+        Iter { queue: self }
+    }
+
+    /// An iterator that takes the items there are right now with
+    /// [`try_get`](Self::try_get), and ends when the queue is empty; it never
+    /// waits (crossbeam's `try_iter`).
+    ///
+    /// ```
+    /// let queue = turnstile::LifoQueue::new();
+    /// queue.put(1).unwrap();
+    /// queue.put(2).unwrap();
+    /// assert_eq!(queue.try_iter().collect::<Vec<_>>(), [2, 1]);
+    /// assert_eq!(queue.try_iter().next(), None); // empty: no wait
+    /// ```
+    pub fn try_iter(&self) -> TryIter<'_, T, S> {
+        TryIter { queue: self }
+    }
+
     /// Whether the queue has been closed. A snapshot.
     ///
     /// ```
@@ -621,12 +678,52 @@ impl<T, S: Storage<T>> Iterator for Iter<'_, T, S> {
     }
 }
 
+/// Takes the items a queue holds right now, without waiting: see
+/// [`Queue::try_iter`].
+///
+/// ```
+/// let queue = turnstile::FifoQueue::new();
+/// queue.put('a').unwrap();
+/// let mut now = queue.try_iter();
+/// assert_eq!((now.next(), now.next()), (Some('a'), None));
+/// ```
+pub struct TryIter<'a, T, S> {
+    queue: &'a Queue<T, S>,
+}
+
+impl<T, S: Storage<T>> Iterator for TryIter<'_, T, S> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        self.queue.try_get().ok()
+    }
+}
+
+impl<T, S> fmt::Debug for Iter<'_, T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Iter").finish_non_exhaustive()
+    }
+}
+
+impl<T, S> fmt::Debug for TryIter<'_, T, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TryIter").finish_non_exhaustive()
+    }
+}
+
+impl<T, S: Storage<T>> Default for Queue<T, S> {
+    /// An unbounded queue, as [`Queue::new`].
+    fn default() -> Self {
+        Self::unbounded()
+    }
+}
+
 impl<'a, T, S: Storage<T>> IntoIterator for &'a Queue<T, S> {
     type Item = T;
     type IntoIter = Iter<'a, T, S>;
 
     fn into_iter(self) -> Iter<'a, T, S> {
-        Iter { queue: self }
+        self.iter()
     }
 }
 
