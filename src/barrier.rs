@@ -12,6 +12,8 @@
 //! | Python (`threading`)                 | turnstile                               |
 //! |--------------------------------------|-----------------------------------------|
 //! | `b = Barrier(3)`                     | `let b = Barrier::new(3)?;`             |
+//! | `Barrier(3, action=f)`               | `Barrier::new(3)?.with_action(f)`       |
+//! | `Barrier(3, timeout=t)`              | `Barrier::new(3)?.with_timeout(t)`      |
 //! | `Barrier(0)` → `ValueError`          | `Err(ZeroParties)`                      |
 //! | `i = b.wait()`                       | `let r = b.wait()?; r.index()`          |
 //! | `b.wait(timeout=t)`                  | `b.wait_timeout(t)`                     |
@@ -38,9 +40,11 @@
 //! ```
 
 use core::fmt;
-use std::time::Duration;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
 
 use super::condvar::Condvar;
+use super::deadline;
 use super::mutex::{Mutex, MutexGuard};
 
 /// Threads that wait for each other. See the [module docs](self).
@@ -58,6 +62,10 @@ pub struct Barrier {
     parties: usize,
     state: Mutex<State>,
     changed: Condvar,
+    /// Run by the last party to arrive, before the round is released.
+    action: Option<Box<dyn Fn() + Send + Sync>>,
+    /// What `wait` uses (Python's `timeout=` argument); `None`: no limit.
+    default_timeout: Option<Duration>,
 }
 
 /// Where the barrier is in its cycle.
@@ -65,6 +73,14 @@ pub struct Barrier {
 enum Phase {
     /// Taking arrivals for the current round.
     Filling,
+    /// The last party has arrived and is running the action; the round is
+    /// complete but not yet released. Waiters keep waiting (a timeout does
+    /// not break a complete round); arrivals wait for the next round.
+    Acting {
+        /// `abort` came during the action: the round is released, then the
+        /// barrier breaks once its threads have left.
+        then_broken: bool,
+    },
     /// The round is complete; released threads are leaving. New arrivals
     /// wait until the last one has left, so a slow leaver still sees the
     /// phase that released it. Neither `abort` nor `reset` takes that away:
@@ -86,18 +102,30 @@ impl Phase {
     /// A round is closing: released (or reset) threads are still leaving.
     /// Arrivals wait for it to end; the last thread out reopens the barrier.
     fn is_closing(self) -> bool {
-        matches!(self, Self::Draining { .. } | Self::Resetting)
+        matches!(
+            self,
+            Self::Acting { .. } | Self::Draining { .. } | Self::Resetting
+        )
     }
 
-    /// Broken, or about to be once a drain that an `abort` came too late for
+    /// Broken, or about to be once a round that an `abort` came too late for
     /// has ended.
     fn is_broken(self) -> bool {
-        matches!(self, Self::Broken | Self::Draining { then_broken: true })
+        matches!(
+            self,
+            Self::Broken
+                | Self::Acting { then_broken: true }
+                | Self::Draining { then_broken: true }
+        )
     }
 }
 
 // Transitions (all under the lock):
-//   Filling   -> Draining   the last party arrives
+//   Filling   -> Draining   the last party arrives (no action)
+//   Filling   -> Acting     the last party arrives and runs the action
+//   Acting    -> Draining   the action returned (then_broken carried over)
+//   Acting    -> Broken     the action panicked
+//   Acting    -> Acting     abort() marks it then_broken; reset() unmarks it
 //   Filling   -> Broken     a waiter times out, or abort()
 //   Draining  -> Filling    the last released thread leaves
 //   Draining{then_broken} -> Broken   ... after abort() during the drain
@@ -214,10 +242,70 @@ impl Barrier {
                 inside: 0,
             }),
             changed: Condvar::new(),
+            action: None,
+            default_timeout: None,
         })
     }
 
-    /// Waits until all parties have arrived.
+    /// Runs `action` once per round, on the last thread to arrive, before
+    /// any thread is released (Python's `Barrier(n, action=f)`). The others
+    /// go on only once it has returned, so it can prepare the next step for
+    /// everyone.
+    ///
+    /// If the action panics, the barrier breaks: the other waiters get
+    /// [`BarrierError::Broken`], and the panic goes on unwinding in the
+    /// thread that ran it (Python: the action's exception is raised in that
+    /// thread). The action may call the barrier's other methods.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::thread;
+    /// use turnstile::Barrier;
+    ///
+    /// let rounds = Arc::new(AtomicUsize::new(0));
+    /// let counter = Arc::clone(&rounds);
+    /// let barrier = Arc::new(
+    ///     Barrier::new(2)?.with_action(move || {
+    ///         counter.fetch_add(1, Ordering::SeqCst);
+    ///     }),
+    /// );
+    /// let other = {
+    ///     let barrier = Arc::clone(&barrier);
+    ///     thread::spawn(move || barrier.wait().map(|_| ()))
+    /// };
+    /// barrier.wait()?;
+    /// other.join().unwrap()?;
+    /// assert_eq!(rounds.load(Ordering::SeqCst), 1); // once for the round
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_action(mut self, action: impl Fn() + Send + Sync + 'static) -> Self {
+        self.action = Some(Box::new(action));
+        self
+    }
+
+    /// Makes `timeout` the limit of every [`wait`](Self::wait) (Python's
+    /// `Barrier(n, timeout=t)`): a `wait` that runs out breaks the barrier
+    /// and returns [`BarrierError::Timeout`].
+    /// [`wait_timeout`](Self::wait_timeout) still uses its own.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use turnstile::{Barrier, BarrierError};
+    ///
+    /// let barrier = Barrier::new(2)?.with_timeout(Duration::from_millis(5));
+    /// assert_eq!(barrier.wait(), Err(BarrierError::Timeout)); // nobody came
+    /// # Ok::<(), turnstile::ZeroParties>(())
+    /// ```
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.default_timeout = Some(timeout);
+        self
+    }
+
+    /// Waits until all parties have arrived (or, with a default timeout set
+    /// by [`with_timeout`](Self::with_timeout), until it passes).
     ///
     /// ```
     /// use std::sync::Arc;
@@ -233,7 +321,10 @@ impl Barrier {
     /// assert_eq!(mine + theirs, 1); // arrival order 0 and 1
     /// ```
     pub fn wait(&self) -> Result<BarrierWaitResult, BarrierError> {
-        self.wait_inner(None)
+        match self.default_timeout {
+            Some(timeout) => self.wait_timeout(timeout),
+            None => self.wait_until(None),
+        }
     }
 
     /// Waits until all parties have arrived, giving up after `timeout`;
@@ -249,7 +340,19 @@ impl Barrier {
     /// assert!(barrier.is_broken()); // giving up broke it for everyone
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, BarrierError> {
-        self.wait_inner(Some(timeout))
+        self.wait_until(deadline::after(timeout))
+    }
+
+    /// As [`wait_timeout`](Self::wait_timeout), giving up at `deadline`.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    ///
+    /// let barrier = turnstile::Barrier::new(1).unwrap();
+    /// assert!(barrier.wait_deadline(Instant::now()).is_ok()); // the only party
+    /// ```
+    pub fn wait_deadline(&self, deadline: Instant) -> Result<BarrierWaitResult, BarrierError> {
+        self.wait_until(Some(deadline))
     }
 
     /// Breaks the barrier: every waiting thread, and every later one, gets
@@ -264,6 +367,7 @@ impl Barrier {
     pub fn abort(&self) {
         let mut state = self.state.lock();
         state.phase = match state.phase {
+            Phase::Acting { .. } => Phase::Acting { then_broken: true },
             Phase::Draining { .. } => Phase::Draining { then_broken: true },
             _ => Phase::Broken,
         };
@@ -285,7 +389,9 @@ impl Barrier {
     pub fn reset(&self) {
         let mut state = self.state.lock();
         state.phase = match state.phase {
-            // Released threads are leaving; the last reopens the barrier.
+            // A complete round: it is released and drains; the last thread
+            // out reopens the barrier.
+            Phase::Acting { .. } => Phase::Acting { then_broken: false },
             Phase::Draining { .. } => Phase::Draining { then_broken: false },
             _ if state.inside > 0 => Phase::Resetting,
             _ => Phase::Filling,
@@ -325,7 +431,7 @@ impl Barrier {
         self.state.lock().phase.is_broken()
     }
 
-    fn wait_inner(&self, timeout: Option<Duration>) -> Result<BarrierWaitResult, BarrierError> {
+    fn wait_until(&self, deadline: Option<Instant>) -> Result<BarrierWaitResult, BarrierError> {
         let mut state = self.state.lock();
         // Wait for the previous round to drain, or a reset to finish.
         self.changed
@@ -336,11 +442,11 @@ impl Barrier {
         let index = state.inside;
         state.inside += 1;
         let outcome = if index + 1 == self.parties {
-            state.phase = Phase::Draining { then_broken: false };
-            self.changed.notify_all();
-            Ok(())
+            let released;
+            (state, released) = self.release(state);
+            released
         } else {
-            self.wait_for_release(&mut state, timeout)
+            self.wait_for_release(&mut state, deadline)
         };
         // Leave: the last one out of a drained or reset round reopens it
         // (or breaks it, if an abort came during the drain).
@@ -353,10 +459,40 @@ impl Barrier {
             };
             self.changed.notify_all();
         }
-        outcome.map(|()| BarrierWaitResult {
-            index,
-            parties: self.parties,
-        })
+        drop(state);
+        match outcome {
+            Ok(()) => Ok(BarrierWaitResult {
+                index,
+                parties: self.parties,
+            }),
+            Err(Released::No(error)) => Err(error),
+            // The action's panic goes on in the thread that ran it, now that
+            // the barrier is consistent and unlocked.
+            Err(Released::ActionPanicked(payload)) => panic::resume_unwind(payload),
+        }
+    }
+
+    /// The last party has arrived: runs the action (without the lock, so it
+    /// may use the barrier), then releases the round.
+    fn release<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State>,
+    ) -> (MutexGuard<'a, State>, Result<(), Released>) {
+        if let Some(action) = &self.action {
+            state.phase = Phase::Acting { then_broken: false };
+            drop(state);
+            let ran = panic::catch_unwind(AssertUnwindSafe(action));
+            state = self.state.lock();
+            if let Err(payload) = ran {
+                state.phase = Phase::Broken;
+                self.changed.notify_all();
+                return (state, Err(Released::ActionPanicked(payload)));
+            }
+        }
+        let then_broken = matches!(state.phase, Phase::Acting { then_broken: true });
+        state.phase = Phase::Draining { then_broken };
+        self.changed.notify_all();
+        (state, Ok(()))
     }
 
     /// Sleeps while the round is filling; says how it ended for this thread.
@@ -364,30 +500,42 @@ impl Barrier {
     fn wait_for_release(
         &self,
         state: &mut MutexGuard<'_, State>,
-        timeout: Option<Duration>,
-    ) -> Result<(), BarrierError> {
+        deadline: Option<Instant>,
+    ) -> Result<(), Released> {
         let filling = |state: &mut MutexGuard<'_, State>| state.phase == Phase::Filling;
-        match timeout {
+        match deadline {
             None => self.changed.wait_while(state, filling),
-            Some(timeout) => {
+            Some(deadline) => {
                 if self
                     .changed
-                    .wait_timeout_while(state, timeout, filling)
+                    .wait_deadline_while(state, deadline, filling)
                     .is_err()
                 {
                     state.phase = Phase::Broken;
                     self.changed.notify_all();
-                    return Err(BarrierError::Timeout);
+                    return Err(Released::No(BarrierError::Timeout));
                 }
             }
         }
+        // The round is complete; an action may still be running. Its end is
+        // not subject to the timeout: the round did not fail.
+        self.changed
+            .wait_while(state, |state| matches!(state.phase, Phase::Acting { .. }));
         // Draining: our round was released. Broken or Resetting: it was not.
         if matches!(state.phase, Phase::Draining { .. }) {
             Ok(())
         } else {
-            Err(BarrierError::Broken)
+            Err(Released::No(BarrierError::Broken))
         }
     }
+}
+
+/// How a round ended for one thread, when it was not released.
+enum Released {
+    /// Broken, reset or timed out: the error `wait` returns.
+    No(BarrierError),
+    /// This thread ran the action, which panicked: the panic to resume.
+    ActionPanicked(Box<dyn std::any::Any + Send>),
 }
 
 impl fmt::Debug for Barrier {

@@ -174,3 +174,94 @@ fn errors_display_what_happened() {
         "timed out waiting at the barrier, which is now broken"
     );
 }
+
+/// The action runs on the last party to arrive, may use the barrier (it
+/// runs without the barrier's lock), and the round is released only after
+/// it returns.
+#[test]
+fn the_action_runs_on_the_last_arrival_and_may_use_the_barrier() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let barrier = Arc::new_cyclic(|weak: &std::sync::Weak<Barrier>| {
+        let (weak, seen) = (weak.clone(), Arc::clone(&seen));
+        Barrier::new(2).unwrap().with_action(move || {
+            let barrier = weak.upgrade().expect("alive while waiting");
+            let me = thread::current().id();
+            seen.lock()
+                .unwrap()
+                .push((me, barrier.parties(), barrier.is_broken()));
+        })
+    });
+    let parties = spawn_parties(&barrier, 1);
+    until_waiting(&barrier, 1);
+    let mine = barrier.wait().unwrap();
+    assert!(mine.is_leader());
+    assert_eq!(
+        parties.into_iter().next().unwrap().join().unwrap(),
+        Ok(false)
+    );
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(thread::current().id(), 2, false)],
+        "once, on the last arrival, with the barrier usable"
+    );
+}
+
+/// A panicking action breaks the barrier: the other parties get `Broken`,
+/// the panic goes on in the thread that ran the action, and a reset makes
+/// the barrier usable again.
+#[test]
+fn a_panicking_action_breaks_the_barrier_and_the_panic_reaches_its_thread() {
+    let barrier = Arc::new(
+        Barrier::new(2)
+            .unwrap()
+            .with_action(|| panic!("the action failed")),
+    );
+    let parties = spawn_parties(&barrier, 1);
+    until_waiting(&barrier, 1);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| barrier.wait()));
+    let payload = caught.expect_err("the action's panic reaches the last arrival");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"the action failed"));
+    for party in parties {
+        assert_eq!(party.join().unwrap(), Err(BarrierError::Broken));
+    }
+    assert!(barrier.is_broken());
+    barrier.reset();
+    assert_eq!(barrier.n_waiting(), 0);
+    assert!(!barrier.is_broken());
+}
+
+/// A round whose action is running is complete: a waiter's timeout that
+/// passes meanwhile does not break it, an `abort` breaks the barrier only
+/// once the round has left, and arrivals wait for the next round.
+#[test]
+fn a_running_action_keeps_its_round_whole() {
+    let started = Arc::new(turnstile::Event::new());
+    let finish = Arc::new(turnstile::Event::new());
+    let barrier = {
+        let (started, finish) = (Arc::clone(&started), Arc::clone(&finish));
+        Arc::new(Barrier::new(2).unwrap().with_action(move || {
+            started.set();
+            finish.wait();
+        }))
+    };
+    let impatient = {
+        let barrier = Arc::clone(&barrier);
+        thread::spawn(move || barrier.wait_timeout(Duration::from_millis(50)).is_ok())
+    };
+    until_waiting(&barrier, 1);
+    let last = {
+        let barrier = Arc::clone(&barrier);
+        thread::spawn(move || barrier.wait().is_ok())
+    };
+    started.wait();
+    thread::sleep(Duration::from_millis(200)); // well past the 50 ms timeout
+    barrier.abort();
+    assert!(barrier.is_broken(), "broken, as soon as the round has left");
+    finish.set();
+    assert!(
+        impatient.join().unwrap(),
+        "its round completed before it gave up"
+    );
+    assert!(last.join().unwrap());
+    assert_eq!(barrier.wait(), Err(BarrierError::Broken));
+}

@@ -867,6 +867,46 @@ fn barrier_test_barrier_10() {
     check_barrier_passes(10);
 }
 
+/// BarrierTests.test_action: the action has run, once, by the time any
+/// party is released.
+#[test]
+fn barrier_test_action() {
+    let results = Arc::new(AtomicUsize::new(0));
+    let barrier = {
+        let results = Arc::clone(&results);
+        Arc::new(Barrier::new(N).unwrap().with_action(move || {
+            results.fetch_add(1, SeqCst);
+        }))
+    };
+    run_threads(move || {
+        barrier.wait().unwrap();
+        assert_eq!(results.load(SeqCst), 1);
+    });
+}
+
+/// BarrierTests.test_default_timeout: with a default timeout of 0.3 s, one
+/// party that is a second late makes everyone's plain `wait` fail (the one
+/// whose timeout passed gets `Timeout`, the rest `Broken`; Python raises
+/// BrokenBarrierError in every thread).
+#[test]
+fn barrier_test_default_timeout() {
+    let barrier = Arc::new(
+        Barrier::new(N)
+            .unwrap()
+            .with_timeout(Duration::from_millis(300)),
+    );
+    run_threads(move || {
+        let index = barrier.wait().unwrap().index();
+        if index == N / 2 {
+            thread::sleep(Duration::from_secs(1)); // later than the default timeout
+        }
+        assert!(matches!(
+            barrier.wait(),
+            Err(BarrierError::Broken | BarrierError::Timeout)
+        ));
+    });
+}
+
 /// BarrierTests.test_wait_return: the indices are 0..N, once each.
 #[test]
 fn barrier_test_wait_return() {
@@ -1024,5 +1064,3 @@ fn barrier_test_single_thread() {
 //   hook of Python's Condition; turnstile's counterpart (`Relock`) is sealed
 //   and reachable only through a guard, so it cannot be called unacquired.
 // - EventTests.test_reset_internal_locks: a fork-safety hook of CPython.
-// - BarrierTests.test_action and test_default_timeout: turnstile's Barrier
-//   has no `action` callback and no default timeout yet (issue 11).

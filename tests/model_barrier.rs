@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Branches, expect_deadlock_in_child, model};
+use common::{Branches, expect_deadlock_in_child, model, model_with_preemptions};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
@@ -199,4 +199,54 @@ fn barrier_timeout_racing_the_last_arrival_is_all_or_nothing() {
         }
     });
     BRANCHES.assert_both_taken("a barrier's timeout racing the last arrival");
+}
+
+/// Property: the action runs once per released round, before any party of
+/// it leaves, and a timeout that passes while it runs does not break the
+/// round (it was complete). Either both parties get through and see the
+/// action done once, or the timed one gave up before the round filled,
+/// the other is told `Broken`, and the action never ran.
+///
+/// Preemption bound 3: the schedule that matters parks the timed waiter
+/// between registering and timing out, lets the last party take the lock,
+/// and stops it inside the action; at bound 2 loom never reaches it (a
+/// mutant that let such a timeout break the round survived bound 2 and was
+/// caught at 3).
+#[test]
+fn barrier_action_runs_once_before_release_even_racing_a_timeout() {
+    static BRANCHES: Branches = Branches::new();
+    model_with_preemptions(3, || {
+        let ran = Arc::new(AtomicUsize::new(0));
+        let barrier = {
+            let ran = Arc::clone(&ran);
+            Arc::new(Barrier::new(2).unwrap().with_action(move || {
+                ran.fetch_add(1, Ordering::SeqCst);
+            }))
+        };
+        let timed = {
+            let (barrier, ran) = (Arc::clone(&barrier), Arc::clone(&ran));
+            thread::spawn(move || {
+                let outcome = barrier
+                    .wait_timeout(std::time::Duration::from_secs(3600))
+                    .map(|_| ());
+                (outcome, ran.load(Ordering::SeqCst))
+            })
+        };
+        let mine = barrier.wait().map(|_| ());
+        let seen_by_me = ran.load(Ordering::SeqCst);
+        let (theirs, seen_by_them) = timed.join().unwrap();
+        BRANCHES.record(theirs.is_ok());
+        match theirs {
+            Ok(()) => {
+                assert_eq!(mine, Ok(()), "a complete round releases both");
+                assert_eq!((seen_by_me, seen_by_them), (1, 1), "action ran first, once");
+            }
+            Err(error) => {
+                assert_eq!(error, BarrierError::Timeout);
+                assert_eq!(mine, Err(BarrierError::Broken));
+                assert_eq!(ran.load(Ordering::SeqCst), 0, "no round, no action");
+            }
+        }
+    });
+    BRANCHES.assert_both_taken("a barrier's action racing a timeout");
 }
