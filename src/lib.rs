@@ -97,6 +97,7 @@ pub mod raw_mutex;
 pub mod rlock;
 pub mod semaphore;
 pub mod timeout;
+pub mod timer;
 
 pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 pub use condvar::{Condvar, Relock};
@@ -114,6 +115,7 @@ pub use semaphore::{
     Semaphore, SemaphorePermit, TryAcquireError,
 };
 pub use timeout::Timeout;
+pub use timer::Timer;
 
 #[cfg(all(feature = "model", not(doctest)))]
 pub mod model;

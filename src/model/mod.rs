@@ -44,6 +44,8 @@ pub mod rlock;
 pub mod semaphore;
 #[path = "../timeout.rs"]
 pub mod timeout;
+#[path = "../timer.rs"]
+pub mod timer;
 
 pub mod broken;
 pub mod lessons;
@@ -64,3 +66,4 @@ pub use semaphore::{
     Semaphore, SemaphorePermit, TryAcquireError,
 };
 pub use timeout::Timeout;
+pub use timer::Timer;

@@ -50,6 +50,7 @@ use super::mutex::Mutex;
 use super::queue::FifoQueue;
 use super::timeout::Timeout;
 
+pub(crate) use future::panic_message;
 pub use future::{Future, FutureState, Promise, TaskError};
 use task::Queued;
 pub use wait::{
@@ -374,7 +375,7 @@ fn work(
         let outcome = panic::catch_unwind(AssertUnwindSafe(init)).unwrap_or_else(|payload| {
             Err(format!(
                 "the initializer panicked: {}",
-                future::panic_message(payload.as_ref())
+                panic_message(payload.as_ref())
             ))
         });
         if let Err(reason) = outcome {

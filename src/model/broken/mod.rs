@@ -23,16 +23,18 @@
 //! | [`UnlockedCallbackFuture`] | `Future` callbacks | "done?" read without the list's lock | a callback never runs |
 //! | [`CheckThenSetStateFuture`] | `Future` states | cancel and start check, then set     | both win                 |
 //! | [`MissedStopPool`]      | pool shutdown | stop flag and notify outside the lock    | a deadlock               |
+//! | [`FlagTimer`]           | `Timer`     | "cancelled?" and the call in two steps (CPython's way) | a call after a successful cancel |
 
 // The twins reach the facade and the real primitives as `super::…`, like
 // the primitives do.
-use super::{condvar, facade, mutex, raw_mutex};
+use super::{condvar, event, facade, mutex, raw_mutex};
 
 mod any_owner_rlock;
 mod check_then_store;
 mod check_then_take_semaphore;
 mod count_only_barrier;
 mod event_check_outside;
+mod flag_timer;
 mod forgetful;
 mod pool_twins;
 mod queue_twins;
@@ -45,6 +47,7 @@ pub use check_then_store::CheckThenStoreLock;
 pub use check_then_take_semaphore::CheckThenTakeSemaphore;
 pub use count_only_barrier::CountOnlyBarrier;
 pub use event_check_outside::CheckOutsideEvent;
+pub use flag_timer::FlagTimer;
 pub use forgetful::ForgetfulLock;
 pub use pool_twins::{CheckThenSetStateFuture, MissedStopPool, UnlockedCallbackFuture};
 pub use queue_twins::{CheckThenPopQueue, LooseCountQueue, NotifyOneOnCloseQueue};
