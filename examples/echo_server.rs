@@ -22,6 +22,10 @@
 //!     pool.submit(serve, conn)
 //! ```
 //!
+//! In Rust the slot is an owned permit (`acquire_owned`): it moves into the
+//! pool task with the connection and is given back when the task ends,
+//! however it ends, so no `release` can be forgotten or doubled.
+//!
 //! `cargo run --example echo_server`.
 
 use std::io::{BufRead, BufReader, Write};
@@ -31,7 +35,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use turnstile::{Semaphore, ThreadPool};
+use turnstile::{BoundedSemaphore, ThreadPool};
 
 /// No socket operation may wait longer than this: nothing can hang.
 const SOCKET_TIMEOUT: Duration = Duration::from_secs(5);
@@ -102,17 +106,17 @@ fn accept_loop(
         .thread_name("echo")
         .build()
         .map_err(|error| error.to_string())?;
-    let slots = Arc::new(Semaphore::new(max_served));
+    let slots = Arc::new(BoundedSemaphore::new(max_served));
     let gauge = Arc::new(Gauge::default());
     for stream in listener.incoming() {
         if stop.load(Ordering::SeqCst) {
             break;
         }
         let stream = stream.map_err(|error| format!("accept failed: {error}"))?;
-        // Held until the pool has served this client; `forget` lets the
-        // task give it back on another thread (Python's acquire/release).
-        slots.acquire().forget();
-        let (slots, gauge) = (Arc::clone(&slots), Arc::clone(&gauge));
+        // Held until the pool has served this client: the permit moves into
+        // the task (Python's acquire here, release in `serve`).
+        let slot = slots.acquire_owned();
+        let gauge = Arc::clone(&gauge);
         let task = move || {
             let now = gauge.now.fetch_add(1, Ordering::SeqCst) + 1;
             gauge.most.fetch_max(now, Ordering::SeqCst);
@@ -121,7 +125,7 @@ fn accept_loop(
                 eprintln!("server: a connection failed: {error}");
             }
             gauge.now.fetch_sub(1, Ordering::SeqCst);
-            slots.release(1);
+            drop(slot); // the next client may come in
         };
         if let Err(refused) = pool.submit(task) {
             return Err(format!("the pool refused a connection: {refused}"));

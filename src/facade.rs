@@ -24,9 +24,11 @@ pub(crate) use std::sync::Arc as UserArc;
 /// Threads, for the pool's workers: `thread::Builder`, `JoinHandle`.
 pub(crate) use std::thread;
 
-/// How many threads can run at once here (1 if unknown).
-pub(crate) fn available_parallelism() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
+/// A thread pool's default worker count: Python's `min(32, cpu_count + 4)`,
+/// with 1 CPU when the count is unknown (see `pool::Builder::workers`).
+pub(crate) fn default_pool_workers() -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    (cpus + 4).min(32)
 }
 
 /// Defines a function that is `const` in normal builds.

@@ -562,12 +562,12 @@ fn thread_pool_test_map_submits_without_iteration() {
     assert_eq!(finished, (0..10).collect::<Vec<_>>());
 }
 
-/// test_thread_pool.ThreadPoolExecutorTest.test_default_workers. Python:
-/// `min(32, cpu_count + 4)`; turnstile: the available parallelism (see
-/// TESTING.md).
+/// test_thread_pool.ThreadPoolExecutorTest.test_default_workers:
+/// `min(32, cpu_count + 4)`, as in Python.
 #[test]
 fn thread_pool_test_default_workers() {
-    let expected = thread::available_parallelism().map_or(1, usize::from);
+    let cpus = thread::available_parallelism().map_or(1, usize::from);
+    let expected = (cpus + 4).min(32);
     assert_eq!(ThreadPool::builder().build().unwrap().workers(), expected);
 }
 

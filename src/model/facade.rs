@@ -26,8 +26,9 @@ pub(crate) use loom::thread;
 /// loom; the primitive inside still is.
 pub(crate) use std::sync::Arc as UserArc;
 
-/// Two: models keep their thread counts small.
-pub(crate) fn available_parallelism() -> usize {
+/// Two: models keep their thread counts small (loom runs at most a handful
+/// of threads).
+pub(crate) fn default_pool_workers() -> usize {
     2
 }
 

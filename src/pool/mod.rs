@@ -254,7 +254,17 @@ impl fmt::Debug for Builder {
 }
 
 impl Builder {
-    /// How many worker threads (default: the available parallelism).
+    /// How many worker threads. The default is Python's,
+    /// `min(32, cpu_count + 4)`: pool tasks in these lessons mostly wait
+    /// (downloads, sockets, sleeps), and a few threads beyond the cores keep
+    /// the cores busy while some wait, with a cap so a large machine does not
+    /// start hundreds. For work that only computes, ask for the number of
+    /// cores ([`std::thread::available_parallelism`]), or use rayon.
+    ///
+    /// ```
+    /// let pool = turnstile::ThreadPool::builder().workers(2).build().unwrap();
+    /// assert_eq!(pool.workers(), 2);
+    /// ```
     pub fn workers(mut self, workers: usize) -> Self {
         self.workers = Some(workers);
         self
@@ -311,7 +321,7 @@ impl Builder {
 
     /// Starts the workers.
     pub fn build(self) -> Result<ThreadPool, PoolError> {
-        let count = self.workers.unwrap_or_else(facade::available_parallelism);
+        let count = self.workers.unwrap_or_else(facade::default_pool_workers);
         if count == 0 {
             return Err(PoolError::ZeroWorkers);
         }
