@@ -210,6 +210,54 @@ fn future_result_timeout_racing_completion() {
 
 // The broken twins.
 
+/// Property: a shared future is read by two threads while a third settles
+/// it: both wait and borrow the same value, and loom finds no race between
+/// the write of the outcome and the reads (the outcome cell is written once,
+/// before the settled state is published under the lock).
+#[test]
+fn future_shared_by_two_readers_while_it_settles() {
+    model(|| {
+        let (future, promise) = Future::pending();
+        let future = Arc::new(future);
+        let reader = {
+            let future = Arc::clone(&future);
+            thread::spawn(move || *future.result().unwrap())
+        };
+        let runner = thread::spawn(move || {
+            promise.start();
+            promise.finish(Ok(7usize));
+        });
+        assert_eq!(future.result(), Ok(&7));
+        assert_eq!(reader.join().unwrap(), 7);
+        runner.join().unwrap();
+    });
+}
+
+/// Property: `into_result` moves the value out only once no done-callback
+/// borrows it. A callback reads the outcome on the settling thread while
+/// the owner takes it: loom would report the take racing the read if
+/// `into_result` did not wait for the callbacks to return.
+#[test]
+fn future_into_result_waits_for_callbacks_that_borrow_the_value() {
+    model(|| {
+        let (future, promise) = Future::pending();
+        let seen = Arc::new(AtomicUsize::new(0));
+        {
+            let seen = Arc::clone(&seen);
+            future.add_done_callback(move |outcome: &Result<usize, TaskError>| {
+                seen.store(*outcome.as_ref().unwrap(), Ordering::SeqCst);
+            });
+        }
+        let runner = thread::spawn(move || {
+            promise.start();
+            promise.finish(Ok(5usize));
+        });
+        assert_eq!(future.into_result(), Ok(5));
+        runner.join().unwrap();
+        assert_eq!(seen.load(Ordering::SeqCst), 5);
+    });
+}
+
 #[test]
 fn broken_callback_list_read_without_the_lock_is_caught() {
     let report = expect_loom_to_catch("a done-callback lost (list read without its lock)", || {
