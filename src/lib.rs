@@ -24,7 +24,10 @@
 //!   grow past its start.
 //!
 //! - [`Barrier`]: a fixed number of threads wait for each other, round after
-//!   round; Python's `threading.Barrier`.
+//!   round, with an optional action and default timeout; Python's
+//!   `threading.Barrier`.
+//! - [`Timer`]: a call made once after a delay, unless cancelled first;
+//!   Python's `threading.Timer`.
 //!
 //! **Queues**
 //! - [`FifoQueue`], [`LifoQueue`], [`PriorityQueue`]: one blocking
@@ -33,8 +36,33 @@
 //!
 //! **Thread pool**
 //! - [`ThreadPool`]: Python's `ThreadPoolExecutor`; `submit` returns a
-//!   [`pool::Future`] with `result`, `cancel` and `add_done_callback`;
+//!   [`pool::Future`] that any number of threads can wait on and read
+//!   (`result`, `exception`), cancel, or ask to call back;
 //!   [`pool::as_completed`] and [`pool::wait`] watch many.
+//!
+//! # One convention for timed waits
+//!
+//! Every wait that can give up has a `*_timeout(Duration)` form, and most a
+//! `*_deadline(Instant)` form, and every one reports the same way: `Ok` when
+//! it got what it waited for (Python's `True`), `Err` when the time ran out:
+//! [`Timeout`], or an error enum's `Timeout` variant where the wait can also
+//! fail another way (a closed queue, a broken barrier). Non-blocking `try_*`
+//! calls return `Option` where "not now" is the only answer, and an error
+//! enum otherwise. Errors that refuse an item hand it back
+//! ([`PutError::Closed`], [`SubmitError::ShutDown`]). The [`timeout`]
+//! module tables every timed wait.
+//!
+//! ```
+//! use std::time::Duration;
+//! use turnstile::{Condvar, Mutex, Timeout};
+//!
+//! let (ready, cv) = (Mutex::new(false), Condvar::new());
+//! let mut guard = ready.lock();
+//! match cv.wait_timeout_while(&mut guard, Duration::from_millis(5), |ready| !**ready) {
+//!     Ok(()) => println!("ready"),
+//!     Err(Timeout) => println!("gave up"), // nobody set it
+//! }
+//! ```
 //!
 //! # From Python
 //!
@@ -43,7 +71,7 @@
 //! | `threading.Lock()`                | [`Lock::new()`] or [`Mutex::new(data)`]     |
 //! | `with lock:`                      | `let guard = mutex.lock();` (drop releases) |
 //! | `lock.acquire(blocking=False)`    | [`Mutex::try_lock`], [`Lock::try_acquire`]  |
-//! | `lock.acquire(timeout=t)`         | [`Mutex::lock_timeout`], [`Lock::acquire_timeout`] |
+//! | `lock.acquire(timeout=t)`         | [`Mutex::lock_timeout`], [`Lock::acquire_timeout`] → `Err(Timeout)` if not |
 //! | `lock.release()`                  | `drop(guard)`                               |
 //! | `lock.locked()`                   | [`Mutex::is_locked`], [`Lock::locked`]      |
 //! | `threading.RLock()`               | [`RLock::new(data)`]                        |
@@ -54,15 +82,21 @@
 //! | `threading.Event()`               | [`Event::new()`]                            |
 //! | `event.wait(timeout=t)`           | [`Event::wait_timeout`]                     |
 //! | `threading.Semaphore(n)`          | [`Semaphore::new`]; `with sem:` → [`Semaphore::acquire`] |
+//! | acquire here, release elsewhere   | [`Semaphore::acquire_owned`] → [`OwnedSemaphorePermit`] |
 //! | `threading.BoundedSemaphore(n)`   | [`BoundedSemaphore::new`]; over-release → [`OverRelease`] |
-//! | `threading.Barrier(n)`            | [`Barrier::new`]; `BrokenBarrierError` → [`BarrierError`] |
-//! | `queue.Queue(maxsize=n)`          | [`FifoQueue::bounded`] (or `unbounded()`)   |
+//! | `threading.Barrier(n, action, timeout)` | [`Barrier::new`], [`Barrier::with_action`], [`Barrier::with_timeout`]; `BrokenBarrierError` → [`BarrierError`] |
+//! | `threading.Timer(t, f)`           | [`Timer::start`], [`Timer::cancel`]         |
+//! | `threading.local()`               | std's `thread_local!`                       |
+//! | `queue.Queue()` / `Queue(maxsize=n)` | [`Queue::new`] / [`FifoQueue::bounded`]  |
 //! | `q.put(x)`, `q.get()`             | [`Queue::put`], [`Queue::get`]              |
 //! | `q.task_done()`, `q.join()`       | [`Queue::task_done`], [`Queue::join`]       |
+//! | `q.unfinished_tasks`              | [`Queue::unfinished_tasks`]                 |
 //! | `q.shutdown()`, `shutdown(immediate=True)` | [`Queue::close`], [`Queue::close_immediate`] |
 //! | `ThreadPoolExecutor(n)`           | [`ThreadPool::new`]                         |
-//! | `pool.submit(fn).result()`        | [`ThreadPool::submit`], [`pool::Future::result`] |
+//! | `pool.submit(fn).result()`        | [`ThreadPool::submit`], [`pool::Future::result`] (or [`into_result`](pool::Future::into_result)) |
+//! | `fut.exception()`                 | [`pool::Future::exception`]                 |
 //! | `fut.add_done_callback(cb)`       | [`pool::Future::add_done_callback`]         |
+//! | `pool.shutdown(...)`              | [`ThreadPool::shutdown`], [`shutdown_background`](ThreadPool::shutdown_background), [`shutdown_now`](ThreadPool::shutdown_now) |
 //!
 //! CPython's own tests of these classes are restated in Rust and run with
 //! `cargo test`. Where turnstile deliberately differs (a guard that only its

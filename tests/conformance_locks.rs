@@ -1024,7 +1024,7 @@ fn barrier_test_abort_and_reset() {
 
 /// BarrierTests.test_timeout: one thread is late; the others' 0.5 s waits
 /// fail. Python raises BrokenBarrierError in every thread; here the threads
-/// that gave up get `TimedOut` and the rest `Broken` (see TESTING.md).
+/// that gave up get `Timeout` and the rest `Broken` (see TESTING.md).
 #[test]
 fn barrier_test_timeout() {
     let barrier = Arc::new(Barrier::new(N).unwrap());

@@ -7,7 +7,7 @@
 //! → `put_timeout`, `get(block=False)` → `try_get`, `get(timeout=t)` →
 //! `get_timeout`, `queue.Full`/`queue.Empty` → the `Full`/`Empty`/`Timeout`
 //! variants, `queue.ShutDown` → the `Closed` variants, `shutdown(immediate)`
-//! → `shutdown(immediate)`. Differences are asserted as turnstile behaves and
+//! → `close()` / `close_immediate()`. Differences are asserted as turnstile behaves and
 //! listed in TESTING.md; tests not restated are listed at the end.
 
 mod common;

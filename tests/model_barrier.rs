@@ -172,7 +172,7 @@ fn barrier_of_three_releases_every_party() {
 }
 
 /// Property: a timeout racing the last arrival is all or nothing: both
-/// parties get through, or the one that gave up gets `TimedOut` and the
+/// parties get through, or the one that gave up gets `Timeout` and the
 /// other `Broken`. loom lets the deadline pass at any step.
 #[test]
 fn barrier_timeout_racing_the_last_arrival_is_all_or_nothing() {

@@ -265,7 +265,7 @@ fn queue_task_done_wakes_every_joiner() {
     });
 }
 
-/// Property: `shutdown(true)` counts the discarded items as done and wakes
+/// Property: `close_immediate` counts the discarded items as done and wakes
 /// a thread blocked in `join`.
 #[test]
 fn queue_immediate_shutdown_wakes_a_joiner() {

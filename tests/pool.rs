@@ -221,7 +221,7 @@ fn shutdown_refuses_new_work_and_hands_the_closure_back() {
 }
 
 #[test]
-fn shutdown_with_cancel_pending_cancels_what_has_not_started() {
+fn shutdown_now_cancels_what_has_not_started() {
     let pool = ThreadPool::new(1).unwrap();
     let (running, gate) = submit_gated(&pool, "finished");
     // Make sure the first task is running before queueing the rest.
@@ -293,7 +293,7 @@ fn drop_waits_for_queued_work() {
                 done.fetch_add(1, Ordering::SeqCst);
             });
         }
-    } // drop: shutdown(wait = true, cancel_pending = false)
+    } // drop: shutdown(), which runs the queued work and waits
     assert_eq!(done.load(Ordering::SeqCst), 50);
 }
 

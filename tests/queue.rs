@@ -399,7 +399,7 @@ fn put_after_close_keeps_nothing() {
     );
 }
 
-/// An item whose `Drop` uses the queue it was in. `shutdown(true)` must drop
+/// An item whose `Drop` uses the queue it was in. `close_immediate` must drop
 /// the discarded items after releasing the lock; otherwise this drop would
 /// wait for a lock its own thread holds, forever.
 #[test]
