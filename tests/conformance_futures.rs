@@ -662,7 +662,7 @@ fn shutdown_test_cancel_futures() {
 }
 
 /// test_shutdown.ExecutorShutdownTest.test_hang_gh94440: a task submitted
-/// and cancelled just before `shutdown(wait)` does not hang it.
+/// and cancelled just before `shutdown()` does not hang it.
 #[test]
 fn shutdown_test_hang_gh94440() {
     let pool = pool(1);

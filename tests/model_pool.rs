@@ -150,7 +150,7 @@ fn pool_shutdown_runs_or_cancels_every_task_once() {
     });
 }
 
-/// Property: every `shutdown(wait)` returns after the workers have left,
+/// Property: every waiting shutdown returns after the workers have left,
 /// not only the one that gets the join handles: two threads shut the pool
 /// down while its task runs, and each finds the task done on return.
 /// (Issue 10, defect 7.)

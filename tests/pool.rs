@@ -525,7 +525,7 @@ fn a_task_can_shut_down_or_drop_its_own_pool() {
         .submit(move || inside.shutdown())
         .unwrap()
         .into_result();
-    assert_eq!(outcome, Ok(()), "shutdown(wait) from a worker");
+    assert_eq!(outcome, Ok(()), "shutdown() from a worker");
 
     let pool = Arc::new(ThreadPool::new(2).unwrap());
     let last_handle = Arc::clone(&pool);
@@ -614,7 +614,7 @@ fn inside_its_own_callback_a_future_reads_and_into_result_refuses_instead_of_han
     });
 }
 
-/// `shutdown(wait)` returns only once the workers have exited, for every
+/// `shutdown()` returns only once the workers have exited, for every
 /// caller, not only the first. (Issue 10, defect 7: the second caller found
 /// the join handles taken and returned at once.)
 #[test]
@@ -640,7 +640,7 @@ fn every_waiting_shutdown_returns_after_the_workers_exit() {
     pool.shutdown();
     assert!(
         finished.load(Ordering::SeqCst),
-        "the second shutdown(wait) returned while the task was still running"
+        "the second shutdown() returned while the task was still running"
     );
     first.join().unwrap();
 }

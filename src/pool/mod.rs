@@ -63,7 +63,7 @@ pub use wait::{
 type Initializer = Arc<Box<dyn Fn() -> Result<(), String> + Send + Sync>>;
 
 /// Shared between the pool and its workers: how many workers are still at
-/// work, so that every `shutdown(wait)` can wait for them to leave (only one
+/// work, so that every waiting shutdown can wait for them to leave (only one
 /// caller gets the join handles).
 struct Roster {
     /// Workers started and not yet out of their loop.
@@ -138,7 +138,7 @@ pub struct ThreadPool {
     roster: Arc<Roster>,
     /// The workers' threads, to tell whether a caller is one of them.
     worker_ids: Vec<thread::ThreadId>,
-    /// Taken by the first `shutdown(wait)`, which joins them.
+    /// Taken by the first waiting shutdown, which joins them.
     workers: Mutex<Vec<thread::JoinHandle<()>>>,
 }
 
