@@ -300,7 +300,10 @@ impl<T: Send + 'static> Future<T> {
     pub fn into_result(self) -> Result<T, TaskError> {
         let core = self.core();
         let mut inner = core.lock();
-        if inner.calling_back == Some(current_thread_id()) {
+        if inner
+            .calling_back
+            .is_some_and(|thread| thread == current_thread_id())
+        {
             drop(inner);
             panic!(
                 "Future::into_result called inside one of the future's own done-callbacks: \
@@ -390,16 +393,17 @@ impl<T: Send + 'static> Future<T> {
             let raised = raised(unsafe { core.outcome() });
             let _ = reports.put((index, raised));
         } else {
-            inner.watchers.push((Arc::clone(reports), index));
+            inner
+                .listeners
+                .push(Listener::Watcher(Arc::clone(reports), index));
         }
     }
 
     /// Stops reporting to `reports` (a `wait` or `as_completed` that ended).
     pub(super) fn unwatch(&self, reports: &Arc<Reports>) {
-        self.core()
-            .lock()
-            .watchers
-            .retain(|(watcher, _)| !Arc::ptr_eq(watcher, reports));
+        self.core().lock().listeners.retain(|listener| {
+            !matches!(listener, Listener::Watcher(watcher, _) if Arc::ptr_eq(watcher, reports))
+        });
     }
 
     /// The outcome of a settled future, borrowed.
@@ -437,7 +441,7 @@ impl<T: Send + Sync + 'static> Future<T> {
     pub fn add_done_callback(&self, callback: impl FnOnce(&Result<T, TaskError>) + Send + 'static) {
         let core = self.core();
         let mut inner = core.lock();
-        inner.callbacks.push(Box::new(callback));
+        inner.listeners.push(Listener::Callback(Box::new(callback)));
         // Not done yet, or another thread is running the callbacks: the
         // settling thread runs this one, exactly once (it looks for new
         // callbacks before it stops).
@@ -526,6 +530,14 @@ impl<T> fmt::Debug for Promise<T> {
 /// A done-callback: receives the outcome by reference.
 type Callback<T> = Box<dyn FnOnce(&Result<T, TaskError>) + Send>;
 
+/// Who is told when the future settles: a done-callback, or a `wait` /
+/// `as_completed` watching it, told `(index, raised)` on its reports queue.
+/// One list for both, so a future without either costs one empty `Vec`.
+enum Listener<T> {
+    Callback(Callback<T>),
+    Watcher(Arc<Reports>, usize),
+}
+
 /// The future's state, shared by the future, its promise, and the pool's
 /// task that holds it.
 pub(super) struct Core<T> {
@@ -547,10 +559,9 @@ unsafe impl<T: Send> Sync for Core<T> {}
 
 struct Inner<T> {
     state: FutureState,
-    /// Callbacks waiting for the outcome; run once each, never under the lock.
-    callbacks: Vec<Callback<T>>,
-    /// `wait` and `as_completed` calls watching this future.
-    watchers: Vec<(Arc<Reports>, usize)>,
+    /// Callbacks and watchers waiting for the outcome; each told once, never
+    /// under the lock.
+    listeners: Vec<Listener<T>>,
     /// The thread running the callbacks, while one does: the outcome is lent
     /// to it, so `into_result` waits (or, on that thread, refuses).
     calling_back: Option<usize>,
@@ -567,8 +578,7 @@ impl<T> Core<T> {
         Core {
             inner: Mutex::new(Inner {
                 state: FutureState::Pending,
-                callbacks: Vec::new(),
-                watchers: Vec::new(),
+                listeners: Vec::new(),
                 calling_back: None,
             }),
             settled: Condvar::new(),
@@ -638,48 +648,41 @@ impl<T> Core<T> {
     }
 
     /// Stores the outcome and moves to `state` (Finished or Cancelled), then
-    /// tells watchers, wakes waiters and runs the callbacks (Python's order:
-    /// done first, callbacks after).
+    /// wakes waiters and tells the listeners (Python's order: done first,
+    /// callbacks after).
     fn settle<'a>(
         &'a self,
         mut inner: MutexGuard<'a, Inner<T>>,
         state: FutureState,
         outcome: Result<T, TaskError>,
     ) {
-        let raised = raised(&outcome);
         // SAFETY: the future is not settled yet (every caller checked, under
         // this lock), so nobody reads the outcome: readers wait for the
         // settled state, which is set below in this same critical section.
         self.outcome
             .with_mut(|slot| unsafe { *slot = Some(outcome) });
         inner.state = state;
-        for (reports, index) in inner.watchers.drain(..) {
-            // The reports queue is never closed, so this put cannot fail.
-            let _ = reports.put((index, raised));
-        }
         self.settled.notify_all();
         self.run_callbacks(inner);
     }
 
-    /// Runs the callback list without the lock, and any callback added
-    /// meanwhile, with the outcome lent to them; then wakes `into_result`.
+    /// Tells the listeners without the lock (running the callbacks with the
+    /// outcome lent to them), and any added meanwhile; then wakes
+    /// `into_result`.
     fn run_callbacks<'a>(&'a self, mut inner: MutexGuard<'a, Inner<T>>) {
-        let me = current_thread_id();
-        loop {
-            let callbacks = core::mem::take(&mut inner.callbacks);
-            if callbacks.is_empty() {
-                break;
-            }
-            inner.calling_back = Some(me);
+        while !inner.listeners.is_empty() {
+            let listeners = core::mem::take(&mut inner.listeners);
+            inner.calling_back = Some(current_thread_id());
             drop(inner);
             // SAFETY: settled; `calling_back` keeps `into_result` away.
             let outcome = unsafe { self.outcome() };
-            for callback in callbacks {
-                if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| callback(outcome))) {
-                    eprintln!(
-                        "turnstile: a done-callback panicked: {}",
-                        panic_message(payload.as_ref())
-                    );
+            for listener in listeners {
+                match listener {
+                    Listener::Callback(callback) => call_back(callback, outcome),
+                    // The reports queue is never closed: this put cannot fail.
+                    Listener::Watcher(reports, index) => {
+                        let _ = reports.put((index, raised(outcome)));
+                    }
                 }
             }
             inner = self.lock();
@@ -703,6 +706,17 @@ impl<T> Core<T> {
         let slot = self.outcome.with(|slot| unsafe { &*slot });
         slot.as_ref()
             .expect("a settled future holds its outcome until into_result takes it")
+    }
+}
+
+/// Runs one done-callback, containing its panic: a panicking callback is
+/// reported on stderr (as Python logs it) and the rest still run.
+fn call_back<T>(callback: Callback<T>, outcome: &Result<T, TaskError>) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| callback(outcome))) {
+        eprintln!(
+            "turnstile: a done-callback panicked: {}",
+            panic_message(payload.as_ref())
+        );
     }
 }
 
