@@ -608,6 +608,7 @@ impl<T> Core<T> {
     }
 
     /// → Finished with `outcome`, unless it is settled already (cancelled).
+    #[inline]
     pub(super) fn finish(&self, outcome: Result<T, TaskError>) {
         let inner = self.lock();
         if !inner.is_settled() {
@@ -663,12 +664,15 @@ impl<T> Core<T> {
             .with_mut(|slot| unsafe { *slot = Some(outcome) });
         inner.state = state;
         self.settled.notify_all();
-        self.run_callbacks(inner);
+        if !inner.listeners.is_empty() {
+            self.run_callbacks(inner);
+        }
     }
 
     /// Tells the listeners without the lock (running the callbacks with the
     /// outcome lent to them), and any added meanwhile; then wakes
     /// `into_result`.
+    #[cold]
     fn run_callbacks<'a>(&'a self, mut inner: MutexGuard<'a, Inner<T>>) {
         while !inner.listeners.is_empty() {
             let listeners = core::mem::take(&mut inner.listeners);

@@ -167,6 +167,7 @@ impl<T> TaskRef<T> {
 pub(super) struct Queued(Option<Arc<dyn Job>>);
 
 impl Queued {
+    #[inline]
     pub(super) fn run(mut self) {
         if let Some(job) = self.0.take() {
             job.run();
