@@ -16,6 +16,12 @@
 # MUTANTS_JOBS=2 tests two mutants at once: most of a timeout's 20 s is
 # spent waiting, so it saves time even on two cores.
 #
+# MUTANTS_DIFF=FILE mutates only the lines a diff changed (cargo-mutants'
+# --in-diff), for checking one change instead of the whole file:
+#
+#   git diff main~5 -- src > /tmp/change.diff
+#   MUTANTS_DIFF=/tmp/change.diff scripts/mutants.sh future timer
+#
 # Results go to target/mutants/NAME/mutants.out (caught.txt, missed.txt,
 # timeout.txt, unviable.txt). A mutant that makes a test hang is counted as
 # a timeout (caught, slowly). Not part of CI: it takes too long.
@@ -24,6 +30,8 @@ cd "$(dirname "$0")/.."
 
 declare -A file=(
   [raw_mutex]=src/raw_mutex.rs
+  [mutex]=src/mutex.rs
+  [rlock]=src/rlock.rs
   [condvar]=src/condvar.rs
   [semaphore]=src/semaphore.rs
   [event]=src/event.rs
@@ -31,22 +39,28 @@ declare -A file=(
   [queue]=src/queue/mod.rs
   [priority]=src/queue/priority.rs
   [future]=src/pool/future.rs
+  [task]=src/pool/task.rs
   [pool]=src/pool/mod.rs
   [wait]=src/pool/wait.rs
+  [timer]=src/timer.rs
 )
 declare -A tests=(
   [raw_mutex]="model_mutex mutex rlock model_rlock lessons conformance_locks"
+  [mutex]="mutex model_mutex conformance_locks"
+  [rlock]="rlock model_rlock conformance_locks"
   [condvar]="model_condvar condvar conformance_locks model_queue model_event model_semaphore"
   [semaphore]="model_semaphore semaphore conformance_locks"
   [event]="model_event event conformance_locks"
   [barrier]="model_barrier barrier conformance_locks"
   [queue]="model_queue queue conformance_queue"
   [priority]="queue conformance_queue"
-  [future]="model_pool pool conformance_futures"
+  [future]="model_pool pool conformance_futures model_timer timer"
+  [task]="model_pool pool conformance_futures"
   [pool]="model_pool pool conformance_futures"
-  [wait]="pool conformance_futures"
+  [wait]="pool conformance_futures model_pool"
+  [timer]="timer model_timer"
 )
-order=(raw_mutex condvar semaphore event barrier queue priority future pool wait)
+order=(raw_mutex mutex rlock condvar semaphore event barrier queue priority future task pool wait timer)
 
 command -v cargo-mutants >/dev/null || {
   echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2
@@ -64,7 +78,9 @@ for name in "${names[@]}"; do
   echo "== $name: ${file[$name]} against ${tests[$name]}"
   # Exit codes: 0 all caught, 2 some missed, 3 some timed out; the lists
   # below say what happened, so neither stops the script.
-  cargo mutants -f "${file[$name]}" -o "target/mutants/$name" --timeout 20 \
+  diff=()
+  [ -z "${MUTANTS_DIFF:-}" ] || diff=(--in-diff "$MUTANTS_DIFF")
+  cargo mutants -f "${file[$name]}" "${diff[@]}" -o "target/mutants/$name" --timeout 20 \
     --jobs "${MUTANTS_JOBS:-1}" -- "${args[@]}" || true
   out="target/mutants/$name/mutants.out"
   if [ ! -f "$out/missed.txt" ]; then

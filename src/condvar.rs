@@ -342,7 +342,9 @@ impl Condvar {
         self.wait_while_until(guard, Some(deadline), condition)
     }
 
-    fn wait_while_until<G: Relock>(
+    /// The timed `wait_while`s, with the deadline as an option: `None`
+    /// waits without limit (and then returns only `Ok`).
+    pub(crate) fn wait_while_until<G: Relock>(
         &self,
         guard: &mut G,
         deadline: Option<Instant>,

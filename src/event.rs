@@ -43,9 +43,10 @@
 //! ```
 
 use core::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::condvar::Condvar;
+use super::deadline;
 use super::facade::{AtomicBool, Ordering, const_fn};
 use super::mutex::Mutex;
 use super::timeout::Timeout;
@@ -208,13 +209,31 @@ impl Event {
     /// assert_eq!(event.wait_timeout(Duration::from_millis(5)), Ok(()));
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
+        self.wait_until(deadline::after(timeout))
+    }
+
+    /// Waits until the flag is set or `deadline` passes, as
+    /// [`wait_timeout`](Self::wait_timeout).
+    ///
+    /// ```
+    /// use std::time::Instant;
+    ///
+    /// let event = turnstile::Event::new();
+    /// event.set();
+    /// assert_eq!(event.wait_deadline(Instant::now()), Ok(()));
+    /// ```
+    pub fn wait_deadline(&self, deadline: Instant) -> Result<(), Timeout> {
+        self.wait_until(Some(deadline))
+    }
+
+    fn wait_until(&self, deadline: Option<Instant>) -> Result<(), Timeout> {
         if self.is_set() {
             return Ok(());
         }
         let mut raised = self.raised.lock();
         let before = *raised;
         self.changed
-            .wait_timeout_while(&mut raised, timeout, |raised| {
+            .wait_while_until(&mut raised, deadline, |raised| {
                 self.unset_since(before, raised)
             })
     }

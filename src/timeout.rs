@@ -1,7 +1,7 @@
 //! How a timed wait says it ran out of time.
 //!
-//! Every wait in turnstile that can give up comes in two forms with one
-//! naming rule, `*_timeout(Duration)` and `*_deadline(Instant)`, and reports
+//! Every wait in turnstile that can give up is named `*_timeout(Duration)`,
+//! and most have a `*_deadline(Instant)` twin; every one reports
 //! the same way: **`Ok` when it got what it waited for, `Err` when it did
 //! not**. `Ok` is Python's `True` from `lock.acquire(timeout=t)`,
 //! `event.wait(t)` or `cond.wait(t)`; the `Err` is [`Timeout`], or an error
@@ -15,7 +15,7 @@
 //! | `Semaphore::acquire_timeout` | `Ok(permit)`           | `Err(Timeout)`           |
 //! | `Condvar::wait_timeout`      | `Ok(())` (notified)    | `Err(Timeout)`           |
 //! | `Event::wait_timeout`        | `Ok(())` (flag set)    | `Err(Timeout)`           |
-//! | `Queue::get_timeout`         | `Ok(item)`             | `Err(GetTimeoutError::Timeout)` |
+//! | `Queue::get_timeout`, `put_timeout` | `Ok(item)`, `Ok(())` | `Err(GetTimeoutError::Timeout)`, `Err(PutTimeoutError::Timeout(item))` |
 //! | `Queue::join_timeout`        | `Ok(())` (all done)    | `Err(Timeout)`           |
 //! | `Barrier::wait_timeout`      | `Ok(wait result)`      | `Err(BarrierError::Timeout)` |
 //! | `Future::result_timeout`     | `Ok(outcome)`          | `Err(Timeout)`           |

@@ -123,3 +123,30 @@ fn a_set_followed_by_clear_still_releases_every_waiter() {
     }
     assert!(!event.is_set());
 }
+
+/// `wait_deadline` waits until the instant given and reports a timeout the
+/// same way `wait_timeout` does; a set wakes it early.
+#[test]
+fn wait_deadline_waits_until_then_gives_up_or_is_woken() {
+    let event = Arc::new(Event::new());
+    let deadline = Instant::now() + Duration::from_millis(100);
+    assert_eq!(event.wait_deadline(deadline), Err(turnstile::Timeout));
+    assert!(Instant::now() >= deadline);
+    let setter = {
+        let event = Arc::clone(&event);
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(50));
+            event.set();
+        })
+    };
+    let started = Instant::now();
+    assert_eq!(
+        event.wait_deadline(Instant::now() + Duration::from_secs(10)),
+        Ok(())
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "woken by the set"
+    );
+    setter.join().unwrap();
+}

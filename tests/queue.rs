@@ -255,6 +255,40 @@ fn timeouts_wait_then_give_up() {
     assert!(start.elapsed() >= timeout);
 }
 
+/// The `_deadline` forms wait until the instant given, then give up the
+/// same way, and succeed at once when they can.
+#[test]
+fn deadlines_wait_until_then_give_up() {
+    let wait = Duration::from_millis(100);
+    let full = FifoQueue::bounded(1).unwrap();
+    full.put(0).unwrap();
+    let deadline = Instant::now() + wait;
+    assert_eq!(
+        full.put_deadline(1, deadline),
+        Err(PutTimeoutError::Timeout(1))
+    );
+    assert!(Instant::now() >= deadline);
+    assert_eq!(full.get_deadline(Instant::now() + wait), Ok(0));
+    assert_eq!(full.put_deadline(2, Instant::now()), Ok(()));
+
+    let deadline = Instant::now() + wait;
+    assert_eq!(full.join_deadline(deadline), Err(turnstile::Timeout));
+    assert!(Instant::now() >= deadline);
+    full.task_done().unwrap();
+    assert_eq!(full.get_deadline(Instant::now()), Ok(2));
+    full.task_done().unwrap();
+    assert_eq!(full.join_deadline(Instant::now()), Ok(()));
+
+    let deadline = Instant::now() + wait;
+    assert_eq!(full.get_deadline(deadline), Err(GetTimeoutError::Timeout));
+    assert!(Instant::now() >= deadline);
+    full.close();
+    assert_eq!(
+        full.get_deadline(Instant::now() + wait),
+        Err(GetTimeoutError::Closed)
+    );
+}
+
 #[test]
 fn zero_and_max_timeouts() {
     let queue = Arc::new(FifoQueue::bounded(1).unwrap());

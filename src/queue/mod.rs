@@ -64,9 +64,10 @@ mod priority;
 
 use core::fmt;
 use core::marker::PhantomData;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::condvar::Condvar;
+use super::deadline;
 use super::mutex::{Mutex, MutexGuard};
 use super::timeout::Timeout;
 
@@ -281,10 +282,28 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert!(queue.put_timeout(1, Duration::from_millis(5)).is_ok());
     /// ```
     pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
+        self.put_until(item, deadline::after(timeout))
+    }
+
+    /// Adds `item`, waiting until `deadline` at most for room.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use turnstile::PutTimeoutError;
+    ///
+    /// let queue = turnstile::FifoQueue::bounded(1).unwrap();
+    /// queue.put(1).unwrap();
+    /// assert_eq!(queue.put_deadline(2, Instant::now()), Err(PutTimeoutError::Timeout(2)));
+    /// ```
+    pub fn put_deadline(&self, item: T, deadline: Instant) -> Result<(), PutTimeoutError<T>> {
+        self.put_until(item, Some(deadline))
+    }
+
+    fn put_until(&self, item: T, deadline: Option<Instant>) -> Result<(), PutTimeoutError<T>> {
         let mut state = self.state.lock();
         let room = self
             .not_full
-            .wait_timeout_while(&mut state, timeout, |state| self.putter_must_wait(state));
+            .wait_while_until(&mut state, deadline, |state| self.putter_must_wait(state));
         if room.is_err() {
             return Err(PutTimeoutError::Timeout(item));
         }
@@ -341,10 +360,28 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert_eq!(queue.get_timeout(Duration::from_millis(5)), Err(GetTimeoutError::Timeout));
     /// ```
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
+        self.get_until(deadline::after(timeout))
+    }
+
+    /// Takes the next item, waiting until `deadline` at most (crossbeam's
+    /// `recv_deadline`).
+    ///
+    /// ```
+    /// use std::time::Instant;
+    /// use turnstile::GetTimeoutError;
+    ///
+    /// let queue = turnstile::FifoQueue::<u8>::new();
+    /// assert_eq!(queue.get_deadline(Instant::now()), Err(GetTimeoutError::Timeout));
+    /// ```
+    pub fn get_deadline(&self, deadline: Instant) -> Result<T, GetTimeoutError> {
+        self.get_until(Some(deadline))
+    }
+
+    fn get_until(&self, deadline: Option<Instant>) -> Result<T, GetTimeoutError> {
         let mut state = self.state.lock();
         let ready = self
             .not_empty
-            .wait_timeout_while(&mut state, timeout, |state| Self::getter_must_wait(state));
+            .wait_while_until(&mut state, deadline, |state| Self::getter_must_wait(state));
         match self.pop(&mut state) {
             Some(item) => Ok(item),
             None if ready.is_ok() => Err(GetTimeoutError::Closed),
@@ -387,8 +424,9 @@ impl<T, S: Storage<T>> Queue<T, S> {
             .wait_while(&mut state, |state| state.unfinished > 0);
     }
 
-    /// Like [`join`](Self::join), giving up after `timeout`. Returns whether
-    /// every task was done.
+    /// Like [`join`](Self::join), giving up after `timeout`: `Ok(())` once
+    /// every task is done, `Err(Timeout)` if some are still unfinished when
+    /// the time runs out.
     ///
     /// ```
     /// use std::time::Duration;
@@ -398,9 +436,25 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert!(queue.join_timeout(Duration::from_millis(5)).is_err()); // not done yet
     /// ```
     pub fn join_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
+        self.join_until(deadline::after(timeout))
+    }
+
+    /// Like [`join`](Self::join), giving up at `deadline`.
+    ///
+    /// ```
+    /// use std::time::Instant;
+    ///
+    /// let queue = turnstile::FifoQueue::<u8>::new();
+    /// assert!(queue.join_deadline(Instant::now()).is_ok()); // nothing unfinished
+    /// ```
+    pub fn join_deadline(&self, deadline: Instant) -> Result<(), Timeout> {
+        self.join_until(Some(deadline))
+    }
+
+    fn join_until(&self, deadline: Option<Instant>) -> Result<(), Timeout> {
         let mut state = self.state.lock();
         self.all_done
-            .wait_timeout_while(&mut state, timeout, |state| state.unfinished > 0)
+            .wait_while_until(&mut state, deadline, |state| state.unfinished > 0)
     }
 
     /// Closes the queue (Python 3.13's `shutdown()`): later `put`s fail and
