@@ -709,3 +709,29 @@ fn pool_types_print_and_map_knows_its_length() {
     let refused = pool.submit(|| 1).unwrap_err();
     assert_eq!(format!("{refused:?}"), "ShutDown(..)");
 }
+
+/// A wait that ends removes its own watchers only: the future's callbacks,
+/// and another wait still watching it, are told when it settles.
+#[test]
+fn an_ended_wait_leaves_callbacks_and_other_waits_in_place() {
+    use turnstile::pool::{WaitFor, wait_timeout};
+    let (future, promise) = Future::<u8>::pending();
+    let (told, heard) = std::sync::mpsc::channel();
+    future.add_done_callback(move |outcome| {
+        let _ = told.send(outcome.clone());
+    });
+    thread::scope(|s| {
+        let patient = s.spawn(|| {
+            let waited = wait_timeout([&future], WaitFor::AllCompleted, Duration::from_secs(10));
+            waited.done.len()
+        });
+        // Give the patient wait time to register, then let a short one end.
+        thread::sleep(Duration::from_millis(50));
+        let impatient = wait_timeout([&future], WaitFor::AllCompleted, Duration::from_millis(10));
+        assert_eq!(impatient.pending.len(), 1);
+        promise.start();
+        promise.finish(Ok(3));
+        assert_eq!(patient.join().unwrap(), 1, "the other wait was told");
+    });
+    assert_eq!(heard.recv_timeout(Duration::from_secs(5)), Ok(Ok(3)));
+}

@@ -738,3 +738,29 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| String::from("<a panic without a message>"))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::super::facade::run_test;
+    use super::super::wait::{WaitFor, as_completed_timeout, wait_timeout};
+    use super::Future;
+
+    /// A `wait` or `as_completed` that ends takes its watchers off the
+    /// futures it watched: a future that never settles must not collect one
+    /// per timed-out wait. (Nothing outside can count them; a leftover one
+    /// only costs memory until the future settles, which is why this is a
+    /// unit test.)
+    #[test]
+    fn an_ended_wait_leaves_no_watcher_behind() {
+        run_test(|| {
+            let (future, _promise) = Future::<u8>::pending();
+            let waited = wait_timeout([&future], WaitFor::AllCompleted, Duration::ZERO);
+            assert_eq!(waited.pending.len(), 1);
+            assert!(future.core().lock().listeners.is_empty());
+            drop(as_completed_timeout([&future], Duration::ZERO).count());
+            assert!(future.core().lock().listeners.is_empty());
+        });
+    }
+}
