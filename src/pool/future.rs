@@ -759,7 +759,8 @@ mod tests {
             let waited = wait_timeout([&future], WaitFor::AllCompleted, Duration::ZERO);
             assert_eq!(waited.pending.len(), 1);
             assert!(future.core().lock().listeners.is_empty());
-            drop(as_completed_timeout([&future], Duration::ZERO).count());
+            let yielded = as_completed_timeout([&future], Duration::ZERO).count();
+            assert_eq!(yielded, 1, "the timeout alone");
             assert!(future.core().lock().listeners.is_empty());
         });
     }
