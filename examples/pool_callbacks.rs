@@ -9,15 +9,15 @@
 //! ```python
 //! pool = ThreadPoolExecutor(5)
 //! futures = [pool.submit(download, page) for page in pages]
-//! print([f.into_result() for f in futures])      # submit order
+//! print([f.result() for f in futures])      # submit order
 //!
 //! def done(future):                         # runs as soon as it finishes
-//!     print('done:', future.into_result())
+//!     print('done:', future.result())
 //! for page in pages:
 //!     pool.submit(download, page).add_done_callback(done)
 //!
 //! for f in as_completed(futures):           # finishing order
-//!     print(f.into_result())
+//!     print(f.result())
 //! ```
 //!
 //! `cargo run --example pool_callbacks`.
