@@ -43,7 +43,9 @@ fn a_cancel_in_time_stops_the_call_for_good() {
         })
         .unwrap()
     };
+    assert!(!timer.is_done());
     assert!(timer.cancel());
+    assert!(timer.is_done(), "a cancelled timer is done");
     assert!(timer.cancel(), "cancelling twice is harmless");
     let started = Instant::now();
     assert_eq!(timer.join(), Err(TaskError::Cancelled));
