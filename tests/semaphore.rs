@@ -326,3 +326,79 @@ fn bounded_semaphore_takes_permits_like_the_plain_one() {
         "BoundedSemaphore { available_permits: 3, bound: 3 }"
     );
 }
+
+/// Owned permits, from both semaphores: they move to another thread and
+/// give back there, count what they hold, `forget` keeps them taken (and a
+/// bounded semaphore then accepts exactly that many releases), and they know
+/// their semaphore.
+#[test]
+fn owned_permits_move_count_forget_and_give_back() {
+    use std::time::Duration;
+    let plain = Arc::new(Semaphore::new(2));
+    let first = plain.acquire_owned();
+    let second = plain.try_acquire_owned().expect("one of two is left");
+    assert!(plain.try_acquire_owned().is_none());
+    assert!(
+        plain
+            .acquire_timeout_owned(Duration::from_millis(5))
+            .is_err()
+    );
+    assert_eq!((first.count(), second.count()), (1, 1));
+    assert!(Arc::ptr_eq(first.semaphore(), &plain));
+    assert_eq!(format!("{first:?}"), "OwnedSemaphorePermit { count: 1 }");
+    thread::spawn(move || drop(first)).join().unwrap();
+    assert_eq!(
+        plain.available_permits(),
+        1,
+        "given back on the other thread"
+    );
+    assert_eq!(second.forget(), 1);
+    assert_eq!(
+        plain.available_permits(),
+        1,
+        "a forgotten permit stays taken"
+    );
+    let third = plain
+        .acquire_timeout_owned(Duration::ZERO)
+        .expect("one is free");
+    drop(third);
+    assert_eq!(plain.available_permits(), 1);
+
+    let bounded = Arc::new(BoundedSemaphore::new(1));
+    let permit = bounded.try_acquire_owned().expect("free");
+    assert!(bounded.try_acquire_owned().is_none());
+    assert!(bounded.acquire_timeout_owned(Duration::ZERO).is_err());
+    assert!(Arc::ptr_eq(permit.semaphore(), &bounded));
+    assert!(
+        bounded.release(1).is_err(),
+        "a live owned permit's permit is spoken for"
+    );
+    assert_eq!(permit.forget(), 1);
+    assert_eq!(bounded.release(1), Ok(()), "forgotten, so releasable once");
+    assert!(bounded.release(1).is_err());
+    let again = bounded.acquire_owned();
+    drop(again);
+    assert_eq!(bounded.available_permits(), 1);
+}
+
+/// The errors of the bounded semaphore's `*_many` forms say what happened.
+#[test]
+fn bounded_many_errors_display_what_happened() {
+    let exceeds = ExceedsBound {
+        bound: 2,
+        requested: 3,
+    };
+    assert_eq!(
+        TryAcquireError::ExceedsBound(exceeds).to_string(),
+        exceeds.to_string()
+    );
+    assert_eq!(
+        TryAcquireError::NoPermits.to_string(),
+        "too few permits are free"
+    );
+    assert_eq!(
+        AcquireTimeoutError::ExceedsBound(exceeds).to_string(),
+        exceeds.to_string()
+    );
+    assert_eq!(AcquireTimeoutError::Timeout.to_string(), "timed out");
+}
