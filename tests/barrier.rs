@@ -265,3 +265,36 @@ fn a_running_action_keeps_its_round_whole() {
     assert!(last.join().unwrap());
     assert_eq!(barrier.wait(), Err(BarrierError::Broken));
 }
+
+/// A `reset` while the action runs comes too late for that round: the
+/// round is released whole, and the barrier is open for the next one.
+#[test]
+fn a_reset_during_the_action_lets_the_round_finish() {
+    let started = Arc::new(turnstile::Event::new());
+    let finish = Arc::new(turnstile::Event::new());
+    let barrier = {
+        let (started, finish) = (Arc::clone(&started), Arc::clone(&finish));
+        Arc::new(Barrier::new(2).unwrap().with_action(move || {
+            started.set();
+            finish.wait();
+        }))
+    };
+    let waiting = spawn_parties(&barrier, 1);
+    until_waiting(&barrier, 1);
+    let last = {
+        let barrier = Arc::clone(&barrier);
+        thread::spawn(move || barrier.wait().map(|result| result.is_leader()))
+    };
+    started.wait();
+    barrier.reset();
+    finish.set();
+    for party in waiting {
+        assert_eq!(party.join().unwrap(), Ok(false), "released, not broken");
+    }
+    assert_eq!(last.join().unwrap(), Ok(true));
+    assert!(!barrier.is_broken());
+    finish.set();
+    let next = spawn_parties(&barrier, 1);
+    assert!(barrier.wait().is_ok(), "the next round runs");
+    assert!(next.into_iter().all(|party| party.join().unwrap().is_ok()));
+}
