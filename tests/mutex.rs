@@ -294,9 +294,20 @@ fn raw_mutex_by_hand() {
         raw.lock_deadline(Instant::now() + Duration::from_millis(5))
             .is_ok()
     );
-    // SAFETY: taken by the try_lock_until above.
+    // SAFETY: taken by the lock_deadline above.
     unsafe { raw.unlock() };
     assert!(!raw.is_locked());
+    assert_eq!(raw.lock_timeout(Duration::from_millis(5)), Ok(()));
+    assert_eq!(
+        raw.lock_timeout(Duration::from_millis(5)),
+        Err(turnstile::Timeout),
+        "held by this thread: the second times out"
+    );
+    // SAFETY: taken by the first lock_timeout.
+    unsafe { raw.unlock() };
+    assert_eq!(raw.lock_timeout(Duration::MAX), Ok(()), "no limit");
+    // SAFETY: taken just above.
+    unsafe { raw.unlock() };
 }
 
 #[test]
