@@ -14,14 +14,17 @@
 //! | `ThreadPoolExecutor(max_workers=4)`    | `ThreadPool::new(4)?`                    |
 //! | `ThreadPoolExecutor(thread_name_prefix=p)` | `ThreadPool::builder().thread_name(p)` |
 //! | `fut = pool.submit(fn)`                | `let fut = pool.submit(f)?;`             |
-//! | `fut.result()` / `result(timeout=t)`   | `fut.result()` / `fut.result_timeout(t)` |
+//! | `fut.result()` / `result(timeout=t)`   | `fut.result()` (borrows; ask again) or `fut.into_result()` (moves) / `fut.result_timeout(t)` |
+//! | `fut.exception()`                      | `fut.exception()`                        |
 //! | `fut.add_done_callback(cb)`            | `fut.add_done_callback(cb)` (gets the outcome) |
 //! | `fut.cancel()`, `done()`, `running()`, `cancelled()` | `cancel()`, `is_done()`, `is_running()`, `is_cancelled()` |
 //! | `pool.shutdown()` / `shutdown(wait=False)` / `shutdown(cancel_futures=True)` | `pool.shutdown()` / `shutdown_background()` / `shutdown_now()` |
 //! | `RuntimeError` on submit after shutdown| `Err(SubmitError::ShutDown(f))`, closure handed back |
 //! | `initializer=f`, `BrokenThreadPool`    | `builder().initializer(f)`, `SubmitError::Broken`, `TaskError::PoolBroken` |
-//! | `pool.map(fn, items)`                  | `pool.map(f, items)` (results in item order) |
-//! | `as_completed(fs)` / `wait(fs, return_when, timeout)` | [`as_completed`] / [`wait`] with [`WaitFor`] |
+//! | `pool.map(fn, items)`, `timeout=t`     | `pool.map(f, items)`, [`map_timeout`](ThreadPool::map_timeout) (results in item order) |
+//! | `as_completed(fs)`, `timeout=t`        | [`as_completed`], [`as_completed_timeout`] (borrow the futures) |
+//! | `wait(fs, return_when)`, `timeout=t`   | [`wait`], [`wait_timeout`] with [`WaitFor`] |
+//! | default `max_workers`: `min(32, cpu_count + 4)` | the same (see [`Builder::workers`]) |
 
 //!
 //! # Examples
