@@ -82,6 +82,44 @@ fn wait_timeout_waits_then_gives_up() {
     assert!(mutex.is_locked(), "the lock is held again after a timeout");
 }
 
+/// The deadline forms give up at the instant given, and a notify (or the
+/// condition turning true) ends them early with `Ok`.
+#[test]
+fn wait_deadline_gives_up_at_the_deadline_or_is_woken() {
+    let shared = Arc::new((Mutex::new(false), Condvar::new()));
+    let (flag, cv) = &*shared;
+    let mut guard = flag.lock();
+    let deadline = Instant::now() + Duration::from_millis(100);
+    assert_eq!(
+        cv.wait_deadline(&mut guard, deadline),
+        Err(turnstile::Timeout)
+    );
+    assert!(Instant::now() >= deadline);
+    let deadline = Instant::now() + Duration::from_millis(100);
+    assert_eq!(
+        cv.wait_deadline_while(&mut guard, deadline, |set| !**set),
+        Err(turnstile::Timeout)
+    );
+    assert!(Instant::now() >= deadline);
+    let setter = {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(50));
+            *shared.0.lock() = true;
+            shared.1.notify_all();
+        })
+    };
+    let far = Instant::now() + Duration::from_secs(10);
+    let started = Instant::now();
+    assert_eq!(
+        cv.wait_deadline_while(&mut guard, far, |set| !**set),
+        Ok(())
+    );
+    assert!(*guard && started.elapsed() < Duration::from_secs(5));
+    drop(guard);
+    setter.join().unwrap();
+}
+
 #[test]
 fn zero_timeout_returns_at_once_and_max_does_not_panic() {
     let shared = Arc::new((Mutex::new(false), Condvar::new()));

@@ -355,6 +355,8 @@ fn try_iter_takes_what_is_there_and_never_waits() {
     queue.close();
     assert_eq!(queue.try_iter().collect::<Vec<_>>(), [3]);
     assert_eq!(queue.iter().count(), 0, "closed and drained: iter ends");
+    assert_eq!(format!("{:?}", queue.iter()), "Iter { .. }");
+    assert_eq!(format!("{:?}", queue.try_iter()), "TryIter { .. }");
 }
 
 /// `unfinished_tasks` counts puts not yet marked done, through gets,
