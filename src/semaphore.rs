@@ -258,6 +258,18 @@ impl Semaphore {
         self.acquire().into_owned(self)
     }
 
+    /// [`acquire_many`](Self::acquire_many), with an owned permit (see
+    /// [`acquire_owned`](Self::acquire_owned)).
+    ///
+    /// ```
+    /// let sem = std::sync::Arc::new(turnstile::Semaphore::new(3));
+    /// let two = sem.acquire_many_owned(2);
+    /// assert_eq!((two.count(), sem.available_permits()), (2, 1));
+    /// ```
+    pub fn acquire_many_owned(self: &Arc<Self>, n: usize) -> OwnedSemaphorePermit {
+        self.acquire_many(n).into_owned(self)
+    }
+
     /// [`try_acquire`](Self::try_acquire), with an owned permit (see
     /// [`acquire_owned`](Self::acquire_owned)).
     ///
@@ -908,6 +920,21 @@ impl BoundedSemaphore {
     /// ```
     pub fn acquire_owned(self: &Arc<Self>) -> OwnedSemaphorePermit<Self> {
         self.acquire().into_owned(self)
+    }
+
+    /// [`acquire_many`](Self::acquire_many), with an owned permit; an error
+    /// at once if `n` is more than the semaphore can ever hold.
+    ///
+    /// ```
+    /// let sem = std::sync::Arc::new(turnstile::BoundedSemaphore::new(2));
+    /// assert!(sem.acquire_many_owned(3).is_err());
+    /// assert_eq!(sem.acquire_many_owned(2).unwrap().count(), 2);
+    /// ```
+    pub fn acquire_many_owned(
+        self: &Arc<Self>,
+        n: usize,
+    ) -> Result<OwnedSemaphorePermit<Self>, ExceedsBound> {
+        Ok(self.acquire_many(n)?.into_owned(self))
     }
 
     /// [`try_acquire`](Self::try_acquire), with an owned permit.

@@ -379,6 +379,20 @@ fn owned_permits_move_count_forget_and_give_back() {
     let again = bounded.acquire_owned();
     drop(again);
     assert_eq!(bounded.available_permits(), 1);
+
+    let many = Arc::new(Semaphore::new(3));
+    let two = many.acquire_many_owned(2);
+    assert_eq!((two.count(), many.available_permits()), (2, 1));
+    assert_eq!(two.forget(), 2);
+    let wide = Arc::new(BoundedSemaphore::new(3));
+    assert!(
+        wide.acquire_many_owned(4).is_err(),
+        "past the bound: at once"
+    );
+    let three = wide.acquire_many_owned(3).unwrap();
+    assert_eq!(three.count(), 3);
+    drop(three);
+    assert_eq!(wide.available_permits(), 3);
 }
 
 /// The errors of the bounded semaphore's `*_many` forms say what happened.
