@@ -503,19 +503,14 @@ impl Barrier {
         deadline: Option<Instant>,
     ) -> Result<(), Released> {
         let filling = |state: &mut MutexGuard<'_, State>| state.phase == Phase::Filling;
-        match deadline {
-            None => self.changed.wait_while(state, filling),
-            Some(deadline) => {
-                if self
-                    .changed
-                    .wait_deadline_while(state, deadline, filling)
-                    .is_err()
-                {
-                    state.phase = Phase::Broken;
-                    self.changed.notify_all();
-                    return Err(Released::No(BarrierError::Timeout));
-                }
-            }
+        if self
+            .changed
+            .wait_while_until(state, deadline, filling)
+            .is_err()
+        {
+            state.phase = Phase::Broken;
+            self.changed.notify_all();
+            return Err(Released::No(BarrierError::Timeout));
         }
         // The round is complete; an action may still be running. Its end is
         // not subject to the timeout: the round did not fail.

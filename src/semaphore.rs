@@ -388,16 +388,9 @@ impl Semaphore {
         if n > 1 {
             counts.greedy_waiters += 1;
         }
-        let enough = match deadline {
-            None => {
-                self.released
-                    .wait_while(&mut counts, |counts| counts.available < n);
-                Ok(())
-            }
-            Some(deadline) => self
-                .released
-                .wait_deadline_while(&mut counts, deadline, |counts| counts.available < n),
-        };
+        let enough = self
+            .released
+            .wait_while_until(&mut counts, deadline, |counts| counts.available < n);
         if n > 1 {
             counts.greedy_waiters -= 1;
         }

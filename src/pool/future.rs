@@ -170,10 +170,8 @@ impl<T: Send + 'static> Future<T> {
     /// assert!(future.is_done());
     /// ```
     pub fn wait(&self) {
-        let core = self.core();
-        let mut inner = core.lock();
-        core.settled
-            .wait_while(&mut inner, |inner| !inner.is_settled());
+        // Without a deadline the wait cannot time out.
+        let _ = self.wait_until(None);
     }
 
     /// Waits at most `timeout` for the future to be done: `Ok(())` if it is,
@@ -187,13 +185,7 @@ impl<T: Send + 'static> Future<T> {
     /// assert_eq!(future.wait_timeout(Duration::from_millis(5)), Err(Timeout));
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
-        match deadline::after(timeout) {
-            Some(deadline) => self.wait_deadline(deadline),
-            None => {
-                self.wait();
-                Ok(())
-            }
-        }
+        self.wait_until(deadline::after(timeout))
     }
 
     /// Waits until `deadline` at most for the future to be done.
@@ -207,10 +199,17 @@ impl<T: Send + 'static> Future<T> {
     /// assert_eq!(future.wait_deadline(Instant::now()), Ok(())); // done: no wait
     /// ```
     pub fn wait_deadline(&self, deadline: Instant) -> Result<(), Timeout> {
+        self.wait_until(Some(deadline))
+    }
+
+    /// Waits until the future is done or `deadline` passes (`None`: no
+    /// limit); the one wait behind `wait`, `wait_timeout`, `wait_deadline`
+    /// and `ThreadPool::map_timeout`.
+    pub(super) fn wait_until(&self, deadline: Option<Instant>) -> Result<(), Timeout> {
         let core = self.core();
         let mut inner = core.lock();
         core.settled
-            .wait_deadline_while(&mut inner, deadline, |inner| !inner.is_settled())
+            .wait_while_until(&mut inner, deadline, |inner| !inner.is_settled())
     }
 
     /// Waits for the task and borrows its value, or says why there is none.

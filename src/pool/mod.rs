@@ -676,11 +676,7 @@ impl<T: Send + 'static> Iterator for MapTimeout<T> {
         let Some(future) = self.results.futures.next()? else {
             return Some(Ok(Err(TaskError::Cancelled)));
         };
-        let on_time = match self.deadline {
-            Some(deadline) => future.wait_deadline(deadline),
-            None => Ok(()),
-        };
-        if let Err(timeout) = on_time {
+        if let Err(timeout) = future.wait_until(self.deadline) {
             // Python cancels the late task and every later one, and stops.
             future.cancel();
             for rest in self.results.futures.by_ref().flatten() {

@@ -156,9 +156,7 @@ fn next_report(reports: &Reports, deadline: Option<Instant>) -> Result<(usize, b
     match deadline {
         // The queue is never closed, so a wait without limit always gets one.
         None => reports.get().map_err(|_| Timeout),
-        Some(deadline) => reports
-            .get_timeout(deadline.saturating_duration_since(Instant::now()))
-            .map_err(|_| Timeout),
+        Some(deadline) => reports.get_deadline(deadline).map_err(|_| Timeout),
     }
 }
 
