@@ -230,11 +230,9 @@ fn a_panicking_action_breaks_the_barrier_and_the_panic_reaches_its_thread() {
     assert!(!barrier.is_broken());
 }
 
-/// A round whose action is running is complete: a waiter's timeout that
-/// passes meanwhile does not break it, an `abort` breaks the barrier only
-/// once the round has left, and arrivals wait for the next round.
-#[test]
-fn a_running_action_keeps_its_round_whole() {
+/// A barrier of two whose action sets `started` and then waits for
+/// `finish`: a round held in its Acting phase for as long as a test likes.
+fn barrier_with_a_gated_action() -> (Arc<Barrier>, Arc<turnstile::Event>, Arc<turnstile::Event>) {
     let started = Arc::new(turnstile::Event::new());
     let finish = Arc::new(turnstile::Event::new());
     let barrier = {
@@ -244,6 +242,15 @@ fn a_running_action_keeps_its_round_whole() {
             finish.wait();
         }))
     };
+    (barrier, started, finish)
+}
+
+/// A round whose action is running is complete: a waiter's timeout that
+/// passes meanwhile does not break it, an `abort` breaks the barrier only
+/// once the round has left, and arrivals wait for the next round.
+#[test]
+fn a_running_action_keeps_its_round_whole() {
+    let (barrier, started, finish) = barrier_with_a_gated_action();
     let impatient = {
         let barrier = Arc::clone(&barrier);
         thread::spawn(move || barrier.wait_timeout(Duration::from_millis(50)).is_ok())
@@ -270,15 +277,7 @@ fn a_running_action_keeps_its_round_whole() {
 /// round is released whole, and the barrier is open for the next one.
 #[test]
 fn a_reset_during_the_action_lets_the_round_finish() {
-    let started = Arc::new(turnstile::Event::new());
-    let finish = Arc::new(turnstile::Event::new());
-    let barrier = {
-        let (started, finish) = (Arc::clone(&started), Arc::clone(&finish));
-        Arc::new(Barrier::new(2).unwrap().with_action(move || {
-            started.set();
-            finish.wait();
-        }))
-    };
+    let (barrier, started, finish) = barrier_with_a_gated_action();
     let waiting = spawn_parties(&barrier, 1);
     until_waiting(&barrier, 1);
     let last = {
@@ -293,7 +292,6 @@ fn a_reset_during_the_action_lets_the_round_finish() {
     }
     assert_eq!(last.join().unwrap(), Ok(true));
     assert!(!barrier.is_broken());
-    finish.set();
     let next = spawn_parties(&barrier, 1);
     assert!(barrier.wait().is_ok(), "the next round runs");
     assert!(next.into_iter().all(|party| party.join().unwrap().is_ok()));
