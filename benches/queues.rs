@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
+use turnstile::queue::Locked;
 
 const ITEMS: u64 = 100_000;
 const CAPACITY: usize = 1024;
@@ -24,7 +25,10 @@ trait Channel: Sync {
     fn recv(&self) -> u64;
 }
 
-impl<S: turnstile::queue::Storage<u64> + Send> Channel for turnstile::Queue<u64, S> {
+impl<O: turnstile::queue::Order<u64>> Channel for turnstile::Queue<u64, O>
+where
+    turnstile::Queue<u64, O>: Sync,
+{
     #[inline]
     fn send(&self, item: u64) {
         self.put(item).expect("never closed here");
@@ -122,6 +126,13 @@ fn fifo_group(c: &mut Criterion, name: &str, shape: (u64, u64)) {
     bench(&mut group, "crossbeam bounded(1024)", shape, || {
         crossbeam_channel::bounded(CAPACITY)
     });
+    // CPython's design, and turnstile's FIFO before issue 12: one lock.
+    bench(
+        &mut group,
+        "turnstile Locked<VecDeque> bounded(1024)",
+        shape,
+        || turnstile::Queue::<u64, Locked<VecDeque<u64>>>::bounded(CAPACITY).unwrap(),
+    );
     bench(
         &mut group,
         "turnstile FifoQueue unbounded",

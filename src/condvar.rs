@@ -64,7 +64,7 @@ use core::fmt;
 use std::time::{Duration, Instant};
 
 use super::deadline;
-use super::facade::{AtomicU32, AtomicUsize, Futex, Ordering, SPIN_ROUNDS, Wait, const_fn, spin};
+use super::facade::{AtomicU32, AtomicUsize, Backoff, Futex, Ordering, Wait, const_fn};
 use super::mutex::MutexGuard;
 use super::rlock::RLockGuard;
 use super::timeout::Timeout;
@@ -467,12 +467,15 @@ impl Condvar {
         // few hundred nanoseconds then costs neither side a system call (the
         // notifier's wake finds nobody asleep).
         let mut notified = false;
-        for round in 0..SPIN_ROUNDS {
+        let mut backoff = Backoff::new();
+        loop {
             if self.seq.load(Ordering::Relaxed) != seen {
                 notified = true;
                 break;
             }
-            spin(round);
+            if !backoff.snooze() {
+                break;
+            }
         }
         let outcome = if notified {
             Wait::Woken

@@ -14,7 +14,9 @@ use core::cell::Cell;
 use core::ops::Deref;
 use std::time::Instant;
 
-pub(crate) use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering};
+pub(crate) use core::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicUsize, Ordering, fence,
+};
 pub(crate) use std::sync::Arc;
 /// The `Arc` a user shares a primitive in, for methods that take
 /// `self: &Arc<Self>` (owned permits): std's in both builds, since a method
@@ -55,23 +57,161 @@ macro_rules! arc_dyn {
 }
 pub(crate) use arc_dyn;
 
-/// How many rounds a contended lock spins before it parks.
-///
-/// Rounds 0..3 busy-wait 2, 4, 8 `pause` instructions; later rounds yield
-/// the CPU (the schedule of parking_lot's `SpinWait`, which keeps a spinner
-/// off the holder's cache line once a short wait has not been enough). The model facade uses one round: loom explores every round as a
-/// separate schedule, and one round already covers the spin-then-park path.
-pub(crate) const SPIN_ROUNDS: u32 = 10;
+/// Slots in each block of the FIFO queue's chain (`queue/fifo.rs`): 32
+/// items share one allocation, and a block is reused once drained.
+pub(crate) const QUEUE_BLOCK: usize = 32;
 
-/// Waits a little before a spinning thread looks at the lock again.
-#[inline]
-pub(crate) fn spin(round: u32) {
-    if round < 3 {
-        for _ in 0..(2u32 << round) {
-            core::hint::spin_loop();
+/// How long a waiter busy-waits before it yields: about a microsecond, a
+/// fraction of what a park and a wake-up cost together, and longer than a
+/// lock is usually held or a producer takes to bring the next item.
+const SPIN_NANOS: u32 = 1_000;
+
+/// How many times a waiter yields the CPU, after its busy-wait, before it parks.
+const YIELDS: u32 = 4;
+
+/// The longest run of `pause` instructions between two looks at the watched
+/// state, so a waiter notices a change soon after it happens.
+const MAX_BATCH: u32 = 64;
+
+/// How many `pause` instructions fill [`SPIN_NANOS`] on this machine; 0 when
+/// this process may run on one CPU only, since a busy-wait there only delays
+/// the thread it waits for. Measured once, on first use.
+///
+/// The cost of one `pause` differs several-fold between CPUs (about 10 ns on
+/// some Intel hosts, 25 ns on the AMD EPYC this project is developed on, and
+/// older Intel parts take a few cycles), so a spin counted in instructions
+/// would last a different time on each; counted in nanoseconds, it does not.
+fn spin_budget() -> u32 {
+    /// `u32::MAX`: not measured yet.
+    static BUDGET: AtomicU32 = AtomicU32::new(u32::MAX);
+    // Relaxed: any thread's measurement is as good as another's.
+    let budget = BUDGET.load(Ordering::Relaxed);
+    if budget != u32::MAX {
+        return budget;
+    }
+    let budget = measure_spin_budget();
+    BUDGET.store(budget, Ordering::Relaxed);
+    budget
+}
+
+#[cold]
+fn measure_spin_budget() -> u32 {
+    if std::thread::available_parallelism().map_or(1, usize::from) < 2 {
+        return 0;
+    }
+    const SAMPLE: u32 = 200;
+    // The fastest of three samples: a sample the scheduler interrupted is
+    // slower than the instruction, never faster.
+    let fastest = (0..3)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..SAMPLE {
+                core::hint::spin_loop();
+            }
+            start.elapsed().as_nanos().max(1)
+        })
+        .min()
+        .unwrap_or(1);
+    let budget = u128::from(SPIN_NANOS) * u128::from(SAMPLE) / fastest;
+    u32::try_from(budget).unwrap_or(u32::MAX - 1).max(1)
+}
+
+/// A waiter's schedule between looks at the state it waits on: busy-wait
+/// for about [`SPIN_NANOS`] in growing batches of `pause`, then yield the CPU
+/// [`YIELDS`] times, then give up so the caller parks.
+///
+/// Used by the lock's and the condition variable's slow paths and by the
+/// queue's waiters. Create one per wait; it is a few bytes on the stack.
+pub(crate) struct Backoff {
+    paused: u32,
+    batch: u32,
+    yields: u32,
+}
+
+impl Backoff {
+    #[inline]
+    pub(crate) fn new() -> Self {
+        Self {
+            paused: 0,
+            batch: 1,
+            yields: 0,
         }
-    } else {
-        std::thread::yield_now();
+    }
+
+    /// Waits a little and returns `true`, or returns `false` at once when
+    /// the schedule is spent and the caller should park.
+    #[inline]
+    pub(crate) fn snooze(&mut self) -> bool {
+        let budget = spin_budget();
+        if self.paused < budget {
+            let batch = self.batch.min(budget - self.paused);
+            for _ in 0..batch {
+                core::hint::spin_loop();
+            }
+            self.paused += batch;
+            self.batch = (self.batch * 2).min(MAX_BATCH);
+            true
+        } else if self.yields < YIELDS {
+            self.yields += 1;
+            std::thread::yield_now();
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// A lock for critical sections of a few instructions whose holder never
+/// sleeps: a thread that finds it taken spins and yields until it is free,
+/// and never parks, so unlocking is a plain store with nobody to wake. The
+/// FIFO queue's end locks use it (`queue/fifo.rs` says why).
+///
+/// The model facade's twin parks instead of spinning, because loom explores
+/// every turn of a spin loop as a new schedule; the lock's acquire (a CAS,
+/// Acquire) and release (a store, Release) are the same in both.
+pub(crate) struct SpinLock {
+    locked: AtomicBool,
+}
+
+impl SpinLock {
+    pub(crate) const fn new() -> Self {
+        Self {
+            locked: AtomicBool::new(false),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn lock(&self) {
+        // Acquire: pairs with the Release in `unlock`.
+        while self
+            .locked
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            self.wait_until_free();
+        }
+    }
+
+    /// Watches the lock (loads only, so the holder keeps its cache line)
+    /// until it looks free.
+    #[cold]
+    fn wait_until_free(&self) {
+        let mut backoff = Backoff::new();
+        while self.locked.load(Ordering::Relaxed) {
+            if !backoff.snooze() {
+                // The holder is not running (or is slow): let it run.
+                std::thread::yield_now();
+            }
+        }
+    }
+
+    /// # Safety
+    ///
+    /// The caller holds the lock.
+    #[inline]
+    pub(crate) unsafe fn unlock(&self) {
+        // Release: publishes what the holder wrote to the next holder.
+        self.locked.store(false, Ordering::Release);
     }
 }
 

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use super::deadline;
 use super::timeout::Timeout;
 
-use super::facade::{AtomicU8, Futex, Ordering, SPIN_ROUNDS, Wait, const_fn, spin};
+use super::facade::{AtomicU8, Backoff, Futex, Ordering, Wait, const_fn};
 
 // The state word.
 //
@@ -240,8 +240,8 @@ impl RawMutex {
             // only means "may be", and a spinner that takes the lock as LOCKED
             // strands nobody, since a sleeper woken by the last unlock will
             // swap CONTENDED back in.
-            let mut round = 0;
-            while round < SPIN_ROUNDS {
+            let mut backoff = Backoff::new();
+            loop {
                 if self.state.load(Ordering::Relaxed) == UNLOCKED {
                     // Acquire: as in `lock`. A failed CAS means another thread
                     // just took the lock: look again at once, without a pause.
@@ -259,8 +259,9 @@ impl RawMutex {
                     }
                     continue;
                 }
-                spin(round);
-                round += 1;
+                if !backoff.snooze() {
+                    break;
+                }
             }
 
             // Park: mark the lock CONTENDED, then sleep until it is released.

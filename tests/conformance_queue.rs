@@ -19,7 +19,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::thread;
 use std::time::Duration;
 
-use turnstile::queue::{Fifo, Lifo, Priority, Queue, Storage};
+use std::collections::VecDeque;
+
+use turnstile::queue::{Fifo, Lifo, Locked, Order, Priority, Queue, Storage};
 use turnstile::{
     Event, GetError, GetTimeoutError, PutError, PutTimeoutError, TaskDoneError, TryGetError,
     TryPutError,
@@ -57,6 +59,8 @@ macro_rules! for_each_queue_kind {
                 $body::<Fifo<i32>>([111, 333, 222]);
                 $body::<Lifo<i32>>([222, 333, 111]);
                 $body::<Priority<i32>>([111, 222, 333]);
+                // CPython's own design: a deque behind one lock.
+                $body::<Locked<VecDeque<i32>>>([111, 333, 222]);
             }
         )*
     };
@@ -90,7 +94,7 @@ for_each_queue_kind! {
 type Q<S> = Arc<Queue<i32, S>>;
 
 /// Python 3.13's `q.shutdown(immediate=...)`: two named methods here.
-fn python_shutdown<S: Storage<i32>>(q: &Queue<i32, S>, immediate: bool) {
+fn python_shutdown<S: Order<i32>>(q: &Queue<i32, S>, immediate: bool) {
     if immediate {
         q.close_immediate();
     } else {
@@ -98,18 +102,18 @@ fn python_shutdown<S: Storage<i32>>(q: &Queue<i32, S>, immediate: bool) {
     }
 }
 
-fn bounded<S: Storage<i32>>(capacity: usize) -> Q<S> {
+fn bounded<S: Order<i32>>(capacity: usize) -> Q<S> {
     Arc::new(Queue::bounded(capacity).unwrap())
 }
 
-fn unbounded<S: Storage<i32>>() -> Q<S> {
+fn unbounded<S: Order<i32>>() -> Q<S> {
     Arc::new(Queue::unbounded())
 }
 
 /// BaseQueueTestMixin.basic_queue_test: order, full and empty, the
 /// non-blocking and timed refusals, and blocking puts and gets released
 /// from another thread.
-fn basic_queue_test<S: Storage<i32> + Send + 'static>(q: &Q<S>, order: [i32; 3]) {
+fn basic_queue_test<S: Order<i32> + Send + 'static>(q: &Q<S>, order: [i32; 3]) {
     assert!(q.is_empty());
     assert!(!q.is_full());
     for item in [111, 333, 222] {
@@ -163,7 +167,7 @@ fn basic_queue_test<S: Storage<i32> + Send + 'static>(q: &Q<S>, order: [i32; 3])
 }
 
 /// BaseQueueTestMixin.test_basic: twice on the same queue.
-fn basic<S: Storage<i32> + Send + 'static>(order: [i32; 3]) {
+fn basic<S: Order<i32> + Send + 'static>(order: [i32; 3]) {
     let q = bounded::<S>(QUEUE_SIZE);
     basic_queue_test(&q, order);
     basic_queue_test(&q, order);
@@ -171,7 +175,7 @@ fn basic<S: Storage<i32> + Send + 'static>(order: [i32; 3]) {
 
 /// BaseQueueTestMixin.worker: adds what it gets until it gets a negative
 /// item, marking each task done.
-fn worker<S: Storage<i32>>(q: &Queue<i32, S>, total: &AtomicUsize) {
+fn worker<S: Order<i32>>(q: &Queue<i32, S>, total: &AtomicUsize) {
     loop {
         let x = q.get().unwrap();
         if x < 0 {
@@ -185,7 +189,7 @@ fn worker<S: Storage<i32>>(q: &Queue<i32, S>, total: &AtomicUsize) {
 
 /// BaseQueueTestMixin.queue_join_test: two workers, 100 items; join waits
 /// for all of them, and joining twice works.
-fn queue_join_test<S: Storage<i32> + Send + Sync + 'static>(q: &Q<S>) {
+fn queue_join_test<S: Order<i32> + Send + Sync + 'static>(q: &Q<S>) {
     let total = Arc::new(AtomicUsize::new(0));
     let workers: Vec<_> = (0..2)
         .map(|_| {
@@ -213,13 +217,13 @@ fn queue_join_test<S: Storage<i32> + Send + Sync + 'static>(q: &Q<S>) {
 
 /// BaseQueueTestMixin.test_queue_task_done: one task_done too many is an
 /// error (Python: ValueError).
-fn queue_task_done<S: Storage<i32>>(_: [i32; 3]) {
+fn queue_task_done<S: Order<i32>>(_: [i32; 3]) {
     let q = unbounded::<S>();
     assert_eq!(q.task_done(), Err(TaskDoneError));
 }
 
 /// BaseQueueTestMixin.test_queue_join
-fn queue_join<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3]) {
+fn queue_join<S: Order<i32> + Send + Sync + 'static>(_: [i32; 3]) {
     let q = unbounded::<S>();
     queue_join_test(&q);
     queue_join_test(&q);
@@ -227,7 +231,7 @@ fn queue_join<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3]) {
 }
 
 /// BaseQueueTestMixin.test_nowait
-fn nowait<S: Storage<i32>>(_: [i32; 3]) {
+fn nowait<S: Order<i32>>(_: [i32; 3]) {
     let q = bounded::<S>(QUEUE_SIZE);
     for _ in 0..QUEUE_SIZE {
         q.try_put(1).unwrap();
@@ -240,7 +244,7 @@ fn nowait<S: Storage<i32>>(_: [i32; 3]) {
 }
 
 /// BaseQueueTestMixin.test_shutdown_empty
-fn shutdown_empty<S: Storage<i32>>(_: [i32; 3]) {
+fn shutdown_empty<S: Order<i32>>(_: [i32; 3]) {
     let q = unbounded::<S>();
     q.close();
     assert_eq!(q.put(1), Err(PutError::Closed(1)));
@@ -248,7 +252,7 @@ fn shutdown_empty<S: Storage<i32>>(_: [i32; 3]) {
 }
 
 /// BaseQueueTestMixin.test_shutdown_nonempty
-fn shutdown_nonempty<S: Storage<i32>>(_: [i32; 3]) {
+fn shutdown_nonempty<S: Order<i32>>(_: [i32; 3]) {
     let q = unbounded::<S>();
     q.put(1).unwrap();
     q.close();
@@ -257,7 +261,7 @@ fn shutdown_nonempty<S: Storage<i32>>(_: [i32; 3]) {
 }
 
 /// BaseQueueTestMixin.test_shutdown_immediate
-fn shutdown_immediate<S: Storage<i32>>(_: [i32; 3]) {
+fn shutdown_immediate<S: Order<i32>>(_: [i32; 3]) {
     let q = unbounded::<S>();
     q.put(1).unwrap();
     assert_eq!(q.close_immediate(), 1);
@@ -265,7 +269,7 @@ fn shutdown_immediate<S: Storage<i32>>(_: [i32; 3]) {
 }
 
 /// BaseQueueTestMixin.test_shutdown_allowed_transitions
-fn shutdown_allowed_transitions<S: Storage<i32>>(_: [i32; 3]) {
+fn shutdown_allowed_transitions<S: Order<i32>>(_: [i32; 3]) {
     let q = unbounded::<S>();
     assert!(!q.is_closed());
     q.close();
@@ -277,7 +281,7 @@ fn shutdown_allowed_transitions<S: Storage<i32>>(_: [i32; 3]) {
 }
 
 /// BaseQueueTestMixin._shutdown_all_methods_in_one_thread
-fn shutdown_all_methods_in_one_thread_with<S: Storage<i32>>(immediate: bool) {
+fn shutdown_all_methods_in_one_thread_with<S: Order<i32>>(immediate: bool) {
     let q = bounded::<S>(2);
     q.put(1).unwrap();
     q.try_put(2).unwrap();
@@ -305,12 +309,12 @@ fn shutdown_all_methods_in_one_thread_with<S: Storage<i32>>(immediate: bool) {
 }
 
 /// BaseQueueTestMixin.test_shutdown_all_methods_in_one_thread
-fn shutdown_all_methods_in_one_thread<S: Storage<i32>>(_: [i32; 3]) {
+fn shutdown_all_methods_in_one_thread<S: Order<i32>>(_: [i32; 3]) {
     shutdown_all_methods_in_one_thread_with::<S>(false);
 }
 
 /// BaseQueueTestMixin.test_shutdown_immediate_all_methods_in_one_thread
-fn shutdown_immediate_all_methods_in_one_thread<S: Storage<i32>>(_: [i32; 3]) {
+fn shutdown_immediate_all_methods_in_one_thread<S: Order<i32>>(_: [i32; 3]) {
     shutdown_all_methods_in_one_thread_with::<S>(true);
 }
 
@@ -321,7 +325,7 @@ fn shutdown_immediate_all_methods_in_one_thread<S: Storage<i32>>(_: [i32; 3]) {
 /// queue is empty. (CPython puts 64k messages; 8k here keeps it quick. As
 /// in CPython, a producer may or may not be refused: the others may have
 /// put everything before the shutdown lands.)
-fn shutdown_all_methods_in_many_threads_with<S: Storage<i32> + Send + Sync + 'static>(
+fn shutdown_all_methods_in_many_threads_with<S: Order<i32> + Send + Sync + 'static>(
     immediate: bool,
 ) {
     const WRITERS: usize = 4;
@@ -418,12 +422,12 @@ fn shutdown_all_methods_in_many_threads_with<S: Storage<i32> + Send + Sync + 'st
 }
 
 /// BaseQueueTestMixin.test_shutdown_all_methods_in_many_threads
-fn shutdown_all_methods_in_many_threads<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3]) {
+fn shutdown_all_methods_in_many_threads<S: Order<i32> + Send + Sync + 'static>(_: [i32; 3]) {
     shutdown_all_methods_in_many_threads_with::<S>(false);
 }
 
 /// BaseQueueTestMixin.test_shutdown_immediate_all_methods_in_many_threads
-fn shutdown_immediate_all_methods_in_many_threads<S: Storage<i32> + Send + Sync + 'static>(
+fn shutdown_immediate_all_methods_in_many_threads<S: Order<i32> + Send + Sync + 'static>(
     _: [i32; 3],
 ) {
     shutdown_all_methods_in_many_threads_with::<S>(true);
@@ -444,7 +448,7 @@ fn after_go<T: Send + 'static>(
 /// BaseQueueTestMixin._shutdown_get: a full queue of two, shut down; then
 /// getters start. After a plain shutdown two of three get an item and one is
 /// told ShutDown; after an immediate one both are told ShutDown.
-fn shutdown_get_with<S: Storage<i32> + Send + Sync + 'static>(immediate: bool) {
+fn shutdown_get_with<S: Order<i32> + Send + Sync + 'static>(immediate: bool) {
     let q = bounded::<S>(2);
     q.put(1).unwrap();
     q.put(2).unwrap();
@@ -467,19 +471,19 @@ fn shutdown_get_with<S: Storage<i32> + Send + Sync + 'static>(immediate: bool) {
 }
 
 /// BaseQueueTestMixin.test_shutdown_get
-fn shutdown_get<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3]) {
+fn shutdown_get<S: Order<i32> + Send + Sync + 'static>(_: [i32; 3]) {
     shutdown_get_with::<S>(false);
 }
 
 /// BaseQueueTestMixin.test_shutdown_immediate_get
-fn shutdown_immediate_get<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3]) {
+fn shutdown_immediate_get<S: Order<i32> + Send + Sync + 'static>(_: [i32; 3]) {
     shutdown_get_with::<S>(true);
 }
 
 /// BaseQueueTestMixin._shutdown_put: putters to a full, shut-down queue are
 /// refused and get their items back. (CPython's test calls `shutdown()` in
 /// both variants; so does this one.)
-fn shutdown_put_with<S: Storage<i32> + Send + Sync + 'static>() {
+fn shutdown_put_with<S: Order<i32> + Send + Sync + 'static>() {
     let q = bounded::<S>(2);
     q.put(1).unwrap();
     q.put(2).unwrap();
@@ -501,19 +505,19 @@ fn shutdown_put_with<S: Storage<i32> + Send + Sync + 'static>() {
 }
 
 /// BaseQueueTestMixin.test_shutdown_put
-fn shutdown_put<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3]) {
+fn shutdown_put<S: Order<i32> + Send + Sync + 'static>(_: [i32; 3]) {
     shutdown_put_with::<S>();
 }
 
 /// BaseQueueTestMixin.test_shutdown_immediate_put
-fn shutdown_immediate_put<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3]) {
+fn shutdown_immediate_put<S: Order<i32> + Send + Sync + 'static>(_: [i32; 3]) {
     shutdown_put_with::<S>();
 }
 
 /// BaseQueueTestMixin._shutdown_join: two joiners return after the
 /// shutdown, whether the item is discarded (immediate) or taken and marked
 /// done by a getter.
-fn shutdown_join_with<S: Storage<i32> + Send + Sync + 'static>(immediate: bool) {
+fn shutdown_join_with<S: Order<i32> + Send + Sync + 'static>(immediate: bool) {
     let q = unbounded::<S>();
     q.put(1).unwrap();
     let go = Arc::new(Event::new());
@@ -538,12 +542,12 @@ fn shutdown_join_with<S: Storage<i32> + Send + Sync + 'static>(immediate: bool) 
 }
 
 /// BaseQueueTestMixin.test_shutdown_join
-fn shutdown_join<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3]) {
+fn shutdown_join<S: Order<i32> + Send + Sync + 'static>(_: [i32; 3]) {
     shutdown_join_with::<S>(false);
 }
 
 /// BaseQueueTestMixin.test_shutdown_immediate_join
-fn shutdown_immediate_join<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3]) {
+fn shutdown_immediate_join<S: Order<i32> + Send + Sync + 'static>(_: [i32; 3]) {
     shutdown_join_with::<S>(true);
 }
 
@@ -551,7 +555,7 @@ fn shutdown_immediate_join<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3])
 /// shutdown, and a joiner that returns once the item is discarded
 /// (immediate) or taken and marked done; one task is unfinished before the
 /// shutdown, none after.
-fn shutdown_put_join_with<S: Storage<i32> + Send + Sync + 'static>(immediate: bool) {
+fn shutdown_put_join_with<S: Order<i32> + Send + Sync + 'static>(immediate: bool) {
     let q = bounded::<S>(2);
     q.put(1).unwrap();
     let go = Arc::new(Event::new());
@@ -578,18 +582,18 @@ fn shutdown_put_join_with<S: Storage<i32> + Send + Sync + 'static>(immediate: bo
 }
 
 /// BaseQueueTestMixin.test_shutdown_put_join
-fn shutdown_put_join<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3]) {
+fn shutdown_put_join<S: Order<i32> + Send + Sync + 'static>(_: [i32; 3]) {
     shutdown_put_join_with::<S>(false);
 }
 
 /// BaseQueueTestMixin.test_shutdown_immediate_put_join
-fn shutdown_immediate_put_join<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3]) {
+fn shutdown_immediate_put_join<S: Order<i32> + Send + Sync + 'static>(_: [i32; 3]) {
     shutdown_put_join_with::<S>(true);
 }
 
 /// BaseQueueTestMixin.test_shutdown_get_task_done_join: getters that mark
 /// their items done and joiners, all through a plain shutdown.
-fn shutdown_get_task_done_join<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3]) {
+fn shutdown_get_task_done_join<S: Order<i32> + Send + Sync + 'static>(_: [i32; 3]) {
     let q = bounded::<S>(2);
     q.put(1).unwrap();
     q.put(2).unwrap();
@@ -615,7 +619,7 @@ fn shutdown_get_task_done_join<S: Storage<i32> + Send + Sync + 'static>(_: [i32;
 
 /// BaseQueueTestMixin.test_shutdown_pending_get: a getter blocked on an
 /// empty queue is woken by the shutdown and told ShutDown.
-fn shutdown_pending_get<S: Storage<i32> + Send + Sync + 'static>(_: [i32; 3]) {
+fn shutdown_pending_get<S: Order<i32> + Send + Sync + 'static>(_: [i32; 3]) {
     let q = unbounded::<S>();
     let getter = {
         let q = Arc::clone(&q);
@@ -669,7 +673,7 @@ fn expect_failure<R>(call: impl FnOnce() -> R) {
 
 /// FailingQueueTest.failing_queue_test: after each failing put or get,
 /// blocking or not, the queue is intact and in step.
-fn failing_queue_test(q: &Q<Failing>) {
+fn failing_queue_test(q: &Q<Locked<Failing>>) {
     assert!(q.is_empty());
     for i in 0..(QUEUE_SIZE as i32 - 1) {
         q.put(i).unwrap();
@@ -728,7 +732,7 @@ fn failing_queue_test(q: &Q<Failing>) {
 /// item put is accounted for by task_done.
 #[test]
 fn test_failing_queue() {
-    let q: Q<Failing> = Arc::new(Queue::bounded(QUEUE_SIZE).unwrap());
+    let q: Q<Locked<Failing>> = Arc::new(Queue::bounded(QUEUE_SIZE).unwrap());
     failing_queue_test(&q);
     failing_queue_test(&q);
     let mut done = 0;

@@ -583,7 +583,7 @@ impl turnstile::queue::Storage<u32> for Glitchy {
     }
 }
 
-type GlitchyQueue = turnstile::queue::Queue<u32, Glitchy>;
+type GlitchyQueue = turnstile::queue::Queue<u32, turnstile::queue::Locked<Glitchy>>;
 
 /// Runs `body` on a new thread, limited to 5 s (see `common::within`).
 fn spawn_within<T: Send + 'static>(

@@ -17,7 +17,9 @@ use core::ops::Deref;
 use std::time::Instant;
 
 pub(crate) use loom::sync::Arc;
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicUsize, Ordering, fence,
+};
 /// loom's threads: the pool's workers become loom threads.
 pub(crate) use loom::thread;
 /// The `Arc` a user shares a primitive in, for methods that take
@@ -53,19 +55,66 @@ macro_rules! arc_dyn {
 }
 pub(crate) use arc_dyn;
 
-/// One spin round: enough to explore the spin-then-park path, few enough
-/// that loom does not explore ten identical rounds.
-pub(crate) const SPIN_ROUNDS: u32 = 1;
+/// Two slots per block of the FIFO queue's chain, so a model of four items
+/// crosses blocks, reuses the spare and frees blocks.
+pub(crate) const QUEUE_BLOCK: usize = 2;
 
-/// Under loom a spin does nothing: the spinning thread's next look at the
-/// atomic is itself a point where loom may switch threads.
+/// The normal facade's spin-then-park schedule, cut to nothing: `snooze`
+/// says "park now" at once. A waiter still takes its one look at the state
+/// before it parks, which is the spin path (the state changed in time) that
+/// loom needs to explore; more looks would only repeat identical schedules.
 ///
-/// (Not a yield: loom runs a yielded thread again only once every other
-/// thread is blocked or has yielded too, so a waiter that yielded in its spin
-/// could never time out before a thread that does not block came along and
-/// woke it. The models of a timeout racing a wake-up caught that.)
-#[inline]
-pub(crate) fn spin(_round: u32) {}
+/// Nor does a snooze yield: loom runs a yielded thread again only once every
+/// other thread is blocked or has yielded too, so a waiter that yielded in
+/// its spin could never time out before a thread that does not block came
+/// along and woke it. The models of a timeout racing a wake-up caught that.
+pub(crate) struct Backoff;
+
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Self
+    }
+
+    pub(crate) fn snooze(&mut self) -> bool {
+        false
+    }
+}
+
+/// The normal facade's spin lock, with the same acquire (a CAS, Acquire)
+/// and release (a store, Release), but a contender parks on the flag until
+/// an unlock wakes it, instead of spinning: loom would explore every turn of
+/// a spin loop as a new schedule and never finish. The unlock's wake-up is
+/// the only step the normal build does not have.
+pub(crate) struct SpinLock {
+    locked: Futex<AtomicBool>,
+}
+
+impl SpinLock {
+    pub(crate) fn new() -> Self {
+        Self {
+            locked: Futex::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub(crate) fn lock(&self) {
+        while self
+            .locked
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            self.locked
+                .wait(|locked| locked.load(Ordering::Relaxed), None);
+        }
+    }
+
+    /// # Safety
+    ///
+    /// The caller holds the lock.
+    pub(crate) unsafe fn unlock(&self) {
+        self.locked.store(false, Ordering::Release);
+        self.locked.wake_all();
+    }
+}
 
 /// loom's cell, behind the normal facade's API.
 pub(crate) struct UnsafeCell<T: ?Sized>(loom::cell::UnsafeCell<T>);

@@ -1,10 +1,49 @@
-//! First in, first out: Python's `queue.Queue`.
+//! First in, first out: Python's `queue.Queue`, with a lock at each end.
+//!
+//! CPython's queue keeps every item behind one lock, so a producer and a
+//! consumer wait for each other on every item. This one is the two-lock
+//! queue of Michael and Scott (1996): producers take the *tail* lock and
+//! consumers the *head* lock, so one of each can work at once, and neither
+//! writes a cache line the other reads on its fast path, except the item's.
+//!
+//! ```text
+//!  head (consumers' lock)                        tail (producers' lock)
+//!    │                                              │
+//!    ▼                                              ▼
+//!  ┌────────────────────┐ next ┌────────────────────┐
+//!  │ ✗ ✗ 7 8 9 10 11 12 │ ───▶ │ 13 14 15 · · · · · │     a block: QUEUE_BLOCK slots
+//!  └────────────────────┘      └────────────────────┘
+//! ```
+//!
+//! Items live in a chain of fixed-size blocks. A producer writes the item
+//! into the next slot, then stores the slot's *stamp* (the item's position
+//! plus one) with Release; a consumer takes the slot once it loads (Acquire)
+//! the stamp it expects for its position. The stamp is the only handshake
+//! between the two ends: no shared counter is written per item. A consumer
+//! that finishes a block keeps it as the one spare block, which the next
+//! producer to need a block takes instead of allocating.
+//!
+//! Waiting is on the slow path only: a thread that cannot go on spins
+//! briefly (the facade's [`Backoff`]), then counts itself among the
+//! [`Sleepers`] of the *other* end, under that end's lock, and sleeps. The
+//! other end looks at that count under its own lock after every change, so
+//! while nobody sleeps, waking costs one load of a line it already owns.
 
-use std::collections::VecDeque;
+use core::marker::PhantomData;
+use core::mem::MaybeUninit;
+use core::ptr;
+use std::time::Instant;
 
-use super::Storage;
+use super::super::facade::{
+    AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Backoff, Futex, Ordering, QUEUE_BLOCK, SpinLock,
+    UnsafeCell, Wait, fence,
+};
+use super::super::timeout::Timeout;
+use super::{Engine, Missed, Order, Patience, Refused, TaskDoneError};
 
-/// FIFO storage: items come out in the order they went in.
+/// FIFO order: items come out in the order they went in. A queue of this
+/// order is Python's `queue.Queue`, built as a two-lock queue (see the
+/// [`queue` module](super) docs); the other orders keep CPython's one lock.
 ///
 /// ```
 /// use turnstile::FifoQueue;
@@ -15,27 +54,681 @@ use super::Storage;
 /// assert_eq!(queue.get(), Ok(1));
 /// ```
 #[derive(Debug)]
-pub struct Fifo<T>(VecDeque<T>);
+pub struct Fifo<T>(PhantomData<fn(T) -> T>);
 
-impl<T> Default for Fifo<T> {
-    fn default() -> Self {
-        Self(VecDeque::new())
+impl<T> Order<T> for Fifo<T> {
+    type Engine = TwoLock<T>;
+}
+
+/// The two-lock FIFO queue. See the module notes.
+pub struct TwoLock<T> {
+    /// The consumers' end. Only consumers write this cache line.
+    head: Padded<Head<T>>,
+    /// The producers' end. Only producers write this cache line.
+    tail: Padded<Tail<T>>,
+    /// `task_done` calls so far, and items discarded by `close_immediate`:
+    /// the unfinished tasks are `pushed - done`.
+    done: Padded<AtomicUsize>,
+    /// `None`: unbounded.
+    capacity: Option<usize>,
+    /// Set once, under the tail lock, by `close`.
+    closed: AtomicBool,
+    /// A finished block kept for the next producer that needs one.
+    spare: AtomicPtr<Block<T>>,
+    /// Threads in `join`. `task_done` takes no lock, so these count
+    /// themselves in without one (see `join`).
+    joiners: Sleepers,
+}
+
+struct Head<T> {
+    lock: EndLock<T>,
+    /// Items taken so far. Written under the head lock.
+    popped: AtomicUsize,
+    /// Producers waiting for room, counted under the head lock.
+    putters: Sleepers,
+}
+
+struct Tail<T> {
+    lock: EndLock<T>,
+    /// Items put so far, as tasks. Written under the tail lock *before* the
+    /// item's stamp, so a consumer that takes the item sees it counted, and
+    /// its `task_done` cannot find more done than put.
+    pushed: AtomicUsize,
+    /// Items put so far, as items a consumer can take. Written under the
+    /// tail lock *after* the item's stamp: a consumer that reads it
+    /// (Acquire) finds every item below it published, so a waiting getter
+    /// that sees `published > popped` is sure to find an item (or see another
+    /// getter take it) and never spins on an item not yet published.
+    published: AtomicUsize,
+    /// Consumers waiting for an item, counted under the tail lock.
+    getters: Sleepers,
+}
+
+/// One end's place in the chain. Each end owns its `End` under its lock.
+struct End<T> {
+    /// The block holding the next slot to use.
+    block: *mut Block<T>,
+    /// That slot's index in `block`; `QUEUE_BLOCK` when the block is used up.
+    index: usize,
+    /// Items this end has handled so far: the position of the next one.
+    position: usize,
+    /// Producers only: `popped` as last read. While `position - seen_popped`
+    /// is under the capacity there is room without reading the consumers'
+    /// line.
+    seen_popped: usize,
+}
+
+struct Block<T> {
+    slots: [Slot<T>; QUEUE_BLOCK],
+    /// The block after this one; null until a producer needs it.
+    next: AtomicPtr<Block<T>>,
+}
+
+struct Slot<T> {
+    /// `position + 1` of the item last written here; 0 for never. A slot in
+    /// a reused block keeps an old stamp, smaller than any position it will
+    /// be asked for, so stamps never need resetting.
+    stamp: AtomicUsize,
+    item: UnsafeCell<MaybeUninit<T>>,
+}
+
+/// Keeps a value on cache lines of its own (128 bytes: two 64-byte lines,
+/// since x86 prefetches lines in pairs), so one end's writes do not evict
+/// the other end's data.
+#[repr(align(128))]
+struct Padded<T>(T);
+
+impl<T> core::ops::Deref for Padded<T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.0
     }
 }
 
-impl<T> Storage<T> for Fifo<T> {
-    #[inline]
-    fn push(&mut self, item: T) {
-        self.0.push_back(item);
+// SAFETY: the raw pointers in `End` point into blocks this queue owns; items
+// move between threads through the slots, so `T: Send` is needed and enough.
+// Every slot access is ordered by its stamp (see `publish` and `take`), and
+// each `End` is used only under its lock.
+unsafe impl<T: Send> Send for TwoLock<T> {}
+// SAFETY: as above; `&TwoLock` only moves items in and out, never shares one.
+unsafe impl<T: Send> Sync for TwoLock<T> {}
+
+impl<T> Block<T> {
+    fn allocate() -> *mut Self {
+        Box::into_raw(Box::new(Self {
+            slots: core::array::from_fn(|_| Slot {
+                stamp: AtomicUsize::new(0),
+                item: UnsafeCell::new(MaybeUninit::uninit()),
+            }),
+            next: AtomicPtr::new(ptr::null_mut()),
+        }))
+    }
+}
+
+impl<T> End<T> {
+    fn at(block: *mut Block<T>) -> Self {
+        Self {
+            block,
+            index: 0,
+            position: 0,
+            seen_popped: 0,
+        }
+    }
+}
+
+impl<T> Engine<T> for TwoLock<T> {
+    fn with_capacity(capacity: Option<usize>) -> Self {
+        let first = Block::allocate();
+        Self {
+            head: Padded(Head {
+                lock: EndLock::new(End::at(first)),
+                popped: AtomicUsize::new(0),
+                putters: Sleepers::new(),
+            }),
+            tail: Padded(Tail {
+                lock: EndLock::new(End::at(first)),
+                pushed: AtomicUsize::new(0),
+                published: AtomicUsize::new(0),
+                getters: Sleepers::new(),
+            }),
+            done: Padded(AtomicUsize::new(0)),
+            capacity,
+            closed: AtomicBool::new(false),
+            spare: AtomicPtr::new(ptr::null_mut()),
+            joiners: Sleepers::new(),
+        }
     }
 
-    #[inline]
-    fn pop(&mut self) -> Option<T> {
-        self.0.pop_front()
+    fn put(&self, item: T, patience: Patience) -> Result<(), Refused<T>> {
+        let mut backoff = Backoff::new();
+        let mut timed_out = false;
+        loop {
+            {
+                let mut tail = self.tail.lock.lock();
+                // Relaxed: `closed` is only ever set under the tail lock,
+                // which we hold.
+                if self.closed.load(Ordering::Relaxed) {
+                    return Err(Refused::Closed(item));
+                }
+                if self.has_room(&mut tail) {
+                    self.publish(&mut tail, item);
+                    // Under the tail lock, where getters count themselves.
+                    let wake = self.tail.getters.any();
+                    drop(tail);
+                    if wake {
+                        self.tail.getters.wake_one();
+                    }
+                    return Ok(());
+                }
+            }
+            let deadline = match patience {
+                Patience::NoWait => return Err(Refused::NoRoom(item)),
+                Patience::Until(deadline) => deadline,
+            };
+            if timed_out || expired(deadline) {
+                return Err(Refused::NoRoom(item));
+            }
+            if backoff.snooze() {
+                continue;
+            }
+            timed_out = self.wait_for_room(deadline);
+            backoff = Backoff::new();
+        }
     }
 
-    #[inline]
+    fn get(&self, patience: Patience) -> Result<T, Missed> {
+        let mut backoff = Backoff::new();
+        let mut timed_out = false;
+        loop {
+            {
+                let mut head = self.head.lock.lock();
+                if let Some(item) = self.take(&mut head) {
+                    self.after_take(head);
+                    return Ok(item);
+                }
+                if self.is_closed() {
+                    // Every put finished before the close (both hold the
+                    // tail lock), and reading `closed` as set (Acquire,
+                    // pairing with the Release in `close`) makes their stamps
+                    // visible: one more look finds anything they left.
+                    return match self.take(&mut head) {
+                        Some(item) => {
+                            self.after_take(head);
+                            Ok(item)
+                        }
+                        None => Err(Missed::Closed),
+                    };
+                }
+            }
+            let deadline = match patience {
+                Patience::NoWait => return Err(Missed::Nothing),
+                Patience::Until(deadline) => deadline,
+            };
+            if timed_out || expired(deadline) {
+                return Err(Missed::Nothing);
+            }
+            if backoff.snooze() {
+                continue;
+            }
+            timed_out = self.wait_for_item(deadline);
+            backoff = Backoff::new();
+        }
+    }
+
+    fn task_done(&self) -> Result<(), TaskDoneError> {
+        // A CAS that only succeeds while `done` is below `pushed`: two calls
+        // for the last task cannot both count.
+        let mut done = self.done.load(Ordering::Relaxed);
+        loop {
+            // Whoever took the item saw it counted here (see `pushed`).
+            let pushed = self.tail.pushed.load(Ordering::Acquire);
+            if done >= pushed {
+                return Err(TaskDoneError);
+            }
+            match self.done.compare_exchange_weak(
+                done,
+                done + 1,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => {
+                    // `pushed` only grows, so unless this was the last
+                    // unfinished task as we read it, some task is left.
+                    if done + 1 == pushed {
+                        self.wake_joiners();
+                    }
+                    return Ok(());
+                }
+                Err(now) => done = now,
+            }
+        }
+    }
+
+    fn join(&self, deadline: Option<Instant>) -> Result<(), Timeout> {
+        let mut timed_out = false;
+        loop {
+            if self.unfinished() == 0 {
+                return Ok(());
+            }
+            if timed_out || expired(deadline) {
+                return Err(Timeout);
+            }
+            self.joiners.count_in();
+            // SeqCst fence: see `wake_joiners`.
+            fence(Ordering::SeqCst);
+            timed_out = self.joiners.sleep(|| self.unfinished() > 0, deadline);
+        }
+    }
+
+    fn close(&self, immediate: bool) -> usize {
+        {
+            let _tail = self.tail.lock.lock();
+            // Release: a getter that reads it set (Acquire) sees every put
+            // that came before (see `get`). The doorbells' fences order it
+            // before the rings below.
+            self.closed.store(true, Ordering::Release);
+        }
+        let mut discarded = Vec::new();
+        if immediate {
+            let mut head = self.head.lock.lock();
+            while let Some(item) = self.take(&mut head) {
+                discarded.push(item);
+            }
+            drop(head);
+            self.done.fetch_add(discarded.len(), Ordering::AcqRel);
+        }
+        // Every sleeper, whether it counted itself before the close (it is
+        // woken here, or sees `closed` before it sleeps) or not (it sees
+        // `closed` under the lock it counts itself under, and never sleeps).
+        self.tail.getters.wake_all();
+        self.head.putters.wake_all();
+        if immediate {
+            self.wake_joiners();
+        }
+        // Dropped with no lock held: an item's `Drop` may use this queue.
+        let count = discarded.len();
+        drop(discarded);
+        count
+    }
+
+    fn unfinished(&self) -> usize {
+        // `done` first: it never passes `pushed`, and `pushed` only grows.
+        let done = self.done.load(Ordering::Acquire);
+        self.tail
+            .pushed
+            .load(Ordering::Acquire)
+            .saturating_sub(done)
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+
     fn len(&self) -> usize {
-        self.0.len()
+        // A getter may take an item before its producer has counted it as
+        // published, so `popped` can briefly pass `published`: 0 then.
+        let popped = self.head.popped.load(Ordering::Acquire);
+        self.tail
+            .published
+            .load(Ordering::Acquire)
+            .saturating_sub(popped)
+    }
+
+    fn capacity(&self) -> Option<usize> {
+        self.capacity
+    }
+
+    fn pop_owned(&mut self) -> Option<T> {
+        // Owned: the lock is free, and taking it costs one CAS.
+        let mut head = self.head.lock.lock();
+        self.take(&mut head)
+    }
+}
+
+impl<T> TwoLock<T> {
+    /// Whether a producer may add an item now; producers only.
+    #[inline]
+    fn has_room(&self, tail: &mut End<T>) -> bool {
+        let Some(capacity) = self.capacity else {
+            return true;
+        };
+        if tail.position - tail.seen_popped < capacity {
+            return true;
+        }
+        tail.seen_popped = self.head.popped.load(Ordering::Acquire);
+        tail.position - tail.seen_popped < capacity
+    }
+
+    /// Writes `item` into the tail's next slot and publishes it. Under the
+    /// tail lock.
+    #[inline]
+    fn publish(&self, tail: &mut End<T>, item: T) {
+        if tail.index == QUEUE_BLOCK {
+            self.link_new_block(tail);
+        }
+        let position = tail.position;
+        // SAFETY: `tail.block` is live: blocks are freed only once the
+        // consumers have moved past them, which needs a later block, which
+        // only this end links.
+        let slot = unsafe { &(*tail.block).slots[tail.index] };
+        // SAFETY: nobody reads this slot until its stamp says `position + 1`,
+        // stored below; the consumers finished with its last item before the
+        // block could be reused.
+        slot.item.with_mut(|cell| unsafe { (*cell).write(item) });
+        // Counted before it is published (see `pushed`): the Release below
+        // carries this store too.
+        self.tail.pushed.store(position + 1, Ordering::Relaxed);
+        // Release: the write of the item above happens before any consumer
+        // that loads this stamp (Acquire) reads it.
+        slot.stamp.store(position + 1, Ordering::Release);
+        // Release: see `published`.
+        self.tail.published.store(position + 1, Ordering::Release);
+        tail.index += 1;
+        tail.position = position + 1;
+    }
+
+    /// Moves the tail to a fresh block: the spare, or a new one.
+    #[cold]
+    fn link_new_block(&self, tail: &mut End<T>) {
+        // Acquire: pairs with the consumer's Release when it left the block
+        // there, so its reads of the old items come before our writes.
+        let mut block = self.spare.swap(ptr::null_mut(), Ordering::Acquire);
+        if block.is_null() {
+            block = Block::allocate();
+        }
+        // Release: a consumer that finds `next` (Acquire) sees the block's
+        // initialisation, or its hand-over from the spare.
+        // SAFETY: `tail.block` is live (see `publish`).
+        unsafe { (*tail.block).next.store(block, Ordering::Release) };
+        tail.block = block;
+        tail.index = 0;
+    }
+
+    /// Takes the item at the head, if it has been published. Under the head
+    /// lock (or with `&mut self`).
+    #[inline]
+    fn take(&self, head: &mut End<T>) -> Option<T> {
+        if head.index == QUEUE_BLOCK {
+            // SAFETY: `head.block` is live: only this end frees it.
+            let next = unsafe { (*head.block).next.load(Ordering::Acquire) };
+            if next.is_null() {
+                return None;
+            }
+            self.retire(head.block);
+            head.block = next;
+            head.index = 0;
+        }
+        // SAFETY: as above.
+        let slot = unsafe { &(*head.block).slots[head.index] };
+        // Acquire: pairs with the Release in `publish`.
+        if slot.stamp.load(Ordering::Acquire) != head.position + 1 {
+            return None;
+        }
+        // SAFETY: the stamp says the item was written and not yet taken;
+        // this end's lock makes us its only reader, and the slot is not
+        // written again until its block is reused.
+        let item = slot.item.with(|cell| unsafe { (*cell).assume_init_read() });
+        head.index += 1;
+        head.position += 1;
+        // Release: a producer that reads it to see room (or `len`) sees the
+        // take behind it.
+        self.head.popped.store(head.position, Ordering::Release);
+        Some(item)
+    }
+
+    /// After a take, still under the head lock: a bounded queue has room
+    /// now; wake a producer that waits for it.
+    #[inline]
+    fn after_take(&self, head: EndGuard<'_, T>) {
+        // Under the head lock, where putters count themselves. Unbounded
+        // queues have none.
+        let wake = self.capacity.is_some() && self.head.putters.any();
+        drop(head);
+        if wake {
+            self.head.putters.wake_one();
+        }
+    }
+
+    /// Sleeps until a producer publishes an item or the queue closes (or
+    /// `deadline`), unless one of them has happened already. Returns whether
+    /// it timed out.
+    ///
+    /// The getter counts itself under the *tail* lock, after looking there
+    /// for items and the close. A producer publishes and reads the count
+    /// under that lock too, so one of the two sees the other: either the
+    /// producer came first and the getter finds its item, or the getter did
+    /// and the producer wakes it. (A getter that has counted itself but is
+    /// not asleep yet when the wake comes finds the change when the futex
+    /// looks at `still`, and does not sleep.)
+    fn wait_for_item(&self, deadline: Option<Instant>) -> bool {
+        let seen = {
+            let _tail = self.tail.lock.lock();
+            // Exact under the tail lock: every producer that published has
+            // released it.
+            let published = self.tail.published.load(Ordering::Relaxed);
+            if self.closed.load(Ordering::Relaxed)
+                || published > self.head.popped.load(Ordering::Acquire)
+            {
+                return false;
+            }
+            self.tail.getters.count_in();
+            published
+        };
+        self.tail.getters.sleep(
+            || {
+                !self.closed.load(Ordering::Acquire)
+                    && self.tail.published.load(Ordering::Acquire) == seen
+            },
+            deadline,
+        )
+    }
+
+    /// Sleeps until a consumer takes an item or the queue closes (or
+    /// `deadline`), unless one of them has happened already; the mirror of
+    /// `wait_for_item`, counting itself under the *head* lock.
+    fn wait_for_room(&self, deadline: Option<Instant>) -> bool {
+        let seen = {
+            let _head = self.head.lock.lock();
+            let popped = self.head.popped.load(Ordering::Relaxed);
+            if self.is_closed() || !self.is_full_with(popped) {
+                return false;
+            }
+            self.head.putters.count_in();
+            popped
+        };
+        self.head.putters.sleep(
+            || !self.is_closed() && self.head.popped.load(Ordering::Acquire) == seen,
+            deadline,
+        )
+    }
+
+    /// Keeps a block every item of which has been taken as the spare,
+    /// freeing the spare it replaces.
+    #[cold]
+    fn retire(&self, block: *mut Block<T>) {
+        // SAFETY: the producers have moved on (they linked `next`), the
+        // consumers have too (we are moving the head): nobody else holds it.
+        unsafe { (*block).next.store(ptr::null_mut(), Ordering::Relaxed) };
+        // AcqRel: hands the block (and our reads of it) to the producer that
+        // takes it, and takes the old spare from whoever left it.
+        let old = self.spare.swap(block, Ordering::AcqRel);
+        if !old.is_null() {
+            // SAFETY: the spare belongs to nobody; its items were all taken.
+            drop(unsafe { Box::from_raw(old) });
+        }
+    }
+
+    /// Wakes the threads in `join`, after the change that finished the last
+    /// task.
+    ///
+    /// No lock orders a joiner's count against this look at it, so it is
+    /// Dekker's pattern: each side writes one location (`done`, or the
+    /// joiner's count) and then reads the other's, and with weaker orderings
+    /// both could read the old values, the joiner sleeping and nobody waking
+    /// it. A SeqCst fence between each side's write and read forbids that:
+    /// the two fences fall in one total order, and whichever side's fence
+    /// comes second sees the other side's write. (Fences rather than SeqCst
+    /// accesses: loom models the fences exactly and treats SeqCst accesses
+    /// as Acquire/Release, and so would report a lost wake-up that hardware
+    /// cannot produce.)
+    fn wake_joiners(&self) {
+        fence(Ordering::SeqCst);
+        if self.joiners.any() {
+            self.joiners.wake_all();
+        }
+    }
+
+    /// Whether a putter would find no room, `popped` items having been
+    /// taken. `pushed` only grows and every putter has seen its own last
+    /// value, so a stale read can only say "room" too soon, never "full".
+    fn is_full_with(&self, popped: usize) -> bool {
+        self.capacity.is_some_and(|capacity| {
+            let pushed = self.tail.pushed.load(Ordering::Acquire);
+            pushed.saturating_sub(popped) >= capacity
+        })
+    }
+}
+
+/// Whether `deadline` has passed. A wait that timed out says so itself;
+/// this catches a deadline that passed before the wait began (loom has no
+/// clock, so under the model only the wait's own report counts).
+fn expired(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|deadline| Instant::now() >= deadline)
+}
+
+impl<T> Drop for TwoLock<T> {
+    fn drop(&mut self) {
+        while self.pop_owned().is_some() {}
+        let mut block = self.head.lock.lock().block;
+        while !block.is_null() {
+            // SAFETY: `&mut self`; every item left has been dropped above, so
+            // the chain holds only uninitialised slots.
+            let boxed = unsafe { Box::from_raw(block) };
+            block = boxed.next.load(Ordering::Relaxed);
+        }
+        let spare = self.spare.load(Ordering::Relaxed);
+        if !spare.is_null() {
+            // SAFETY: as above; the spare is not in the chain.
+            drop(unsafe { Box::from_raw(spare) });
+        }
+    }
+}
+
+/// The lock of one end, and the end it guards. Held for a few instructions
+/// at a time and never while sleeping, so it is the facade's `SpinLock`: a
+/// thread that finds it taken spins and yields, never parks, and unlocking
+/// is a plain store, not a read-modify-write. That is one atomic
+/// instruction less per item than a parking lock's unlock, which was a fifth
+/// of each item's cost on one CPU. (crossbeam's queues wait for a contended
+/// index the same way.)
+struct EndLock<T> {
+    lock: SpinLock,
+    end: UnsafeCell<End<T>>,
+}
+
+/// Proof that an [`EndLock`] is held; derefs to the end, unlocks on drop.
+struct EndGuard<'a, T> {
+    lock: &'a EndLock<T>,
+}
+
+impl<T> EndLock<T> {
+    fn new(end: End<T>) -> Self {
+        Self {
+            lock: SpinLock::new(),
+            end: UnsafeCell::new(end),
+        }
+    }
+
+    #[inline]
+    fn lock(&self) -> EndGuard<'_, T> {
+        self.lock.lock();
+        EndGuard { lock: self }
+    }
+}
+
+impl<T> core::ops::Deref for EndGuard<'_, T> {
+    type Target = End<T>;
+    #[inline]
+    fn deref(&self) -> &End<T> {
+        // SAFETY: the guard holds the lock: no other thread reaches the end.
+        self.lock.end.with(|end| unsafe { &*end })
+    }
+}
+
+impl<T> core::ops::DerefMut for EndGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut End<T> {
+        // SAFETY: as in `deref`, and `&mut self` makes this borrow unique.
+        self.lock.end.with_mut(|end| unsafe { &mut *end })
+    }
+}
+
+impl<T> Drop for EndGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: the guard exists only while the lock is held.
+        unsafe { self.lock.lock.unlock() };
+    }
+}
+
+/// Threads asleep, or about to sleep, until the other end of the queue
+/// changes. A thread counts itself in with the other end's lock held; that
+/// end reads the count with its lock held after each change, and wakes one
+/// sleeper if it is not zero (see `wait_for_item` for why nobody is missed).
+///
+/// `count` is "may be asleep and not yet woken": a waker that wakes a
+/// thread takes it off the count, and a thread that returns without being
+/// woken takes itself off.
+struct Sleepers {
+    count: AtomicUsize,
+    bell: Futex<AtomicU32>,
+}
+
+impl Sleepers {
+    fn new() -> Self {
+        Self {
+            count: AtomicUsize::new(0),
+            bell: Futex::new(AtomicU32::new(0)),
+        }
+    }
+
+    /// With the other end's lock held (joiners: before a fence): counts this
+    /// thread in.
+    fn count_in(&self) {
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// With the lock released: sleeps until woken (or `deadline`) if
+    /// `still` holds when the futex looks. Returns whether it timed out.
+    fn sleep(&self, still: impl Fn() -> bool, deadline: Option<Instant>) -> bool {
+        let outcome = self.bell.wait(|_| still(), deadline);
+        if outcome != Wait::Woken {
+            // Not woken, so no waker took us off the count.
+            self.count.fetch_sub(1, Ordering::Relaxed);
+        }
+        outcome == Wait::TimedOut
+    }
+
+    /// With this end's lock held: whether anyone may be asleep. Relaxed:
+    /// the lock orders it against `count_in` (for joiners, the fences do).
+    #[inline]
+    fn any(&self) -> bool {
+        self.count.load(Ordering::Relaxed) != 0
+    }
+
+    /// Wakes one sleeper, if one is asleep.
+    #[cold]
+    #[inline(never)]
+    fn wake_one(&self) {
+        if self.bell.wake_one() {
+            self.count.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Wakes every sleeper.
+    fn wake_all(&self) {
+        let woken = self.bell.wake_all();
+        self.count.fetch_sub(woken, Ordering::Relaxed);
     }
 }

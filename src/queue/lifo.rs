@@ -1,6 +1,7 @@
 //! Last in, first out: Python's `queue.LifoQueue`, a stack.
 
-use super::Storage;
+use super::locked::OneLock;
+use super::{Order, Storage};
 
 /// LIFO storage: the newest item comes out first.
 ///
@@ -19,6 +20,11 @@ impl<T> Default for Lifo<T> {
     fn default() -> Self {
         Self(Vec::new())
     }
+}
+
+/// One lock over the items (see [`Locked`](super::Locked)).
+impl<T> Order<T> for Lifo<T> {
+    type Engine = OneLock<T, Self>;
 }
 
 impl<T> Storage<T> for Lifo<T> {

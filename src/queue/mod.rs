@@ -4,9 +4,9 @@
 //! A queue is the table between producers and consumers (the notes' chefs
 //! and eaters): [`put`](Queue::put) adds an item, waiting while a bounded
 //! queue is full; [`get`](Queue::get) takes one, waiting while it is empty.
-//! The order items come out in is the queue's [`Storage`]: [`Fifo`],
-//! [`Lifo`] or [`Priority`], or your own. As in CPython's `queue.py`, it is one
-//! queue with storage hooks, not three queues.
+//! The order items come out in is the queue's [`Order`]: [`Fifo`],
+//! [`Lifo`] or [`Priority`], or a [`Storage`] of your own. As in CPython's
+//! `queue.py`, it is one queue with order hooks, not three queues.
 //!
 //! Every queue is joinable, as Python's `queue.Queue` is: each `put` counts an
 //! unfinished task, consumers call [`task_done`](Queue::task_done) when they
@@ -35,6 +35,23 @@
 //! `Queue(0)` means "unbounded" in Python; here `bounded(0)` is an error
 //! ([`ZeroCapacity`]) rather than a silent unbounded queue.
 //!
+//! # Two designs behind one API
+//!
+//! The second type parameter is the queue's [`Order`], and the order picks
+//! the machinery; every method means the same for all of them.
+//!
+//! - [`Lifo`], [`Priority`] and any [`Storage`] of your own wrapped in
+//!   [`Locked`] get CPython's design: one lock over the items and three
+//!   condition variables (`not_empty`, `not_full`, `all_tasks_done`). It is
+//!   the one to read first: every step is "take the lock, check, wait or
+//!   change, notify". `Queue<T, Locked<VecDeque<T>>>` *is* CPython's FIFO.
+//! - [`Fifo`] (the default, [`FifoQueue`]) is a two-lock queue: producers
+//!   and consumers each take a lock of their own, and hand items over
+//!   through slots stamped with their position, so a producer and a consumer
+//!   never wait for each other's lock. With one lock, they did on every item
+//!   (see BENCHMARKS.md for what that cost). The design is explained in
+//!   the source, `src/queue/fifo.rs`.
+//!
 //! # Examples
 //!
 //! ```
@@ -60,15 +77,14 @@
 mod error;
 mod fifo;
 mod lifo;
+mod locked;
 mod priority;
 
 use core::fmt;
-use core::marker::PhantomData;
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::condvar::Condvar;
 use super::deadline;
-use super::mutex::{Mutex, MutexGuard};
 use super::timeout::Timeout;
 
 pub use error::{
@@ -77,11 +93,90 @@ pub use error::{
 };
 pub use fifo::Fifo;
 pub use lifo::Lifo;
+pub use locked::Locked;
 pub use priority::{Prioritized, Priority};
 
-/// How a queue orders its items: CPython's `_put`, `_get` and `_qsize`
-/// hooks. The queue calls these only with its lock held, so an
-/// implementation needs no synchronisation of its own.
+use engine::{Engine, Missed, Patience, Refused};
+
+/// The order a queue hands items out in, and with it the machinery behind
+/// the queue: [`Fifo`], [`Lifo`], [`Priority`], or [`Locked`] around a
+/// [`Storage`] of your own.
+///
+/// Implemented by turnstile only (the engine it names is private); to
+/// choose your own order, implement [`Storage`] and use `Locked<S>`.
+///
+/// ```
+/// use turnstile::queue::{Lifo, Order, Queue};
+///
+/// fn stack_of<O: Order<u8>>() -> Queue<u8, O> {
+///     Queue::new()
+/// }
+/// let stack = stack_of::<Lifo<u8>>();
+/// stack.put(1).unwrap();
+/// stack.put(2).unwrap();
+/// assert_eq!(stack.get(), Ok(2));
+/// ```
+pub trait Order<T> {
+    /// The machinery behind a queue of this order.
+    #[doc(hidden)]
+    type Engine: Engine<T>;
+}
+
+/// What every queue's machinery does; the public methods of [`Queue`] are
+/// thin wrappers around these. Private: only this crate implements it.
+mod engine {
+    use std::time::Instant;
+
+    use super::super::timeout::Timeout;
+    use super::TaskDoneError;
+
+    /// How long a put or a get may wait.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Patience {
+        /// Not at all (`try_put`, `try_get`).
+        NoWait,
+        /// Until the deadline; `None`: for as long as it takes.
+        Until(Option<Instant>),
+    }
+
+    /// Why a put did not store its item, which it hands back.
+    pub enum Refused<T> {
+        /// Full, and the patience ran out.
+        NoRoom(T),
+        /// The queue is closed.
+        Closed(T),
+    }
+
+    /// Why a get returned no item.
+    pub enum Missed {
+        /// Empty, and the patience ran out.
+        Nothing,
+        /// The queue is closed and drained.
+        Closed,
+    }
+
+    pub trait Engine<T> {
+        fn with_capacity(capacity: Option<usize>) -> Self;
+        fn put(&self, item: T, patience: Patience) -> Result<(), Refused<T>>;
+        fn get(&self, patience: Patience) -> Result<T, Missed>;
+        fn task_done(&self) -> Result<(), TaskDoneError>;
+        fn join(&self, deadline: Option<Instant>) -> Result<(), Timeout>;
+        /// Closes; `immediate` also discards the items. Returns how many.
+        fn close(&self, immediate: bool) -> usize;
+        fn unfinished(&self) -> usize;
+        fn is_closed(&self) -> bool;
+        fn len(&self) -> usize;
+        fn capacity(&self) -> Option<usize>;
+        /// Takes the next item of a queue nobody else can use.
+        fn pop_owned(&mut self) -> Option<T>;
+    }
+}
+
+/// How a [`Locked`] queue orders its items: CPython's `_put`, `_get` and
+/// `_qsize` hooks. The queue calls these only with its lock held, so an
+/// implementation needs no synchronisation of its own. [`Lifo`] and
+/// [`Priority`] are storages; so are `VecDeque` (first in, first out) and
+/// `Vec` (last in, first out).
 ///
 /// A hook that panics does not break the queue: the panic reaches the
 /// caller of `put` or `get`, the lock is released, and the queue's count of
@@ -93,7 +188,7 @@ pub use priority::{Prioritized, Priority};
 /// # Examples
 ///
 /// ```
-/// use turnstile::queue::{Queue, Storage};
+/// use turnstile::queue::{Locked, Queue, Storage};
 ///
 /// /// Hands out the largest item first.
 /// #[derive(Default)]
@@ -112,7 +207,7 @@ pub use priority::{Prioritized, Priority};
 ///     }
 /// }
 ///
-/// let queue: Queue<u32, Largest> = Queue::unbounded();
+/// let queue: Queue<u32, Locked<Largest>> = Queue::unbounded();
 /// for n in [3, 9, 1] {
 ///     queue.put(n).unwrap();
 /// }
@@ -128,6 +223,57 @@ pub trait Storage<T>: Default {
     /// Whether nothing is stored.
     fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// First in, first out: CPython's own storage, a deque.
+///
+/// ```
+/// use std::collections::VecDeque;
+/// use turnstile::queue::{Locked, Queue};
+///
+/// let cpython: Queue<u8, Locked<VecDeque<u8>>> = Queue::new();
+/// cpython.put(1).unwrap();
+/// cpython.put(2).unwrap();
+/// assert_eq!(cpython.get(), Ok(1));
+/// ```
+impl<T> Storage<T> for VecDeque<T> {
+    #[inline]
+    fn push(&mut self, item: T) {
+        self.push_back(item);
+    }
+    #[inline]
+    fn pop(&mut self) -> Option<T> {
+        self.pop_front()
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        VecDeque::len(self)
+    }
+}
+
+/// Last in, first out: a stack.
+///
+/// ```
+/// use turnstile::queue::{Locked, Queue};
+///
+/// let stack: Queue<u8, Locked<Vec<u8>>> = Queue::new();
+/// stack.put(1).unwrap();
+/// stack.put(2).unwrap();
+/// assert_eq!(stack.get(), Ok(2));
+/// ```
+impl<T> Storage<T> for Vec<T> {
+    #[inline]
+    fn push(&mut self, item: T) {
+        Vec::push(self, item);
+    }
+    #[inline]
+    fn pop(&mut self) -> Option<T> {
+        Vec::pop(self)
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        Vec::len(self)
     }
 }
 
@@ -150,37 +296,23 @@ pub type PriorityQueue<T> = Queue<T, Priority<T>>;
 /// queue.put('a').unwrap();
 /// assert_eq!((queue.len(), queue.capacity()), (1, Some(2)));
 /// ```
-pub struct Queue<T, S = Fifo<T>> {
-    state: Mutex<State<S>>,
-    /// `None`: unbounded.
-    capacity: Option<usize>,
-    /// Signalled when an item is added (or the queue closes).
-    not_empty: Condvar,
-    /// Signalled when an item is taken (or the queue closes).
-    not_full: Condvar,
-    /// Signalled when the unfinished-task count reaches 0.
-    all_done: Condvar,
-    _items: PhantomData<fn(T) -> T>,
+pub struct Queue<T, O: Order<T> = Fifo<T>> {
+    engine: O::Engine,
 }
 
-/// Everything the lock protects.
-struct State<S> {
-    items: S,
-    closed: bool,
-    /// Items put and not yet marked done with `task_done`.
-    unfinished: usize,
-}
+// SAFETY: a queue moves items from thread to thread and never lets two
+// threads use one item, so `T: Send` is what sharing or sending it needs.
+// Every engine holds only its items, atomics and turnstile's own locks: the
+// two-lock FIFO says so itself, and a one-lock engine holds its storage in a
+// `Mutex`, which is why `Locked<S>` is an order only for `S: Send` (and
+// `Lifo<T>`, `Priority<T>` are `Send` exactly when `T` is). Written out
+// rather than derived so that code generic over `O: Order<T>` can share a
+// queue without naming the engine.
+unsafe impl<T: Send, O: Order<T>> Send for Queue<T, O> {}
+// SAFETY: as above.
+unsafe impl<T: Send, O: Order<T>> Sync for Queue<T, O> {}
 
-// # Implementation notes
-//
-// CPython's queue.py: one mutex shared by three conditions. Every wait is a
-// `wait_while` on a predicate read under the lock, so a put or get between a
-// check and a sleep is never lost; every change notifies the condition that
-// waiters on it are waiting for. A notify with nobody waiting is one atomic
-// load (see Condvar), so the uncontended path makes no system call. `close`
-// notifies *all* waiters on both conditions: each must see the change.
-
-impl<T, S: Storage<T>> Queue<T, S> {
+impl<T, O: Order<T>> Queue<T, O> {
     /// A queue with no limit on its length: Python's `Queue()`, the same as
     /// [`unbounded`](Self::unbounded) and [`Default`].
     ///
@@ -218,16 +350,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
 
     fn with_capacity(capacity: Option<usize>) -> Self {
         Self {
-            state: Mutex::new(State {
-                items: S::default(),
-                closed: false,
-                unfinished: 0,
-            }),
-            capacity,
-            not_empty: Condvar::new(),
-            not_full: Condvar::new(),
-            all_done: Condvar::new(),
-            _items: PhantomData,
+            engine: O::Engine::with_capacity(capacity),
         }
     }
 
@@ -240,14 +363,16 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert_eq!(queue.len(), 1);
     /// ```
     pub fn put(&self, item: T) -> Result<(), PutError<T>> {
-        let mut state = self.state.lock();
-        self.not_full
-            .wait_while(&mut state, |state| self.putter_must_wait(state));
-        if state.closed {
-            return Err(PutError::Closed(item));
+        let mut item = item;
+        loop {
+            match self.engine.put(item, Patience::Until(None)) {
+                Ok(()) => return Ok(()),
+                Err(Refused::Closed(back)) => return Err(PutError::Closed(back)),
+                // Without a deadline the engine does not give up for want of
+                // room; if it ever did, trying again is still right.
+                Err(Refused::NoRoom(back)) => item = back,
+            }
         }
-        self.push(&mut state, item);
-        Ok(())
     }
 
     /// Adds `item` if there is room right now (Python's `put_nowait`).
@@ -260,15 +385,12 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert_eq!(queue.try_put(2), Err(TryPutError::Full(2)));
     /// ```
     pub fn try_put(&self, item: T) -> Result<(), TryPutError<T>> {
-        let mut state = self.state.lock();
-        if state.closed {
-            return Err(TryPutError::Closed(item));
-        }
-        if self.is_full_locked(&state) {
-            return Err(TryPutError::Full(item));
-        }
-        self.push(&mut state, item);
-        Ok(())
+        self.engine
+            .put(item, Patience::NoWait)
+            .map_err(|refused| match refused {
+                Refused::NoRoom(item) => TryPutError::Full(item),
+                Refused::Closed(item) => TryPutError::Closed(item),
+            })
     }
 
     /// Adds `item`, waiting at most `timeout` for room. A zero timeout
@@ -300,18 +422,12 @@ impl<T, S: Storage<T>> Queue<T, S> {
     }
 
     fn put_until(&self, item: T, deadline: Option<Instant>) -> Result<(), PutTimeoutError<T>> {
-        let mut state = self.state.lock();
-        let room = self
-            .not_full
-            .wait_while_until(&mut state, deadline, |state| self.putter_must_wait(state));
-        if room.is_err() {
-            return Err(PutTimeoutError::Timeout(item));
-        }
-        if state.closed {
-            return Err(PutTimeoutError::Closed(item));
-        }
-        self.push(&mut state, item);
-        Ok(())
+        self.engine
+            .put(item, Patience::Until(deadline))
+            .map_err(|refused| match refused {
+                Refused::NoRoom(item) => PutTimeoutError::Timeout(item),
+                Refused::Closed(item) => PutTimeoutError::Closed(item),
+            })
     }
 
     /// Takes the next item, waiting while the queue is empty. After
@@ -324,10 +440,14 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert_eq!(queue.get(), Ok(5));
     /// ```
     pub fn get(&self) -> Result<T, GetError> {
-        let mut state = self.state.lock();
-        self.not_empty
-            .wait_while(&mut state, |state| Self::getter_must_wait(state));
-        self.pop(&mut state).ok_or(GetError::Closed)
+        loop {
+            match self.engine.get(Patience::Until(None)) {
+                Ok(item) => return Ok(item),
+                Err(Missed::Closed) => return Err(GetError::Closed),
+                // As in `put`: without a deadline the engine waits on.
+                Err(Missed::Nothing) => {}
+            }
+        }
     }
 
     /// Takes the next item if there is one right now (Python's
@@ -340,12 +460,12 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert_eq!(queue.try_get(), Err(TryGetError::Empty));
     /// ```
     pub fn try_get(&self) -> Result<T, TryGetError> {
-        let mut state = self.state.lock();
-        match self.pop(&mut state) {
-            Some(item) => Ok(item),
-            None if state.closed => Err(TryGetError::Closed),
-            None => Err(TryGetError::Empty),
-        }
+        self.engine
+            .get(Patience::NoWait)
+            .map_err(|missed| match missed {
+                Missed::Nothing => TryGetError::Empty,
+                Missed::Closed => TryGetError::Closed,
+            })
     }
 
     /// Takes the next item, waiting at most `timeout`. A zero timeout
@@ -378,15 +498,12 @@ impl<T, S: Storage<T>> Queue<T, S> {
     }
 
     fn get_until(&self, deadline: Option<Instant>) -> Result<T, GetTimeoutError> {
-        let mut state = self.state.lock();
-        let ready = self
-            .not_empty
-            .wait_while_until(&mut state, deadline, |state| Self::getter_must_wait(state));
-        match self.pop(&mut state) {
-            Some(item) => Ok(item),
-            None if ready.is_ok() => Err(GetTimeoutError::Closed),
-            None => Err(GetTimeoutError::Timeout),
-        }
+        self.engine
+            .get(Patience::Until(deadline))
+            .map_err(|missed| match missed {
+                Missed::Nothing => GetTimeoutError::Timeout,
+                Missed::Closed => GetTimeoutError::Closed,
+            })
     }
 
     /// Marks one taken item as finished (Python's `task_done`). An error,
@@ -400,15 +517,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert!(queue.task_done().is_err()); // one too many
     /// ```
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
-        let mut state = self.state.lock();
-        if state.unfinished == 0 {
-            return Err(TaskDoneError);
-        }
-        state.unfinished -= 1;
-        if state.unfinished == 0 {
-            self.all_done.notify_all();
-        }
-        Ok(())
+        self.engine.task_done()
     }
 
     /// Waits until every item put has been marked with
@@ -419,9 +528,8 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// queue.join(); // nothing was ever put: returns at once
     /// ```
     pub fn join(&self) {
-        let mut state = self.state.lock();
-        self.all_done
-            .wait_while(&mut state, |state| state.unfinished > 0);
+        // Without a deadline, `join` only returns once every task is done.
+        while self.engine.join(None).is_err() {}
     }
 
     /// Like [`join`](Self::join), giving up after `timeout`: `Ok(())` once
@@ -452,9 +560,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
     }
 
     fn join_until(&self, deadline: Option<Instant>) -> Result<(), Timeout> {
-        let mut state = self.state.lock();
-        self.all_done
-            .wait_while_until(&mut state, deadline, |state| state.unfinished > 0)
+        self.engine.join(deadline)
     }
 
     /// Closes the queue (Python 3.13's `shutdown()`): later `put`s fail and
@@ -471,7 +577,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert_eq!(queue.get(), Err(GetError::Closed));
     /// ```
     pub fn close(&self) {
-        self.close_with(false);
+        self.engine.close(false);
     }
 
     /// Closes the queue and discards the items still in it (Python 3.13's
@@ -487,29 +593,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// queue.join(); // the discarded items count as done
     /// ```
     pub fn close_immediate(&self) -> usize {
-        self.close_with(true)
-    }
-
-    fn close_with(&self, immediate: bool) -> usize {
-        let mut state = self.state.lock();
-        state.closed = true;
-        let mut discarded = S::default();
-        if immediate {
-            discarded = core::mem::take(&mut state.items);
-            state.unfinished = state.unfinished.saturating_sub(discarded.len());
-            if state.unfinished == 0 {
-                self.all_done.notify_all();
-            }
-        }
-        self.not_empty.notify_all();
-        self.not_full.notify_all();
-        drop(state);
-        // Dropped only now, with the lock released: an item's `Drop` may use
-        // this queue (a discarded pool task cancels its future, whose
-        // callbacks may submit again) and must not find the lock held.
-        let count = discarded.len();
-        drop(discarded);
-        count
+        self.engine.close(true)
     }
 
     /// How many items were put and not yet marked done with
@@ -526,7 +610,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert_eq!(queue.unfinished_tasks(), 1);
     /// ```
     pub fn unfinished_tasks(&self) -> usize {
-        self.state.lock().unfinished
+        self.engine.unfinished()
     }
 
     /// An iterator that takes items with [`get`](Self::get), waiting for
@@ -539,7 +623,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// queue.close();
     /// assert_eq!(queue.iter().collect::<Vec<_>>(), [1]);
     /// ```
-    pub fn iter(&self) -> Iter<'_, T, S> {
+    pub fn iter(&self) -> Iter<'_, T, O> {
         Iter { queue: self }
     }
 
@@ -554,7 +638,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert_eq!(queue.try_iter().collect::<Vec<_>>(), [2, 1]);
     /// assert_eq!(queue.try_iter().next(), None); // empty: no wait
     /// ```
-    pub fn try_iter(&self) -> TryIter<'_, T, S> {
+    pub fn try_iter(&self) -> TryIter<'_, T, O> {
         TryIter { queue: self }
     }
 
@@ -566,7 +650,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert!(queue.is_closed());
     /// ```
     pub fn is_closed(&self) -> bool {
-        self.state.lock().closed
+        self.engine.is_closed()
     }
 
     /// How many items are queued (Python's `qsize`). A snapshot: by the time
@@ -578,7 +662,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert_eq!(queue.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.state.lock().items.len()
+        self.engine.len()
     }
 
     /// Whether no item is queued. A snapshot.
@@ -587,7 +671,7 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert!(turnstile::FifoQueue::<u8>::unbounded().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.state.lock().items.is_empty()
+        self.engine.len() == 0
     }
 
     /// Whether a bounded queue is at capacity (never, for an unbounded one).
@@ -599,7 +683,8 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert!(queue.is_full());
     /// ```
     pub fn is_full(&self) -> bool {
-        self.is_full_locked(&self.state.lock())
+        self.capacity()
+            .is_some_and(|capacity| self.engine.len() >= capacity)
     }
 
     /// The most items it holds; `None` if unbounded.
@@ -608,104 +693,17 @@ impl<T, S: Storage<T>> Queue<T, S> {
     /// assert_eq!(turnstile::LifoQueue::<u8>::bounded(3).unwrap().capacity(), Some(3));
     /// ```
     pub fn capacity(&self) -> Option<usize> {
-        self.capacity
-    }
-
-    fn is_full_locked(&self, state: &State<S>) -> bool {
-        self.capacity
-            .is_some_and(|capacity| state.items.len() >= capacity)
-    }
-
-    /// A putter sleeps while the queue is open and full (never, unbounded).
-    fn putter_must_wait(&self, state: &State<S>) -> bool {
-        !state.closed && self.is_full_locked(state)
-    }
-
-    /// A getter sleeps while the queue is open and empty.
-    fn getter_must_wait(state: &State<S>) -> bool {
-        !state.closed && state.items.is_empty()
-    }
-
-    /// Stores `item`, counts its task, and wakes one getter.
-    #[inline]
-    fn push(&self, state: &mut MutexGuard<'_, State<S>>, item: T) {
-        let hook = StorageHook::enter(self, state);
-        hook.state.items.push(item);
-        hook.returned();
-        state.unfinished += 1;
-        self.not_empty.notify_one();
-    }
-
-    /// Takes the next item, if any, and wakes one putter.
-    #[inline]
-    fn pop(&self, state: &mut MutexGuard<'_, State<S>>) -> Option<T> {
-        let hook = StorageHook::enter(self, state);
-        let item = hook.state.items.pop();
-        hook.returned();
-        let item = item?;
-        if self.capacity.is_some() {
-            self.not_full.notify_one();
-        }
-        Some(item)
+        self.engine.capacity()
     }
 }
 
-/// A call into the storage, which is user code and may panic. If it
-/// unwinds, dropping this brings the queue's books in line with the
-/// storage's length: items it gained are counted as unfinished tasks and
-/// announced to getters; items it lost count as done (nobody will call
-/// `task_done` for them) and make room for putters. A call that returns
-/// normally is booked by the caller, as usual.
-struct StorageHook<'a, T, S: Storage<T>> {
-    queue: &'a Queue<T, S>,
-    state: &'a mut State<S>,
-    len_before: usize,
-}
-
-impl<'a, T, S: Storage<T>> StorageHook<'a, T, S> {
-    #[inline]
-    fn enter(queue: &'a Queue<T, S>, state: &'a mut State<S>) -> Self {
-        let len_before = state.items.len();
-        Self {
-            queue,
-            state,
-            len_before,
-        }
-    }
-
-    /// The hook returned: nothing to mend.
-    #[inline]
-    fn returned(self) {
-        core::mem::forget(self);
-    }
-}
-
-impl<T, S: Storage<T>> Drop for StorageHook<'_, T, S> {
-    /// Runs only when the storage call unwound (see `returned`).
-    fn drop(&mut self) {
-        let (queue, state) = (self.queue, &mut *self.state);
-        let len = state.items.len();
-        if len > self.len_before {
-            state.unfinished += len - self.len_before;
-            queue.not_empty.notify_all();
-        } else if len < self.len_before {
-            state.unfinished = state.unfinished.saturating_sub(self.len_before - len);
-            queue.not_full.notify_all();
-            if state.unfinished == 0 {
-                queue.all_done.notify_all();
-            }
-        }
-    }
-}
-
-impl<T, S: Storage<T>> fmt::Debug for Queue<T, S> {
+impl<T, O: Order<T>> fmt::Debug for Queue<T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.state.lock();
         f.debug_struct("Queue")
-            .field("len", &state.items.len())
-            .field("capacity", &self.capacity)
-            .field("closed", &state.closed)
-            .field("unfinished", &state.unfinished)
+            .field("len", &self.len())
+            .field("capacity", &self.capacity())
+            .field("closed", &self.is_closed())
+            .field("unfinished", &self.unfinished_tasks())
             .finish()
     }
 }
@@ -720,11 +718,11 @@ impl<T, S: Storage<T>> fmt::Debug for Queue<T, S> {
 /// queue.close();
 /// assert_eq!((&queue).into_iter().collect::<Vec<_>>(), [1, 2]);
 /// ```
-pub struct Iter<'a, T, S> {
-    queue: &'a Queue<T, S>,
+pub struct Iter<'a, T, O: Order<T>> {
+    queue: &'a Queue<T, O>,
 }
 
-impl<T, S: Storage<T>> Iterator for Iter<'_, T, S> {
+impl<T, O: Order<T>> Iterator for Iter<'_, T, O> {
     type Item = T;
 
     fn next(&mut self) -> Option<T> {
@@ -741,11 +739,11 @@ impl<T, S: Storage<T>> Iterator for Iter<'_, T, S> {
 /// let mut now = queue.try_iter();
 /// assert_eq!((now.next(), now.next()), (Some('a'), None));
 /// ```
-pub struct TryIter<'a, T, S> {
-    queue: &'a Queue<T, S>,
+pub struct TryIter<'a, T, O: Order<T>> {
+    queue: &'a Queue<T, O>,
 }
 
-impl<T, S: Storage<T>> Iterator for TryIter<'_, T, S> {
+impl<T, O: Order<T>> Iterator for TryIter<'_, T, O> {
     type Item = T;
 
     fn next(&mut self) -> Option<T> {
@@ -753,30 +751,30 @@ impl<T, S: Storage<T>> Iterator for TryIter<'_, T, S> {
     }
 }
 
-impl<T, S> fmt::Debug for Iter<'_, T, S> {
+impl<T, O: Order<T>> fmt::Debug for Iter<'_, T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Iter").finish_non_exhaustive()
     }
 }
 
-impl<T, S> fmt::Debug for TryIter<'_, T, S> {
+impl<T, O: Order<T>> fmt::Debug for TryIter<'_, T, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TryIter").finish_non_exhaustive()
     }
 }
 
-impl<T, S: Storage<T>> Default for Queue<T, S> {
+impl<T, O: Order<T>> Default for Queue<T, O> {
     /// An unbounded queue, as [`Queue::new`].
     fn default() -> Self {
         Self::unbounded()
     }
 }
 
-impl<'a, T, S: Storage<T>> IntoIterator for &'a Queue<T, S> {
+impl<'a, T, O: Order<T>> IntoIterator for &'a Queue<T, O> {
     type Item = T;
-    type IntoIter = Iter<'a, T, S>;
+    type IntoIter = Iter<'a, T, O>;
 
-    fn into_iter(self) -> Iter<'a, T, S> {
+    fn into_iter(self) -> Iter<'a, T, O> {
         self.iter()
     }
 }
@@ -791,23 +789,23 @@ impl<'a, T, S: Storage<T>> IntoIterator for &'a Queue<T, S> {
 /// }
 /// assert_eq!(queue.into_iter().collect::<Vec<_>>(), [1, 2, 3]);
 /// ```
-pub struct IntoIter<T, S> {
-    queue: Queue<T, S>,
+pub struct IntoIter<T, O: Order<T>> {
+    queue: Queue<T, O>,
 }
 
-impl<T, S: Storage<T>> Iterator for IntoIter<T, S> {
+impl<T, O: Order<T>> Iterator for IntoIter<T, O> {
     type Item = T;
 
     fn next(&mut self) -> Option<T> {
-        self.queue.state.get_mut().items.pop()
+        self.queue.engine.pop_owned()
     }
 }
 
-impl<T, S: Storage<T>> IntoIterator for Queue<T, S> {
+impl<T, O: Order<T>> IntoIterator for Queue<T, O> {
     type Item = T;
-    type IntoIter = IntoIter<T, S>;
+    type IntoIter = IntoIter<T, O>;
 
-    fn into_iter(self) -> IntoIter<T, S> {
+    fn into_iter(self) -> IntoIter<T, O> {
         IntoIter { queue: self }
     }
 }

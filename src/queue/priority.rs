@@ -3,7 +3,8 @@
 use core::cmp::Ordering;
 use core::mem;
 
-use super::Storage;
+use super::locked::OneLock;
+use super::{Order, Storage};
 
 /// Priority storage: the smallest item comes out first (as in Python, where a
 /// smaller number means a higher priority).
@@ -78,6 +79,11 @@ impl<T: Ord> Default for Priority<T> {
             next: 0,
         }
     }
+}
+
+/// One lock over the items (see [`Locked`](super::Locked)).
+impl<T: Ord> Order<T> for Priority<T> {
+    type Engine = OneLock<T, Self>;
 }
 
 impl<T: Ord> Storage<T> for Priority<T> {

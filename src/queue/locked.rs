@@ -1,0 +1,264 @@
+//! CPython's queue: one lock over the items, three condition variables.
+//!
+//! Every operation takes the lock, waits on a condition while it cannot go
+//! on (`wait_while`, with the predicate read under the lock, so a change
+//! between a check and a sleep is never lost), makes its change, and
+//! notifies the condition that the other side waits on. A notify with
+//! nobody waiting is one atomic load (see `Condvar`), so the uncontended
+//! path makes no system call. `close` notifies *all* waiters on both
+//! conditions: each must see the change.
+
+use core::marker::PhantomData;
+use std::time::Instant;
+
+use super::super::condvar::Condvar;
+use super::super::mutex::{Mutex, MutexGuard};
+use super::super::timeout::Timeout;
+use super::{Engine, Missed, Order, Patience, Refused, Storage, TaskDoneError};
+
+/// The order of a [`Storage`], with CPython's design behind it: one lock
+/// and three condition variables. [`Lifo`](super::Lifo) and
+/// [`Priority`](super::Priority) queues are built this way; `Locked` is for
+/// a storage of your own (see [`Storage`] for one).
+///
+/// ```
+/// use std::collections::VecDeque;
+/// use turnstile::queue::{Locked, Queue};
+///
+/// // CPython's `queue.Queue`, exactly: a deque behind one lock.
+/// let queue: Queue<&str, Locked<VecDeque<&str>>> = Queue::bounded(2).unwrap();
+/// queue.put("first").unwrap();
+/// assert_eq!(queue.get(), Ok("first"));
+/// ```
+#[derive(Debug)]
+pub struct Locked<S>(PhantomData<fn(S) -> S>);
+
+/// `S: Send`: a queue is shared between threads, and so is its storage
+/// (see the `Send` and `Sync` impls of [`Queue`](super::Queue)).
+impl<T, S: Storage<T> + Send> Order<T> for Locked<S> {
+    type Engine = OneLock<T, S>;
+}
+
+/// The one-lock queue behind [`Locked`], [`Lifo`](super::Lifo) and
+/// [`Priority`](super::Priority).
+pub struct OneLock<T, S> {
+    state: Mutex<State<S>>,
+    /// `None`: unbounded.
+    capacity: Option<usize>,
+    /// Signalled when an item is added (or the queue closes).
+    not_empty: Condvar,
+    /// Signalled when an item is taken (or the queue closes).
+    not_full: Condvar,
+    /// Signalled when the unfinished-task count reaches 0.
+    all_done: Condvar,
+    _items: PhantomData<fn(T) -> T>,
+}
+
+/// Everything the lock protects.
+struct State<S> {
+    items: S,
+    closed: bool,
+    /// Items put and not yet marked done with `task_done`.
+    unfinished: usize,
+}
+
+impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
+    fn with_capacity(capacity: Option<usize>) -> Self {
+        Self {
+            state: Mutex::new(State {
+                items: S::default(),
+                closed: false,
+                unfinished: 0,
+            }),
+            capacity,
+            not_empty: Condvar::new(),
+            not_full: Condvar::new(),
+            all_done: Condvar::new(),
+            _items: PhantomData,
+        }
+    }
+
+    fn put(&self, item: T, patience: Patience) -> Result<(), Refused<T>> {
+        let mut state = self.state.lock();
+        let room = match patience {
+            Patience::NoWait => !self.putter_must_wait(&state),
+            Patience::Until(deadline) => self
+                .not_full
+                .wait_while_until(&mut state, deadline, |state| self.putter_must_wait(state))
+                .is_ok(),
+        };
+        // Closed first: a closed queue refuses even when it has room.
+        if state.closed {
+            return Err(Refused::Closed(item));
+        }
+        if !room {
+            return Err(Refused::NoRoom(item));
+        }
+        self.push(&mut state, item);
+        Ok(())
+    }
+
+    fn get(&self, patience: Patience) -> Result<T, Missed> {
+        let mut state = self.state.lock();
+        let ready = match patience {
+            Patience::NoWait => true,
+            Patience::Until(deadline) => self
+                .not_empty
+                .wait_while_until(&mut state, deadline, |state| Self::getter_must_wait(state))
+                .is_ok(),
+        };
+        match self.pop(&mut state) {
+            Some(item) => Ok(item),
+            None if state.closed => Err(Missed::Closed),
+            None if ready && !matches!(patience, Patience::NoWait) => Err(Missed::Closed),
+            None => Err(Missed::Nothing),
+        }
+    }
+
+    fn task_done(&self) -> Result<(), TaskDoneError> {
+        let mut state = self.state.lock();
+        if state.unfinished == 0 {
+            return Err(TaskDoneError);
+        }
+        state.unfinished -= 1;
+        if state.unfinished == 0 {
+            self.all_done.notify_all();
+        }
+        Ok(())
+    }
+
+    fn join(&self, deadline: Option<Instant>) -> Result<(), Timeout> {
+        let mut state = self.state.lock();
+        self.all_done
+            .wait_while_until(&mut state, deadline, |state| state.unfinished > 0)
+    }
+
+    fn close(&self, immediate: bool) -> usize {
+        let mut state = self.state.lock();
+        state.closed = true;
+        let mut discarded = S::default();
+        if immediate {
+            discarded = core::mem::take(&mut state.items);
+            state.unfinished = state.unfinished.saturating_sub(discarded.len());
+            if state.unfinished == 0 {
+                self.all_done.notify_all();
+            }
+        }
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
+        drop(state);
+        // Dropped only now, with the lock released: an item's `Drop` may use
+        // this queue (a discarded pool task cancels its future, whose
+        // callbacks may submit again) and must not find the lock held.
+        let count = discarded.len();
+        drop(discarded);
+        count
+    }
+
+    fn unfinished(&self) -> usize {
+        self.state.lock().unfinished
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state.lock().closed
+    }
+
+    fn len(&self) -> usize {
+        self.state.lock().items.len()
+    }
+
+    fn capacity(&self) -> Option<usize> {
+        self.capacity
+    }
+
+    fn pop_owned(&mut self) -> Option<T> {
+        self.state.get_mut().items.pop()
+    }
+}
+
+impl<T, S: Storage<T>> OneLock<T, S> {
+    fn is_full_locked(&self, state: &State<S>) -> bool {
+        self.capacity
+            .is_some_and(|capacity| state.items.len() >= capacity)
+    }
+
+    /// A putter sleeps while the queue is open and full (never, unbounded).
+    fn putter_must_wait(&self, state: &State<S>) -> bool {
+        !state.closed && self.is_full_locked(state)
+    }
+
+    /// A getter sleeps while the queue is open and empty.
+    fn getter_must_wait(state: &State<S>) -> bool {
+        !state.closed && state.items.is_empty()
+    }
+
+    /// Stores `item`, counts its task, and wakes one getter.
+    #[inline]
+    fn push(&self, state: &mut MutexGuard<'_, State<S>>, item: T) {
+        let hook = StorageHook::enter(self, state);
+        hook.state.items.push(item);
+        hook.returned();
+        state.unfinished += 1;
+        self.not_empty.notify_one();
+    }
+
+    /// Takes the next item, if any, and wakes one putter.
+    #[inline]
+    fn pop(&self, state: &mut MutexGuard<'_, State<S>>) -> Option<T> {
+        let hook = StorageHook::enter(self, state);
+        let item = hook.state.items.pop();
+        hook.returned();
+        let item = item?;
+        if self.capacity.is_some() {
+            self.not_full.notify_one();
+        }
+        Some(item)
+    }
+}
+/// A call into the storage, which is user code and may panic. If it
+/// unwinds, dropping this brings the queue's books in line with the
+/// storage's length: items it gained are counted as unfinished tasks and
+/// announced to getters; items it lost count as done (nobody will call
+/// `task_done` for them) and make room for putters. A call that returns
+/// normally is booked by the caller, as usual.
+struct StorageHook<'a, T, S: Storage<T>> {
+    queue: &'a OneLock<T, S>,
+    state: &'a mut State<S>,
+    len_before: usize,
+}
+
+impl<'a, T, S: Storage<T>> StorageHook<'a, T, S> {
+    #[inline]
+    fn enter(queue: &'a OneLock<T, S>, state: &'a mut State<S>) -> Self {
+        let len_before = state.items.len();
+        Self {
+            queue,
+            state,
+            len_before,
+        }
+    }
+
+    /// The hook returned: nothing to mend.
+    #[inline]
+    fn returned(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl<T, S: Storage<T>> Drop for StorageHook<'_, T, S> {
+    /// Runs only when the storage call unwound (see `returned`).
+    fn drop(&mut self) {
+        let (queue, state) = (self.queue, &mut *self.state);
+        let len = state.items.len();
+        if len > self.len_before {
+            state.unfinished += len - self.len_before;
+            queue.not_empty.notify_all();
+        } else if len < self.len_before {
+            state.unfinished = state.unfinished.saturating_sub(self.len_before - len);
+            queue.not_full.notify_all();
+            if state.unfinished == 0 {
+                queue.all_done.notify_all();
+            }
+        }
+    }
+}
