@@ -25,22 +25,36 @@ use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 trait Permits: Sync + Send {
     const NAME: &'static str;
     fn new(permits: usize) -> Self;
-    fn acquire(&self);
-    fn release(&self);
+    /// Takes a permit and gives it back.
+    fn acquire_release(&self);
 }
 
+/// turnstile's semaphore as Rust code uses it: the permit is a guard, and
+/// dropping it releases.
 impl Permits for turnstile::Semaphore {
     const NAME: &'static str = "turnstile::Semaphore";
     fn new(permits: usize) -> Self {
         turnstile::Semaphore::new(permits)
     }
     #[inline]
-    fn acquire(&self) {
-        turnstile::Semaphore::acquire(self).forget();
+    fn acquire_release(&self) {
+        drop(black_box(turnstile::Semaphore::acquire(self)));
+    }
+}
+
+/// turnstile's semaphore as Python code uses it: `acquire()` and a separate
+/// `release()`, so the permit is forgotten and released by count.
+struct PythonStyle(turnstile::Semaphore);
+
+impl Permits for PythonStyle {
+    const NAME: &'static str = "turnstile::Semaphore forget+release";
+    fn new(permits: usize) -> Self {
+        Self(turnstile::Semaphore::new(permits))
     }
     #[inline]
-    fn release(&self) {
-        turnstile::Semaphore::release(self, 1);
+    fn acquire_release(&self) {
+        self.0.acquire().forget();
+        self.0.release(1);
     }
 }
 
@@ -59,15 +73,13 @@ impl Permits for Textbook<parking_lot::Mutex<usize>, parking_lot::Condvar> {
         }
     }
     #[inline]
-    fn acquire(&self) {
+    fn acquire_release(&self) {
         let mut count = self.count.lock();
         while *count == 0 {
             self.available.wait(&mut count);
         }
         *count -= 1;
-    }
-    #[inline]
-    fn release(&self) {
+        drop(count);
         *self.count.lock() += 1;
         self.available.notify_one();
     }
@@ -82,15 +94,13 @@ impl Permits for Textbook<std::sync::Mutex<usize>, std::sync::Condvar> {
         }
     }
     #[inline]
-    fn acquire(&self) {
+    fn acquire_release(&self) {
         let mut count = self.count.lock().unwrap();
         while *count == 0 {
             count = self.available.wait(count).unwrap();
         }
         *count -= 1;
-    }
-    #[inline]
-    fn release(&self) {
+        drop(count);
         *self.count.lock().unwrap() += 1;
         self.available.notify_one();
     }
@@ -103,9 +113,7 @@ fn semaphore_uncontended<S: Permits>(group: &mut BenchmarkGroup<'_, WallTime>) {
     let semaphore = S::new(1);
     group.bench_function(S::NAME, |b| {
         b.iter(|| {
-            let semaphore = black_box(&semaphore);
-            semaphore.acquire();
-            semaphore.release();
+            black_box(&semaphore).acquire_release();
         })
     });
 }
@@ -114,10 +122,7 @@ fn semaphore_contended<S: Permits>(group: &mut BenchmarkGroup<'_, WallTime>) {
     group.bench_function(S::NAME, |b| {
         b.iter_custom(|iters| {
             let semaphore = S::new(2);
-            common::slowest_of(4, iters, || {
-                semaphore.acquire();
-                semaphore.release();
-            })
+            common::slowest_of(4, iters, || semaphore.acquire_release())
         })
     });
 }
@@ -155,6 +160,7 @@ fn event_round_trip(group: &mut BenchmarkGroup<'_, WallTime>) {
 fn signalling(c: &mut Criterion) {
     let mut group = c.benchmark_group("semaphore_uncontended");
     semaphore_uncontended::<turnstile::Semaphore>(&mut group);
+    semaphore_uncontended::<PythonStyle>(&mut group);
     semaphore_uncontended::<PlTextbook>(&mut group);
     semaphore_uncontended::<StdTextbook>(&mut group);
     group.finish();
@@ -162,6 +168,7 @@ fn signalling(c: &mut Criterion) {
     let mut group = c.benchmark_group("semaphore_4_threads_2_permits");
     group.measurement_time(Duration::from_secs(6));
     semaphore_contended::<turnstile::Semaphore>(&mut group);
+    semaphore_contended::<PythonStyle>(&mut group);
     semaphore_contended::<PlTextbook>(&mut group);
     semaphore_contended::<StdTextbook>(&mut group);
     group.finish();

@@ -58,8 +58,8 @@ use std::time::{Duration, Instant};
 
 use super::condvar::Condvar;
 use super::deadline;
-use super::facade::{UserArc as Arc, const_fn};
-use super::mutex::{Mutex, MutexGuard};
+use super::facade::{AtomicUsize, Ordering, UserArc as Arc, const_fn, fence};
+use super::mutex::Mutex;
 use super::timeout::Timeout;
 
 /// A counting semaphore. See the [module docs](self).
@@ -74,34 +74,54 @@ use super::timeout::Timeout;
 /// assert_eq!(DOWNLOADS.available_permits(), 2);
 /// ```
 pub struct Semaphore {
-    state: Mutex<Counts>,
-    released: Condvar,
+    /// Permits free to take.
+    available: AtomicUsize,
+    /// How many permits `release` may still add: the bound, less the
+    /// permits free and the permits held by live [`SemaphorePermit`]s (which
+    /// give them back on drop). Permits taken and forgotten make room here.
+    room: AtomicUsize,
     /// The most permits it may ever count, free and held together:
     /// `usize::MAX` for a plain semaphore, the starting count for a
     /// [`BoundedSemaphore`]. The one place the two differ.
     bound: usize,
-}
-
-/// What the semaphore's lock protects.
-struct Counts {
-    /// Permits free to take.
-    available: usize,
-    /// Permits taken and held by live [`SemaphorePermit`]s, which give them
-    /// back on drop. A [`BoundedSemaphore`] counts them as spoken for: only
-    /// permits that were taken *and forgotten* may be released into it.
-    held: usize,
-    /// Waiters that want more than one permit. While there are any, a release
-    /// wakes every waiter: waking `n` might wake only big waiters that go back
-    /// to sleep, and leave small ones asleep beside free permits.
-    greedy_waiters: usize,
+    /// Threads waiting for permits, counted under `sleep`.
+    waiters: AtomicUsize,
+    /// Those of them that want more than one permit. While there are any, a
+    /// release wakes every waiter: waking `n` might wake only big waiters
+    /// that go back to sleep, and leave small ones asleep beside free
+    /// permits.
+    greedy_waiters: AtomicUsize,
+    /// The lock waiters sleep under, and the condition they sleep on.
+    sleep: Mutex<()>,
+    released: Condvar,
 }
 
 // # Implementation notes
 //
-// CPython's Semaphore: a Condition and a counter. acquire waits while too few
-// permits are free, then takes them; release adds permits and notifies. The
-// lock makes "check the count" and "take the permits" one step; see the
-// broken twin `CheckThenTakeSemaphore` for what happens when they are two.
+// CPython's Semaphore is a Condition and a counter: acquire waits under the
+// lock while too few permits are free, then takes them. Here the counter is
+// an atomic, so a thread that finds permits free takes them with one
+// compare-and-swap and never touches the lock, and a release is one
+// fetch-add: with more threads than CPUs, nobody waits behind a holder of
+// the lock that the scheduler has stopped. The lock and the condition
+// variable are for waiting only. "Check and take" is still one step, the
+// compare-and-swap; see the broken twin `CheckThenTakeSemaphore` for what
+// happens when they are two.
+//
+// A waiter counts itself in `waiters`, then looks for permits; a release
+// adds its permits, then reads `waiters`. With nothing else between them
+// both could read the old value (the waiter sleeping beside free permits,
+// the release waking nobody): Dekker's pattern, which a SeqCst fence on each
+// side forbids. The two fences fall in one total order, and whichever comes
+// second sees the other side's write. A waiter looks and sleeps under
+// `sleep`, and a release that saw it notifies under `sleep`, so nothing slips
+// between that look and the sleep. (Fences rather than SeqCst accesses: loom
+// treats SeqCst accesses as Acquire/Release and checks fences exactly.)
+//
+// `room` keeps BoundedSemaphore's promise without a lock: a release first
+// takes its permits out of `room` (failing if there is not enough), then
+// adds them to `available`, so `available + held` never passes the bound,
+// even for a moment.
 
 impl Semaphore {
     const_fn! {
@@ -119,9 +139,13 @@ impl Semaphore {
     const_fn! {
         fn with_bound(permits: usize, bound: usize) -> Self {
             Self {
-                state: Mutex::new(Counts { available: permits, held: 0, greedy_waiters: 0 }),
-                released: Condvar::new(),
+                available: AtomicUsize::new(permits),
+                room: AtomicUsize::new(bound - permits),
                 bound,
+                waiters: AtomicUsize::new(0),
+                greedy_waiters: AtomicUsize::new(0),
+                sleep: Mutex::new(()),
+                released: Condvar::new(),
             }
         }
     }
@@ -208,12 +232,7 @@ impl Semaphore {
     /// assert_eq!(sem.available_permits(), 2); // a refusal takes nothing
     /// ```
     pub fn try_acquire_many(&self, n: usize) -> Option<SemaphorePermit<'_>> {
-        let mut counts = self.state.lock();
-        if counts.available < n {
-            return None;
-        }
-        counts.take(n);
-        Some(self.permit(n))
+        self.try_take(n).then(|| self.permit(n))
     }
 
     /// Takes `n` permits, giving up after `timeout`: `Err(Timeout)` if it
@@ -327,20 +346,32 @@ impl Semaphore {
         if n == 0 {
             return Ok(());
         }
-        let mut counts = self.state.lock();
-        // Permits taken and forgotten are the only room below the bound:
-        // `available + held <= bound` always holds.
-        let forgotten = self.bound - (counts.available + counts.held);
-        if n > forgotten {
-            return Err(OverRelease {
-                bound: self.bound,
-                available: counts.available,
-                held: counts.held,
-                released: n,
-            });
+        // Room first: only permits taken and forgotten may come back.
+        let mut room = self.room.load(Ordering::Relaxed);
+        loop {
+            if n > room {
+                let available = self.available.load(Ordering::Relaxed);
+                return Err(OverRelease {
+                    bound: self.bound,
+                    available,
+                    held: self.bound.saturating_sub(room).saturating_sub(available),
+                    released: n,
+                });
+            }
+            match self.room.compare_exchange_weak(
+                room,
+                room - n,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => room = now,
+            }
         }
-        counts.available += n;
-        self.wake_for(&counts, n);
+        // Release: a thread that takes these permits (Acquire) sees what
+        // this one did before releasing them.
+        self.available.fetch_add(n, Ordering::Release);
+        self.wake(n);
         Ok(())
     }
 
@@ -352,7 +383,7 @@ impl Semaphore {
     /// assert_eq!(sem.available_permits(), 1);
     /// ```
     pub fn available_permits(&self) -> usize {
-        self.state.lock().available
+        self.available.load(Ordering::Relaxed)
     }
 
     /// The guard for `n` permits that this thread has just taken.
@@ -368,36 +399,56 @@ impl Semaphore {
     /// `deadline` (`None`: no limit) passed first, having taken nothing.
     #[inline]
     fn take(&self, n: usize, deadline: Option<Instant>) -> Result<(), Timeout> {
-        let mut counts = self.state.lock();
-        if counts.available >= n {
-            counts.take(n);
+        if self.try_take(n) {
             return Ok(());
         }
-        self.take_after_waiting(counts, n, deadline)
+        self.take_after_waiting(n, deadline)
+    }
+
+    /// Takes `n` permits if that many are free: one compare-and-swap, which
+    /// is "check" and "take" in one step.
+    #[inline]
+    fn try_take(&self, n: usize) -> bool {
+        let mut available = self.available.load(Ordering::Relaxed);
+        loop {
+            if available < n {
+                return false;
+            }
+            // Acquire: pairs with the Release of whoever gave them back.
+            match self.available.compare_exchange_weak(
+                available,
+                available - n,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(now) => available = now,
+            }
+        }
     }
 
     /// The slow half of `take`: too few permits are free, so wait.
     #[cold]
     #[inline(never)]
-    fn take_after_waiting(
-        &self,
-        mut counts: MutexGuard<'_, Counts>,
-        n: usize,
-        deadline: Option<Instant>,
-    ) -> Result<(), Timeout> {
+    fn take_after_waiting(&self, n: usize, deadline: Option<Instant>) -> Result<(), Timeout> {
+        let mut guard = self.sleep.lock();
         if n > 1 {
-            counts.greedy_waiters += 1;
+            self.greedy_waiters.fetch_add(1, Ordering::Relaxed);
         }
-        let enough = self
+        self.waiters.fetch_add(1, Ordering::Relaxed);
+        // SeqCst fence: see the implementation notes (Dekker's pattern).
+        fence(Ordering::SeqCst);
+        // Each look takes the permits if they are there, so a look that
+        // finds them ends the wait with them taken; after a timeout the
+        // condvar looks once more, and only `Ok` means taken.
+        let taken = self
             .released
-            .wait_while_until(&mut counts, deadline, |counts| counts.available < n);
+            .wait_while_until(&mut guard, deadline, |_| !self.try_take(n));
+        self.waiters.fetch_sub(1, Ordering::Relaxed);
         if n > 1 {
-            counts.greedy_waiters -= 1;
+            self.greedy_waiters.fetch_sub(1, Ordering::Relaxed);
         }
-        if enough.is_ok() {
-            counts.take(n);
-        }
-        enough
+        taken
     }
 
     /// A permit's drop: its `n` permits go from held back to free.
@@ -406,29 +457,40 @@ impl Semaphore {
         if n == 0 {
             return;
         }
-        let mut counts = self.state.lock();
-        counts.held -= n;
-        counts.available += n;
-        self.wake_for(&counts, n);
+        // Release: as in `add`.
+        self.available.fetch_add(n, Ordering::Release);
+        self.wake(n);
     }
 
-    /// Wakes the waiters that `added` new permits may satisfy.
+    /// A permit's `forget`: its `n` permits stop being held, which makes
+    /// room for `release` to add as many.
     #[inline]
-    fn wake_for(&self, counts: &Counts, added: usize) {
-        if counts.greedy_waiters > 0 {
+    fn forget_held(&self, n: usize) {
+        self.room.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// After `added` permits were made free: wakes the waiters they may
+    /// satisfy, if there are any.
+    #[inline]
+    fn wake(&self, added: usize) {
+        // SeqCst fence: see the implementation notes (Dekker's pattern).
+        fence(Ordering::SeqCst);
+        if self.waiters.load(Ordering::Relaxed) != 0 {
+            self.wake_waiters(added);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn wake_waiters(&self, added: usize) {
+        // Under `sleep`: a waiter that has looked and found too few permits
+        // is then asleep on `released`, not between its look and its sleep.
+        let _guard = self.sleep.lock();
+        if self.greedy_waiters.load(Ordering::Relaxed) > 0 {
             self.released.notify_all();
         } else {
             self.released.notify(added);
         }
-    }
-}
-
-impl Counts {
-    /// Moves `n` free permits into a permit guard.
-    #[inline]
-    fn take(&mut self, n: usize) {
-        self.available -= n;
-        self.held += n;
     }
 }
 
@@ -489,7 +551,7 @@ impl SemaphorePermit<'_> {
     #[inline]
     pub fn forget(self) -> usize {
         let count = self.count;
-        self.semaphore.state.lock().held -= count;
+        self.semaphore.forget_held(count);
         core::mem::forget(self);
         count
     }
@@ -580,7 +642,7 @@ impl<S: AsSemaphore> OwnedSemaphorePermit<S> {
     /// ```
     pub fn forget(self) -> usize {
         let count = self.count;
-        self.owner.semaphore().state.lock().held -= count;
+        self.owner.semaphore().forget_held(count);
         // Drop the `Arc` without running this permit's `Drop`.
         let this = core::mem::ManuallyDrop::new(self);
         // SAFETY: `this` is never used or dropped again, so the `Arc` is
@@ -1012,7 +1074,7 @@ impl fmt::Debug for BoundedSemaphore {
 
 #[cfg(test)]
 mod tests {
-    use super::super::facade::{Arc, run_test, thread};
+    use super::super::facade::{Arc, Ordering, run_test, thread};
     use super::Semaphore;
 
     /// `greedy_waiters` counts waiters for more than one permit while they
@@ -1030,7 +1092,8 @@ mod tests {
                 };
                 semaphore.release(wanted);
                 waiter.join().unwrap();
-                assert_eq!(semaphore.state.lock().greedy_waiters, 0);
+                assert_eq!(semaphore.greedy_waiters.load(Ordering::Relaxed), 0);
+                assert_eq!(semaphore.waiters.load(Ordering::Relaxed), 0);
             });
         }
     }

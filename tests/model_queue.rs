@@ -4,13 +4,16 @@
 mod common;
 
 use common::{
-    Branches, expect_deadlock_in_child, expect_failure_in_child,
+    Branches, expect_deadlock_in_child, expect_failure_in_child, expect_loom_to_catch,
     expect_loom_to_catch_with_preemptions, model, model_with_preemptions,
 };
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
-use turnstile::model::broken::{CheckThenPopQueue, LooseCountQueue, NotifyOneOnCloseQueue};
+use turnstile::model::broken::{
+    CheckThenPopQueue, CountInOutsideQueue, LooseCountQueue, NotifyOneOnCloseQueue, StampFirstSlot,
+};
+use turnstile::model::queue::{Fifo, Lifo, Order, Queue};
 use turnstile::model::{FifoQueue, GetError, PutError};
 
 /// Property: two producers put two items each, one consumer takes four:
@@ -50,8 +53,18 @@ fn queue_two_producers_one_consumer_lose_nothing() {
 /// room, and the get wakes it (else loom reports a deadlock).
 #[test]
 fn queue_bounded_blocks_the_producer_until_a_get() {
-    model(|| {
-        let queue = Arc::new(FifoQueue::bounded(1).unwrap());
+    model(bounded_blocks_the_producer_until_a_get::<Fifo<u32>>);
+}
+
+/// The same property for the one-lock queue (LIFO), the other engine.
+#[test]
+fn lifo_bounded_blocks_the_producer_until_a_get() {
+    model(bounded_blocks_the_producer_until_a_get::<Lifo<u32>>);
+}
+
+fn bounded_blocks_the_producer_until_a_get<O: Order<u32> + 'static>() {
+    {
+        let queue = Arc::new(Queue::<u32, O>::bounded(1).unwrap());
         let producer = {
             let queue = Arc::clone(&queue);
             thread::spawn(move || {
@@ -62,7 +75,7 @@ fn queue_bounded_blocks_the_producer_until_a_get() {
         assert_eq!(queue.get(), Ok(1));
         assert_eq!(queue.get(), Ok(2));
         producer.join().unwrap();
-    });
+    }
 }
 
 /// Property: `close` wakes a getter blocked on an empty queue and a putter
@@ -70,9 +83,19 @@ fn queue_bounded_blocks_the_producer_until_a_get() {
 /// back.
 #[test]
 fn queue_close_wakes_blocked_getters_and_putters() {
-    model(|| {
-        let empty = Arc::new(FifoQueue::<u32>::unbounded());
-        let full = Arc::new(FifoQueue::bounded(1).unwrap());
+    model(close_wakes_blocked_getters_and_putters::<Fifo<u32>>);
+}
+
+/// The same property for the one-lock queue (LIFO).
+#[test]
+fn lifo_close_wakes_blocked_getters_and_putters() {
+    model(close_wakes_blocked_getters_and_putters::<Lifo<u32>>);
+}
+
+fn close_wakes_blocked_getters_and_putters<O: Order<u32> + 'static>() {
+    {
+        let empty = Arc::new(Queue::<u32, O>::unbounded());
+        let full = Arc::new(Queue::<u32, O>::bounded(1).unwrap());
         full.put(1).unwrap();
         let getter = {
             let empty = Arc::clone(&empty);
@@ -87,7 +110,7 @@ fn queue_close_wakes_blocked_getters_and_putters() {
         assert_eq!(getter.join().unwrap(), Err(GetError::Closed));
         assert_eq!(putter.join().unwrap(), Err(PutError::Closed(2)));
         assert_eq!(full.get(), Ok(1), "close keeps what was queued");
-    });
+    }
 }
 
 /// Property: `join` returns exactly when the last `task_done` has happened:
@@ -95,8 +118,18 @@ fn queue_close_wakes_blocked_getters_and_putters() {
 /// a deadlock).
 #[test]
 fn queue_join_returns_when_the_last_task_is_done() {
-    model(|| {
-        let shared = Arc::new((FifoQueue::unbounded(), AtomicUsize::new(0)));
+    model(join_returns_when_the_last_task_is_done::<Fifo<u32>>);
+}
+
+/// The same property for the one-lock queue (LIFO).
+#[test]
+fn lifo_join_returns_when_the_last_task_is_done() {
+    model(join_returns_when_the_last_task_is_done::<Lifo<u32>>);
+}
+
+fn join_returns_when_the_last_task_is_done<O: Order<u32> + 'static>() {
+    {
+        let shared = Arc::new((Queue::<u32, O>::unbounded(), AtomicUsize::new(0)));
         shared.0.put(1).unwrap();
         shared.0.put(2).unwrap();
         let worker = {
@@ -116,7 +149,7 @@ fn queue_join_returns_when_the_last_task_is_done() {
             "join returned with work unfinished"
         );
         worker.join().unwrap();
-    });
+    }
 }
 
 /// Property: with one item queued and one to come, two getters each get
@@ -370,4 +403,56 @@ fn queue_put_timeout_racing_a_get_stores_or_hands_back() {
         assert_eq!(seen, [2], "item 2 was stored or handed back, once");
     });
     BRANCHES.assert_both_taken("put_timeout racing a get");
+}
+
+#[test]
+fn broken_stamp_first_is_caught() {
+    let report = expect_loom_to_catch("a consumer reading a slot still being written", || {
+        let slot = Arc::new(StampFirstSlot::new());
+        let producer = {
+            let slot = Arc::clone(&slot);
+            thread::spawn(move || slot.put(7u32))
+        };
+        if let Some(item) = slot.try_get() {
+            assert_eq!(item, 7);
+        }
+        producer.join().unwrap();
+    });
+    assert!(report.contains("Causality violation"), "{report}");
+}
+
+#[test]
+fn broken_count_in_outside_the_lock_is_caught() {
+    expect_deadlock_in_child("child_count_in_outside_the_lock");
+}
+
+/// Run in a child process by `broken_count_in_outside_the_lock_is_caught`:
+/// one getter, one put; the getter sleeps through it in some schedules.
+#[test]
+#[ignore = "run in a child process by broken_count_in_outside_the_lock_is_caught"]
+fn child_count_in_outside_the_lock() {
+    model(|| {
+        let queue = Arc::new(CountInOutsideQueue::new());
+        let getter = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || queue.get())
+        };
+        queue.put(1u32);
+        assert_eq!(getter.join().unwrap(), 1);
+    });
+}
+
+/// Property: the same scenario on the real FIFO queue, whose getter counts
+/// itself in under the tail lock: the getter always gets the item.
+#[test]
+fn queue_getter_sleeping_through_a_put_is_woken() {
+    model(|| {
+        let queue = Arc::new(FifoQueue::unbounded());
+        let getter = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || queue.get())
+        };
+        queue.put(1u32).unwrap();
+        assert_eq!(getter.join().unwrap(), Ok(1));
+    });
 }

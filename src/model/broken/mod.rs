@@ -20,6 +20,8 @@
 //! | [`NotifyOneOnCloseQueue`] | `Queue::close` | wakes one waiter where all must wake | a deadlock             |
 //! | [`CheckThenPopQueue`]   | `Queue::get` | "is it empty?" and "pop" in two steps    | a getter gets nothing    |
 //! | [`LooseCountQueue`]     | task counting | unfinished count updated outside the lock | `join` early, or never |
+//! | [`StampFirstSlot`]      | FIFO hand-over | stamp stored before the item is written  | a data race on the cell  |
+//! | [`CountInOutsideQueue`] | FIFO sleepers | getter counts itself in after the lock   | a deadlock               |
 //! | [`UnlockedCallbackFuture`] | `Future` callbacks | "done?" read without the list's lock | a callback never runs |
 //! | [`CheckThenSetStateFuture`] | `Future` states | cancel and start check, then set     | both win                 |
 //! | [`MissedStopPool`]      | pool shutdown | stop flag and notify outside the lock    | a deadlock               |
@@ -50,7 +52,9 @@ pub use event_check_outside::CheckOutsideEvent;
 pub use flag_timer::FlagTimer;
 pub use forgetful::ForgetfulLock;
 pub use pool_twins::{CheckThenSetStateFuture, MissedStopPool, UnlockedCallbackFuture};
-pub use queue_twins::{CheckThenPopQueue, LooseCountQueue, NotifyOneOnCloseQueue};
+pub use queue_twins::{
+    CheckThenPopQueue, CountInOutsideQueue, LooseCountQueue, NotifyOneOnCloseQueue, StampFirstSlot,
+};
 pub use relaxed::RelaxedLock;
 pub use stale_owner_rlock::StaleOwnerRLock;
 pub use wait_with_if::take_one_waiting_with_if;

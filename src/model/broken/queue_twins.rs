@@ -1,9 +1,9 @@
-//! Three broken queues, each a few lines of a real queue with one bug.
+//! Five broken queues, each a few lines of a real queue with one bug.
 
 use std::collections::VecDeque;
 
 use super::condvar::Condvar;
-use super::facade::{AtomicUsize, Ordering};
+use super::facade::{AtomicU32, AtomicUsize, Futex, Ordering, UnsafeCell, Wait};
 use super::mutex::Mutex;
 
 /// Broken twin of [`Queue::close`](crate::model::Queue::close): it wakes *one*
@@ -135,5 +135,108 @@ impl<T> LooseCountQueue<T> {
         let mut held = self.all_done_lock.lock();
         self.all_done
             .wait_while(&mut held, |_| self.unfinished.load(Ordering::SeqCst) > 0);
+    }
+}
+
+/// Broken twin of the FIFO queue's hand-over through a stamped slot: the
+/// producer stores the slot's stamp *before* it writes the item. A consumer
+/// that sees the stamp reads the slot while the producer may still be
+/// writing it: loom reports the two unordered accesses.
+pub struct StampFirstSlot<T> {
+    stamp: AtomicUsize,
+    item: UnsafeCell<Option<T>>,
+}
+
+// SAFETY: as the real queue's: the stamp is meant to order every access to
+// the item (which this twin, by its bug, fails to do; loom checks it).
+unsafe impl<T: Send> Sync for StampFirstSlot<T> {}
+
+impl<T> StampFirstSlot<T> {
+    /// An empty slot.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            stamp: AtomicUsize::new(0),
+            item: UnsafeCell::new(None),
+        }
+    }
+
+    /// Publishes `item` (once).
+    pub fn put(&self, item: T) {
+        // BUG: the stamp says "ready" before the item is written.
+        self.stamp.store(1, Ordering::Release);
+        // SAFETY: (not safe: that is the bug loom finds.)
+        self.item.with_mut(|cell| unsafe { *cell = Some(item) });
+    }
+
+    /// Takes the item if the stamp says it is there.
+    pub fn try_get(&self) -> Option<T> {
+        if self.stamp.load(Ordering::Acquire) != 1 {
+            return None;
+        }
+        // SAFETY: the stamp was meant to make this the only access.
+        self.item.with_mut(|cell| unsafe { (*cell).take() })
+    }
+}
+
+/// Broken twin of the FIFO queue's sleep protocol: a getter that found the
+/// queue empty counts itself among the sleepers *after* letting the lock go.
+/// A producer that publishes in that gap reads the count under the lock as
+/// zero and wakes nobody; the getter, which saw nothing change under the
+/// lock, may still read the old count of published items and sleep for
+/// ever. loom reports the deadlock.
+pub struct CountInOutsideQueue<T> {
+    items: Mutex<VecDeque<T>>,
+    published: AtomicUsize,
+    sleepers: AtomicUsize,
+    bell: Futex<AtomicU32>,
+}
+
+impl<T> CountInOutsideQueue<T> {
+    /// An empty queue.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            items: Mutex::new(VecDeque::new()),
+            published: AtomicUsize::new(0),
+            sleepers: AtomicUsize::new(0),
+            bell: Futex::new(AtomicU32::new(0)),
+        }
+    }
+
+    /// Adds an item; under the lock, reads whether anyone sleeps.
+    pub fn put(&self, item: T) {
+        let wake = {
+            let mut items = self.items.lock();
+            items.push_back(item);
+            let published = self.published.load(Ordering::Relaxed);
+            self.published.store(published + 1, Ordering::Release);
+            self.sleepers.load(Ordering::Relaxed) != 0
+        };
+        if wake && self.bell.wake_one() {
+            self.sleepers.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Takes an item, sleeping while there is none.
+    pub fn get(&self) -> T {
+        loop {
+            let seen = {
+                let mut items = self.items.lock();
+                if let Some(item) = items.pop_front() {
+                    return item;
+                }
+                self.published.load(Ordering::Relaxed)
+            };
+            // BUG: counted in with the lock released; the real queue counts
+            // in under the lock the producer reads the count under.
+            self.sleepers.fetch_add(1, Ordering::Relaxed);
+            let outcome = self
+                .bell
+                .wait(|_| self.published.load(Ordering::Acquire) == seen, None);
+            if outcome != Wait::Woken {
+                self.sleepers.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
     }
 }
