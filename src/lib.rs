@@ -31,7 +31,7 @@
 //!
 //! **Queues**
 //! - [`FifoQueue`], [`LifoQueue`], [`PriorityQueue`]: one blocking
-//!   [`Queue`] with a pluggable [`queue::Storage`]; bounded or unbounded,
+//!   [`Queue`] with a pluggable [`queue::Order`]; bounded or unbounded,
 //!   joinable (`task_done`/`join`) and closable. Python's `queue` module.
 //!
 //! **Thread pool**
