@@ -325,8 +325,9 @@ impl<T> Engine<T> for TwoLock<T> {
         {
             let _tail = self.tail.lock.lock();
             // Release: a getter that reads it set (Acquire) sees every put
-            // that came before (see `get`). The doorbells' fences order it
-            // before the rings below.
+            // that came before (see `get`). A sleeper that counted itself in
+            // before this is woken below; one that counts itself in after it
+            // sees `closed` under the same lock and does not sleep.
             self.closed.store(true, Ordering::Release);
         }
         let mut discarded = Vec::new();
@@ -591,8 +592,9 @@ impl<T> TwoLock<T> {
 }
 
 /// Whether `deadline` has passed. A wait that timed out says so itself;
-/// this catches a deadline that passed before the wait began (loom has no
-/// clock, so under the model only the wait's own report counts).
+/// this catches a deadline that passed before the wait began. Both are
+/// needed: under the model a wait may time out at any step, long before
+/// the clock reaches the deadline, and only its own report ends the loop.
 fn expired(deadline: Option<Instant>) -> bool {
     deadline.is_some_and(|deadline| Instant::now() >= deadline)
 }
