@@ -64,7 +64,7 @@ use core::fmt;
 use std::time::{Duration, Instant};
 
 use super::deadline;
-use super::facade::{AtomicU32, AtomicUsize, Backoff, Futex, Ordering, Wait, const_fn};
+use super::facade::{AtomicU32, Backoff, Futex, Ordering, Wait, const_fn};
 use super::mutex::MutexGuard;
 use super::rlock::RLockGuard;
 use super::timeout::Timeout;
@@ -85,7 +85,8 @@ pub struct Condvar {
     /// Bumped by every notify; a waiter sleeps only while it is unchanged.
     seq: Futex<AtomicU32>,
     /// Threads between "registered, lock still held" and "woke, lock retaken".
-    waiters: AtomicUsize,
+    /// 32 bits (no process has 2^32 threads) keep a `Condvar` at 8 bytes.
+    waiters: AtomicU32,
 }
 
 // # Implementation notes
@@ -185,7 +186,7 @@ impl Condvar {
         pub fn new() -> Self {
             Self {
                 seq: Futex::new(AtomicU32::new(0)),
-                waiters: AtomicUsize::new(0),
+                waiters: AtomicU32::new(0),
             }
         }
     }
