@@ -233,6 +233,34 @@ fn future_shared_by_two_readers_while_it_settles() {
     });
 }
 
+/// Property: as above, when the owner comes to `into_result` only after
+/// the settling thread has begun, so the lock-free check in `into_result`
+/// can run in the middle of `settle`. It must not take the value between
+/// "settled" and "lent to the callbacks". (The yield lets loom run the
+/// settling thread first: without it, loom's search never reaches
+/// `into_result` after the settle has started.)
+#[test]
+fn future_into_result_arriving_during_the_callbacks_waits_for_them() {
+    model(|| {
+        let (future, promise) = Future::pending();
+        let seen = Arc::new(AtomicUsize::new(0));
+        {
+            let seen = Arc::clone(&seen);
+            future.add_done_callback(move |outcome: &Result<usize, TaskError>| {
+                seen.store(*outcome.as_ref().unwrap(), Ordering::SeqCst);
+            });
+        }
+        let runner = thread::spawn(move || {
+            promise.start();
+            promise.finish(Ok(5usize));
+        });
+        thread::yield_now();
+        assert_eq!(future.into_result(), Ok(5));
+        runner.join().unwrap();
+        assert_eq!(seen.load(Ordering::SeqCst), 5);
+    });
+}
+
 /// Property: `into_result` moves the value out only once no done-callback
 /// borrows it. A callback reads the outcome on the settling thread while
 /// the owner takes it: loom would report the take racing the read if
