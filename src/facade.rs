@@ -376,3 +376,21 @@ pub(crate) fn current_thread_id() -> usize {
 pub(crate) fn run_test(test: impl Fn() + Sync + Send + 'static) {
     test()
 }
+
+/// `atomic.fetch_add(n)`, then a SeqCst fence: the writing half of Dekker's
+/// pattern ("write mine, then read theirs"), as one step.
+///
+/// On x86 the add is a `lock`-prefixed instruction, which already orders
+/// every earlier store before every later load, so the separate `mfence`
+/// (tens of cycles) is left out. That is a hardware guarantee, not one of
+/// Rust's memory model (a SeqCst access on one location is not a fence for
+/// others); crossbeam-epoch relies on the same fact when it pins. Elsewhere,
+/// and in the loom copy of this facade, it is a real fence. The add is SeqCst
+/// so that the compiler also keeps later loads after it.
+#[inline(always)]
+pub(crate) fn fetch_add_then_fence(atomic: &AtomicUsize, n: usize) -> usize {
+    let previous = atomic.fetch_add(n, Ordering::SeqCst);
+    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    fence(Ordering::SeqCst);
+    previous
+}

@@ -298,3 +298,14 @@ pub(crate) fn current_thread_id() -> usize {
 pub(crate) fn run_test(test: impl Fn() + Sync + Send + 'static) {
     loom::model(test)
 }
+
+/// `atomic.fetch_add(n)`, then a SeqCst fence. The real facade leaves the
+/// fence out on x86, where the add is already a full barrier; loom does not
+/// model that hardware fact (it treats SeqCst accesses as AcqRel), so here
+/// the fence is explicit, which is what the x86 add amounts to.
+#[inline]
+pub(crate) fn fetch_add_then_fence(atomic: &AtomicUsize, n: usize) -> usize {
+    let previous = atomic.fetch_add(n, Ordering::SeqCst);
+    fence(Ordering::SeqCst);
+    previous
+}
