@@ -148,12 +148,14 @@ fn callbacks_run_once_on_the_completing_thread_or_at_once() {
         });
     }
     gate.wait();
-    // Wait for completion without consuming the future.
+    // Wait for both callbacks without consuming the future (`is_done` turns
+    // true before they run, as in Python).
     let start = Instant::now();
-    while !future.is_done() {
+    while log.lock().unwrap().len() < 2 {
         assert!(start.elapsed() < Duration::from_secs(10));
         thread::yield_now();
     }
+    assert!(future.is_done());
     {
         let log = Arc::clone(&log);
         future.add_done_callback(move |outcome| {
@@ -176,6 +178,45 @@ fn callbacks_run_once_on_the_completing_thread_or_at_once() {
         Ok(3),
         "the callbacks left the result in place"
     );
+}
+
+/// Python's rule, "if the future is already done, the callback is called
+/// immediately", holds even while the settling thread is still running the
+/// earlier callbacks: the late one runs at once on the adding thread, and
+/// does not wait behind them.
+#[test]
+fn a_callback_added_to_a_done_future_runs_at_once_while_others_still_run() {
+    let (future, promise) = Future::pending();
+    let (release, held) = std::sync::mpsc::channel::<()>();
+    future.add_done_callback(move |_: &Result<u8, TaskError>| {
+        // Blocks the settling thread inside its callbacks until released
+        // (or until the test fails and drops `release`).
+        let _ = held.recv();
+    });
+    let settler = thread::spawn(move || {
+        promise.start();
+        promise.finish(Ok(8));
+    });
+    let start = Instant::now();
+    while !future.is_done() {
+        assert!(start.elapsed() < Duration::from_secs(10));
+        thread::yield_now();
+    }
+    let ran_on = Arc::new(Mutex::new(None));
+    {
+        let ran_on = Arc::clone(&ran_on);
+        future.add_done_callback(move |outcome| {
+            *ran_on.lock().unwrap() = Some((outcome.clone(), thread::current().id()));
+        });
+    }
+    assert_eq!(
+        *ran_on.lock().unwrap(),
+        Some((Ok(8), thread::current().id())),
+        "the late callback ran at once, here"
+    );
+    release.send(()).unwrap();
+    settler.join().unwrap();
+    assert_eq!(future.into_result(), Ok(8));
 }
 
 #[test]

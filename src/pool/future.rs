@@ -429,8 +429,9 @@ impl<T: Send + 'static> Future<T> {
 impl<T: Send + Sync + 'static> Future<T> {
     /// Calls `callback` with the outcome once the task is finished or
     /// cancelled: on the thread that settles it, or at once on this thread if
-    /// it already is (Python's rule). The future is already done when the
-    /// callback runs. A panicking callback is caught and reported on stderr;
+    /// it already is (Python's rule), even while the settling thread is still
+    /// running the callbacks added before. The future is already done when
+    /// the callback runs. A panicking callback is caught and reported on stderr;
     /// later callbacks still run.
     ///
     /// Needs `T: Sync`: the callback reads the value on the settling thread
@@ -451,13 +452,19 @@ impl<T: Send + Sync + 'static> Future<T> {
     pub fn add_done_callback(&self, callback: impl FnOnce(&Result<T, TaskError>) + Send + 'static) {
         let core = self.core();
         let mut inner = core.lock();
-        inner.listeners.push(Listener::Callback(Box::new(callback)));
-        // Not done yet, or another thread is running the callbacks: the
-        // settling thread runs this one, exactly once (it looks for new
-        // callbacks before it stops).
-        if core.phase().is_settled_and_quiet() {
-            core.run_callbacks(inner);
+        // Read under the lock, which `settle` holds while it sets the state
+        // and takes the list: either it will find this callback there, or
+        // the future is settled and the callback runs here and now, even if
+        // the settling thread is still running the earlier ones (Python
+        // does the same). Both read the outcome then, which `T: Sync`
+        // allows, and `&self` keeps `into_result` away from both.
+        if !core.phase().is_settled() {
+            inner.listeners.push(Listener::Callback(Box::new(callback)));
+            return;
         }
+        drop(inner);
+        // SAFETY: settled, and `&self` keeps `into_result` away.
+        call_back(Box::new(callback), unsafe { core.outcome() });
     }
 }
 
@@ -530,8 +537,9 @@ impl<T> fmt::Debug for Promise<T> {
 // The outcome is written once, under the lock, in the same critical section
 // that moves the state to Finished or Cancelled, and before the Release
 // store of that state; a reader looks at it only after an Acquire load has
-// shown it that state, so the write happens before every read. After that it is only read, by shared reference: by holders of
-// `&Future` (`result`, `exception`) and by the thread running the
+// shown it that state, so the write happens before every read. After that
+// it is only read, by shared reference: by holders of `&Future` (`result`,
+// `exception`, a late `add_done_callback`) and by the thread running the
 // callbacks. The one exception is `into_result`, which moves it out: it owns
 // the only handle, so no `&Future` is alive, and it waits until no callbacks
 // run (`calling_back`, mirrored in the phase's CALLING_BACK bit so the
@@ -544,9 +552,10 @@ impl<T> fmt::Debug for Promise<T> {
 // again, from any number of threads, without a lock.
 //
 // Python's order is kept: the future is done before its callbacks run, and
-// `result` waiters wake before them too. A callback added while another
-// thread runs the list lands on the list and runs in that thread's next
-// pass; added after, it runs at once on the adding thread.
+// `result` waiters wake before them too. A callback added once the future
+// is settled runs at once on the adding thread, even while the settling
+// thread still runs the earlier ones (Python's rule; the callbacks only
+// read the outcome, and `T: Sync` lets them read it at the same time).
 
 /// A done-callback: receives the outcome by reference.
 type Callback<T> = Box<dyn FnOnce(&Result<T, TaskError>) + Send>;
@@ -753,32 +762,29 @@ impl<T> Core<T> {
     }
 
     /// Tells the listeners without the lock (running the callbacks with the
-    /// outcome lent to them), and any added meanwhile; then wakes
-    /// `into_result`.
+    /// outcome lent to them), then wakes `into_result`. No listener joins
+    /// the list once the future is settled (a late callback runs at once
+    /// on its own thread, a late watcher reports at once), so one pass
+    /// tells them all.
     #[cold]
     fn run_callbacks<'a>(&'a self, mut inner: MutexGuard<'a, Inner<T>>) {
-        while !inner.listeners.is_empty() {
-            let listeners = core::mem::take(&mut inner.listeners);
-            inner.calling_back = NonZeroUsize::new(current_thread_id());
-            self.set_phase(&inner, self.phase().calling_back(true));
-            drop(inner);
-            // SAFETY: settled; `calling_back` keeps `into_result` away.
-            let outcome = unsafe { self.outcome() };
-            for listener in listeners {
-                match listener {
-                    Listener::Callback(callback) => call_back(callback, outcome),
-                    // The reports queue is never closed: this put cannot fail.
-                    Listener::Watcher(reports, index) => {
-                        let _ = reports.put((index, raised(outcome)));
-                    }
+        let listeners = core::mem::take(&mut inner.listeners);
+        drop(inner);
+        // SAFETY: settled; `calling_back` keeps `into_result` away.
+        let outcome = unsafe { self.outcome() };
+        for listener in listeners {
+            match listener {
+                Listener::Callback(callback) => call_back(callback, outcome),
+                // The reports queue is never closed: this put cannot fail.
+                Listener::Watcher(reports, index) => {
+                    let _ = reports.put((index, raised(outcome)));
                 }
             }
-            inner = self.lock();
         }
-        if inner.calling_back.take().is_some() {
-            self.set_phase(&inner, self.phase().calling_back(false));
-            self.settled.notify_all();
-        }
+        let mut inner = self.lock();
+        inner.calling_back = None;
+        self.set_phase(&inner, self.phase().calling_back(false));
+        self.settled.notify_all();
     }
 
     /// The outcome, borrowed.
