@@ -37,6 +37,8 @@ declare -A file=(
   [event]=src/event.rs
   [barrier]=src/barrier.rs
   [queue]=src/queue/mod.rs
+  [fifo]=src/queue/fifo.rs
+  [locked]=src/queue/locked.rs
   [priority]=src/queue/priority.rs
   [future]=src/pool/future.rs
   [task]=src/pool/task.rs
@@ -52,15 +54,17 @@ declare -A tests=(
   [semaphore]="model_semaphore semaphore conformance_locks"
   [event]="model_event event conformance_locks"
   [barrier]="model_barrier barrier conformance_locks"
-  [queue]="model_queue queue conformance_queue"
-  [priority]="queue conformance_queue"
+  [queue]="model_queue queue queue_memory conformance_queue"
+  [fifo]="model_queue queue queue_memory conformance_queue"
+  [locked]="model_queue queue queue_memory conformance_queue"
+  [priority]="queue queue_memory conformance_queue"
   [future]="model_pool pool conformance_futures model_timer timer"
   [task]="model_pool pool conformance_futures"
   [pool]="model_pool pool conformance_futures"
   [wait]="pool conformance_futures model_pool"
   [timer]="timer model_timer"
 )
-order=(raw_mutex mutex rlock condvar semaphore event barrier queue priority future task pool wait timer)
+order=(raw_mutex mutex rlock condvar semaphore event barrier queue fifo locked priority future task pool wait timer)
 
 command -v cargo-mutants >/dev/null || {
   echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2

@@ -405,6 +405,31 @@ fn queue_put_timeout_racing_a_get_stores_or_hands_back() {
     BRANCHES.assert_both_taken("put_timeout racing a get");
 }
 
+/// Property: a timed `join` racing the last `task_done` either sees it
+/// (`Ok`) or times out (`Err`), and returns either way: a timeout ends the
+/// wait at once, whatever the clock says. loom lets the deadline pass at
+/// any step (its clock never reaches the hour).
+#[test]
+fn queue_join_timeout_racing_the_last_task_done_returns() {
+    static BRANCHES: Branches = Branches::new();
+    model(|| {
+        let queue = Arc::new(FifoQueue::unbounded());
+        queue.put(1).unwrap();
+        let worker = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || {
+                queue.get().unwrap();
+                queue.task_done().unwrap();
+            })
+        };
+        let joined = queue.join_timeout(std::time::Duration::from_secs(3600));
+        BRANCHES.record(joined.is_ok());
+        worker.join().unwrap();
+        assert_eq!(queue.unfinished_tasks(), 0);
+    });
+    BRANCHES.assert_both_taken("join_timeout racing the last task_done");
+}
+
 #[test]
 fn broken_stamp_first_is_caught() {
     let report = expect_loom_to_catch("a consumer reading a slot still being written", || {

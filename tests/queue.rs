@@ -714,3 +714,22 @@ fn prioritized_compares_by_priority_alone() {
     assert_eq!(Prioritized::new(1, "a"), Prioritized::new(1, "b"));
     assert_ne!(Prioritized::new(1, "a"), Prioritized::new(2, "a"));
 }
+
+/// A producer that once saw the queue full must see the room a get makes
+/// since: `try_put` right after a `get` succeeds, on every engine, around
+/// the ring many times (the FIFO's producer keeps a stale copy of the
+/// consumers' count and refreshes it only when the queue looks full).
+#[test]
+fn try_put_sees_the_room_a_get_made() {
+    fn check<O: turnstile::queue::Order<u32>>(queue: turnstile::Queue<u32, O>) {
+        for round in 0..100 {
+            while queue.try_put(round).is_ok() {}
+            assert!(queue.is_full());
+            queue.try_get().unwrap();
+            assert_eq!(queue.try_put(round), Ok(()), "round {round}");
+        }
+    }
+    check(FifoQueue::bounded(3).unwrap());
+    check(LifoQueue::bounded(3).unwrap());
+    check(PriorityQueue::bounded(3).unwrap());
+}
