@@ -151,5 +151,5 @@ pub use semaphore::{
 pub use timeout::Timeout;
 pub use timer::Timer;
 
-#[cfg(all(feature = "model", not(doctest)))]
+#[cfg(feature = "model")]
 pub mod model;

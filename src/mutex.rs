@@ -115,6 +115,7 @@ impl<T: ?Sized> Mutex<T> {
     /// assert_eq!(*mutex.lock(), 1);
     /// ```
     #[inline]
+    #[cfg_attr(feature = "model", track_caller)]
     pub fn lock(&self) -> MutexGuard<'_, T> {
         self.raw.lock();
         // SAFETY: the lock was just taken by this thread.
@@ -132,6 +133,7 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(mutex.try_lock().is_some());
     /// ```
     #[inline]
+    #[cfg_attr(feature = "model", track_caller)]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         // SAFETY: `try_lock` returned true, so the lock is ours.
         self.raw
@@ -268,6 +270,7 @@ impl<T: ?Sized> Deref for MutexGuard<'_, T> {
     type Target = T;
 
     #[inline]
+    #[cfg_attr(feature = "model", track_caller)]
     fn deref(&self) -> &T {
         // SAFETY:
         // - the guard holds the lock, so no other thread reaches the data;
@@ -278,6 +281,7 @@ impl<T: ?Sized> Deref for MutexGuard<'_, T> {
 
 impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
     #[inline]
+    #[cfg_attr(feature = "model", track_caller)]
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY:
         // - the guard holds the lock, so no other thread reaches the data;
@@ -362,6 +366,7 @@ impl Lock {
     /// assert!(!lock.locked());
     /// ```
     #[inline]
+    #[cfg_attr(feature = "model", track_caller)]
     pub fn acquire(&self) -> LockGuard<'_> {
         self.inner.lock()
     }
@@ -374,6 +379,7 @@ impl Lock {
     /// assert!(first.is_some() && lock.try_acquire().is_none());
     /// ```
     #[inline]
+    #[cfg_attr(feature = "model", track_caller)]
     pub fn try_acquire(&self) -> Option<LockGuard<'_>> {
         self.inner.try_lock()
     }

@@ -103,6 +103,7 @@ impl RawMutex {
     /// unsafe { raw.unlock() };
     /// ```
     #[inline]
+    #[cfg_attr(feature = "model", track_caller)]
     pub fn lock(&self) {
         // Acquire: pairs with the Release swap in `unlock`, so everything the
         // previous holder wrote is visible to us.
@@ -125,6 +126,7 @@ impl RawMutex {
     /// unsafe { raw.unlock() };
     /// ```
     #[inline]
+    #[cfg_attr(feature = "model", track_caller)]
     #[must_use = "if it returns true the lock is held and must be unlocked"]
     pub fn try_lock(&self) -> bool {
         // Acquire: as in `lock`. A strong CAS: a spurious failure would make

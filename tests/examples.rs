@@ -2,6 +2,9 @@
 //! `cargo run --example …`, included here) and checks its outcome: what
 //! happened, never the exact interleaving.
 
+#[path = "../examples/booking_model.rs"]
+#[allow(dead_code)]
+mod booking_model;
 #[path = "../examples/bus_stop.rs"]
 #[allow(dead_code)]
 mod bus_stop;
@@ -245,4 +248,31 @@ fn counter_race_with_the_mutex_loses_no_update() {
         g_num.into_inner(),
         counter_race::THREADS * counter_race::INCREMENTS
     );
+}
+
+/// The worked example of `turnstile::model`: loom finds the oversell in the
+/// booking logic without its lock, prints it as a timeline naming the read
+/// and the write of the count, and finds nothing with the lock. The real
+/// run sells exactly the tickets there are.
+#[test]
+fn booking_model_finds_the_oversell_without_the_lock_and_none_with_it() {
+    let failure = booking_model::check_two_buyers(false).expect("loom finds the oversell");
+    assert!(
+        failure.message().contains("sold 2 tickets"),
+        "{}",
+        failure.message()
+    );
+    let timeline = failure.timeline();
+    let office = include_str!("../examples/booking_model/office.rs");
+    for step in ["// dic = json.load", "// json.dump"] {
+        let line = 1 + office
+            .lines()
+            .position(|line| line.contains(step))
+            .expect("office.rs reads and writes the count");
+        let site = format!("office.rs:{line}");
+        assert!(timeline.contains(&site), "no {site} ({step}):\n{timeline}");
+    }
+    assert!(timeline.contains("thread 1"), "{timeline}");
+    assert!(booking_model::check_two_buyers(true).is_none());
+    assert_eq!(booking_model::real_run(), 3);
 }

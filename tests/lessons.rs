@@ -7,12 +7,12 @@ mod common;
 
 use common::{expect_deadlock_in_child, expect_loom_to_catch, model};
 use loom::sync::Arc;
-use loom::sync::atomic::{AtomicUsize, Ordering};
-use loom::thread;
 use turnstile::model::Mutex;
 use turnstile::model::lessons::{
     add_one_locked, add_one_unlocked, transfer, transfer_in_lock_order,
 };
+use turnstile::model::sync::atomic::{AtomicUsize, Ordering};
+use turnstile::model::thread;
 
 /// Python lesson "two threads doing `g_num += 1` lose updates": loom finds
 /// the schedule where both threads read 0 and both write 1.

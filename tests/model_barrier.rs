@@ -5,9 +5,9 @@ mod common;
 
 use common::{Branches, expect_deadlock_in_child, model, model_with_preemptions};
 use loom::sync::Arc;
-use loom::sync::atomic::{AtomicUsize, Ordering};
-use loom::thread;
 use turnstile::model::broken::CountOnlyBarrier;
+use turnstile::model::sync::atomic::{AtomicUsize, Ordering};
+use turnstile::model::thread;
 use turnstile::model::{Barrier, BarrierError};
 
 const PARTIES: usize = 2;

@@ -8,8 +8,8 @@ use std::cell::Cell;
 
 use common::{Branches, expect_loom_to_catch, model};
 use loom::sync::Arc;
-use loom::thread;
 use turnstile::model::broken::take_one_waiting_with_if;
+use turnstile::model::thread;
 use turnstile::model::{Condvar, Mutex, RLock};
 
 /// Property: a waiter that checks the state under the lock never misses the

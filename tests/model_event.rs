@@ -6,9 +6,9 @@ mod common;
 
 use common::{expect_deadlock_in_child, model};
 use loom::sync::Arc;
-use loom::thread;
 use turnstile::model::Event;
 use turnstile::model::broken::CheckOutsideEvent;
+use turnstile::model::thread;
 
 /// Property: `wait` returns once the event is set, whether the set comes
 /// before the wait, during its fast-path look, or while it sleeps. loom tries
@@ -76,7 +76,7 @@ fn child_event_checking_outside_the_lock() {
 #[test]
 fn event_publishes_what_was_written_before_set() {
     model(|| {
-        let shared = Arc::new((Event::new(), loom::cell::UnsafeCell::new(0u32)));
+        let shared = Arc::new((Event::new(), turnstile::model::cell::UnsafeCell::new(0u32)));
         let reader = {
             let shared = Arc::clone(&shared);
             thread::spawn(move || {

@@ -7,11 +7,14 @@
 
 mod common;
 
-use common::{Branches, Guarded, expect_deadlock_in_child, expect_loom_to_catch, model};
+use common::{
+    Branches, DEFAULT_PREEMPTIONS, Guarded, assert_timeline, catch_failure,
+    expect_deadlock_in_child, expect_loom_to_catch, model,
+};
 use loom::sync::Arc;
-use loom::thread;
 use std::time::{Duration, Instant};
 use turnstile::model::broken::{CheckThenStoreLock, ForgetfulLock, RelaxedLock};
+use turnstile::model::thread;
 use turnstile::model::{Mutex, RawMutex};
 
 /// What the properties need from a lock.
@@ -188,11 +191,25 @@ fn mutex_try_lock_sees_whole_updates() {
 
 #[test]
 fn broken_check_then_store_lock_is_caught() {
-    let report = expect_loom_to_catch(
+    let failure = catch_failure(
+        DEFAULT_PREEMPTIONS,
         "two threads inside a lock that checks, then stores",
         mutual_exclusion::<CheckThenStoreLock>,
     );
-    assert!(report.contains("Causality violation"), "{report}");
+    assert!(
+        failure.message().contains("Causality violation"),
+        "{failure}"
+    );
+    assert_timeline(
+        failure.timeline(),
+        &["main", "thread 1"],
+        (
+            "check_then_store.rs",
+            include_str!("../src/model/broken/check_then_store.rs"),
+            "CheckThenStoreLock",
+        ),
+        "Causality violation",
+    );
 }
 
 #[test]

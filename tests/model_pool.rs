@@ -4,13 +4,16 @@
 
 mod common;
 
-use common::{Branches, expect_deadlock_in_child, expect_loom_to_catch, model};
+use common::{
+    Branches, DEFAULT_PREEMPTIONS, assert_timeline, catch_failure, expect_deadlock_in_child,
+    expect_loom_to_catch, model,
+};
 use loom::sync::Arc;
-use loom::sync::atomic::{AtomicUsize, Ordering};
-use loom::thread;
 use turnstile::model::ThreadPool;
 use turnstile::model::broken::{CheckThenSetStateFuture, MissedStopPool, UnlockedCallbackFuture};
 use turnstile::model::pool::{Future, TaskError};
+use turnstile::model::sync::atomic::{AtomicUsize, Ordering};
+use turnstile::model::thread;
 
 /// Property: a value computed on a worker reaches the caller through the
 /// future (and dropping the pool joins the worker).
@@ -314,28 +317,42 @@ fn broken_callback_list_read_without_the_lock_is_caught() {
 
 #[test]
 fn broken_cancel_and_start_both_winning_is_caught() {
-    let report = expect_loom_to_catch("a cancelled task that also started", || {
-        let future = Arc::new(CheckThenSetStateFuture::new());
-        let runner = {
-            let future = Arc::clone(&future);
-            thread::spawn(move || {
-                let started = future.start();
-                if started {
-                    future.finish();
-                }
-                started
-            })
-        };
-        let cancelled = future.cancel();
-        let started = runner.join().unwrap();
-        assert!(
-            started != cancelled,
-            "started: {started}, cancelled: {cancelled}"
-        );
-    });
+    let failure = catch_failure(
+        DEFAULT_PREEMPTIONS,
+        "a cancelled task that also started",
+        || {
+            let future = Arc::new(CheckThenSetStateFuture::new());
+            let runner = {
+                let future = Arc::clone(&future);
+                thread::spawn(move || {
+                    let started = future.start();
+                    if started {
+                        future.finish();
+                    }
+                    started
+                })
+            };
+            let cancelled = future.cancel();
+            let started = runner.join().unwrap();
+            assert!(
+                started != cancelled,
+                "started: {started}, cancelled: {cancelled}"
+            );
+        },
+    );
     assert!(
-        report.contains("started: true, cancelled: true"),
-        "{report}"
+        failure.message().contains("started: true, cancelled: true"),
+        "{failure}"
+    );
+    assert_timeline(
+        failure.timeline(),
+        &["main", "thread 1"],
+        (
+            "pool_twins.rs",
+            include_str!("../src/model/broken/pool_twins.rs"),
+            "CheckThenSetStateFuture",
+        ),
+        "started: true, cancelled: true",
     );
 }
 

@@ -4,16 +4,16 @@
 mod common;
 
 use common::{
-    Branches, expect_deadlock_in_child, expect_failure_in_child, expect_loom_to_catch,
-    expect_loom_to_catch_with_preemptions, model, model_with_preemptions,
+    Branches, DEFAULT_PREEMPTIONS, assert_timeline, catch_failure, expect_deadlock_in_child,
+    expect_failure_in_child, expect_loom_to_catch_with_preemptions, model, model_with_preemptions,
 };
 use loom::sync::Arc;
-use loom::sync::atomic::{AtomicUsize, Ordering};
-use loom::thread;
 use turnstile::model::broken::{
     CheckThenPopQueue, CountInOutsideQueue, LooseCountQueue, NotifyOneOnCloseQueue, StampFirstSlot,
 };
 use turnstile::model::queue::{Fifo, Lifo, Order, Queue};
+use turnstile::model::sync::atomic::{AtomicUsize, Ordering};
+use turnstile::model::thread;
 use turnstile::model::{FifoQueue, GetError, PutError};
 
 /// Property: two producers put two items each, one consumer takes four:
@@ -432,18 +432,35 @@ fn queue_join_timeout_racing_the_last_task_done_returns() {
 
 #[test]
 fn broken_stamp_first_is_caught() {
-    let report = expect_loom_to_catch("a consumer reading a slot still being written", || {
-        let slot = Arc::new(StampFirstSlot::new());
-        let producer = {
-            let slot = Arc::clone(&slot);
-            thread::spawn(move || slot.put(7u32))
-        };
-        if let Some(item) = slot.try_get() {
-            assert_eq!(item, 7);
-        }
-        producer.join().unwrap();
-    });
-    assert!(report.contains("Causality violation"), "{report}");
+    let failure = catch_failure(
+        DEFAULT_PREEMPTIONS,
+        "a consumer reading a slot still being written",
+        || {
+            let slot = Arc::new(StampFirstSlot::new());
+            let producer = {
+                let slot = Arc::clone(&slot);
+                thread::spawn(move || slot.put(7u32))
+            };
+            if let Some(item) = slot.try_get() {
+                assert_eq!(item, 7);
+            }
+            producer.join().unwrap();
+        },
+    );
+    assert!(
+        failure.message().contains("Causality violation"),
+        "{failure}"
+    );
+    assert_timeline(
+        failure.timeline(),
+        &["main", "thread 1"],
+        (
+            "queue_twins.rs",
+            include_str!("../src/model/broken/queue_twins.rs"),
+            "StampFirstSlot",
+        ),
+        "Causality violation",
+    );
 }
 
 #[test]

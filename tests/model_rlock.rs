@@ -8,9 +8,9 @@ mod common;
 
 use common::{Guarded, expect_loom_to_catch, model};
 use loom::sync::Arc;
-use loom::thread;
 use turnstile::model::RLock;
 use turnstile::model::broken::{AnyOwnerRLock, StaleOwnerRLock};
+use turnstile::model::thread;
 
 /// What the properties need from a reentrant lock: run `f` holding it.
 /// Nested calls on one thread are re-entry.

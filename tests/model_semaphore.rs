@@ -4,11 +4,11 @@
 
 mod common;
 
-use common::{Branches, expect_loom_to_catch, model};
+use common::{Branches, DEFAULT_PREEMPTIONS, assert_timeline, catch_failure, model};
 use loom::sync::Arc;
-use loom::sync::atomic::{AtomicUsize, Ordering};
-use loom::thread;
 use turnstile::model::broken::CheckThenTakeSemaphore;
+use turnstile::model::sync::atomic::{AtomicUsize, Ordering};
+use turnstile::model::thread;
 use turnstile::model::{BoundedSemaphore, Semaphore};
 
 /// What the holder-count property needs from a semaphore.
@@ -72,11 +72,25 @@ fn semaphore_never_more_than_n_holders() {
 
 #[test]
 fn broken_check_then_take_semaphore_is_caught() {
-    let report = expect_loom_to_catch(
+    let failure = catch_failure(
+        DEFAULT_PREEMPTIONS,
         "two holders of one permit (check and take in two steps)",
         never_more_than_n_holders::<CheckThenTakeSemaphore>,
     );
-    assert!(report.contains("2 holders of 1 permit"), "{report}");
+    assert!(
+        failure.message().contains("2 holders of 1 permit"),
+        "{failure}"
+    );
+    assert_timeline(
+        failure.timeline(),
+        &["main", "thread 1", "thread 2"],
+        (
+            "check_then_take_semaphore.rs",
+            include_str!("../src/model/broken/check_then_take_semaphore.rs"),
+            "CheckThenTakeSemaphore",
+        ),
+        "2 holders of 1 permit",
+    );
 }
 
 /// Property: a release wakes a thread waiting for a permit. A lost wake-up

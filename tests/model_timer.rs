@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use common::{Branches, expect_loom_to_catch, model};
 use loom::sync::Arc;
-use loom::sync::atomic::{AtomicUsize, Ordering};
 use turnstile::model::Timer;
 use turnstile::model::broken::FlagTimer;
 use turnstile::model::pool::TaskError;
+use turnstile::model::sync::atomic::{AtomicUsize, Ordering};
 
 /// Property: a cancel racing the timer's call says truly whether the call
 /// will happen: `true` and the function never runs, or `false` and it runs

@@ -16,12 +16,234 @@
 use core::ops::Deref;
 use std::time::Instant;
 
-pub(crate) use loom::sync::Arc;
-pub(crate) use loom::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicUsize, Ordering, fence,
-};
+use std::panic::Location;
+
+pub use loom::sync::Arc;
+pub use loom::sync::atomic::Ordering;
+
+use super::trace::{self, Value, What};
+
 /// loom's threads: the pool's workers become loom threads.
 pub(crate) use loom::thread;
+
+/// How a value shows in the timeline.
+trait Shown: Copy {
+    fn shown(self) -> Value;
+}
+
+impl Shown for bool {
+    fn shown(self) -> Value {
+        Value::Bool(self)
+    }
+}
+
+macro_rules! shown_int {
+    ($($int:ty),*) => {$(
+        impl Shown for $int {
+            fn shown(self) -> Value {
+                Value::Int(self as u64)
+            }
+        }
+    )*};
+}
+shown_int!(u8, u32, usize);
+
+impl<T> Shown for *mut T {
+    fn shown(self) -> Value {
+        Value::Ptr {
+            null: self.is_null(),
+        }
+    }
+}
+
+/// loom's atomic, with each operation recorded for the timeline (after
+/// loom has run it, so the log keeps loom's order) at the caller's line.
+macro_rules! recorded_atomic {
+    ($(#[$attr:meta])* $name:ident $(<$param:ident>)?, $value:ty) => {
+        $(#[$attr])*
+        pub struct $name$(<$param>)?(loom::sync::atomic::$name$(<$param>)?, trace::Id);
+
+        impl$(<$param>)? $name$(<$param>)? {
+            /// A new atomic holding `value`.
+            pub fn new(value: $value) -> Self {
+                let id = trace::Id::new();
+                trace::written(id, value.shown());
+                Self(loom::sync::atomic::$name::new(value), id)
+            }
+
+            /// The value, taking the atomic.
+            pub fn into_inner(self) -> $value {
+                self.0.into_inner()
+            }
+
+            /// Loads the value. The timeline marks a load that returns an
+            /// older value than the latest stored (which loom allows when
+            /// no ordering forbids it).
+            #[track_caller]
+            pub fn load(&self, order: Ordering) -> $value {
+                let value = self.0.load(order);
+                trace::loaded(self.1, value.shown(), Location::caller());
+                value
+            }
+
+            /// Stores `value`.
+            #[track_caller]
+            pub fn store(&self, value: $value, order: Ordering) {
+                self.0.store(value, order);
+                trace::written(self.1, value.shown());
+                trace::record(What::Store(value.shown()), Location::caller());
+            }
+
+            /// Stores `value`, returning the previous one.
+            #[track_caller]
+            pub fn swap(&self, value: $value, order: Ordering) -> $value {
+                let old = self.0.swap(value, order);
+                trace::written(self.1, value.shown());
+                trace::record(
+                    What::Swap { new: value.shown(), old: old.shown() },
+                    Location::caller(),
+                );
+                old
+            }
+
+            /// Stores `new` if the value is `current`; returns the value seen.
+            #[track_caller]
+            pub fn compare_exchange(
+                &self,
+                current: $value,
+                new: $value,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$value, $value> {
+                let result = self.0.compare_exchange(current, new, success, failure);
+                let saw = match result {
+                    Ok(saw) | Err(saw) => saw,
+                };
+                if result.is_ok() {
+                    trace::written(self.1, new.shown());
+                }
+                trace::record(
+                    What::CompareExchange {
+                        expected: current.shown(),
+                        new: new.shown(),
+                        saw: saw.shown(),
+                    },
+                    Location::caller(),
+                );
+                result
+            }
+
+            /// As [`compare_exchange`](Self::compare_exchange); loom never
+            /// fails it spuriously.
+            #[track_caller]
+            pub fn compare_exchange_weak(
+                &self,
+                current: $value,
+                new: $value,
+                success: Ordering,
+                failure: Ordering,
+            ) -> Result<$value, $value> {
+                let result = self.0.compare_exchange_weak(current, new, success, failure);
+                let saw = match result {
+                    Ok(saw) | Err(saw) => saw,
+                };
+                if result.is_ok() {
+                    trace::written(self.1, new.shown());
+                }
+                trace::record(
+                    What::CompareExchange {
+                        expected: current.shown(),
+                        new: new.shown(),
+                        saw: saw.shown(),
+                    },
+                    Location::caller(),
+                );
+                result
+            }
+        }
+
+        impl$(<$param>)? core::fmt::Debug for $name$(<$param>)? {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_tuple(stringify!($name)).finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+/// Adds `fetch_add` and `fetch_sub` to an integer atomic.
+macro_rules! recorded_arithmetic {
+    ($name:ident, $value:ty) => {
+        impl $name {
+            /// Adds `by`, returning the previous value.
+            #[track_caller]
+            pub fn fetch_add(&self, by: $value, order: Ordering) -> $value {
+                let old = self.0.fetch_add(by, order);
+                trace::written(self.1, old.wrapping_add(by).shown());
+                trace::record(
+                    What::FetchAdd {
+                        by: by.shown(),
+                        old: old.shown(),
+                    },
+                    Location::caller(),
+                );
+                old
+            }
+
+            /// Subtracts `by`, returning the previous value.
+            #[track_caller]
+            pub fn fetch_sub(&self, by: $value, order: Ordering) -> $value {
+                let old = self.0.fetch_sub(by, order);
+                trace::written(self.1, old.wrapping_sub(by).shown());
+                trace::record(
+                    What::FetchSub {
+                        by: by.shown(),
+                        old: old.shown(),
+                    },
+                    Location::caller(),
+                );
+                old
+            }
+        }
+    };
+}
+
+recorded_atomic!(
+    /// loom's `AtomicBool`, recorded for the timeline.
+    AtomicBool, bool
+);
+recorded_atomic!(
+    /// loom's `AtomicU8`, recorded for the timeline.
+    AtomicU8, u8
+);
+recorded_atomic!(
+    /// loom's `AtomicU32`, recorded for the timeline.
+    AtomicU32, u32
+);
+recorded_atomic!(
+    /// loom's `AtomicUsize`, recorded for the timeline.
+    AtomicUsize, usize
+);
+recorded_atomic!(
+    /// loom's `AtomicPtr`, recorded for the timeline (a pointer shows as
+    /// `null` or `ptr`).
+    AtomicPtr<T>, *mut T
+);
+recorded_arithmetic!(AtomicU8, u8);
+recorded_arithmetic!(AtomicU32, u32);
+recorded_arithmetic!(AtomicUsize, usize);
+
+impl Default for AtomicUsize {
+    fn default() -> Self {
+        Self::new(0)
+    }
+}
+
+/// loom's fence, recorded.
+#[track_caller]
+pub fn fence(order: Ordering) {
+    loom::sync::atomic::fence(order);
+    trace::record(What::Fence, Location::caller());
+}
 /// The `Arc` a user shares a primitive in, for methods that take
 /// `self: &Arc<Self>` (owned permits): std's in both builds, since a method
 /// receiver can only be std's `Arc`. Under the model it is not tracked by
@@ -96,6 +318,7 @@ impl SpinLock {
         }
     }
 
+    #[track_caller]
     pub(crate) fn lock(&self) {
         while self
             .locked
@@ -110,38 +333,52 @@ impl SpinLock {
     /// # Safety
     ///
     /// The caller holds the lock.
+    #[track_caller]
     pub(crate) unsafe fn unlock(&self) {
         self.locked.store(false, Ordering::Release);
         self.locked.wake_all();
     }
 }
 
-/// loom's cell, behind the normal facade's API.
-pub(crate) struct UnsafeCell<T: ?Sized>(loom::cell::UnsafeCell<T>);
+/// loom's cell, behind the normal facade's API: every access is checked
+/// for a race and recorded for the timeline.
+#[derive(Debug)]
+pub struct UnsafeCell<T: ?Sized>(loom::cell::UnsafeCell<T>);
 
 impl<T> UnsafeCell<T> {
-    pub(crate) fn new(value: T) -> Self {
+    /// A cell holding `value`.
+    pub fn new(value: T) -> Self {
         Self(loom::cell::UnsafeCell::new(value))
     }
 
-    pub(crate) fn into_inner(self) -> T {
+    /// The value, taking the cell.
+    pub fn into_inner(self) -> T {
         self.0.into_inner()
     }
 }
 
 impl<T: ?Sized> UnsafeCell<T> {
+    /// Reads through the cell. Recorded before `f` runs: loom checks the
+    /// access for a race without switching threads, so the step is the
+    /// calling thread's next, and a race it reports is this step.
     #[inline]
-    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+    #[track_caller]
+    pub fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        trace::record(What::CellRead, Location::caller());
         self.0.with(f)
     }
 
+    /// Writes through the cell; recorded as [`with`](Self::with) is.
     #[inline]
-    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+    #[track_caller]
+    pub fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        trace::record(What::CellWrite, Location::caller());
         self.0.with_mut(f)
     }
 
+    /// The value, through `&mut self` (no other access can exist).
     #[inline]
-    pub(crate) fn get_mut(&mut self) -> &mut T {
+    pub fn get_mut(&mut self) -> &mut T {
         // SAFETY: `&mut self` proves no other reference to the contents
         // exists, and the returned borrow keeps it that way.
         self.0.with_mut(|ptr| unsafe { &mut *ptr })
@@ -232,16 +469,20 @@ impl<A> Futex<A> {
     /// (No yield between the two: loom would then run the sleeper again only
     /// once every other thread had blocked, and a deadline could never pass
     /// before a thread that does not block woke it.)
+    #[track_caller]
     pub(crate) fn wait(
         &self,
         should_sleep: impl FnOnce(&A) -> bool,
         deadline: Option<Instant>,
     ) -> Wait {
+        let at = Location::caller();
         let mut queue = self.queue.lock().unwrap();
         if !should_sleep(&self.atomic) {
+            trace::record(What::NoSleep, at);
             return Wait::Invalid;
         }
         let ticket = queue.register();
+        trace::record(What::Sleep, at);
         if deadline.is_some() {
             drop(queue);
             queue = self.queue.lock().unwrap();
@@ -251,23 +492,29 @@ impl<A> Futex<A> {
             }
         }
         if queue.leave(ticket) {
+            trace::record(What::Woken, at);
             Wait::Woken
         } else {
+            trace::record(What::TimedOut, at);
             Wait::TimedOut
         }
     }
 
+    #[track_caller]
     pub(crate) fn wake_one(&self) -> bool {
         let mut queue = self.queue.lock().unwrap();
         let Some(sleeper) = queue.sleepers.iter_mut().find(|(_, woken)| !woken) else {
+            trace::record(What::WakeOne { woke: false }, Location::caller());
             return false;
         };
         sleeper.1 = true;
         // Every sleeper re-checks its own record; only the chosen one leaves.
         self.wakeup.notify_all();
+        trace::record(What::WakeOne { woke: true }, Location::caller());
         true
     }
 
+    #[track_caller]
     pub(crate) fn wake_all(&self) -> usize {
         let mut queue = self.queue.lock().unwrap();
         let mut woken = 0;
@@ -276,6 +523,7 @@ impl<A> Futex<A> {
             woken += 1;
         }
         self.wakeup.notify_all();
+        trace::record(What::WakeAll { woke: woken }, Location::caller());
         woken
     }
 }
@@ -304,6 +552,7 @@ pub(crate) fn run_test(test: impl Fn() + Sync + Send + 'static) {
 /// model that hardware fact (it treats SeqCst accesses as AcqRel), so here
 /// the fence is explicit, which is what the x86 add amounts to.
 #[inline]
+#[track_caller]
 pub(crate) fn fetch_add_then_fence(atomic: &AtomicUsize, n: usize) -> usize {
     let previous = atomic.fetch_add(n, Ordering::SeqCst);
     fence(Ordering::SeqCst);

@@ -4,15 +4,15 @@
 
 #![allow(dead_code)] // each test file uses a different subset
 
-use std::panic::{self, AssertUnwindSafe};
+use std::panic;
 use std::process::{Command, Output};
 
-/// loom's preemption bound when `LOOM_MAX_PREEMPTIONS` does not set one.
-/// 2 finds every bug in this crate's twins; 0 would miss some, and no bound
-/// at all takes minutes per model.
-pub const DEFAULT_PREEMPTIONS: usize = 2;
+/// loom's preemption bound when `LOOM_MAX_PREEMPTIONS` does not set one
+/// (the runner's default; see `turnstile::model::DEFAULT_PREEMPTIONS`).
+pub const DEFAULT_PREEMPTIONS: usize = turnstile::model::DEFAULT_PREEMPTIONS;
 
-/// Runs `body` under loom with the project's bounds.
+/// Runs `body` under loom with the project's bounds; a failing schedule is
+/// printed as a timeline.
 ///
 /// Like `loom::model`, it installs a log subscriber filtered by `LOOM_LOG`,
 /// so `LOOM_LOG=trace` prints every step of the schedule being run.
@@ -24,24 +24,28 @@ pub fn model(body: impl Fn() + Sync + Send + 'static) {
 /// `LOOM_MAX_PREEMPTIONS` sets one. For the few models whose interesting
 /// schedule lies deeper than the default; each says why.
 pub fn model_with_preemptions(preemptions: usize, body: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(preemptions);
-    }
+    with_loom_log(|| {
+        turnstile::model::Model::new()
+            .preemptions(preemptions)
+            .check(body)
+    });
+}
+
+fn with_loom_log<R>(run: impl FnOnce() -> R) -> R {
     let log = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("LOOM_LOG"))
         .with_test_writer()
         .without_time()
         .finish();
-    tracing::subscriber::with_default(log, || builder.check(body));
+    tracing::subscriber::with_default(log, run)
 }
 
 /// Runs `body` under loom and passes only if loom finds a failure: a panic in
 /// some interleaving (an assertion, or loom's own data-race report).
 ///
-/// Prints what loom found, so `cargo test -- --show-output` shows the learner
-/// the report, and returns it for the test to check that the *right* bug was
-/// found.
+/// Prints the failing schedule as a timeline, so `cargo test --
+/// --show-output` shows the learner which thread did what, and returns
+/// loom's report for the test to check that the *right* bug was found.
 pub fn expect_loom_to_catch(bug: &str, body: impl Fn() + Sync + Send + 'static) -> String {
     expect_loom_to_catch_with_preemptions(DEFAULT_PREEMPTIONS, bug, body)
 }
@@ -53,20 +57,83 @@ pub fn expect_loom_to_catch_with_preemptions(
     bug: &str,
     body: impl Fn() + Sync + Send + 'static,
 ) -> String {
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-        model_with_preemptions(preemptions, body)
-    }));
-    let payload = match outcome {
-        Ok(()) => panic!("loom explored every schedule and did not catch: {bug}"),
-        Err(payload) => payload,
-    };
-    let report = payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "<a panic without a message>".to_string());
-    println!("loom caught {bug}.\nloom's report: {report}");
-    report
+    catch_failure(preemptions, bug, body).message().to_owned()
+}
+
+/// [`expect_loom_to_catch`], returning the whole failure (report and
+/// timeline), for tests of the timeline itself.
+pub fn catch_failure(
+    preemptions: usize,
+    bug: &str,
+    body: impl Fn() + Sync + Send + 'static,
+) -> turnstile::model::Failure {
+    let failure = with_loom_log(|| {
+        turnstile::model::Model::new()
+            .preemptions(preemptions)
+            .find_failure(body)
+    })
+    .unwrap_or_else(|| panic!("loom explored every schedule and did not catch: {bug}"));
+    println!("loom caught {bug}.\n{failure}");
+    failure
+}
+
+/// Checks what a timeline promises: one column per thread, named as in
+/// `threads`; among its steps, the line marked `BUG:` in the twin `twin`
+/// (the first line of code after the first such comment following `impl
+/// twin`, in `source`, the text of `file`); and a last line that names the
+/// violation, containing `violation`.
+pub fn assert_timeline(
+    timeline: &str,
+    threads: &[&str],
+    (file, source, twin): (&str, &str, &str),
+    violation: &str,
+) {
+    let header = timeline.lines().nth(1).unwrap_or_default();
+    let columns: Vec<&str> = header
+        .split("  ")
+        .map(str::trim)
+        .filter(|column| !column.is_empty())
+        .collect();
+    assert_eq!(columns, threads, "the columns:\n{timeline}");
+    let site = format!("{file}:{}", bug_line(source, twin));
+    let steps = timeline
+        .lines()
+        .skip(3)
+        .take_while(|line| line.trim_start() != "where:");
+    assert!(
+        steps.clone().any(|step| step.contains(&site)),
+        "no step at the BUG: line {site}:\n{timeline}"
+    );
+    let last = timeline.trim_end().lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with('✗') && last.contains(violation),
+        "the last line {last:?} does not name {violation:?}:\n{timeline}"
+    );
+}
+
+/// The line number of the first line of code after the first `// BUG:`
+/// comment that follows `impl twin` in `source`.
+fn bug_line(source: &str, twin: &str) -> usize {
+    let lines: Vec<&str> = source.lines().collect();
+    let start = lines
+        .iter()
+        .position(|line| {
+            let line = line.trim_start();
+            line.starts_with(&format!("impl {twin}"))
+                || line.starts_with(&format!("impl<T> {twin}"))
+        })
+        .unwrap_or_else(|| panic!("no `impl {twin}` in the twin's source"));
+    let bug = start
+        + lines[start..]
+            .iter()
+            .position(|line| line.trim_start().starts_with("// BUG:"))
+            .expect("the twin marks its bug with a BUG: comment");
+    let code = bug
+        + lines[bug..]
+            .iter()
+            .position(|line| !line.trim_start().starts_with("//"))
+            .expect("code follows the BUG: comment");
+    code + 1
 }
 
 /// Runs the `#[ignore]`d test `name` of this same test binary in a child
@@ -91,7 +158,7 @@ pub fn run_ignored_test_in_child(name: &str) -> Output {
 /// Asserts that the child run of `name` found a deadlock, and prints loom's
 /// report of it.
 pub fn expect_deadlock_in_child(name: &str) {
-    expect_failure_in_child(name, &["deadlock"]);
+    expect_failure_in_child(name, &["✗ loom caught a deadlock"]);
 }
 
 /// Asserts that the child run of `name` failed with one of `signs` in its
@@ -109,15 +176,23 @@ pub fn expect_failure_in_child(name: &str, signs: &[&str]) {
         signs.iter().any(|sign| stderr.contains(sign)),
         "the child run of {name} failed, but not with any of {signs:?}.\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    let report = stderr
-        .lines()
-        .filter(|line| signs.iter().any(|sign| line.contains(sign)) || line.contains("panicked"))
-        .collect::<Vec<_>>()
-        .join("\n");
     println!(
-        "loom caught the bug in {name} (the child process ended with {}).\nloom's report:\n{report}",
-        output.status
+        "loom caught the bug in {name} (the child process ended with {}).\n{}",
+        output.status,
+        child_timeline(&stderr)
     );
+}
+
+/// The timeline a child run printed: from "loom found a failing schedule"
+/// to the end of the report (loom's own last words as the process aborts
+/// are left out).
+pub fn child_timeline(stderr: &str) -> String {
+    let start = stderr.find("loom found a failing schedule").unwrap_or(0);
+    stderr[start..]
+        .lines()
+        .take_while(|line| !line.starts_with("panicked at") && !line.starts_with("thread '"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// A lock and a counter it guards, for the model properties. loom's cell
@@ -125,7 +200,7 @@ pub fn expect_failure_in_child(name: &str, signs: &[&str]) {
 /// orders, so a lock that fails to exclude (or to publish) is caught.
 pub struct Guarded<L> {
     pub lock: L,
-    counter: loom::cell::UnsafeCell<usize>,
+    counter: turnstile::model::cell::UnsafeCell<usize>,
 }
 
 // SAFETY: the counter is only touched while `lock` is held, and whether
@@ -137,7 +212,7 @@ impl<L> Guarded<L> {
     pub fn new(lock: L) -> loom::sync::Arc<Self> {
         loom::sync::Arc::new(Self {
             lock,
-            counter: loom::cell::UnsafeCell::new(0),
+            counter: turnstile::model::cell::UnsafeCell::new(0),
         })
     }
 

@@ -27,8 +27,10 @@ impl CheckThenTakeSemaphore {
         let mut permits = self.permits.lock();
         self.released
             .wait_while(&mut permits, |permits| **permits <= 0);
-        // BUG: the lock is let go between the check and the take.
         drop(permits);
+        // BUG: the take locks again. The check above was made under a lock
+        // already let go, and in between another thread can take the
+        // permit it saw.
         *self.permits.lock() -= 1;
     }
 
