@@ -76,19 +76,28 @@ pub fn real_run() -> usize {
 }
 
 fn main() {
-    println!(
-        "real threads, with the lock: {} of 10 buyers got one of 3 tickets",
-        real_run()
-    );
+    let sold = real_run();
+    println!("real threads, with the lock: {sold} of 10 buyers got one of 3 tickets");
     println!();
     println!("loom, two buyers, one ticket, no lock:");
-    match check_two_buyers(false) {
+    let unlocked = check_two_buyers(false);
+    match &unlocked {
         Some(failure) => println!("{failure}"),
         None => println!("  loom found no oversell (it should have: please report this)"),
     }
     println!("loom, two buyers, one ticket, with the lock:");
-    match check_two_buyers(true) {
+    let locked = check_two_buyers(true);
+    match &locked {
         Some(failure) => println!("{failure}"),
         None => println!("  loom explored every schedule and found no oversell"),
     }
+    let as_taught = sold == 3 && unlocked.is_some() && locked.is_none();
+    println!(
+        "VERDICT: {}",
+        if as_taught {
+            "loom finds the oversell without the lock and none with it"
+        } else {
+            "NOT as the lesson says: see above"
+        }
+    );
 }

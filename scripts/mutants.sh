@@ -22,6 +22,12 @@
 #   git diff main~5 -- src > /tmp/change.diff
 #   MUTANTS_DIFF=/tmp/change.diff scripts/mutants.sh future timer
 #
+# MUTANTS_TIMEOUT=S (default 20) is the seconds a mutant's tests may run
+# before it counts as a hang. Keep it well above the unmutated run's test
+# time (cargo-mutants prints it as the baseline): the queue files' tests take
+# about 16 s on two busy cores, and at 20 s a slow run reads as a hang,
+# which counts as caught and can hide a survivor.
+#
 # Results go to target/mutants/NAME/mutants.out (caught.txt, missed.txt,
 # timeout.txt, unviable.txt). A mutant that makes a test hang is counted as
 # a timeout (caught, slowly). Not part of CI: it takes too long.
@@ -84,7 +90,7 @@ for name in "${names[@]}"; do
   # below say what happened, so neither stops the script.
   diff=()
   [ -z "${MUTANTS_DIFF:-}" ] || diff=(--in-diff "$MUTANTS_DIFF")
-  cargo mutants -f "${file[$name]}" "${diff[@]}" -o "target/mutants/$name" --timeout 20 \
+  cargo mutants -f "${file[$name]}" "${diff[@]}" -o "target/mutants/$name" --timeout "${MUTANTS_TIMEOUT:-20}" \
     --jobs "${MUTANTS_JOBS:-1}" -- "${args[@]}" || true
   out="target/mutants/$name/mutants.out"
   if [ ! -f "$out/missed.txt" ]; then

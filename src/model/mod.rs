@@ -1,22 +1,69 @@
-//! The same primitives, compiled a second time against loom (feature `model`).
+//! The same primitives, compiled a second time against loom (feature
+//! `model`), and the tools to model-check code built on them: yours too.
 //!
 //! Each `#[path]` below names a file that the normal build also compiles. The
 //! file says `super::facade`, and here `super` is this module, whose
 //! `facade` is loom's. So this module is not a copy and not a simplified
 //! re-implementation: it is the source users import, with loom's atomics,
-//! cells and threads underneath. Its types only work inside `loom::model`.
+//! cells and threads underneath. Its types only work inside a model run.
 //!
 //! Beside the real primitives sit [`broken`] twins with one deliberate bug
 //! each, and the notes' [`lessons`]; the tests in `tests/model_*.rs` run the
 //! same properties against the real and the broken, and pass only when loom
 //! accepts the first and catches the second.
 //!
-//! ```ignore
-//! loom::model(|| {
-//!     let lock = loom::sync::Arc::new(turnstile::model::Mutex::new(0));
-//!     // spawn loom threads that lock it ...
+//! # Model-checking your own code
+//!
+//! Turn the feature on for your tests (`turnstile = { version = "…",
+//! features = ["model"] }` under `[dev-dependencies]`), then:
+//!
+//! 1. **Write the code once, against names you import.** Where your code
+//!    says `turnstile::Mutex`, `std::sync::Arc`, `std::sync::atomic::*` or
+//!    `std::thread`, let it say `Mutex`, `Arc`, `AtomicUsize`, `thread`, and
+//!    import those from `turnstile` and `std` in the real build and from
+//!    `turnstile::model` ([`Mutex`], [`sync::Arc`], [`sync::atomic`],
+//!    [`thread`]) in the check. A module behind `#[cfg(loom)]` /
+//!    `#[cfg(not(loom))]` imports does it for a crate (run the check with
+//!    `RUSTFLAGS="--cfg loom"`); `examples/booking_model.rs` includes one
+//!    source file twice, once under each set of imports, which needs no
+//!    flag at all.
+//! 2. **Run a model**: [`check`] (or [`Model`], to set the preemption
+//!    bound) runs a closure in every schedule loom explores. Spawn at most
+//!    three threads and keep the work to a handful of steps: loom's search
+//!    grows very fast with both.
+//! 3. **Read the failure**: if a schedule fails, [`check`] prints it as a
+//!    timeline, one column per thread and one row per step with the line
+//!    of your code (or of turnstile's) that took it, then panics. A test
+//!    that *expects* loom to find a bug calls [`Model::find_failure`] and
+//!    gets the [`Failure`] to look at.
+//!
+//! ```
+//! use turnstile::model::{self, Mutex, sync::Arc, thread};
+//!
+//! // The code under test: with the lock, no update is lost.
+//! fn add_one(total: &Mutex<u32>) {
+//!     *total.lock() += 1;
+//! }
+//!
+//! model::check(|| {
+//!     let total = Arc::new(Mutex::new(0));
+//!     let other = {
+//!         let total = Arc::clone(&total);
+//!         thread::spawn(move || add_one(&total))
+//!     };
+//!     add_one(&total);
+//!     other.join().unwrap();
+//!     assert_eq!(*total.lock(), 2);
 //! });
 //! ```
+//!
+//! The types here work only inside a run of [`check`] or [`Model`] (or of
+//! `loom::model` itself, without the timeline): outside one, loom panics.
+//! loom is pinned to exactly 0.7.2: the model facade leans on behaviour
+//! loom does not promise across versions (how it names threads, the text
+//! of its deadlock report, that its condition variables never wake
+//! spuriously), and a crate that uses `loom` beside `turnstile::model` must
+//! use the same version, since the types are shared.
 
 // Loading each file a second time is the point of this module.
 #![allow(clippy::duplicate_mod)]

@@ -172,8 +172,9 @@ struct Recorder {
     schedules: usize,
     steps: Vec<Step>,
     /// The last value written to each atomic in this schedule, by id.
-    /// Every value written to each atomic in this schedule, oldest first.
-    latest: std::collections::HashMap<usize, Vec<Value>>,
+    /// Every value written to each atomic of this schedule (by [`Id`]),
+    /// oldest first.
+    latest: Vec<Vec<Value>>,
     /// The thread of the latest step: the one loom is running, unless it
     /// switched since at an operation this log does not see.
     current: usize,
@@ -202,14 +203,24 @@ fn record_as(thread: usize, what: What, at: Site) {
 }
 
 /// Names one atomic for the timeline's bookkeeping, for its whole life
-/// (an address could be reused by the next atomic).
+/// (an address could be reused by the next atomic): its index in the
+/// schedule's list of atomics. loom objects live no longer than the
+/// schedule that made them, so the list starts empty with each schedule.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Id(usize);
 
 impl Id {
     pub(crate) fn new() -> Self {
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        Id(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+        RECORDER.with(|recorder| {
+            let Ok(mut recorder) = recorder.try_borrow_mut() else {
+                return Id(usize::MAX);
+            };
+            if !recorder.active {
+                return Id(usize::MAX);
+            }
+            recorder.latest.push(Vec::new());
+            Id(recorder.latest.len() - 1)
+        })
     }
 }
 
@@ -220,8 +231,9 @@ pub(crate) fn written(id: Id, value: Value) {
     RECORDER.with(|recorder| {
         if let Ok(mut recorder) = recorder.try_borrow_mut()
             && recorder.active
+            && let Some(history) = recorder.latest.get_mut(id.0)
         {
-            recorder.latest.entry(id.0).or_default().push(value);
+            history.push(value);
         }
     });
 }
@@ -234,7 +246,7 @@ pub(crate) fn loaded(id: Id, value: Value, at: &'static Location<'static>) {
     }
     let what = RECORDER.with(|recorder| {
         let recorder = recorder.try_borrow().ok()?;
-        let (&latest, older) = recorder.latest.get(&id.0)?.split_last()?;
+        let (&latest, older) = recorder.latest.get(id.0)?.split_last()?;
         Some(if latest != value {
             What::StaleLoad { value, latest }
         } else if older.contains(&value) {
@@ -387,6 +399,9 @@ pub(crate) fn render(steps: &[Step], schedules: usize, failure: &str) -> String 
         .unwrap_or(0);
     let (folded_setup, steps) = steps.split_at(setup);
 
+    let names = Names::of(steps.iter().map(|step| &step.at));
+    let short = |at: &Site| names.short(&at.file, at.line);
+
     // Rows, with repeats folded.
     let mut rows: Vec<(usize, String, &Site, usize)> = Vec::new();
     for step in steps {
@@ -467,7 +482,7 @@ pub(crate) fn render(steps: &[Step], schedules: usize, failure: &str) -> String 
             "  ({folded_repeats} repeated steps folded into the ×N rows)"
         );
     }
-    let lines = source_lines(rows.iter().map(|(_, _, at, _)| *at));
+    let lines = source_lines(rows.iter().map(|(_, _, at, _)| *at), &names);
     if !lines.is_empty() {
         let _ = writeln!(out, "  where:");
         for line in lines {
@@ -515,9 +530,42 @@ fn name(thread: usize) -> String {
     }
 }
 
-/// `file.rs:line`, the file without its directories.
-fn short(at: &Site) -> String {
-    short_parts(&at.file, at.line)
+/// How the timeline names files: `file.rs:line`, with the directory kept
+/// where the name alone would be ambiguous (two `lessons.rs`, or any
+/// `mod.rs`).
+struct Names {
+    ambiguous: Vec<String>,
+}
+
+impl Names {
+    fn of<'a>(sites: impl Iterator<Item = &'a Site>) -> Self {
+        let mut files: Vec<&str> = sites.map(|at| at.file.as_ref()).collect();
+        files.sort_unstable();
+        files.dedup();
+        let mut ambiguous: Vec<String> = Vec::new();
+        for (i, file) in files.iter().enumerate() {
+            let name = base(file);
+            if name == "mod.rs" || files.iter().skip(i + 1).any(|other| base(other) == name) {
+                ambiguous.push(name.to_owned());
+            }
+        }
+        Names { ambiguous }
+    }
+
+    fn short(&self, file: &str, line: u32) -> String {
+        let mut parts = file.rsplit(['/', '\\']);
+        let name = parts.next().unwrap_or(file);
+        match parts.next() {
+            Some(dir) if self.ambiguous.iter().any(|a| a == name) => {
+                format!("{dir}/{name}:{line}")
+            }
+            _ => format!("{name}:{line}"),
+        }
+    }
+}
+
+fn base(file: &str) -> &str {
+    file.rsplit(['/', '\\']).next().unwrap_or(file)
 }
 
 fn pad(text: &str, width: usize) -> String {
@@ -537,7 +585,7 @@ fn cut(text: &str, max: usize) -> String {
 /// Each distinct `file:line` the rows name, with that line of source when
 /// the file can be read (from the working directory, as `cargo test` runs,
 /// or from `CARGO_MANIFEST_DIR`), in order of first appearance; at most 16.
-fn source_lines<'a>(locations: impl Iterator<Item = &'a Site>) -> Vec<String> {
+fn source_lines<'a>(locations: impl Iterator<Item = &'a Site>, names: &Names) -> Vec<String> {
     let mut seen: Vec<(String, u32)> = Vec::new();
     for at in locations.filter(|at| !is_loom_file(&at.file)) {
         let key = (at.file.to_string(), at.line);
@@ -547,7 +595,7 @@ fn source_lines<'a>(locations: impl Iterator<Item = &'a Site>) -> Vec<String> {
     }
     let width = seen
         .iter()
-        .map(|(file, line)| short_parts(file, *line).chars().count())
+        .map(|(file, line)| names.short(file, *line).chars().count())
         .max()
         .unwrap_or(0);
     seen.iter()
@@ -556,21 +604,11 @@ fn source_lines<'a>(locations: impl Iterator<Item = &'a Site>) -> Vec<String> {
             let code = read_line(file, *line)?;
             Some(format!(
                 "{}  {}",
-                pad(&short_parts(file, *line), width),
+                pad(&names.short(file, *line), width),
                 code.trim()
             ))
         })
         .collect()
-}
-
-fn short_parts(file: &str, line: u32) -> String {
-    let mut parts = file.rsplit(['/', '\\']);
-    let name = parts.next().unwrap_or(file);
-    // `mod.rs` says little alone: keep its directory.
-    match parts.next() {
-        Some(dir) if name == "mod.rs" => format!("{dir}/{name}:{line}"),
-        _ => format!("{name}:{line}"),
-    }
 }
 
 fn read_line(file: &str, line: u32) -> Option<String> {
