@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{expect_deadlock_in_child, expect_loom_to_catch, model};
+use common::{
+    expect_deadlock_in_child, expect_loom_to_catch, model, run_ignored_test_in_child_with_env,
+};
 use loom::sync::Arc;
 use turnstile::model::Mutex;
 use turnstile::model::lessons::{
@@ -33,6 +35,59 @@ fn lesson_lost_update_is_caught() {
         );
     });
     assert!(report.contains("an update of g_num was lost"), "{report}");
+}
+
+/// The lost update as a user's failing test: `check` panics, having printed
+/// the timeline. Run in a child process by
+/// `a_failing_model_prints_the_lesson_not_a_backtrace`.
+#[test]
+#[ignore = "fails on purpose; run in a child process"]
+fn child_lost_update_fails() {
+    turnstile::model::check(|| {
+        let g_num = Arc::new(AtomicUsize::new(0));
+        let other = {
+            let g_num = Arc::clone(&g_num);
+            thread::spawn(move || add_one_unlocked(&g_num))
+        };
+        add_one_unlocked(&g_num);
+        other.join().unwrap();
+        assert_eq!(
+            g_num.load(Ordering::Relaxed),
+            2,
+            "an update of g_num was lost"
+        );
+    });
+}
+
+/// Many users keep `RUST_BACKTRACE=1` set: a failing model still prints the
+/// timeline, and no backtrace into loom's scheduler, unless asked for with
+/// `TURNSTILE_MODEL_BACKTRACE=1`.
+#[test]
+fn a_failing_model_prints_the_lesson_not_a_backtrace() {
+    let run = |asked: Option<&str>| {
+        let output = run_ignored_test_in_child_with_env(
+            "child_lost_update_fails",
+            &[
+                ("RUST_BACKTRACE", Some("1")),
+                ("TURNSTILE_MODEL_BACKTRACE", asked),
+            ],
+        );
+        assert!(!output.status.success(), "the child's model fails");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let plain = run(None);
+    assert!(plain.contains("loom found a failing schedule"), "{plain}");
+    assert!(
+        plain.contains(
+            "✗ loom caught: assertion `left == right` failed: an update of g_num was lost"
+        ),
+        "{plain}"
+    );
+    assert!(!plain.contains("stack backtrace"), "{plain}");
+    assert!(!plain.contains("loom::rt"), "{plain}");
+    let asked = run(Some("1"));
+    assert!(asked.contains("loom found a failing schedule"), "{asked}");
+    assert!(asked.contains("stack backtrace"), "{asked}");
 }
 
 /// The fix: `with lock: g_num += 1`. loom finds no schedule that loses one.

@@ -142,8 +142,21 @@ fn bug_line(source: &str, twin: &str) -> usize {
 /// loom ends the whole process when it finds a deadlock, so a deadlock lesson
 /// cannot run in the test's own process.
 pub fn run_ignored_test_in_child(name: &str) -> Output {
+    run_ignored_test_in_child_with_env(name, &[])
+}
+
+/// [`run_ignored_test_in_child`] with environment variables set (or, with
+/// `None`, removed) for the child.
+pub fn run_ignored_test_in_child_with_env(name: &str, env: &[(&str, Option<&str>)]) -> Output {
     let test_binary = std::env::current_exe().expect("the test binary knows its own path");
-    Command::new(test_binary)
+    let mut command = Command::new(test_binary);
+    for (key, value) in env {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
+    command
         .args([
             name,
             "--exact",
