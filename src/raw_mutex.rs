@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use super::deadline;
 use super::timeout::Timeout;
 
-use super::facade::{AtomicU8, Backoff, Futex, Ordering, Wait, const_fn};
+use super::facade::{AtomicU8, Backoff, Futex, Ordering, Wait, const_fn, note};
 
 // The state word.
 //
@@ -113,6 +113,8 @@ impl RawMutex {
             .is_err()
         {
             self.lock_contended(None);
+        } else {
+            note("locked");
         }
     }
 
@@ -131,9 +133,14 @@ impl RawMutex {
     pub fn try_lock(&self) -> bool {
         // Acquire: as in `lock`. A strong CAS: a spurious failure would make
         // `try_lock` report "held" for a free lock.
-        self.state
+        let taken = self
+            .state
             .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
-            .is_ok()
+            .is_ok();
+        if taken {
+            note("locked");
+        }
+        taken
     }
 
     /// Takes the lock, giving up after `timeout`: `Ok(())` if it took it
@@ -214,7 +221,9 @@ impl RawMutex {
     pub unsafe fn unlock(&self) {
         // Release: pairs with the Acquire in `lock`, publishing our writes to
         // the next holder.
-        if self.state.swap(UNLOCKED, Ordering::Release) == CONTENDED {
+        let contended = self.state.swap(UNLOCKED, Ordering::Release) == CONTENDED;
+        note("unlocked");
+        if contended {
             self.wake_one_sleeper();
         }
     }
@@ -257,6 +266,7 @@ impl RawMutex {
                         )
                         .is_ok()
                     {
+                        note("locked");
                         return true;
                     }
                     continue;
@@ -270,6 +280,7 @@ impl RawMutex {
             // Acquire: if the old value was UNLOCKED this swap took the lock,
             // and pairs with the Release in `unlock` as in `lock`.
             if self.state.swap(CONTENDED, Ordering::Acquire) == UNLOCKED {
+                note("locked");
                 return true;
             }
             // The deadline is checked only here, after the swap: a thread

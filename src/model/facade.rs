@@ -558,3 +558,10 @@ pub(crate) fn fetch_add_then_fence(atomic: &AtomicUsize, n: usize) -> usize {
     fence(Ordering::SeqCst);
     previous
 }
+
+/// Labels the calling thread's last step in the timeline ("locked",
+/// "unlocked"): a row that says what a step meant, not only what it did.
+#[track_caller]
+pub(crate) fn note(label: &'static str) {
+    trace::record(What::Note(label), Location::caller());
+}

@@ -121,6 +121,9 @@ pub(crate) enum What {
     },
     Ends,
     Panicked(String),
+    /// What the thread's previous step meant ("locked", "unlocked"); the
+    /// timeline prints it on that step's row.
+    Note(&'static str),
 }
 
 impl std::fmt::Display for What {
@@ -155,6 +158,7 @@ impl std::fmt::Display for What {
             What::JoinWait { child } => write!(f, "waits for thread {child}"),
             What::Joined { child } => write!(f, "joined thread {child}"),
             What::Ends => f.write_str("ends"),
+            What::Note(label) => f.write_str(label),
             What::Panicked(message) => {
                 write!(f, "✗ {}", message.lines().next().unwrap_or_default())
             }
@@ -405,6 +409,16 @@ pub(crate) fn render(steps: &[Step], schedules: usize, failure: &str) -> String 
     // Rows, with repeats folded.
     let mut rows: Vec<(usize, String, &Site, usize)> = Vec::new();
     for step in steps {
+        if let What::Note(label) = step.what
+            && let Some((thread, text, _, 1)) = rows.last_mut()
+            && *thread == step.thread
+        {
+            // A note follows its step at once: loom cannot switch threads
+            // between them (a note is not one of loom's operations).
+            // The meaning first, so a cut keeps it: "locked: cas 0 → 1".
+            *text = format!("{label}: {text}");
+            continue;
+        }
         let text = step.what.to_string();
         match rows.last_mut() {
             Some((thread, last, at, times))

@@ -1,6 +1,6 @@
 //! A lock that looks, then leaps: the check and the take are two steps.
 
-use super::facade::{AtomicU8, Futex, Ordering};
+use super::facade::{AtomicU8, Futex, Ordering, note};
 
 const UNLOCKED: u8 = 0;
 const LOCKED: u8 = 1;
@@ -36,6 +36,7 @@ impl CheckThenStoreLock {
         // load UNLOCKED too.
         if self.state.load(Ordering::Acquire) == UNLOCKED {
             self.state.store(LOCKED, Ordering::Relaxed);
+            note("locked");
             return true;
         }
         false
@@ -48,6 +49,7 @@ impl CheckThenStoreLock {
     /// As [`RawMutex::unlock`](crate::model::RawMutex::unlock).
     pub unsafe fn unlock(&self) {
         self.state.store(UNLOCKED, Ordering::Release);
+        note("unlocked");
         self.state.wake_one();
     }
 }
