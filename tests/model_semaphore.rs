@@ -77,12 +77,8 @@ fn broken_check_then_take_semaphore_is_caught() {
         "two holders of one permit (check and take in two steps)",
         never_more_than_n_holders::<CheckThenTakeSemaphore>,
     );
-    assert!(
-        failure.message().contains("2 holders of 1 permit"),
-        "{failure}"
-    );
     assert_timeline(
-        failure.timeline(),
+        &failure,
         &["main", "thread 1", "thread 2"],
         (
             "check_then_take_semaphore.rs",

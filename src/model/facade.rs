@@ -116,21 +116,7 @@ macro_rules! recorded_atomic {
                 failure: Ordering,
             ) -> Result<$value, $value> {
                 let result = self.0.compare_exchange(current, new, success, failure);
-                let saw = match result {
-                    Ok(saw) | Err(saw) => saw,
-                };
-                if result.is_ok() {
-                    trace::written(self.1, new.shown());
-                }
-                trace::record(
-                    What::CompareExchange {
-                        expected: current.shown(),
-                        new: new.shown(),
-                        saw: saw.shown(),
-                    },
-                    Location::caller(),
-                );
-                result
+                self.exchanged(current, new, result)
             }
 
             /// As [`compare_exchange`](Self::compare_exchange); loom never
@@ -144,9 +130,18 @@ macro_rules! recorded_atomic {
                 failure: Ordering,
             ) -> Result<$value, $value> {
                 let result = self.0.compare_exchange_weak(current, new, success, failure);
-                let saw = match result {
-                    Ok(saw) | Err(saw) => saw,
-                };
+                self.exchanged(current, new, result)
+            }
+
+            /// Records a compare-and-exchange that returned `result`.
+            #[track_caller]
+            fn exchanged(
+                &self,
+                current: $value,
+                new: $value,
+                result: Result<$value, $value>,
+            ) -> Result<$value, $value> {
+                let (Ok(saw) | Err(saw)) = result;
                 if result.is_ok() {
                     trace::written(self.1, new.shown());
                 }

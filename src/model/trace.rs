@@ -245,9 +245,6 @@ pub(crate) fn written(id: Id, value: Value) {
 /// Records a load of atomic `id` that returned `value`, marked stale if a
 /// newer value had been written.
 pub(crate) fn loaded(id: Id, value: Value, at: &'static Location<'static>) {
-    if !is_active() {
-        return;
-    }
     let what = RECORDER.with(|recorder| {
         let recorder = recorder.try_borrow().ok()?;
         let (&latest, older) = recorder.latest.get(id.0)?.split_last()?;

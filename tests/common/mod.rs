@@ -77,17 +77,20 @@ pub fn catch_failure(
     failure
 }
 
-/// Checks what a timeline promises: one column per thread, named as in
+/// Checks that loom caught `violation` (in its report) and what the
+/// failure's timeline promises: one column per thread, named as in
 /// `threads`; among its steps, the line marked `BUG:` in the twin `twin`
 /// (the first line of code after the first such comment following `impl
 /// twin`, in `source`, the text of `file`); and a last line that names the
-/// violation, containing `violation`.
+/// violation.
 pub fn assert_timeline(
-    timeline: &str,
+    failure: &turnstile::model::Failure,
     threads: &[&str],
     (file, source, twin): (&str, &str, &str),
     violation: &str,
 ) {
+    assert!(failure.message().contains(violation), "{failure}");
+    let timeline = failure.timeline();
     let header = timeline.lines().nth(1).unwrap_or_default();
     let columns: Vec<&str> = header
         .split("  ")
