@@ -45,6 +45,7 @@ use std::time::{Duration, Instant};
 
 use super::condvar::Condvar;
 use super::deadline;
+use super::lockdep;
 use super::mutex::{Mutex, MutexGuard};
 
 /// Threads that wait for each other. See the [module docs](self).
@@ -237,7 +238,7 @@ impl Barrier {
         }
         Ok(Self {
             parties,
-            state: Mutex::new(State {
+            state: Mutex::untracked(State {
                 phase: Phase::Filling,
                 inside: 0,
             }),
@@ -320,7 +321,13 @@ impl Barrier {
     /// let theirs = other.join().unwrap();
     /// assert_eq!(mine + theirs, 1); // arrival order 0 and 1
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait(&self) -> Result<BarrierWaitResult, BarrierError> {
+        lockdep::before_wait(
+            "Barrier::wait",
+            lockdep::caller(),
+            self.default_timeout.is_some(),
+        );
         match self.default_timeout {
             Some(timeout) => self.wait_timeout(timeout),
             None => self.wait_until(None),
@@ -339,7 +346,9 @@ impl Barrier {
     /// assert_eq!(barrier.wait_timeout(Duration::from_millis(5)), Err(BarrierError::Timeout));
     /// assert!(barrier.is_broken()); // giving up broke it for everyone
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, BarrierError> {
+        lockdep::before_wait("Barrier::wait", lockdep::caller(), true);
         self.wait_until(deadline::after(timeout))
     }
 
@@ -351,7 +360,9 @@ impl Barrier {
     /// let barrier = turnstile::Barrier::new(1).unwrap();
     /// assert!(barrier.wait_deadline(Instant::now()).is_ok()); // the only party
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_deadline(&self, deadline: Instant) -> Result<BarrierWaitResult, BarrierError> {
+        lockdep::before_wait("Barrier::wait", lockdep::caller(), true);
         self.wait_until(Some(deadline))
     }
 

@@ -65,6 +65,7 @@ use std::time::{Duration, Instant};
 
 use super::deadline;
 use super::facade::{AtomicU32, Backoff, Futex, Ordering, Wait, const_fn};
+use super::lockdep::{self, Class};
 use super::mutex::MutexGuard;
 use super::rlock::RLockGuard;
 use super::timeout::Timeout;
@@ -147,6 +148,10 @@ mod sealed {
         unsafe fn release(&mut self) -> usize;
         /// Takes the lock back as it was before `release`.
         fn relock(&mut self, saved: usize);
+        /// The lock's class and identity, for the lock-order checker.
+        // The trait is sealed: nobody outside the crate can name or call it.
+        #[allow(private_interfaces)]
+        fn lock_class(&self) -> (&super::super::lockdep::Class, *const ());
     }
 }
 
@@ -161,6 +166,11 @@ impl<T: ?Sized> sealed::Relock for MutexGuard<'_, T> {
     fn relock(&mut self, _saved: usize) {
         self.mutex.raw.lock();
     }
+
+    #[allow(private_interfaces)]
+    fn lock_class(&self) -> (&Class, *const ()) {
+        (&self.mutex.class, self.mutex.id())
+    }
 }
 
 impl<T: ?Sized> sealed::Relock for RLockGuard<'_, T> {
@@ -171,6 +181,11 @@ impl<T: ?Sized> sealed::Relock for RLockGuard<'_, T> {
 
     fn relock(&mut self, saved: usize) {
         self.lock.reacquire(saved);
+    }
+
+    #[allow(private_interfaces)]
+    fn lock_class(&self) -> (&Class, *const ()) {
+        (self.lock.class(), self.lock.id())
     }
 }
 
@@ -219,6 +234,7 @@ impl Condvar {
     /// # drop(value);
     /// # producer.join().unwrap();
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait<G: Relock>(&self, guard: &mut G) {
         // Without a deadline the wait cannot time out.
         let _ = self.wait_until(guard, None);
@@ -240,6 +256,7 @@ impl Condvar {
     /// let woken = cv.wait_timeout(&mut guard, Duration::from_millis(10));
     /// assert_eq!(woken, Err(Timeout)); // nobody notified
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_timeout<G: Relock>(&self, guard: &mut G, timeout: Duration) -> Result<(), Timeout> {
         self.wait_until(guard, deadline::after(timeout))
     }
@@ -255,6 +272,7 @@ impl Condvar {
     /// let soon = Instant::now() + Duration::from_millis(10);
     /// assert!(cv.wait_deadline(&mut guard, soon).is_err());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_deadline<G: Relock>(
         &self,
         guard: &mut G,
@@ -291,6 +309,7 @@ impl Condvar {
     /// # drop(dishes);
     /// # chef.join().unwrap();
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_while<G: Relock>(&self, guard: &mut G, mut condition: impl FnMut(&mut G) -> bool) {
         while condition(guard) {
             self.wait(guard);
@@ -313,6 +332,7 @@ impl Condvar {
     /// let became_ready = cv.wait_timeout_while(&mut guard, Duration::from_millis(10), |r| !**r);
     /// assert!(became_ready.is_err()); // time ran out; the lock is held again
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_timeout_while<G: Relock>(
         &self,
         guard: &mut G,
@@ -334,6 +354,7 @@ impl Condvar {
     /// let soon = Instant::now() + Duration::from_millis(10);
     /// assert!(cv.wait_deadline_while(&mut guard, soon, |r| !**r).is_ok()); // already true
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_deadline_while<G: Relock>(
         &self,
         guard: &mut G,
@@ -345,6 +366,7 @@ impl Condvar {
 
     /// The timed `wait_while`s, with the deadline as an option: `None`
     /// waits without limit (and then returns only `Ok`).
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub(crate) fn wait_while_until<G: Relock>(
         &self,
         guard: &mut G,
@@ -454,11 +476,14 @@ impl Condvar {
     }
 
     /// Waits once; `Err(Timeout)` if the deadline passed.
+    #[cfg_attr(feature = "lockdep", track_caller)]
     fn wait_until<G: Relock>(
         &self,
         guard: &mut G,
         deadline: Option<Instant>,
     ) -> Result<(), Timeout> {
+        let (class, lock) = sealed::Relock::lock_class(guard);
+        lockdep::before_relock(class, lock, lockdep::caller(), deadline.is_some());
         // Relaxed: we hold the lock (see the implementation notes).
         self.waiters.fetch_add(1, Ordering::Relaxed);
         let seen = self.seq.load(Ordering::Relaxed);

@@ -48,6 +48,7 @@ use std::time::{Duration, Instant};
 use super::condvar::Condvar;
 use super::deadline;
 use super::facade::{AtomicBool, Ordering, const_fn};
+use super::lockdep;
 use super::mutex::Mutex;
 use super::timeout::Timeout;
 
@@ -99,7 +100,7 @@ impl Event {
         pub fn new() -> Self {
             Self {
                 flag: AtomicBool::new(false),
-                raised: Mutex::new(0),
+                raised: Mutex::untracked(0),
                 changed: Condvar::new(),
             }
         }
@@ -171,7 +172,9 @@ impl Event {
     /// event.wait(); // one atomic load
     /// ```
     #[inline]
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait(&self) {
+        lockdep::before_wait("Event::wait", lockdep::caller(), false);
         if !self.is_set() {
             self.wait_until_set();
         }
@@ -208,7 +211,9 @@ impl Event {
     /// event.set();
     /// assert_eq!(event.wait_timeout(Duration::from_millis(5)), Ok(()));
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
+        lockdep::before_wait("Event::wait", lockdep::caller(), true);
         self.wait_until(deadline::after(timeout))
     }
 
@@ -222,7 +227,9 @@ impl Event {
     /// event.set();
     /// assert_eq!(event.wait_deadline(Instant::now()), Ok(()));
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_deadline(&self, deadline: Instant) -> Result<(), Timeout> {
+        lockdep::before_wait("Event::wait", lockdep::caller(), true);
         self.wait_until(Some(deadline))
     }
 

@@ -25,6 +25,10 @@ pub(crate) use std::sync::Arc;
 pub(crate) use std::sync::Arc as UserArc;
 /// Threads, for the pool's workers: `thread::Builder`, `JoinHandle`.
 pub(crate) use std::thread;
+/// Per-thread state, for the lock-order checker (feature `lockdep`), which
+/// the model copy does not include.
+#[cfg(feature = "lockdep")]
+pub(crate) use std::thread_local;
 
 /// A thread pool's default worker count: Python's `min(32, cpu_count + 4)`,
 /// with 1 CPU when the count is unknown (see `pool::Builder::workers`).

@@ -124,6 +124,11 @@ pub mod condvar;
 mod deadline;
 pub mod event;
 mod facade;
+#[cfg(feature = "lockdep")]
+pub mod lockdep;
+#[cfg(not(feature = "lockdep"))]
+#[path = "lockdep/off.rs"]
+mod lockdep;
 pub mod mutex;
 pub mod pool;
 pub mod queue;

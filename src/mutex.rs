@@ -59,12 +59,15 @@ use std::time::{Duration, Instant};
 
 use super::deadline;
 use super::facade::{UnsafeCell, const_fn};
+use super::lockdep::{self, Class, How};
 use super::raw_mutex::RawMutex;
 use super::timeout::Timeout;
 
 /// A lock that owns the `T` it protects. See the [module docs](self).
 pub struct Mutex<T: ?Sized> {
     pub(crate) raw: RawMutex,
+    /// The lock-order checker's class (nothing without feature `lockdep`).
+    pub(crate) class: Class,
     data: UnsafeCell<T>,
 }
 
@@ -85,8 +88,32 @@ impl<T> Mutex<T> {
         /// *G_NUM.lock() += 1;
         /// assert_eq!(*G_NUM.lock(), 1);
         /// ```
+        #[cfg_attr(feature = "lockdep", track_caller)]
         pub fn new(value: T) -> Self {
-            Self { raw: RawMutex::new(), data: UnsafeCell::new(value) }
+            Self { raw: RawMutex::new(), class: Class::new("Mutex"), data: UnsafeCell::new(value) }
+        }
+    }
+
+    const_fn! {
+        /// A new, unlocked mutex whose lock-order class (feature `lockdep`)
+        /// is `name` rather than the place it was created: every mutex given
+        /// one name is one class. Without the feature the name is unused.
+        ///
+        /// ```
+        /// let from = turnstile::Mutex::with_class(100, "account");
+        /// let to = turnstile::Mutex::with_class(0, "account"); // one class
+        /// *to.lock() += std::mem::take(&mut *from.lock());
+        /// assert_eq!(*to.lock(), 100);
+        /// ```
+        pub fn with_class(value: T, name: &'static str) -> Self {
+            Self { raw: RawMutex::new(), class: Class::named("Mutex", name), data: UnsafeCell::new(value) }
+        }
+    }
+
+    const_fn! {
+        /// turnstile's own locks, which the lock-order checker leaves out.
+        pub(crate) fn untracked(value: T) -> Self {
+            Self { raw: RawMutex::new(), class: Class::untracked(), data: UnsafeCell::new(value) }
         }
     }
 
@@ -115,9 +142,12 @@ impl<T: ?Sized> Mutex<T> {
     /// assert_eq!(*mutex.lock(), 1);
     /// ```
     #[inline]
-    #[cfg_attr(feature = "model", track_caller)]
+    #[cfg_attr(any(feature = "model", feature = "lockdep"), track_caller)]
     pub fn lock(&self) -> MutexGuard<'_, T> {
+        let at = lockdep::caller();
+        lockdep::before_lock(&self.class, self.id(), at, How::Blocking);
         self.raw.lock();
+        lockdep::locked(&self.class, self.id(), at);
         // SAFETY: the lock was just taken by this thread.
         unsafe { MutexGuard::new(self) }
     }
@@ -133,12 +163,14 @@ impl<T: ?Sized> Mutex<T> {
     /// assert!(mutex.try_lock().is_some());
     /// ```
     #[inline]
-    #[cfg_attr(feature = "model", track_caller)]
+    #[cfg_attr(any(feature = "model", feature = "lockdep"), track_caller)]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        if !self.raw.try_lock() {
+            return None;
+        }
+        lockdep::locked(&self.class, self.id(), lockdep::caller());
         // SAFETY: `try_lock` returned true, so the lock is ours.
-        self.raw
-            .try_lock()
-            .then(|| unsafe { MutexGuard::new(self) })
+        Some(unsafe { MutexGuard::new(self) })
     }
 
     /// Locks the mutex, giving up after `timeout`: `Err(Timeout)` if it gave
@@ -154,6 +186,7 @@ impl<T: ?Sized> Mutex<T> {
     /// let _held = mutex.lock();
     /// assert!(mutex.lock_timeout(Duration::from_millis(5)).is_err());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn lock_timeout(&self, timeout: Duration) -> Result<MutexGuard<'_, T>, Timeout> {
         match deadline::after(timeout) {
             Some(deadline) => self.lock_deadline(deadline),
@@ -172,10 +205,20 @@ impl<T: ?Sized> Mutex<T> {
     /// let guard = mutex.lock_deadline(Instant::now() + Duration::from_secs(1));
     /// assert_eq!(guard.as_deref(), Ok(&5));
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn lock_deadline(&self, deadline: Instant) -> Result<MutexGuard<'_, T>, Timeout> {
+        let at = lockdep::caller();
+        lockdep::before_lock(&self.class, self.id(), at, How::Timed);
         self.raw.lock_deadline(deadline)?;
+        lockdep::locked(&self.class, self.id(), at);
         // SAFETY: `lock_deadline` returned Ok, so the lock is ours.
         Ok(unsafe { MutexGuard::new(self) })
+    }
+
+    /// This mutex's identity for the lock-order checker.
+    #[inline]
+    pub(crate) fn id(&self) -> *const () {
+        (self as *const Self).cast()
     }
 
     /// Whether some thread holds the lock. A snapshot, for diagnostics and
@@ -207,12 +250,14 @@ impl<T: ?Sized> Mutex<T> {
 }
 
 impl<T: Default> Default for Mutex<T> {
+    #[cfg_attr(feature = "lockdep", track_caller)]
     fn default() -> Self {
         Self::new(T::default())
     }
 }
 
 impl<T> From<T> for Mutex<T> {
+    #[cfg_attr(feature = "lockdep", track_caller)]
     fn from(value: T) -> Self {
         Self::new(value)
     }
@@ -297,6 +342,7 @@ impl<T: ?Sized> Drop for MutexGuard<'_, T> {
         // SAFETY: the guard was created holding the lock and is its only
         // releaser; drop runs once.
         unsafe { self.mutex.raw.unlock() }
+        lockdep::unlocked(&self.mutex.class, self.mutex.id());
     }
 }
 
@@ -333,7 +379,6 @@ impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
 /// } // released here
 /// assert!(!lock.locked());
 /// ```
-#[derive(Default)]
 pub struct Lock {
     inner: Mutex<()>,
 }
@@ -350,8 +395,9 @@ impl Lock {
         /// let _turn = PRINTER.acquire();
         /// ```
         #[must_use]
+        #[cfg_attr(feature = "lockdep", track_caller)]
         pub fn new() -> Self {
-            Self { inner: Mutex::new(()) }
+            Self { inner: Mutex { raw: RawMutex::new(), class: Class::new("Lock"), data: UnsafeCell::new(()) } }
         }
     }
 
@@ -366,7 +412,7 @@ impl Lock {
     /// assert!(!lock.locked());
     /// ```
     #[inline]
-    #[cfg_attr(feature = "model", track_caller)]
+    #[cfg_attr(any(feature = "model", feature = "lockdep"), track_caller)]
     pub fn acquire(&self) -> LockGuard<'_> {
         self.inner.lock()
     }
@@ -379,7 +425,7 @@ impl Lock {
     /// assert!(first.is_some() && lock.try_acquire().is_none());
     /// ```
     #[inline]
-    #[cfg_attr(feature = "model", track_caller)]
+    #[cfg_attr(any(feature = "model", feature = "lockdep"), track_caller)]
     pub fn try_acquire(&self) -> Option<LockGuard<'_>> {
         self.inner.try_lock()
     }
@@ -392,6 +438,7 @@ impl Lock {
     /// let lock = turnstile::Lock::new();
     /// assert!(lock.acquire_timeout(Duration::from_millis(5)).is_ok());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<LockGuard<'_>, Timeout> {
         self.inner.lock_timeout(timeout)
     }
@@ -404,6 +451,13 @@ impl Lock {
     #[inline]
     pub fn locked(&self) -> bool {
         self.inner.is_locked()
+    }
+}
+
+impl Default for Lock {
+    #[cfg_attr(feature = "lockdep", track_caller)]
+    fn default() -> Self {
+        Self::new()
     }
 }
 

@@ -66,6 +66,7 @@ use std::time::{Duration, Instant};
 
 use super::deadline;
 use super::facade::{AtomicUsize, Ordering, UnsafeCell, const_fn, current_thread_id};
+use super::lockdep::{self, Class, How};
 use super::raw_mutex::RawMutex;
 use super::timeout::Timeout;
 
@@ -79,6 +80,8 @@ pub struct RLock<T: ?Sized> {
     owner: AtomicUsize,
     /// How many guards the owner holds. Read and written only by the owner.
     count: UnsafeCell<usize>,
+    /// The lock-order checker's class (nothing without feature `lockdep`).
+    class: Class,
     data: T,
 }
 
@@ -109,11 +112,32 @@ impl<T> RLock<T> {
         /// let lock = turnstile::RLock::new(std::cell::Cell::new(0));
         /// lock.lock().set(1);
         /// ```
+        #[cfg_attr(feature = "lockdep", track_caller)]
         pub fn new(value: T) -> Self {
+            Self::with(value, Class::new("RLock"))
+        }
+    }
+
+    const_fn! {
+        /// A new reentrant lock whose lock-order class (feature `lockdep`) is
+        /// `name`, as [`Mutex::with_class`](super::mutex::Mutex::with_class).
+        ///
+        /// ```
+        /// let lock = turnstile::RLock::with_class(0, "ledger");
+        /// assert_eq!(*lock.lock(), 0);
+        /// ```
+        pub fn with_class(value: T, name: &'static str) -> Self {
+            Self::with(value, Class::named("RLock", name))
+        }
+    }
+
+    const_fn! {
+        fn with(value: T, class: Class) -> Self {
             Self {
                 mutex: RawMutex::new(),
                 owner: AtomicUsize::new(NOBODY),
                 count: UnsafeCell::new(0),
+                class,
                 data: value,
             }
         }
@@ -146,11 +170,15 @@ impl<T: ?Sized> RLock<T> {
     /// assert_eq!(lock.hold_count(), 2);
     /// # drop((inner, outer));
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn lock(&self) -> RLockGuard<'_, T> {
         let me = current_thread_id();
         if !self.enter_again(me) {
+            let at = lockdep::caller();
+            lockdep::before_lock(&self.class, self.id(), at, How::Blocking);
             self.mutex.lock();
             self.enter_first(me);
+            lockdep::locked(&self.class, self.id(), at);
         }
         // SAFETY: this thread is the owner and has counted this guard.
         unsafe { RLockGuard::new(self) }
@@ -170,6 +198,7 @@ impl<T: ?Sized> RLock<T> {
     /// let _outer = lock.lock();
     /// assert!(lock.try_lock().is_some()); // the owner re-enters
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn try_lock(&self) -> Option<RLockGuard<'_, T>> {
         let me = current_thread_id();
         if !self.enter_again(me) {
@@ -177,6 +206,7 @@ impl<T: ?Sized> RLock<T> {
                 return None;
             }
             self.enter_first(me);
+            lockdep::locked(&self.class, self.id(), lockdep::caller());
         }
         // SAFETY: this thread is the owner and has counted this guard.
         Some(unsafe { RLockGuard::new(self) })
@@ -200,6 +230,7 @@ impl<T: ?Sized> RLock<T> {
     /// let lock = turnstile::RLock::new(());
     /// assert!(lock.lock_timeout(Duration::from_millis(5)).is_ok());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn lock_timeout(&self, timeout: Duration) -> Result<RLockGuard<'_, T>, Timeout> {
         match deadline::after(timeout) {
             Some(deadline) => self.lock_deadline(deadline),
@@ -221,11 +252,15 @@ impl<T: ?Sized> RLock<T> {
     /// let lock = turnstile::RLock::new(());
     /// assert!(lock.lock_deadline(Instant::now() + Duration::from_secs(1)).is_ok());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn lock_deadline(&self, deadline: Instant) -> Result<RLockGuard<'_, T>, Timeout> {
         let me = current_thread_id();
         if !self.enter_again(me) {
+            let at = lockdep::caller();
+            lockdep::before_lock(&self.class, self.id(), at, How::Timed);
             self.mutex.lock_deadline(deadline)?;
             self.enter_first(me);
+            lockdep::locked(&self.class, self.id(), at);
         }
         // SAFETY: this thread is the owner and has counted this guard.
         Ok(unsafe { RLockGuard::new(self) })
@@ -283,6 +318,17 @@ impl<T: ?Sized> RLock<T> {
     /// ```
     pub fn get_mut(&mut self) -> &mut T {
         &mut self.data
+    }
+
+    /// This lock's identity for the lock-order checker.
+    #[inline]
+    pub(crate) fn id(&self) -> *const () {
+        (self as *const Self).cast()
+    }
+
+    /// The lock-order checker's class.
+    pub(crate) fn class(&self) -> &Class {
+        &self.class
     }
 
     /// If thread `me` owns the lock, counts one more guard and returns true.
@@ -358,17 +404,20 @@ impl<T: ?Sized> RLock<T> {
             self.owner.store(NOBODY, Ordering::Relaxed);
             // SAFETY: the owner holds `mutex`; this was its last guard.
             unsafe { self.mutex.unlock() };
+            lockdep::unlocked(&self.class, self.id());
         }
     }
 }
 
 impl<T: Default> Default for RLock<T> {
+    #[cfg_attr(feature = "lockdep", track_caller)]
     fn default() -> Self {
         Self::new(T::default())
     }
 }
 
 impl<T> From<T> for RLock<T> {
+    #[cfg_attr(feature = "lockdep", track_caller)]
     fn from(value: T) -> Self {
         Self::new(value)
     }

@@ -59,6 +59,7 @@ use std::time::{Duration, Instant};
 use super::condvar::Condvar;
 use super::deadline;
 use super::facade::{AtomicUsize, Ordering, UserArc as Arc, const_fn, fetch_add_then_fence};
+use super::lockdep::{self, Class, How};
 use super::mutex::Mutex;
 use super::timeout::Timeout;
 
@@ -94,6 +95,8 @@ pub struct Semaphore {
     /// The lock waiters sleep under, and the condition they sleep on.
     sleep: Mutex<()>,
     released: Condvar,
+    /// The lock-order checker's class (nothing without feature `lockdep`).
+    class: Class,
 }
 
 // # Implementation notes
@@ -134,21 +137,23 @@ impl Semaphore {
         /// assert_eq!(turnstile::Semaphore::new(5).available_permits(), 5);
         /// ```
         #[must_use]
+        #[cfg_attr(feature = "lockdep", track_caller)]
         pub fn new(permits: usize) -> Self {
-            Self::with_bound(permits, usize::MAX)
+            Self::with_bound(permits, usize::MAX, Class::permits("Semaphore"))
         }
     }
 
     const_fn! {
-        fn with_bound(permits: usize, bound: usize) -> Self {
+        fn with_bound(permits: usize, bound: usize, class: Class) -> Self {
             Self {
                 available: AtomicUsize::new(permits),
                 room: AtomicUsize::new(bound - permits),
                 bound,
                 waiters: AtomicUsize::new(0),
                 greedy_waiters: AtomicUsize::new(0),
-                sleep: Mutex::new(()),
+                sleep: Mutex::untracked(()),
                 released: Condvar::new(),
+                class,
             }
         }
     }
@@ -164,6 +169,7 @@ impl Semaphore {
     /// assert_eq!(parking.available_permits(), 1);
     /// ```
     #[inline]
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire(&self) -> SemaphorePermit<'_> {
         self.acquire_many(1)
     }
@@ -177,6 +183,7 @@ impl Semaphore {
     /// assert!(sem.try_acquire().is_none());
     /// ```
     #[inline]
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
         self.try_acquire_many(1)
     }
@@ -191,6 +198,7 @@ impl Semaphore {
     /// let sem = turnstile::Semaphore::new(0);
     /// assert!(sem.acquire_timeout(Duration::from_millis(5)).is_err());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<SemaphorePermit<'_>, Timeout> {
         self.acquire_many_timeout(1, timeout)
     }
@@ -203,6 +211,7 @@ impl Semaphore {
     /// let sem = turnstile::Semaphore::new(1);
     /// assert!(sem.acquire_deadline(Instant::now()).is_ok()); // free: no wait
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_deadline(&self, deadline: Instant) -> Result<SemaphorePermit<'_>, Timeout> {
         self.take(1, Some(deadline))?;
         Ok(self.permit(1))
@@ -218,6 +227,7 @@ impl Semaphore {
     /// assert_eq!((three.count(), sem.available_permits()), (3, 1));
     /// ```
     #[inline]
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_many(&self, n: usize) -> SemaphorePermit<'_> {
         let taken = self.take(n, None);
         debug_assert!(
@@ -234,6 +244,7 @@ impl Semaphore {
     /// assert!(sem.try_acquire_many(3).is_none());
     /// assert_eq!(sem.available_permits(), 2); // a refusal takes nothing
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn try_acquire_many(&self, n: usize) -> Option<SemaphorePermit<'_>> {
         self.try_take(n).then(|| self.permit(n))
     }
@@ -247,6 +258,7 @@ impl Semaphore {
     /// let sem = turnstile::Semaphore::new(1);
     /// assert!(sem.acquire_many_timeout(2, Duration::from_millis(5)).is_err());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_many_timeout(
         &self,
         n: usize,
@@ -276,6 +288,7 @@ impl Semaphore {
     /// thread::spawn(move || drop(permit)).join().unwrap(); // given back there
     /// assert_eq!(connections.available_permits(), 2);
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_owned(self: &Arc<Self>) -> OwnedSemaphorePermit {
         self.acquire().into_owned(self)
     }
@@ -288,6 +301,7 @@ impl Semaphore {
     /// let two = sem.acquire_many_owned(2);
     /// assert_eq!((two.count(), sem.available_permits()), (2, 1));
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_many_owned(self: &Arc<Self>, n: usize) -> OwnedSemaphorePermit {
         self.acquire_many(n).into_owned(self)
     }
@@ -300,6 +314,7 @@ impl Semaphore {
     /// let first = sem.try_acquire_owned();
     /// assert!(first.is_some() && sem.try_acquire_owned().is_none());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn try_acquire_owned(self: &Arc<Self>) -> Option<OwnedSemaphorePermit> {
         Some(self.try_acquire()?.into_owned(self))
     }
@@ -313,6 +328,7 @@ impl Semaphore {
     /// let sem = std::sync::Arc::new(turnstile::Semaphore::new(0));
     /// assert!(sem.acquire_timeout_owned(Duration::from_millis(5)).is_err());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_timeout_owned(
         self: &Arc<Self>,
         timeout: Duration,
@@ -379,6 +395,12 @@ impl Semaphore {
         Ok(())
     }
 
+    /// This semaphore's identity for the lock-order checker.
+    #[inline]
+    fn id(&self) -> *const () {
+        (self as *const Self).cast()
+    }
+
     /// How many permits are free. A snapshot.
     ///
     /// ```
@@ -392,7 +414,9 @@ impl Semaphore {
 
     /// The guard for `n` permits that this thread has just taken.
     #[inline]
+    #[cfg_attr(feature = "lockdep", track_caller)]
     fn permit(&self, n: usize) -> SemaphorePermit<'_> {
+        lockdep::locked(&self.class, self.id(), lockdep::caller());
         SemaphorePermit {
             semaphore: self,
             count: n,
@@ -402,7 +426,14 @@ impl Semaphore {
     /// Waits until `n` permits are free and takes them: `Err(Timeout)` if
     /// `deadline` (`None`: no limit) passed first, having taken nothing.
     #[inline]
+    #[cfg_attr(feature = "lockdep", track_caller)]
     fn take(&self, n: usize, deadline: Option<Instant>) -> Result<(), Timeout> {
+        let how = if deadline.is_some() {
+            How::Timed
+        } else {
+            How::Blocking
+        };
+        lockdep::before_lock(&self.class, self.id(), lockdep::caller(), how);
         if self.try_take(n) {
             return Ok(());
         }
@@ -498,6 +529,7 @@ impl Semaphore {
 
 impl Default for Semaphore {
     /// A semaphore with one permit, as Python's `Semaphore()`.
+    #[cfg_attr(feature = "lockdep", track_caller)]
     fn default() -> Self {
         Self::new(1)
     }
@@ -554,6 +586,7 @@ impl SemaphorePermit<'_> {
     pub fn forget(self) -> usize {
         let count = self.count;
         self.semaphore.forget_held(count);
+        lockdep::unlocked(&self.semaphore.class, self.semaphore.id());
         core::mem::forget(self);
         count
     }
@@ -563,6 +596,8 @@ impl SemaphorePermit<'_> {
     fn into_owned<S: AsSemaphore>(self, owner: &Arc<S>) -> OwnedSemaphorePermit<S> {
         debug_assert!(core::ptr::eq(self.semaphore, owner.semaphore()));
         let count = self.count;
+        // Owned permits may move to other threads: the checker lets go here.
+        lockdep::unlocked(&self.semaphore.class, self.semaphore.id());
         core::mem::forget(self);
         OwnedSemaphorePermit {
             owner: Arc::clone(owner),
@@ -575,6 +610,7 @@ impl Drop for SemaphorePermit<'_> {
     #[inline]
     fn drop(&mut self) {
         self.semaphore.give_back(self.count);
+        lockdep::unlocked(&self.semaphore.class, self.semaphore.id());
     }
 }
 
@@ -861,8 +897,9 @@ impl BoundedSemaphore {
         /// assert_eq!((sem.bound(), sem.available_permits()), (3, 3));
         /// ```
         #[must_use]
+        #[cfg_attr(feature = "lockdep", track_caller)]
         pub fn new(permits: usize) -> Self {
-            Self { semaphore: Semaphore::with_bound(permits, permits) }
+            Self { semaphore: Semaphore::with_bound(permits, permits, Class::permits("BoundedSemaphore")) }
         }
     }
 
@@ -873,6 +910,7 @@ impl BoundedSemaphore {
     /// let _permit = sem.acquire();
     /// assert_eq!(sem.available_permits(), 0);
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire(&self) -> SemaphorePermit<'_> {
         self.semaphore.acquire()
     }
@@ -884,6 +922,7 @@ impl BoundedSemaphore {
     /// let _first = sem.try_acquire().unwrap();
     /// assert!(sem.try_acquire().is_none());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_>> {
         self.semaphore.try_acquire()
     }
@@ -898,6 +937,7 @@ impl BoundedSemaphore {
     /// let _held = sem.acquire();
     /// assert!(sem.acquire_timeout(Duration::from_millis(5)).is_err());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<SemaphorePermit<'_>, Timeout> {
         self.semaphore.acquire_timeout(timeout)
     }
@@ -910,6 +950,7 @@ impl BoundedSemaphore {
     /// let sem = turnstile::BoundedSemaphore::new(1);
     /// assert!(sem.acquire_deadline(Instant::now()).is_ok());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_deadline(&self, deadline: Instant) -> Result<SemaphorePermit<'_>, Timeout> {
         self.semaphore.acquire_deadline(deadline)
     }
@@ -922,6 +963,7 @@ impl BoundedSemaphore {
     /// assert!(sem.acquire_many(3).is_err()); // could never be granted
     /// assert_eq!(sem.acquire_many(2).unwrap().count(), 2);
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_many(&self, n: usize) -> Result<SemaphorePermit<'_>, ExceedsBound> {
         self.check_request(n)?;
         Ok(self.semaphore.acquire_many(n))
@@ -936,6 +978,7 @@ impl BoundedSemaphore {
     /// assert!(matches!(sem.try_acquire_many(3), Err(TryAcquireError::ExceedsBound(_))));
     /// assert!(sem.try_acquire_many(2).is_ok());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn try_acquire_many(&self, n: usize) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         self.check_request(n)
             .map_err(TryAcquireError::ExceedsBound)?;
@@ -954,6 +997,7 @@ impl BoundedSemaphore {
     /// let too_many = sem.acquire_many_timeout(3, Duration::from_secs(60)); // returns at once
     /// assert!(matches!(too_many, Err(AcquireTimeoutError::ExceedsBound(_))));
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_many_timeout(
         &self,
         n: usize,
@@ -975,6 +1019,7 @@ impl BoundedSemaphore {
     /// std::thread::spawn(move || drop(permit)).join().unwrap();
     /// assert_eq!(sem.available_permits(), 1);
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_owned(self: &Arc<Self>) -> OwnedSemaphorePermit<Self> {
         self.acquire().into_owned(self)
     }
@@ -987,6 +1032,7 @@ impl BoundedSemaphore {
     /// assert!(sem.acquire_many_owned(3).is_err());
     /// assert_eq!(sem.acquire_many_owned(2).unwrap().count(), 2);
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_many_owned(
         self: &Arc<Self>,
         n: usize,
@@ -1001,6 +1047,7 @@ impl BoundedSemaphore {
     /// let _first = sem.try_acquire_owned().unwrap();
     /// assert!(sem.try_acquire_owned().is_none());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn try_acquire_owned(self: &Arc<Self>) -> Option<OwnedSemaphorePermit<Self>> {
         Some(self.try_acquire()?.into_owned(self))
     }
@@ -1013,6 +1060,7 @@ impl BoundedSemaphore {
     /// let sem = std::sync::Arc::new(turnstile::BoundedSemaphore::new(1));
     /// assert!(sem.acquire_timeout_owned(Duration::ZERO).is_ok());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire_timeout_owned(
         self: &Arc<Self>,
         timeout: Duration,

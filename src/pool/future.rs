@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use super::super::condvar::Condvar;
 use super::super::deadline;
 use super::super::facade::{Arc, AtomicU8, Ordering, UnsafeCell, current_thread_id};
+use super::super::lockdep::{self, PoolTag};
 use super::super::mutex::{Mutex, MutexGuard};
 use super::super::timeout::Timeout;
 use super::task::TaskRef;
@@ -158,7 +159,7 @@ impl<T: Send + 'static> Future<T> {
         Future { task }
     }
 
-    fn core(&self) -> &Core<T> {
+    pub(super) fn core(&self) -> &Core<T> {
         self.task.core()
     }
 
@@ -170,6 +171,7 @@ impl<T: Send + 'static> Future<T> {
     /// future.wait();
     /// assert!(future.is_done());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait(&self) {
         // Without a deadline the wait cannot time out.
         let _ = self.wait_until(None);
@@ -185,6 +187,7 @@ impl<T: Send + 'static> Future<T> {
     /// let (future, _promise) = turnstile::pool::Future::<u8>::pending();
     /// assert_eq!(future.wait_timeout(Duration::from_millis(5)), Err(Timeout));
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
         self.wait_until(deadline::after(timeout))
     }
@@ -199,6 +202,7 @@ impl<T: Send + 'static> Future<T> {
     /// promise.finish(Ok(1));
     /// assert_eq!(future.wait_deadline(Instant::now()), Ok(())); // done: no wait
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_deadline(&self, deadline: Instant) -> Result<(), Timeout> {
         self.wait_until(Some(deadline))
     }
@@ -206,8 +210,10 @@ impl<T: Send + 'static> Future<T> {
     /// Waits until the future is done or `deadline` passes (`None`: no
     /// limit); the one wait behind `wait`, `wait_timeout`, `wait_deadline`
     /// and `ThreadPool::map_timeout`.
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub(super) fn wait_until(&self, deadline: Option<Instant>) -> Result<(), Timeout> {
         let core = self.core();
+        lockdep::before_future_wait(&core.pool, lockdep::caller(), deadline.is_some());
         if core.phase().is_settled() {
             return Ok(());
         }
@@ -228,6 +234,7 @@ impl<T: Send + 'static> Future<T> {
     /// assert_eq!(future.result(), Err(TaskError::Panicked("boom".into())));
     /// assert_eq!(future.result(), Err(TaskError::Panicked("boom".into())));
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn result(&self) -> Result<&T, TaskError> {
         self.wait();
         self.read_settled()
@@ -248,6 +255,7 @@ impl<T: Send + 'static> Future<T> {
     /// promise.finish(Ok(1));
     /// assert_eq!(future.result_timeout(Duration::from_millis(5)), Ok(Ok(&1)));
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn result_timeout(&self, timeout: Duration) -> Result<Result<&T, TaskError>, Timeout> {
         self.wait_timeout(timeout)?;
         Ok(self.read_settled())
@@ -263,6 +271,7 @@ impl<T: Send + 'static> Future<T> {
     /// promise.finish(Ok(5));
     /// assert_eq!(future.exception(), None);
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn exception(&self) -> Option<TaskError> {
         self.result().err()
     }
@@ -278,6 +287,7 @@ impl<T: Send + 'static> Future<T> {
     /// future.cancel();
     /// assert_eq!(future.exception_timeout(Duration::ZERO), Ok(Some(TaskError::Cancelled)));
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn exception_timeout(&self, timeout: Duration) -> Result<Option<TaskError>, Timeout> {
         Ok(self.result_timeout(timeout)?.err())
     }
@@ -300,8 +310,10 @@ impl<T: Send + 'static> Future<T> {
     /// let words: Vec<&str> = words.into_result().unwrap(); // moved, not cloned
     /// assert_eq!(words.len(), 2);
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn into_result(self) -> Result<T, TaskError> {
         let core = self.core();
+        lockdep::before_future_wait(&core.pool, lockdep::caller(), false);
         if core.phase().is_settled_and_quiet() {
             // SAFETY: settled (the Acquire load saw the store that followed
             // the outcome's write) and no callback is lent the outcome, nor
@@ -580,6 +592,9 @@ pub(super) struct Core<T> {
     /// `None` until the future settles; then the outcome, read-only, until
     /// `into_result` takes it (see the implementation notes).
     outcome: UnsafeCell<Option<Result<T, TaskError>>>,
+    /// The pool it was submitted to, for the lock-order checker (nothing
+    /// without feature `lockdep`).
+    pub(super) pool: PoolTag,
 }
 
 // SAFETY: the outcome is written once, under the lock, before any reader can
@@ -649,12 +664,13 @@ impl<T> Core<T> {
     pub(super) fn new() -> Self {
         Core {
             phase: AtomicU8::new(Phase::of(FutureState::Pending).0),
-            inner: Mutex::new(Inner {
+            inner: Mutex::untracked(Inner {
                 listeners: Vec::new(),
                 calling_back: None,
             }),
             settled: Condvar::new(),
             outcome: UnsafeCell::new(None),
+            pool: PoolTag::new(),
         }
     }
 

@@ -49,6 +49,7 @@ use std::time::{Duration, Instant};
 use super::condvar::Condvar;
 use super::deadline;
 use super::facade::{self, Arc, AtomicBool, Ordering, thread};
+use super::lockdep;
 use super::mutex::Mutex;
 use super::queue::FifoQueue;
 use super::timeout::Timeout;
@@ -343,14 +344,14 @@ impl Builder {
             jobs: Arc::new(jobs),
             health: Arc::new(Health {
                 broken: AtomicBool::new(false),
-                reason: Mutex::new(None),
+                reason: Mutex::untracked(None),
             }),
             roster: Arc::new(Roster {
-                working: Mutex::new(0),
+                working: Mutex::untracked(0),
                 all_left: Condvar::new(),
             }),
             worker_ids: Vec::with_capacity(count),
-            workers: Mutex::new(Vec::with_capacity(count)),
+            workers: Mutex::untracked(Vec::with_capacity(count)),
         };
         for index in 0..count {
             let jobs = Arc::clone(&pool.jobs);
@@ -384,6 +385,7 @@ fn work(
     health: &Health,
     initializer: Option<&(dyn Fn() -> Result<(), String> + Send + Sync)>,
 ) {
+    lockdep::enter_pool((jobs as *const FifoQueue<Queued>).cast());
     if let Some(init) = initializer {
         let outcome = panic::catch_unwind(AssertUnwindSafe(init)).unwrap_or_else(|payload| {
             Err(format!(
@@ -464,6 +466,7 @@ impl ThreadPool {
         T: Send + 'static,
     {
         let (future, job) = task::submitted(task);
+        future.core().pool.set(Arc::as_ptr(&self.jobs).cast());
         let Err(refused) = self.jobs.put(job) else {
             return Ok(future);
         };

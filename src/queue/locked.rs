@@ -65,7 +65,7 @@ struct State<S> {
 impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
     fn with_capacity(capacity: Option<usize>) -> Self {
         Self {
-            state: Mutex::new(State {
+            state: Mutex::untracked(State {
                 items: S::default(),
                 closed: false,
                 unfinished: 0,

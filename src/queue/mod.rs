@@ -85,6 +85,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use super::deadline;
+use super::lockdep;
 use super::timeout::Timeout;
 
 pub use error::{
@@ -362,7 +363,11 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// queue.put("soup").unwrap();
     /// assert_eq!(queue.len(), 1);
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn put(&self, item: T) -> Result<(), PutError<T>> {
+        if self.capacity().is_some() {
+            lockdep::before_wait("Queue::put", lockdep::caller(), false);
+        }
         let mut item = item;
         loop {
             match self.engine.put(item, Patience::Until(None)) {
@@ -403,7 +408,11 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// let queue = turnstile::FifoQueue::unbounded();
     /// assert!(queue.put_timeout(1, Duration::from_millis(5)).is_ok());
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
+        if self.capacity().is_some() {
+            lockdep::before_wait("Queue::put", lockdep::caller(), true);
+        }
         self.put_until(item, deadline::after(timeout))
     }
 
@@ -417,7 +426,11 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// queue.put(1).unwrap();
     /// assert_eq!(queue.put_deadline(2, Instant::now()), Err(PutTimeoutError::Timeout(2)));
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn put_deadline(&self, item: T, deadline: Instant) -> Result<(), PutTimeoutError<T>> {
+        if self.capacity().is_some() {
+            lockdep::before_wait("Queue::put", lockdep::caller(), true);
+        }
         self.put_until(item, Some(deadline))
     }
 
@@ -439,7 +452,9 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// queue.put(5).unwrap();
     /// assert_eq!(queue.get(), Ok(5));
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn get(&self) -> Result<T, GetError> {
+        lockdep::before_wait("Queue::get", lockdep::caller(), false);
         loop {
             match self.engine.get(Patience::Until(None)) {
                 Ok(item) => return Ok(item),
@@ -479,7 +494,9 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// let queue = FifoQueue::<u8>::unbounded();
     /// assert_eq!(queue.get_timeout(Duration::from_millis(5)), Err(GetTimeoutError::Timeout));
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
+        lockdep::before_wait("Queue::get", lockdep::caller(), true);
         self.get_until(deadline::after(timeout))
     }
 
@@ -493,7 +510,9 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// let queue = turnstile::FifoQueue::<u8>::new();
     /// assert_eq!(queue.get_deadline(Instant::now()), Err(GetTimeoutError::Timeout));
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn get_deadline(&self, deadline: Instant) -> Result<T, GetTimeoutError> {
+        lockdep::before_wait("Queue::get", lockdep::caller(), true);
         self.get_until(Some(deadline))
     }
 
@@ -527,7 +546,9 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// let queue = turnstile::FifoQueue::<u8>::unbounded();
     /// queue.join(); // nothing was ever put: returns at once
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn join(&self) {
+        lockdep::before_wait("Queue::join", lockdep::caller(), false);
         // Without a deadline, `join` only returns once every task is done.
         while self.engine.join(None).is_err() {}
     }
@@ -543,7 +564,9 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// queue.put(1).unwrap();
     /// assert!(queue.join_timeout(Duration::from_millis(5)).is_err()); // not done yet
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn join_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
+        lockdep::before_wait("Queue::join", lockdep::caller(), true);
         self.join_until(deadline::after(timeout))
     }
 
@@ -555,7 +578,9 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// let queue = turnstile::FifoQueue::<u8>::new();
     /// assert!(queue.join_deadline(Instant::now()).is_ok()); // nothing unfinished
     /// ```
+    #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn join_deadline(&self, deadline: Instant) -> Result<(), Timeout> {
+        lockdep::before_wait("Queue::join", lockdep::caller(), true);
         self.join_until(Some(deadline))
     }
 

@@ -25,13 +25,15 @@
 //! | [`UnlockedCallbackFuture`] | `Future` callbacks | "done?" read without the list's lock | a callback never runs |
 //! | [`CheckThenSetStateFuture`] | `Future` states | cancel and start check, then set     | both win                 |
 //! | [`MissedStopPool`]      | pool shutdown | stop flag and notify outside the lock    | a deadlock               |
+//! | [`CheckThenAddGraph`]   | lockdep's graph | looks for a cycle and adds the edge in two critical sections | an inversion goes unreported |
 //! | [`FlagTimer`]           | `Timer`     | "cancelled?" and the call in two steps (CPython's way) | a call after a successful cancel |
 
 // The twins reach the facade and the real primitives as `super::…`, like
 // the primitives do.
-use super::{condvar, event, facade, mutex, raw_mutex};
+use super::{condvar, event, facade, lockdep, mutex, raw_mutex};
 
 mod any_owner_rlock;
+mod check_then_add_graph;
 mod check_then_store;
 mod check_then_take_semaphore;
 mod count_only_barrier;
@@ -45,6 +47,7 @@ mod stale_owner_rlock;
 mod wait_with_if;
 
 pub use any_owner_rlock::AnyOwnerRLock;
+pub use check_then_add_graph::CheckThenAddGraph;
 pub use check_then_store::CheckThenStoreLock;
 pub use check_then_take_semaphore::CheckThenTakeSemaphore;
 pub use count_only_barrier::CountOnlyBarrier;
