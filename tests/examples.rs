@@ -130,6 +130,29 @@ fn producer_consumer_eats_every_dish_once_and_everyone_goes_home() {
     assert_eq!(report.per_eater.iter().sum::<usize>(), 16);
 }
 
+/// With feature `lockdep` (`cargo test --features lockdep --test examples`):
+/// act 0 runs func1 and then func2, which cannot hang, and the checker
+/// reports the inversion anyway, naming both threads and both locks.
+#[cfg(feature = "lockdep")]
+#[test]
+fn deadlock_act_0_reports_the_inversion_on_a_run_that_did_not_hang() {
+    let reports = deadlock::orders_one_after_the_other();
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    let report = &reports[0];
+    for expected in [
+        "lock order inversion",
+        "thread 'func2' takes Mutex \"mutexA\"",
+        "while holding Mutex \"mutexB\"",
+        "but thread 'func1' earlier took Mutex \"mutexB\"",
+        "examples/deadlock.rs:",
+    ] {
+        assert!(
+            report.contains(expected),
+            "{expected:?} missing from:\n{report}"
+        );
+    }
+}
+
 #[test]
 fn deadlock_is_seen_on_both_sides_and_both_fixes_work() {
     let report = deadlock::run();
