@@ -2,6 +2,8 @@
 //!
 //! `cargo bench --bench locks`. Groups:
 //! - `uncontended`: one thread, lock + increment + unlock.
+//! - `nested_2_locks`: one thread, lock A, lock B, increment both, unlock
+//!   both (with feature `lockdep`: one edge checked per iteration).
 //! - `contended_2_threads`: two threads increment one counter; one
 //!   iteration is one lock + increment + unlock *on each thread*.
 //! - `rlock`: a first lock + unlock, and a re-entry (lock + unlock while the
@@ -20,7 +22,17 @@ use criterion::{Criterion, criterion_group, criterion_main};
 trait CounterLock: Sync + Send {
     const NAME: &'static str;
     fn new() -> Self;
+    /// A lock of another lock-order class than `new`'s (feature `lockdep`
+    /// names a class by where the lock was made).
+    fn new_outer() -> Self
+    where
+        Self: Sized,
+    {
+        Self::new()
+    }
     fn increment(&self);
+    /// Increments while `inner` runs under the lock.
+    fn nest(&self, inner: impl FnOnce());
 }
 
 impl CounterLock for turnstile::Mutex<u64> {
@@ -28,9 +40,18 @@ impl CounterLock for turnstile::Mutex<u64> {
     fn new() -> Self {
         turnstile::Mutex::new(0)
     }
+    fn new_outer() -> Self {
+        turnstile::Mutex::with_class(0, "bench outer")
+    }
     #[inline]
     fn increment(&self) {
         *self.lock() += 1;
+    }
+    #[inline]
+    fn nest(&self, inner: impl FnOnce()) {
+        let mut count = self.lock();
+        inner();
+        *count += 1;
     }
 }
 
@@ -43,6 +64,12 @@ impl CounterLock for std::sync::Mutex<u64> {
     fn increment(&self) {
         *self.lock().unwrap() += 1;
     }
+    #[inline]
+    fn nest(&self, inner: impl FnOnce()) {
+        let mut count = self.lock().unwrap();
+        inner();
+        *count += 1;
+    }
 }
 
 impl CounterLock for parking_lot::Mutex<u64> {
@@ -54,6 +81,12 @@ impl CounterLock for parking_lot::Mutex<u64> {
     fn increment(&self) {
         *self.lock() += 1;
     }
+    #[inline]
+    fn nest(&self, inner: impl FnOnce()) {
+        let mut count = self.lock();
+        inner();
+        *count += 1;
+    }
 }
 
 fn uncontended<L: CounterLock>(
@@ -61,6 +94,17 @@ fn uncontended<L: CounterLock>(
 ) {
     let lock = L::new();
     c.bench_function(L::NAME, |b| b.iter(|| black_box(&lock).increment()));
+}
+
+/// One thread takes two locks, one inside the other, and increments both:
+/// with feature `lockdep`, the inner lock's acquire checks one edge.
+fn nested<L: CounterLock>(
+    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+) {
+    let (outer, inner) = (L::new_outer(), L::new());
+    c.bench_function(L::NAME, |b| {
+        b.iter(|| black_box(&outer).nest(|| black_box(&inner).increment()))
+    });
 }
 
 /// Two threads start together and each increments `iters` times; the time
@@ -81,6 +125,12 @@ fn locks(c: &mut Criterion) {
     uncontended::<turnstile::Mutex<u64>>(&mut group);
     uncontended::<std::sync::Mutex<u64>>(&mut group);
     uncontended::<parking_lot::Mutex<u64>>(&mut group);
+    group.finish();
+
+    let mut group = c.benchmark_group("nested_2_locks");
+    nested::<turnstile::Mutex<u64>>(&mut group);
+    nested::<std::sync::Mutex<u64>>(&mut group);
+    nested::<parking_lot::Mutex<u64>>(&mut group);
     group.finish();
 
     let mut group = c.benchmark_group("contended_2_threads");

@@ -14,11 +14,13 @@ root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "target/criterion")
 # (group, turnstile benchmark, anchor benchmark) as criterion names folders.
 ROWS = [
     ("uncontended", "turnstile__Mutex", "parking_lot__Mutex"),
+    ("nested_2_locks", "turnstile__Mutex", "parking_lot__Mutex"),
     ("contended_2_threads", "turnstile__Mutex", "parking_lot__Mutex"),
     ("rlock", "turnstile__RLock first", "parking_lot__ReentrantMutex first"),
     ("rlock", "turnstile__RLock reentry", "parking_lot__ReentrantMutex reentry"),
     ("semaphore_uncontended", "turnstile__Semaphore", "parking_lot Mutex+Condvar"),
     ("semaphore_4_threads_2_permits", "turnstile__Semaphore", "parking_lot Mutex+Condvar"),
+    ("semaphore_4_threads_2_permits", "turnstile__Semaphore forget+release", "parking_lot Mutex+Condvar"),
     ("notify_no_waiter", "turnstile__Condvar", "parking_lot__Condvar"),
     ("1p1c", "turnstile FifoQueue bounded(1024)", "crossbeam bounded(1024)"),
     ("2p2c", "turnstile FifoQueue bounded(1024)", "crossbeam bounded(1024)"),
