@@ -128,10 +128,43 @@ pub struct Semaphore {
 // takes its permits out of `room` (failing if there is not enough), then
 // adds them to `available`, so `available + held` never passes the bound,
 // even for a moment.
+//
+// A plain semaphore has no bound to keep, only a count that must not wrap
+// (a permit's drop adds its permits back unchecked, so free + held must
+// stay below usize::MAX). Exact counting costs Python's bare
+// `acquire()` ... `release()` two more read-modify-writes per round
+// (`forget` gives room back, `release` takes it again), which with four
+// threads on two cores doubled the round's time (issue 12). So a plain
+// semaphore counts single permits as they come and go without `room`:
+// `release(1)` only adds to `available`, and forgetting a one-permit guard
+// changes nothing. `room` then starts at MAX_PERMITS (isize::MAX) less the
+// initial permits and is kept by the other calls only, and it is off from
+// the true room by D = (uncounted releases) - (uncounted forgets). With D
+// positive a counted `release(n)` may pass MAX_PERMITS by up to D, never
+// usize::MAX: that takes D > 2^63, and so more than 2^63 calls, which no
+// program makes (centuries at a call a nanosecond; std's Arc rests its
+// overflow check on the same kind of count). With D negative a counted
+// release may be refused up to |D| early, near MAX_PERMITS only.
 
 impl Semaphore {
+    /// The most permits a plain semaphore counts, free and held together:
+    /// `isize::MAX`. [`new`](Self::new) refuses more, and
+    /// [`release`](Self::release) panics rather than pass it (see there
+    /// for how exactly). A [`BoundedSemaphore`] counts up to its bound.
+    ///
+    /// ```
+    /// assert_eq!(turnstile::Semaphore::MAX_PERMITS, isize::MAX as usize);
+    /// ```
+    pub const MAX_PERMITS: usize = usize::MAX >> 1;
+
     const_fn! {
         /// A semaphore with `permits` free permits.
+        ///
+        /// # Panics
+        ///
+        /// If `permits` is more than [`MAX_PERMITS`](Self::MAX_PERMITS).
+        ///
+        /// # Examples
         ///
         /// ```
         /// assert_eq!(turnstile::Semaphore::new(5).available_permits(), 5);
@@ -139,6 +172,10 @@ impl Semaphore {
         #[must_use]
         #[cfg_attr(feature = "lockdep", track_caller)]
         pub fn new(permits: usize) -> Self {
+            assert!(
+                permits <= Self::MAX_PERMITS,
+                "Semaphore::new: more permits than Semaphore::MAX_PERMITS"
+            );
             Self::with_bound(permits, usize::MAX, Class::permits("Semaphore"))
         }
     }
@@ -147,7 +184,11 @@ impl Semaphore {
         fn with_bound(permits: usize, bound: usize, class: Class) -> Self {
             Self {
                 available: AtomicUsize::new(permits),
-                room: AtomicUsize::new(bound - permits),
+                room: AtomicUsize::new(if bound == usize::MAX {
+                    Self::MAX_PERMITS - permits
+                } else {
+                    bound - permits
+                }),
                 bound,
                 waiters: AtomicUsize::new(0),
                 greedy_waiters: AtomicUsize::new(0),
@@ -342,8 +383,13 @@ impl Semaphore {
     ///
     /// # Panics
     ///
-    /// If the count would pass `usize::MAX`: that many permits is a bug in
-    /// the caller. [`BoundedSemaphore::release`] returns an error instead.
+    /// If `n > 1` and the count, free and held, would pass
+    /// [`MAX_PERMITS`](Self::MAX_PERMITS): that many permits is a bug in
+    /// the caller. `release(1)` is not checked as it happens (it is Python's
+    /// bare `release()`, and the check would double its cost under
+    /// contention); single releases can only pass the limit by as many as
+    /// have been made, and the count cannot wrap. [`BoundedSemaphore`]
+    /// checks every release exactly, and returns an error instead.
     ///
     /// # Examples
     ///
@@ -354,13 +400,20 @@ impl Semaphore {
     /// ```
     #[inline]
     pub fn release(&self, n: usize) {
+        if n == 1 && self.is_plain() {
+            // Python's bare `release()`: uncounted (see the notes), and as
+            // cheap as a permit's drop.
+            self.give_back(1);
+            return;
+        }
         if self.add(n).is_err() {
-            panic!("Semaphore::release: the permit count would overflow usize");
+            panic!("Semaphore::release: the permit count would pass Semaphore::MAX_PERMITS");
         }
     }
 
-    /// The one release algorithm: adds `n` permits unless the count, free
-    /// and held together, would pass the bound; then adds none.
+    /// The counted release: adds `n` permits unless the count, free and
+    /// held together, would pass the bound; then adds none. (A plain
+    /// semaphore's `release(1)` does not come here: see the notes.)
     fn add(&self, n: usize) -> Result<(), OverRelease> {
         if n == 0 {
             return Ok(());
@@ -498,10 +551,20 @@ impl Semaphore {
     }
 
     /// A permit's `forget`: its `n` permits stop being held, which makes
-    /// room for `release` to add as many.
+    /// room for `release` to add as many. A plain semaphore's single permit
+    /// is not counted (see the implementation notes).
     #[inline]
     fn forget_held(&self, n: usize) {
+        if n == 1 && self.is_plain() {
+            return;
+        }
         self.room.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// A plain semaphore, not a [`BoundedSemaphore`].
+    #[inline]
+    fn is_plain(&self) -> bool {
+        self.bound == usize::MAX
     }
 
     /// After `added` permits were made free (and a fence): wakes the

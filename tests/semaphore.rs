@@ -113,10 +113,45 @@ fn zero_and_max_timeouts() {
 }
 
 #[test]
-#[should_panic(expected = "permit count would overflow")]
-fn release_past_usize_max_panics_clearly() {
-    let semaphore = Semaphore::new(usize::MAX);
+#[should_panic(expected = "would pass Semaphore::MAX_PERMITS")]
+fn release_past_max_permits_panics_clearly() {
+    let semaphore = Semaphore::new(Semaphore::MAX_PERMITS - 1);
+    semaphore.release(2);
+}
+
+#[test]
+fn a_refused_release_releases_nothing_and_the_limit_counts_held_permits() {
+    let semaphore = Semaphore::new(Semaphore::MAX_PERMITS - 3);
+    let held = semaphore.acquire_many(2);
+    // Free + held = MAX - 3: room for 3, not 4, though only MAX - 5 are free.
+    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| semaphore.release(4)));
+    assert!(refused.is_err());
+    assert_eq!(semaphore.available_permits(), Semaphore::MAX_PERMITS - 5);
+    semaphore.release(3);
+    drop(held);
+    assert_eq!(semaphore.available_permits(), Semaphore::MAX_PERMITS);
+    // Forgetting a many-permit guard makes room for as many again.
+    semaphore.acquire_many(2).forget();
+    semaphore.release(2);
+    assert_eq!(semaphore.available_permits(), Semaphore::MAX_PERMITS);
+}
+
+#[test]
+#[should_panic(expected = "more permits than Semaphore::MAX_PERMITS")]
+fn more_than_max_permits_at_the_start_is_refused() {
+    let _ = Semaphore::new(Semaphore::MAX_PERMITS + 1);
+}
+
+#[test]
+fn single_releases_are_not_counted_against_the_limit_but_cannot_wrap() {
+    // Python's bare release(): added without the room check (the
+    // implementation notes in semaphore.rs say why that is safe).
+    let semaphore = Semaphore::new(Semaphore::MAX_PERMITS);
     semaphore.release(1);
+    assert_eq!(semaphore.available_permits(), Semaphore::MAX_PERMITS + 1);
+    let permit = semaphore.acquire();
+    drop(permit);
+    assert_eq!(semaphore.available_permits(), Semaphore::MAX_PERMITS + 1);
 }
 
 #[test]

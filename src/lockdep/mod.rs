@@ -66,6 +66,7 @@ mod graph;
 use core::fmt;
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::Location;
 
 use graph::{Added, ClassId, Graph, Step};
@@ -238,13 +239,19 @@ impl Class {
     }
 
     /// The class's number, registering it on first use; `None` if untracked.
+    #[inline]
     fn id(&self) -> Option<ClassId> {
         // Relaxed: the registry hands every thread the same number for one
         // class, so any value seen is right.
         match self.id.load(Ordering::Relaxed) {
-            0 => {}
-            id => return Some(id),
+            0 => self.register(),
+            id => Some(id),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn register(&self) -> Option<ClassId> {
         let id = register(self.origin)?;
         self.id.store(id, Ordering::Relaxed);
         Some(id)
@@ -272,8 +279,20 @@ pub(crate) enum How {
 
 /// Before a lock call: checks the edges from every lock this thread holds.
 /// Reports (and acts) before the lock is taken.
+#[inline]
 pub(crate) fn before_lock(class: &Class, lock: *const (), at: Site, how: How) {
     let Some(id) = class.id() else { return };
+    // The common case: the thread holds nothing, so there is nothing to
+    // check.
+    if HELD.try_with(|held| held.borrow().is_empty()) != Ok(false) {
+        return;
+    }
+    check_held(class, id, lock, at, how);
+}
+
+#[cold]
+#[inline(never)]
+fn check_held(class: &Class, id: ClassId, lock: *const (), at: Site, how: How) {
     let lock = lock as usize;
     let mut found = Vec::new();
     let _ = HELD.try_with(|held| {
@@ -308,6 +327,7 @@ pub(crate) fn before_relock(class: &Class, lock: *const (), at: Site, timed: boo
 }
 
 /// After a lock call took the lock: the thread now holds it.
+#[inline]
 pub(crate) fn locked(class: &Class, lock: *const (), at: Site) {
     let Some(id) = class.id() else { return };
     let _ = HELD.try_with(|held| {
@@ -321,6 +341,7 @@ pub(crate) fn locked(class: &Class, lock: *const (), at: Site) {
 
 /// The thread let go of `lock` (the latest hold of it, if it holds it more
 /// than once, as a semaphore's permits can be).
+#[inline]
 pub(crate) fn unlocked(class: &Class, lock: *const ()) {
     if matches!(class.origin, Origin::Untracked) {
         return;
@@ -328,7 +349,10 @@ pub(crate) fn unlocked(class: &Class, lock: *const ()) {
     let lock = lock as usize;
     let _ = HELD.try_with(|held| {
         let mut held = held.borrow_mut();
-        if let Some(at) = held.iter().rposition(|h| h.lock == lock) {
+        // Locks are usually let go in the reverse order they were taken.
+        if held.last().is_some_and(|h| h.lock == lock) {
+            held.pop();
+        } else if let Some(at) = held.iter().rposition(|h| h.lock == lock) {
             held.remove(at);
         }
     });
@@ -416,6 +440,33 @@ pub(crate) fn before_future_wait(tag: &PoolTag, at: Site, timed: bool) {
 // Nothing here is borrowed while a report's action runs, so a hook may lock
 // turnstile's locks, and a `Panic` action unwinds with the lock untaken.
 
+/// The hash of the per-thread edge cache: its keys are pairs of small
+/// numbers handed out by this crate, so a multiply-and-rotate (FxHash's)
+/// serves, where std's SipHash, built to resist chosen keys, costs more than
+/// the rest of a nested acquire.
+#[derive(Default)]
+struct PairHasher(u64);
+
+impl Hasher for PairHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
 /// One lock this thread holds.
 struct Held {
     lock: usize,
@@ -425,7 +476,8 @@ struct Held {
 
 thread_local! {
     static HELD: RefCell<Vec<Held>> = const { RefCell::new(Vec::new()) };
-    static CHECKED: RefCell<HashSet<(ClassId, ClassId)>> = RefCell::new(HashSet::new());
+    static CHECKED: RefCell<HashSet<(ClassId, ClassId), BuildHasherDefault<PairHasher>>> =
+        RefCell::new(HashSet::default());
     static WORKER_OF: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
