@@ -51,6 +51,8 @@ declare -A file=(
   [pool]=src/pool/mod.rs
   [wait]=src/pool/wait.rs
   [timer]=src/timer.rs
+  [lockdep]=src/lockdep/mod.rs
+  [lockdep_graph]=src/lockdep/graph.rs
 )
 declare -A tests=(
   [raw_mutex]="model_mutex mutex rlock model_rlock lessons conformance_locks"
@@ -69,8 +71,15 @@ declare -A tests=(
   [pool]="model_pool pool conformance_futures"
   [wait]="pool conformance_futures model_pool"
   [timer]="timer model_timer"
+  [lockdep]="lockdep examples"
+  [lockdep_graph]="model_lockdep lockdep"
 )
-order=(raw_mutex mutex rlock condvar semaphore event barrier queue fifo locked priority future task pool wait timer)
+# Cargo features a file's tests need.
+declare -A features=(
+  [lockdep]=lockdep
+  [lockdep_graph]=lockdep
+)
+order=(raw_mutex mutex rlock condvar semaphore event barrier queue fifo locked priority future task pool wait timer lockdep lockdep_graph)
 
 command -v cargo-mutants >/dev/null || {
   echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2
@@ -84,6 +93,7 @@ unexplained=0
 for name in "${names[@]}"; do
   [ -n "${file[$name]:-}" ] || { echo "unknown name: $name (one of: ${order[*]})" >&2; exit 2; }
   args=(--lib)
+  [ -z "${features[$name]:-}" ] || args+=(--features "${features[$name]}")
   for t in ${tests[$name]}; do args+=(--test "$t"); done
   echo "== $name: ${file[$name]} against ${tests[$name]}"
   # Exit codes: 0 all caught, 2 some missed, 3 some timed out; the lists

@@ -281,6 +281,22 @@ fn semaphore_permits_take_part_as_locks() {
 }
 
 #[test]
+fn permits_let_go_out_of_order_leave_the_right_one_held() {
+    let (first, second, mutex) = (Semaphore::new(1), Semaphore::new(1), Mutex::new(()));
+    on_thread("out-of-order-1", || {
+        let one = first.acquire();
+        let _two = second.try_acquire().expect("free"); // held, no edge
+        drop(one); // `second`'s permit is the one still held
+        let _m = mutex.lock(); // second → mutex, not first → mutex
+    });
+    on_thread("out-of-order-2", || {
+        let _m = mutex.lock();
+        let _one = first.acquire(); // mutex → first: no cycle
+    });
+    assert!(reports("out-of-order-").is_empty(), "{:?}", reports("out-of-order-"));
+}
+
+#[test]
 fn a_forgotten_or_owned_permit_is_no_longer_held() {
     let (permits, mutex) = (std::sync::Arc::new(Semaphore::new(2)), Mutex::new(()));
     on_thread("let-go-1", || {

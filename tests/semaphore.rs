@@ -137,6 +137,14 @@ fn a_refused_release_releases_nothing_and_the_limit_counts_held_permits() {
 }
 
 #[test]
+fn max_permits_leaves_half_the_range_for_uncounted_releases() {
+    // The margin the implementation notes rely on: single releases, which
+    // are not counted, would need more than 2^63 calls to wrap the count.
+    assert_eq!(Semaphore::MAX_PERMITS, isize::MAX as usize);
+    assert!(usize::MAX - Semaphore::MAX_PERMITS > 1 << 62);
+}
+
+#[test]
 #[should_panic(expected = "more permits than Semaphore::MAX_PERMITS")]
 fn more_than_max_permits_at_the_start_is_refused() {
     let _ = Semaphore::new(Semaphore::MAX_PERMITS + 1);
