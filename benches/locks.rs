@@ -98,9 +98,7 @@ fn uncontended<L: CounterLock>(
 
 /// One thread takes two locks, one inside the other, and increments both:
 /// with feature `lockdep`, the inner lock's acquire checks one edge.
-fn nested<L: CounterLock>(
-    c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
-) {
+fn nested<L: CounterLock>(c: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
     let (outer, inner) = (L::new_outer(), L::new());
     c.bench_function(L::NAME, |b| {
         b.iter(|| black_box(&outer).nest(|| black_box(&inner).increment()))

@@ -170,18 +170,27 @@ impl<T: ?Sized> RLock<T> {
     /// assert_eq!(lock.hold_count(), 2);
     /// # drop((inner, outer));
     /// ```
+    #[inline]
     #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn lock(&self) -> RLockGuard<'_, T> {
         let me = current_thread_id();
         if !self.enter_again(me) {
-            let at = lockdep::caller();
-            lockdep::before_lock(&self.class, self.id(), at, How::Blocking);
-            self.mutex.lock();
-            self.enter_first(me);
-            lockdep::locked(&self.class, self.id(), at);
+            self.lock_first(me);
         }
         // SAFETY: this thread is the owner and has counted this guard.
         unsafe { RLockGuard::new(self) }
+    }
+
+    /// `lock` when this thread does not hold the lock yet. Apart, so the
+    /// re-entry path stays small enough to inline when the lock-order
+    /// checker's hooks make this one bigger.
+    #[cfg_attr(feature = "lockdep", track_caller)]
+    fn lock_first(&self, me: usize) {
+        let at = lockdep::caller();
+        lockdep::before_lock(&self.class, self.id(), at, How::Blocking);
+        self.mutex.lock();
+        self.enter_first(me);
+        lockdep::locked(&self.class, self.id(), at);
     }
 
     /// Locks if this thread holds the lock already or nobody does; `None` if

@@ -293,7 +293,11 @@ fn permits_let_go_out_of_order_leave_the_right_one_held() {
         let _m = mutex.lock();
         let _one = first.acquire(); // mutex → first: no cycle
     });
-    assert!(reports("out-of-order-").is_empty(), "{:?}", reports("out-of-order-"));
+    assert!(
+        reports("out-of-order-").is_empty(),
+        "{:?}",
+        reports("out-of-order-")
+    );
 }
 
 #[test]
