@@ -86,6 +86,7 @@ mod deadline;
 #[path = "../event.rs"]
 pub mod event;
 mod facade;
+#[cfg(not(doctest))]
 pub mod lockdep;
 #[cfg(not(doctest))]
 #[path = "../mutex.rs"]
