@@ -108,8 +108,18 @@
 //!
 //! Every primitive reaches atomics, cells, threads and parking only through
 //! one facade module, so the same file compiles against the real ones here and
-//! against loom's in [`model`] (feature `model`). ARCHITECTURE.md in the
-//! repository tells the whole story.
+//! against loom's in `turnstile::model` (feature `model`). ARCHITECTURE.md
+//! in the repository tells the whole story.
+//!
+//! # Optional features
+//!
+//! - `model`: `turnstile::model`, the primitives compiled a second time
+//!   against loom, with a runner that prints a failing schedule as a
+//!   timeline, for checking your own code.
+//! - `lockdep`: `turnstile::lockdep`, a lock-order checker that reports an
+//!   order of acquisitions that can deadlock the first time it is seen, on
+//!   a run that did not hang (`cargo run --example deadlock --features
+//!   lockdep`). Off, it costs nothing.
 //!
 //! [`Mutex::new(data)`]: Mutex::new
 //! [`Condvar::new()`]: Condvar::new
