@@ -13,7 +13,8 @@
 //!
 //! Arguments: the lock (`turnstile`, `parking_lot`, `std`, `queue` for a
 //! turnstile `FifoQueue` put + get, or `none` for the program's own calls
-//! without a lock) and the number of threads (1 = uncontended). Each thread does 1,000,000 lock + increment +
+//! without a lock) and the number of threads (1 = uncontended); with no
+//! arguments, `turnstile 1`. Each thread does 1,000,000 lock + increment +
 //! unlock. BENCHMARKS.md has the counts.
 
 use std::process::ExitCode;
@@ -34,7 +35,15 @@ fn hammer<L: Sync>(lock: &L, threads: u64, increment: fn(&L)) {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.is_empty() {
+        // The first case worth seeing: one thread, nobody ever waits.
+        println!(
+            "no arguments: turnstile, 1 thread (usage: lock_syscalls \
+             turnstile|parking_lot|std|queue|none THREADS)"
+        );
+        args = vec!["turnstile".to_owned(), "1".to_owned()];
+    }
     let threads = match args.get(1).map(|n| n.parse::<u64>()) {
         Some(Ok(n)) if n >= 1 => n,
         _ => {

@@ -175,7 +175,7 @@ fn buy(
     }
     write_tickets(file, left - 1, buyer)?;
     println!(
-        "buyer {buyer}: bought a ticket ({left} were left, wrote {})",
+        "buyer {buyer}: bought a ticket (read {left}, wrote {})",
         left - 1
     );
     Ok(true)
@@ -284,19 +284,28 @@ pub fn parse_args(args: impl Iterator<Item = String>) -> Result<Config, Error> {
                     Duration::from_millis(number("--latency-ms", value("--latency-ms")?)?)
             }
             "--dir" => config.dir = Some(PathBuf::from(value("--dir")?)),
-            other => {
-                return Err(Error(format!(
-                    "unknown option {other:?}; options: --no-lock, --force-race, --buyers N, \
-                     --tickets N, --latency-ms N, --dir PATH"
-                )));
-            }
+            other => return Err(Error(format!("unknown option {other:?}; {USAGE}"))),
         }
     }
     check(&config)?;
     Ok(config)
 }
 
+/// The options, for `--help` and for an unknown option.
+const USAGE: &str = "usage: ticket_booking [--no-lock] [--force-race] [--buyers N] \
+                     [--tickets N] [--latency-ms N] [--dir PATH]";
+
 fn main() -> ExitCode {
+    if std::env::args()
+        .skip(1)
+        .any(|arg| arg == "--help" || arg == "-h")
+    {
+        println!("{USAGE}");
+        println!(
+            "Buyers read a JSON file of tickets left and write it back; see the source's docs."
+        );
+        return ExitCode::SUCCESS;
+    }
     let config = match parse_args(std::env::args().skip(1)) {
         Ok(config) => config,
         Err(error) => {
@@ -319,7 +328,17 @@ fn main() -> ExitCode {
     );
     match run(&config) {
         Ok(report) => {
-            println!("the tickets file: {}", report.file.display());
+            match (&config.dir, report.file.parent()) {
+                (None, Some(dir)) => {
+                    // A fresh temporary directory: leave nothing behind.
+                    let _ = std::fs::remove_dir_all(dir);
+                    println!(
+                        "the tickets file was {} (removed again; --dir PATH keeps it)",
+                        report.file.display()
+                    );
+                }
+                _ => println!("the tickets file: {}", report.file.display()),
+            }
             println!("VERDICT: {report}");
             ExitCode::SUCCESS
         }
