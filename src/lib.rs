@@ -6,6 +6,30 @@
 //! the thread interleavings of every primitive, and of a deliberately broken
 //! twin of each, so you can watch loom find the race.
 //!
+//! # Use it
+//!
+//! ```toml
+//! [dependencies]
+//! turnstile = "0.1"
+//! ```
+//!
+//! A bounded queue of orders feeding a thread pool, each result coming back
+//! through the task's future:
+//!
+//! ```rust
+//! use turnstile::{FifoQueue, ThreadPool};
+//!
+//! let orders = FifoQueue::bounded(8).unwrap(); // a put waits while 8 are queued
+//! let kitchen = ThreadPool::new(2).unwrap(); // two worker threads
+//! for dish in ["soup", "bread", "tea"] {
+//!     orders.put(dish).unwrap();
+//! }
+//! orders.close(); // no more orders: the loop below ends when the queue is empty
+//! let cooking: Vec<_> = orders.iter().map(|dish| kitchen.submit(move || dish.len()).unwrap()).collect();
+//! let sizes: Vec<usize> = cooking.into_iter().map(|future| future.into_result().unwrap()).collect();
+//! assert_eq!(sizes, [4, 5, 3]); // each task's result, back through its future
+//! ```
+//!
 //! # The map
 //!
 //! **Locks**
@@ -128,6 +152,11 @@
 
 #![warn(missing_docs)]
 #![warn(unsafe_op_in_unsafe_fn)]
+
+// README.md's Rust blocks (its quick start) run as doctests too.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 pub mod barrier;
 pub mod condvar;
