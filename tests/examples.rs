@@ -2,6 +2,7 @@
 //! `cargo run --example …`, included here) and checks its outcome: what
 //! happened, never the exact interleaving.
 
+#[cfg(feature = "model")]
 #[path = "../examples/booking_model.rs"]
 #[allow(dead_code)]
 mod booking_model;
@@ -277,6 +278,7 @@ fn counter_race_with_the_mutex_loses_no_update() {
 /// booking logic without its lock, prints it as a timeline naming the read
 /// and the write of the count, and finds nothing with the lock. The real
 /// run sells exactly the tickets there are.
+#[cfg(feature = "model")]
 #[test]
 fn booking_model_finds_the_oversell_without_the_lock_and_none_with_it() {
     let failure = booking_model::check_two_buyers(false).expect("loom finds the oversell");

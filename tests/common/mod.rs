@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 
 /// loom's preemption bound when `LOOM_MAX_PREEMPTIONS` does not set one
 /// (the runner's default; see `turnstile::model::DEFAULT_PREEMPTIONS`).
+#[cfg(feature = "model")]
 pub const DEFAULT_PREEMPTIONS: usize = turnstile::model::DEFAULT_PREEMPTIONS;
 
 /// Runs `body` under loom with the project's bounds; a failing schedule is
@@ -16,6 +17,7 @@ pub const DEFAULT_PREEMPTIONS: usize = turnstile::model::DEFAULT_PREEMPTIONS;
 ///
 /// Like `loom::model`, it installs a log subscriber filtered by `LOOM_LOG`,
 /// so `LOOM_LOG=trace` prints every step of the schedule being run.
+#[cfg(feature = "model")]
 pub fn model(body: impl Fn() + Sync + Send + 'static) {
     model_with_preemptions(DEFAULT_PREEMPTIONS, body);
 }
@@ -23,6 +25,7 @@ pub fn model(body: impl Fn() + Sync + Send + 'static) {
 /// Runs `body` under loom with preemption bound `preemptions`, unless
 /// `LOOM_MAX_PREEMPTIONS` sets one. For the few models whose interesting
 /// schedule lies deeper than the default; each says why.
+#[cfg(feature = "model")]
 pub fn model_with_preemptions(preemptions: usize, body: impl Fn() + Sync + Send + 'static) {
     with_loom_log(|| {
         turnstile::model::Model::new()
@@ -31,6 +34,7 @@ pub fn model_with_preemptions(preemptions: usize, body: impl Fn() + Sync + Send 
     });
 }
 
+#[cfg(feature = "model")]
 fn with_loom_log<R>(run: impl FnOnce() -> R) -> R {
     let log = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("LOOM_LOG"))
@@ -46,12 +50,14 @@ fn with_loom_log<R>(run: impl FnOnce() -> R) -> R {
 /// Prints the failing schedule as a timeline, so `cargo test --
 /// --show-output` shows the learner which thread did what, and returns
 /// loom's report for the test to check that the *right* bug was found.
+#[cfg(feature = "model")]
 pub fn expect_loom_to_catch(bug: &str, body: impl Fn() + Sync + Send + 'static) -> String {
     expect_loom_to_catch_with_preemptions(DEFAULT_PREEMPTIONS, bug, body)
 }
 
 /// [`expect_loom_to_catch`] with its own default preemption bound (see
 /// [`model_with_preemptions`]).
+#[cfg(feature = "model")]
 pub fn expect_loom_to_catch_with_preemptions(
     preemptions: usize,
     bug: &str,
@@ -62,6 +68,7 @@ pub fn expect_loom_to_catch_with_preemptions(
 
 /// [`expect_loom_to_catch`], returning the whole failure (report and
 /// timeline), for tests of the timeline itself.
+#[cfg(feature = "model")]
 pub fn catch_failure(
     preemptions: usize,
     bug: &str,
@@ -83,6 +90,7 @@ pub fn catch_failure(
 /// (the first line of code after the first such comment following `impl
 /// twin`, in `source`, the text of `file`); and a last line that names the
 /// violation.
+#[cfg(feature = "model")]
 pub fn assert_timeline(
     failure: &turnstile::model::Failure,
     threads: &[&str],
@@ -116,6 +124,7 @@ pub fn assert_timeline(
 
 /// The line number of the first line of code after the first `// BUG:`
 /// comment that follows `impl twin` in `source`.
+#[cfg(feature = "model")]
 fn bug_line(source: &str, twin: &str) -> usize {
     let lines: Vec<&str> = source.lines().collect();
     let start = lines
@@ -214,6 +223,7 @@ pub fn child_timeline(stderr: &str) -> String {
 /// A lock and a counter it guards, for the model properties. loom's cell
 /// reports any two accesses to the counter that no happens-before edge
 /// orders, so a lock that fails to exclude (or to publish) is caught.
+#[cfg(feature = "model")]
 pub struct Guarded<L> {
     pub lock: L,
     counter: turnstile::model::cell::UnsafeCell<usize>,
@@ -222,8 +232,10 @@ pub struct Guarded<L> {
 // SAFETY: the counter is only touched while `lock` is held, and whether
 // that really excludes other threads is the property under test: loom's
 // cell reports it when it does not.
+#[cfg(feature = "model")]
 unsafe impl<L: Sync> Sync for Guarded<L> {}
 
+#[cfg(feature = "model")]
 impl<L> Guarded<L> {
     pub fn new(lock: L) -> loom::sync::Arc<Self> {
         loom::sync::Arc::new(Self {
