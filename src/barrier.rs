@@ -323,11 +323,6 @@ impl Barrier {
     /// ```
     #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait(&self) -> Result<BarrierWaitResult, BarrierError> {
-        lockdep::before_wait(
-            "Barrier::wait",
-            lockdep::caller(),
-            self.default_timeout.is_some(),
-        );
         match self.default_timeout {
             Some(timeout) => self.wait_timeout(timeout),
             None => self.wait_until(None),
@@ -348,7 +343,6 @@ impl Barrier {
     /// ```
     #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, BarrierError> {
-        lockdep::before_wait("Barrier::wait", lockdep::caller(), true);
         self.wait_until(deadline::after(timeout))
     }
 
@@ -362,7 +356,6 @@ impl Barrier {
     /// ```
     #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_deadline(&self, deadline: Instant) -> Result<BarrierWaitResult, BarrierError> {
-        lockdep::before_wait("Barrier::wait", lockdep::caller(), true);
         self.wait_until(Some(deadline))
     }
 
@@ -442,7 +435,9 @@ impl Barrier {
         self.state.lock().phase.is_broken()
     }
 
+    #[cfg_attr(feature = "lockdep", track_caller)]
     fn wait_until(&self, deadline: Option<Instant>) -> Result<BarrierWaitResult, BarrierError> {
+        lockdep::before_wait("Barrier::wait", lockdep::caller(), deadline.is_some());
         let mut state = self.state.lock();
         // Wait for the previous round to drain, or a reset to finish.
         self.changed

@@ -213,7 +213,6 @@ impl Event {
     /// ```
     #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
-        lockdep::before_wait("Event::wait", lockdep::caller(), true);
         self.wait_until(deadline::after(timeout))
     }
 
@@ -229,11 +228,12 @@ impl Event {
     /// ```
     #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn wait_deadline(&self, deadline: Instant) -> Result<(), Timeout> {
-        lockdep::before_wait("Event::wait", lockdep::caller(), true);
         self.wait_until(Some(deadline))
     }
 
+    #[cfg_attr(feature = "lockdep", track_caller)]
     fn wait_until(&self, deadline: Option<Instant>) -> Result<(), Timeout> {
+        lockdep::before_wait("Event::wait", lockdep::caller(), deadline.is_some());
         if self.is_set() {
             return Ok(());
         }

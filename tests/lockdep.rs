@@ -391,6 +391,33 @@ fn holding_a_lock_across_a_blocking_wait_is_reported() {
 }
 
 #[test]
+fn timed_waits_holding_a_lock_are_reported_with_the_timed_action() {
+    let held = Mutex::new(());
+    let queue = FifoQueue::bounded(1).unwrap();
+    let barrier = Barrier::new(1).unwrap();
+    let event = Event::new();
+    on_thread("timed-across", || {
+        let _held = held.lock();
+        queue.put_timeout(1, Duration::from_secs(5)).unwrap();
+        assert_eq!(queue.get_timeout(Duration::from_secs(5)), Ok(1));
+        let _ = barrier.wait_timeout(Duration::from_secs(5));
+        let _ = event.wait_timeout(Duration::from_millis(1));
+    });
+    let found = reports("timed-across");
+    let waits = ["Queue::put", "Queue::get", "Barrier::wait", "Event::wait"];
+    assert_eq!(found.len(), waits.len(), "{found:?}");
+    for (wait, (timed, report)) in waits.iter().zip(&found) {
+        assert!(timed, "{report}");
+        assert_eq!(report.kind(), ReportKind::HeldAcrossWait);
+        assert!(report.to_string().contains(wait), "{report}");
+        assert!(
+            report.to_string().contains(file!()),
+            "the caller's line: {report}"
+        );
+    }
+}
+
+#[test]
 fn a_blocking_wait_without_a_lock_held_is_not_reported() {
     let queue = FifoQueue::unbounded();
     on_thread("wait-free", || {

@@ -410,9 +410,6 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// ```
     #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn put_timeout(&self, item: T, timeout: Duration) -> Result<(), PutTimeoutError<T>> {
-        if self.capacity().is_some() {
-            lockdep::before_wait("Queue::put", lockdep::caller(), true);
-        }
         self.put_until(item, deadline::after(timeout))
     }
 
@@ -428,13 +425,14 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// ```
     #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn put_deadline(&self, item: T, deadline: Instant) -> Result<(), PutTimeoutError<T>> {
-        if self.capacity().is_some() {
-            lockdep::before_wait("Queue::put", lockdep::caller(), true);
-        }
         self.put_until(item, Some(deadline))
     }
 
+    #[cfg_attr(feature = "lockdep", track_caller)]
     fn put_until(&self, item: T, deadline: Option<Instant>) -> Result<(), PutTimeoutError<T>> {
+        if self.capacity().is_some() {
+            lockdep::before_wait("Queue::put", lockdep::caller(), deadline.is_some());
+        }
         self.engine
             .put(item, Patience::Until(deadline))
             .map_err(|refused| match refused {
@@ -496,7 +494,6 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// ```
     #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn get_timeout(&self, timeout: Duration) -> Result<T, GetTimeoutError> {
-        lockdep::before_wait("Queue::get", lockdep::caller(), true);
         self.get_until(deadline::after(timeout))
     }
 
@@ -512,11 +509,12 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// ```
     #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn get_deadline(&self, deadline: Instant) -> Result<T, GetTimeoutError> {
-        lockdep::before_wait("Queue::get", lockdep::caller(), true);
         self.get_until(Some(deadline))
     }
 
+    #[cfg_attr(feature = "lockdep", track_caller)]
     fn get_until(&self, deadline: Option<Instant>) -> Result<T, GetTimeoutError> {
+        lockdep::before_wait("Queue::get", lockdep::caller(), deadline.is_some());
         self.engine
             .get(Patience::Until(deadline))
             .map_err(|missed| match missed {
@@ -566,7 +564,6 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// ```
     #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn join_timeout(&self, timeout: Duration) -> Result<(), Timeout> {
-        lockdep::before_wait("Queue::join", lockdep::caller(), true);
         self.join_until(deadline::after(timeout))
     }
 
@@ -580,11 +577,12 @@ impl<T, O: Order<T>> Queue<T, O> {
     /// ```
     #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn join_deadline(&self, deadline: Instant) -> Result<(), Timeout> {
-        lockdep::before_wait("Queue::join", lockdep::caller(), true);
         self.join_until(Some(deadline))
     }
 
+    #[cfg_attr(feature = "lockdep", track_caller)]
     fn join_until(&self, deadline: Option<Instant>) -> Result<(), Timeout> {
+        lockdep::before_wait("Queue::join", lockdep::caller(), deadline.is_some());
         self.engine.join(deadline)
     }
 
