@@ -90,7 +90,7 @@ impl<T> Mutex<T> {
         /// ```
         #[cfg_attr(feature = "lockdep", track_caller)]
         pub fn new(value: T) -> Self {
-            Self { raw: RawMutex::new(), class: Class::new("Mutex"), data: UnsafeCell::new(value) }
+            Self::with(value, Class::new("Mutex"))
         }
     }
 
@@ -106,14 +106,20 @@ impl<T> Mutex<T> {
         /// assert_eq!(*to.lock(), 100);
         /// ```
         pub fn with_class(value: T, name: &'static str) -> Self {
-            Self { raw: RawMutex::new(), class: Class::named("Mutex", name), data: UnsafeCell::new(value) }
+            Self::with(value, Class::named("Mutex", name))
         }
     }
 
     const_fn! {
         /// turnstile's own locks, which the lock-order checker leaves out.
         pub(crate) fn untracked(value: T) -> Self {
-            Self { raw: RawMutex::new(), class: Class::untracked(), data: UnsafeCell::new(value) }
+            Self::with(value, Class::untracked())
+        }
+    }
+
+    const_fn! {
+        fn with(value: T, class: Class) -> Self {
+            Self { raw: RawMutex::new(), class, data: UnsafeCell::new(value) }
         }
     }
 
@@ -397,7 +403,7 @@ impl Lock {
         #[must_use]
         #[cfg_attr(feature = "lockdep", track_caller)]
         pub fn new() -> Self {
-            Self { inner: Mutex { raw: RawMutex::new(), class: Class::new("Lock"), data: UnsafeCell::new(()) } }
+            Self { inner: Mutex::with((), Class::new("Lock")) }
         }
     }
 

@@ -277,6 +277,12 @@ pub(crate) enum How {
     Timed,
 }
 
+impl How {
+    fn timed_if(timed: bool) -> Self {
+        if timed { Self::Timed } else { Self::Blocking }
+    }
+}
+
 /// Before a lock call: checks the edges from every lock this thread holds.
 /// Reports (and acts) before the lock is taken.
 #[inline]
@@ -301,11 +307,7 @@ fn check_held(class: &Class, id: ClassId, lock: *const (), at: Site, how: How) {
             found.push(recursive(id, mine, at));
             return;
         }
-        for h in held.iter() {
-            if let Some(report) = edge(h, id, at) {
-                found.push(report);
-            }
-        }
+        found = edges(held.iter(), id, at);
     });
     act(found, how);
 }
@@ -315,15 +317,10 @@ fn check_held(class: &Class, id: ClassId, lock: *const (), at: Site, how: How) {
 pub(crate) fn before_relock(class: &Class, lock: *const (), at: Site, timed: bool) {
     let Some(id) = class.id() else { return };
     let lock = lock as usize;
-    let mut found = Vec::new();
-    let _ = HELD.try_with(|held| {
-        for h in held.borrow().iter().filter(|h| h.lock != lock) {
-            if let Some(report) = edge(h, id, at) {
-                found.push(report);
-            }
-        }
-    });
-    act(found, if timed { How::Timed } else { How::Blocking });
+    let found = HELD
+        .try_with(|held| edges(held.borrow().iter().filter(|h| h.lock != lock), id, at))
+        .unwrap_or_default();
+    act(found, How::timed_if(timed));
 }
 
 /// After a lock call took the lock: the thread now holds it.
@@ -381,7 +378,7 @@ pub(crate) fn before_wait(what: &'static str, at: Site, timed: bool) {
             }
         }
     });
-    act(found, if timed { How::Timed } else { How::Blocking });
+    act(found, How::timed_if(timed));
 }
 
 /// A pool's identity for [`PoolTag`]: the address of something the pool
@@ -422,7 +419,7 @@ pub(crate) fn before_future_wait(tag: &PoolTag, at: Site, timed: bool) {
             ),
         });
     }
-    act(found, if timed { How::Timed } else { How::Blocking });
+    act(found, How::timed_if(timed));
     before_wait("a future's result", at, timed);
 }
 
@@ -550,6 +547,12 @@ fn recursive(class: ClassId, mine: &Held, at: Site) -> Report {
             mine.at,
         ),
     }
+}
+
+/// The edges from each of the `held` locks to class `taken`: the reports of
+/// those that close a cycle.
+fn edges<'a>(held: impl Iterator<Item = &'a Held>, taken: ClassId, at: Site) -> Vec<Report> {
+    held.filter_map(|h| edge(h, taken, at)).collect()
 }
 
 /// The edge from held lock `h` to class `taken`: checked against the graph
