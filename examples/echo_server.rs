@@ -26,81 +26,91 @@
 //! pool task with the connection and is given back when the task ends,
 //! however it ends, so no `release` can be forgotten or doubled.
 //!
+//! This is the first of the notes' three I/O models: **blocking** I/O,
+//! where a thread waits inside `read` until data comes, so serving many
+//! clients at once takes as many threads. `echo_nonblocking` and
+//! `echo_epoll` serve the same protocol the other two ways, and
+//! `echo_bench` runs all three side by side.
+//!
 //! `cargo run --example echo_server`.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::thread;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use turnstile::{BoundedSemaphore, ThreadPool};
 
-/// No socket operation may wait longer than this: nothing can hang.
-const SOCKET_TIMEOUT: Duration = Duration::from_secs(5);
+#[path = "common/echo.rs"]
+mod echo;
+
+pub use echo::{Clients, Outcome, Served};
 
 /// How a run is set up.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub clients: usize,
-    pub messages_each: usize,
+    pub clients: Clients,
     /// Clients served at once (the semaphore's permits and the pool's
     /// workers).
     pub max_served: usize,
-    /// A client's pause between messages, so connections overlap.
-    pub pause: Duration,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Self {
-            clients: 8,
-            messages_each: 5,
+            clients: Clients {
+                count: 8,
+                messages_each: 5,
+                pause: Duration::from_millis(10),
+                verbose: true,
+            },
             max_served: 3,
-            pause: Duration::from_millis(10),
         }
     }
 }
 
-/// What happened.
-#[derive(Debug)]
-pub struct Report {
-    pub port: u16,
-    /// Echoes that came back exactly as sent.
-    pub echoes_ok: usize,
-    pub connections_served: usize,
-    /// The most connections being served at the same moment.
-    pub most_at_once: usize,
-}
-
-/// Counts connections being served, and the most there ever were.
+/// Counts connections being served, the most there ever were, and the CPU
+/// time spent serving them.
 #[derive(Default)]
 struct Gauge {
     now: AtomicUsize,
     most: AtomicUsize,
     total: AtomicUsize,
+    cpu_nanos: AtomicU64,
+    cpu_known: AtomicBool,
 }
 
 /// Echoes lines until the client hangs up.
 fn serve(stream: TcpStream) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(SOCKET_TIMEOUT))?;
-    stream.set_write_timeout(Some(SOCKET_TIMEOUT))?;
+    stream.set_read_timeout(Some(echo::SOCKET_TIMEOUT))?;
+    stream.set_write_timeout(Some(echo::SOCKET_TIMEOUT))?;
+    // Each echo goes out at once, in one write: a small second write (the
+    // newline, say) would otherwise wait for the client's delayed ACK, tens
+    // of milliseconds (Nagle's algorithm).
+    stream.set_nodelay(true)?;
     let mut writer = stream.try_clone()?;
-    for line in BufReader::new(stream).lines() {
-        writeln!(writer, "{}", line?)?;
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    while reader.read_until(b'\n', &mut line)? > 0 {
+        writer.write_all(&line)?;
+        line.clear();
     }
     Ok(())
 }
 
-/// The accept loop: a permit per connection, then the pool serves it and
-/// gives the permit back. Ends when `stop` is set (and one more connection
-/// wakes `accept`).
-fn accept_loop(
+/// The server: an accept loop that takes a permit per connection, then the
+/// pool serves it and gives the permit back. Ends when `stop` is set (and
+/// one more connection wakes `accept`), once every connection is served.
+pub fn accept_loop(
     listener: TcpListener,
     stop: &AtomicBool,
     max_served: usize,
 ) -> Result<Served, String> {
+    if max_served == 0 {
+        return Err("max_served must be at least 1".into());
+    }
+    let cpu_at_start = echo::thread_cpu();
     let pool = ThreadPool::builder()
         .workers(max_served)
         .thread_name("echo")
@@ -118,6 +128,7 @@ fn accept_loop(
         let slot = slots.acquire_owned();
         let gauge = Arc::clone(&gauge);
         let task = move || {
+            let cpu = echo::thread_cpu();
             let now = gauge.now.fetch_add(1, Ordering::SeqCst) + 1;
             gauge.most.fetch_max(now, Ordering::SeqCst);
             gauge.total.fetch_add(1, Ordering::SeqCst);
@@ -125,6 +136,14 @@ fn accept_loop(
                 eprintln!("server: a connection failed: {error}");
             }
             gauge.now.fetch_sub(1, Ordering::SeqCst);
+            // A task runs on one thread from start to end: its CPU time is
+            // the difference of two readings there.
+            if let Some(used) = echo::cpu_since(cpu) {
+                gauge
+                    .cpu_nanos
+                    .fetch_add(used.as_nanos() as u64, Ordering::SeqCst);
+                gauge.cpu_known.store(true, Ordering::SeqCst);
+            }
             drop(slot); // the next client may come in
         };
         if let Err(refused) = pool.submit(task) {
@@ -132,119 +151,45 @@ fn accept_loop(
         }
     }
     pool.shutdown(); // every connection served to the end
-    let served = Served {
-        total: gauge.total.load(Ordering::SeqCst),
+    let cpu = echo::cpu_since(cpu_at_start)
+        .map(|accepting| accepting + Duration::from_nanos(gauge.cpu_nanos.load(Ordering::SeqCst)));
+    Ok(Served {
+        connections: gauge.total.load(Ordering::SeqCst),
         most_at_once: gauge.most.load(Ordering::SeqCst),
-    };
-    println!(
-        "server: served {} connections, at most {} at once",
-        served.total, served.most_at_once
-    );
-    Ok(served)
-}
-
-/// The server's own account.
-struct Served {
-    total: usize,
-    most_at_once: usize,
-}
-
-/// One client: sends its messages one by one and checks each echo.
-fn client(port: u16, n: usize, config: &Config) -> Result<usize, String> {
-    let stream = TcpStream::connect(("127.0.0.1", port))
-        .map_err(|error| format!("client {n}: cannot connect: {error}"))?;
-    stream
-        .set_read_timeout(Some(SOCKET_TIMEOUT))
-        .and_then(|()| stream.set_write_timeout(Some(SOCKET_TIMEOUT)))
-        .map_err(|error| format!("client {n}: {error}"))?;
-    let mut writer = stream
-        .try_clone()
-        .map_err(|error| format!("client {n}: {error}"))?;
-    let mut reader = BufReader::new(stream);
-    let mut ok = 0;
-    for m in 0..config.messages_each {
-        let sent = format!("client {n} says hello #{m}");
-        writeln!(writer, "{sent}").map_err(|error| format!("client {n}: send: {error}"))?;
-        let mut echo = String::new();
-        reader
-            .read_line(&mut echo)
-            .map_err(|error| format!("client {n}: no echo: {error}"))?;
-        if echo.trim_end() == sent {
-            ok += 1;
-        } else {
-            eprintln!("client {n}: sent {sent:?}, got back {echo:?}");
-        }
-        thread::sleep(config.pause);
-    }
-    let _ = writer.shutdown(Shutdown::Both);
-    println!(
-        "client {n}: {ok} of {} echoes correct",
-        config.messages_each
-    );
-    Ok(ok)
+        threads: max_served + 1, // the pool's workers and the accepting thread
+        cpu,
+        looks: 0,
+        idle_looks: 0,
+    })
 }
 
 /// Runs the lesson once: server, clients, shutdown.
-pub fn run(config: &Config) -> Result<Report, String> {
-    if config.max_served == 0 {
-        return Err("max_served must be at least 1".into());
-    }
-    let listener =
-        TcpListener::bind("127.0.0.1:0").map_err(|error| format!("cannot listen: {error}"))?;
-    let port = listener
-        .local_addr()
-        .map_err(|error| error.to_string())?
-        .port();
-    println!("server: listening on 127.0.0.1:{port}");
-    let stop = AtomicBool::new(false);
-    thread::scope(|scope| {
-        let server = scope.spawn(|| accept_loop(listener, &stop, config.max_served));
-        let clients: Vec<_> = (0..config.clients)
-            .map(|n| scope.spawn(move || client(port, n, config)))
-            .collect();
-        let mut echoes_ok = 0;
-        let mut failure = None;
-        for handle in clients {
-            match handle.join() {
-                Ok(Ok(ok)) => echoes_ok += ok,
-                Ok(Err(error)) => failure = Some(error),
-                Err(_) => failure = Some("a client panicked".into()),
-            }
+pub fn run(config: &Config) -> Result<Outcome, String> {
+    let verbose = config.clients.verbose;
+    echo::run(&config.clients, |listener, stop| {
+        let port = listener.local_addr().map_or(0, |address| address.port());
+        if verbose {
+            println!("server: listening on 127.0.0.1:{port}");
         }
-        // Stop the server: raise the flag, then wake `accept` with one last
-        // connection that it will not serve.
-        stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", port));
-        let served = server
-            .join()
-            .map_err(|_| "the server panicked".to_string())??;
-        if let Some(error) = failure {
-            return Err(error);
+        let served = accept_loop(listener, stop, config.max_served)?;
+        if verbose {
+            println!(
+                "server: served {} connections, at most {} at once",
+                served.connections, served.most_at_once
+            );
         }
-        Ok(Report {
-            port,
-            echoes_ok,
-            connections_served: served.total,
-            most_at_once: served.most_at_once,
-        })
+        Ok(served)
     })
 }
 
 fn main() -> std::process::ExitCode {
     let config = Config::default();
     match run(&config) {
-        Ok(report) => {
-            let expected = config.clients * config.messages_each;
-            let ok = report.echoes_ok == expected
-                && report.connections_served == config.clients
-                && report.most_at_once <= config.max_served;
+        Ok(outcome) => {
             println!(
-                "VERDICT: {}: {} of {expected} echoes correct from {} clients, at most {} served at once \
-                 (limit {}), server shut down",
-                if ok { "ok" } else { "WRONG" },
-                report.echoes_ok,
-                report.connections_served,
-                report.most_at_once,
+                "VERDICT: {}; at most {} served at once (limit {}), server shut down",
+                echo::verdict(&config.clients, &outcome),
+                outcome.served.most_at_once,
                 config.max_served
             );
             std::process::ExitCode::SUCCESS

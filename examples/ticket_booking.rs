@@ -31,11 +31,20 @@
 //! the system's temporary directory), `--force-race` (with `--no-lock`:
 //! every buyer reads the file before anyone writes it, so the oversell is
 //! certain rather than likely).
+//!
+//! `-- --processes` runs the notes' version, where each buyer is a process
+//! (`multiprocessing.Process`), three times over: with no lock, with a
+//! `turnstile::Lock` (which does not help: a lock is memory, and processes
+//! share none, so every buyer takes a lock of its own), and with a lock on a
+//! file (`File::lock`), which the kernel holds for all processes to see. Rust
+//! has no `fork`-and-carry-on; the example starts its buyers by running its
+//! own executable again with `--child buyer ...`.
 
 use std::fmt;
-use std::fs;
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::process::{ChildStdout, Command, ExitCode, Stdio};
 use std::thread;
 use std::time::Duration;
 
@@ -53,6 +62,8 @@ pub struct Config {
     pub force_race: bool,
     /// Where the JSON file goes; `None`: a fresh temporary directory.
     pub dir: Option<PathBuf>,
+    /// Run the buyers as processes, once per [`Guard`] (`--processes`).
+    pub processes: bool,
 }
 
 impl Default for Config {
@@ -64,6 +75,7 @@ impl Default for Config {
             locked: true,
             force_race: false,
             dir: None,
+            processes: false,
         }
     }
 }
@@ -153,20 +165,20 @@ fn search(buyer: usize, file: &Path) -> Result<(), Error> {
     Ok(())
 }
 
+/// Holds a buyer between its read and its write until every buyer has read
+/// (forced races only).
+type AllHaveRead<'a> = &'a dyn Fn() -> Result<(), Error>;
+
 /// `buy()`: read, wait for the network, and take a ticket if one is left.
-/// `all_have_read` (forced races only) holds every buyer between the read
-/// and the write until all have read.
 fn buy(
     buyer: usize,
     file: &Path,
     latency: Duration,
-    all_have_read: Option<&Barrier>,
+    all_have_read: Option<AllHaveRead<'_>>,
 ) -> Result<bool, Error> {
     let left = read_tickets(file)?;
-    if let Some(barrier) = all_have_read {
-        barrier
-            .wait()
-            .map_err(|error| Error(format!("buyer {buyer}: {error}")))?;
+    if let Some(all_have_read) = all_have_read {
+        all_have_read()?;
     }
     thread::sleep(latency);
     if left == 0 {
@@ -186,6 +198,13 @@ pub fn check(config: &Config) -> Result<(), Error> {
     if config.buyers == 0 {
         return Err(Error("--buyers must be at least 1".into()));
     }
+    if config.processes && (config.force_race || !config.locked) {
+        return Err(Error(
+            "--processes runs its three guards itself (no lock, a turnstile::Lock, a file lock) \
+             and forces the race where it can: leave out --no-lock and --force-race"
+                .into(),
+        ));
+    }
     if config.force_race && config.locked {
         return Err(Error(
             "--force-race needs --no-lock: with the lock held, buyers waiting for each other \
@@ -199,14 +218,7 @@ pub fn check(config: &Config) -> Result<(), Error> {
 /// Runs the lesson once.
 pub fn run(config: &Config) -> Result<Report, Error> {
     check(config)?;
-    let dir = match &config.dir {
-        Some(dir) => dir.clone(),
-        None => fresh_dir(),
-    };
-    fs::create_dir_all(&dir)
-        .map_err(|error| Error(format!("cannot create {}: {error}", dir.display())))?;
-    let file = dir.join("tickets.json");
-    write_tickets(&file, config.tickets, config.buyers)?;
+    let file = new_tickets_file(config)?;
 
     let lock = Lock::new();
     let barrier = if config.force_race {
@@ -223,8 +235,16 @@ pub fn run(config: &Config) -> Result<Report, Error> {
                     if config.locked {
                         let _held = lock.acquire(); // `with lock:`
                         buy(buyer, file, config.latency, None)
+                    } else if let Some(barrier) = barrier {
+                        let all_have_read = || {
+                            barrier
+                                .wait()
+                                .map(drop)
+                                .map_err(|error| Error(format!("buyer {buyer}: {error}")))
+                        };
+                        buy(buyer, file, config.latency, Some(&all_have_read))
                     } else {
-                        buy(buyer, file, config.latency, barrier)
+                        buy(buyer, file, config.latency, None)
                     }
                 })
             })
@@ -252,6 +272,273 @@ pub fn run(config: &Config) -> Result<Report, Error> {
     })
 }
 
+/// Creates the run's directory and its tickets file, full.
+fn new_tickets_file(config: &Config) -> Result<PathBuf, Error> {
+    let dir = match &config.dir {
+        Some(dir) => dir.clone(),
+        None => fresh_dir(),
+    };
+    fs::create_dir_all(&dir)
+        .map_err(|error| Error(format!("cannot create {}: {error}", dir.display())))?;
+    let file = dir.join("tickets.json");
+    write_tickets(&file, config.tickets, config.buyers)?;
+    Ok(file)
+}
+
+/// How buyer processes guard their buying step (`--processes` runs all
+/// three).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// Nothing: they race.
+    Nothing,
+    /// [`BUYING`], a `turnstile::Lock`: every process has its own, so no
+    /// buyer ever waits for another.
+    TurnstileLock,
+    /// An exclusive lock on the file `tickets.lock` beside the tickets: the
+    /// kernel holds it, and every process asks the same kernel.
+    FileLock,
+}
+
+impl Guard {
+    /// The three runs of `--processes`, in order.
+    pub const ALL: [Guard; 3] = [Guard::Nothing, Guard::TurnstileLock, Guard::FileLock];
+
+    fn name(self) -> &'static str {
+        match self {
+            Guard::Nothing => "no-lock",
+            Guard::TurnstileLock => "turnstile-lock",
+            Guard::FileLock => "file-lock",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        Guard::ALL.into_iter().find(|guard| guard.name() == name)
+    }
+
+    /// What the run shows, and why.
+    pub fn lesson(self) -> &'static str {
+        match self {
+            Guard::Nothing => {
+                "no lock: every buyer process reads the file, waits, and writes it back; \
+                 they overwrite each other's writes"
+            }
+            Guard::TurnstileLock => {
+                "a turnstile::Lock around buy(): each process has its own copy of the lock \
+                 (a lock is memory, and processes share none), so nobody ever waits for it"
+            }
+            Guard::FileLock => {
+                "File::lock on tickets.lock around buy(): the kernel holds that lock, and all \
+                 processes ask the same kernel, so one buyer at a time reads and writes"
+            }
+        }
+    }
+}
+
+/// The lock the buyer processes take with [`Guard::TurnstileLock`]: the
+/// same static in the same program, and yet one per process.
+static BUYING: Lock = Lock::new();
+
+/// A buyer process prints this line when it has read the count (forced
+/// races only), then waits for a line on its stdin before it writes.
+const READ_MARK: &str = "@read";
+
+/// A buyer process's exit status: it bought a ticket.
+const BOUGHT: u8 = 0;
+/// A buyer process's exit status: it found none left.
+const SOLD_OUT: u8 = 10;
+/// A buyer process's exit status: it could not run (its stderr says why).
+const BUYER_FAILED: u8 = 1;
+
+/// Builds the command that starts one buyer process: given the buyer's
+/// arguments, a command whose process calls [`buyer_process`] with them.
+/// The example runs its own executable with `--child`; a test, its own test
+/// binary.
+pub type Launch<'a> = &'a dyn Fn(&[String]) -> Command;
+
+/// Runs the lesson with each buyer in a process of its own, guarded by
+/// `guard`. With `config.force_race`, every buyer reports that it has read
+/// the count and waits until all have, so the lost updates are certain.
+pub fn run_processes(config: &Config, guard: Guard, launch: Launch<'_>) -> Result<Report, Error> {
+    if config.buyers == 0 {
+        return Err(Error("--buyers must be at least 1".into()));
+    }
+    if config.force_race && guard == Guard::FileLock {
+        return Err(Error(
+            "a forced race under the file lock would wait forever: the buyer holding the lock \
+             waits for the others to read, and they wait for the lock"
+                .into(),
+        ));
+    }
+    let file = new_tickets_file(config)?;
+    let mut children = Vec::with_capacity(config.buyers);
+    for buyer in 0..config.buyers {
+        let args = [
+            "buyer".to_string(),
+            buyer.to_string(),
+            file.display().to_string(),
+            config.latency.as_millis().to_string(),
+            guard.name().to_string(),
+            config.force_race.to_string(),
+        ];
+        let stdin = if config.force_race {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        };
+        // A child already started and waiting for "go" reads the end of its
+        // stdin when this function returns early, and carries on.
+        let child = launch(&args)
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|error| Error(format!("cannot start buyer process {buyer}: {error}")))?;
+        children.push(child);
+    }
+    let mut outputs: Vec<(BufReader<ChildStdout>, Vec<String>)> = children
+        .iter_mut()
+        .map(|child| {
+            let stdout = child.stdout.take().expect("stdout is piped");
+            (BufReader::new(stdout), Vec::new())
+        })
+        .collect();
+    if config.force_race {
+        // A barrier across processes: wait until every buyer has read (or
+        // died), then let them all go on.
+        for (stdout, said) in &mut outputs {
+            read_lines_until(stdout, said, Some(READ_MARK));
+        }
+        for child in &mut children {
+            if let Some(mut stdin) = child.stdin.take() {
+                let _ = writeln!(stdin, "go"); // a dead buyer is reported below
+            }
+        }
+    }
+    let mut sold = 0;
+    let mut failure = None;
+    for (buyer, (mut child, (mut stdout, mut said))) in
+        children.into_iter().zip(outputs).enumerate()
+    {
+        read_lines_until(&mut stdout, &mut said, None);
+        // What the buyer printed (a test binary adds lines of its own).
+        for line in said.iter().filter(|line| line.starts_with("buyer ")) {
+            println!("{line}");
+        }
+        match child.wait().map(|status| (status, status.code())) {
+            Ok((_, Some(code))) if code == i32::from(BOUGHT) => sold += 1,
+            Ok((_, Some(code))) if code == i32::from(SOLD_OUT) => {}
+            Ok((status, _)) => {
+                failure.get_or_insert(Error(format!("buyer process {buyer} failed: {status}")));
+            }
+            Err(error) => {
+                failure.get_or_insert(Error(format!("buyer process {buyer}: {error}")));
+            }
+        }
+    }
+    if let Some(failure) = failure {
+        return Err(failure);
+    }
+    Ok(Report {
+        tickets: config.tickets,
+        sold,
+        left_in_file: read_tickets(&file)?,
+        file,
+    })
+}
+
+/// Collects `stdout`'s lines into `said` until the line `mark` (which is not
+/// kept) or the end of the output.
+fn read_lines_until(
+    stdout: &mut BufReader<ChildStdout>,
+    said: &mut Vec<String>,
+    mark: Option<&str>,
+) {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match stdout.read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) if Some(line.trim_end()) == mark => return,
+            Ok(_) => said.push(line.trim_end().to_string()),
+        }
+    }
+}
+
+/// A buyer process's whole life, from the arguments [`run_processes`] gave
+/// it (`buyer N FILE LATENCY_MS GUARD FORCE_RACE`): search, then buy under
+/// the guard. Returns the process's exit status.
+pub fn buyer_process(args: &[String]) -> u8 {
+    match buy_in_this_process(args) {
+        Ok(true) => BOUGHT,
+        Ok(false) => SOLD_OUT,
+        Err(error) => {
+            eprintln!("buyer process {}: {error}", std::process::id());
+            BUYER_FAILED
+        }
+    }
+}
+
+fn buy_in_this_process(args: &[String]) -> Result<bool, Error> {
+    let [role, buyer, file, latency_ms, guard, force_race] = args else {
+        return Err(Error(format!("a buyer wants 6 arguments, not {args:?}")));
+    };
+    let bad = |what: &str, text: &String| Error(format!("bad {what} {text:?}"));
+    if role != "buyer" {
+        return Err(bad("role", role));
+    }
+    let buyer: usize = buyer.parse().map_err(|_| bad("buyer", buyer))?;
+    let latency =
+        Duration::from_millis(latency_ms.parse().map_err(|_| bad("latency", latency_ms))?);
+    let guard = Guard::parse(guard).ok_or_else(|| bad("guard", guard))?;
+    let force_race: bool = force_race
+        .parse()
+        .map_err(|_| bad("force_race", force_race))?;
+    let file = Path::new(file);
+
+    let all_have_read = || -> Result<(), Error> {
+        println!("{READ_MARK}");
+        // Whatever comes, a line or the end of stdin, means "go on".
+        let mut go = String::new();
+        std::io::stdin()
+            .read_line(&mut go)
+            .map(drop)
+            .map_err(|error| Error(format!("buyer {buyer}: {error}")))
+    };
+    let all_have_read: Option<AllHaveRead<'_>> = if force_race {
+        Some(&all_have_read)
+    } else {
+        None
+    };
+
+    search(buyer, file)?;
+    match guard {
+        Guard::Nothing => buy(buyer, file, latency, all_have_read),
+        Guard::TurnstileLock => {
+            let _held = BUYING.acquire(); // never waits: no one else in this process asks
+            println!(
+                "buyer {buyer}: process {} holds its own turnstile::Lock",
+                std::process::id()
+            );
+            buy(buyer, file, latency, all_have_read)
+        }
+        Guard::FileLock => {
+            // Not the tickets file itself: `write_tickets` renames a new file
+            // over it, and a lock on the old file would guard nothing.
+            let path = file.with_file_name("tickets.lock");
+            let lock = File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(|error| Error(format!("cannot open {}: {error}", path.display())))?;
+            lock.lock()
+                .map_err(|error| Error(format!("cannot lock {}: {error}", path.display())))?;
+            // Released when `lock` is closed, or when the process ends,
+            // however it ends.
+            buy(buyer, file, latency, all_have_read)
+        }
+    }
+}
+
 /// A new directory's path under the system's temporary directory (`run`
 /// creates it, as it does a `--dir` that does not exist yet).
 fn fresh_dir() -> PathBuf {
@@ -277,6 +564,7 @@ pub fn parse_args(args: impl Iterator<Item = String>) -> Result<Config, Error> {
         match flag.as_str() {
             "--no-lock" => config.locked = false,
             "--force-race" => config.force_race = true,
+            "--processes" => config.processes = true,
             "--buyers" => config.buyers = number("--buyers", value("--buyers")?)? as usize,
             "--tickets" => config.tickets = number("--tickets", value("--tickets")?)?,
             "--latency-ms" => {
@@ -292,27 +580,35 @@ pub fn parse_args(args: impl Iterator<Item = String>) -> Result<Config, Error> {
 }
 
 /// The options, for `--help` and for an unknown option.
-const USAGE: &str = "usage: ticket_booking [--no-lock] [--force-race] [--buyers N] \
-                     [--tickets N] [--latency-ms N] [--dir PATH]";
+pub const USAGE: &str = "usage: ticket_booking [--no-lock] [--force-race] [--processes] \
+                     [--buyers N] [--tickets N] [--latency-ms N] [--dir PATH]";
 
 fn main() -> ExitCode {
-    if std::env::args()
-        .skip(1)
-        .any(|arg| arg == "--help" || arg == "-h")
-    {
+    cli(std::env::args().skip(1).collect())
+}
+
+/// The whole command: `args` are the arguments after the program's name.
+pub fn cli(args: Vec<String>) -> ExitCode {
+    if args.first().is_some_and(|arg| arg == "--child") {
+        return ExitCode::from(buyer_process(&args[1..]));
+    }
+    if args.iter().any(|arg| arg == "--help" || arg == "-h") {
         println!("{USAGE}");
         println!(
             "Buyers read a JSON file of tickets left and write it back; see the source's docs."
         );
         return ExitCode::SUCCESS;
     }
-    let config = match parse_args(std::env::args().skip(1)) {
+    let config = match parse_args(args.into_iter()) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("ticket_booking: {error}");
             return ExitCode::from(2);
         }
     };
+    if config.processes {
+        return run_all_guards(&config);
+    }
     println!(
         "{} buyers, {} tickets, {:?} of network latency, {}",
         config.buyers,
@@ -328,17 +624,7 @@ fn main() -> ExitCode {
     );
     match run(&config) {
         Ok(report) => {
-            match (&config.dir, report.file.parent()) {
-                (None, Some(dir)) => {
-                    // A fresh temporary directory: leave nothing behind.
-                    let _ = std::fs::remove_dir_all(dir);
-                    println!(
-                        "the tickets file was {} (removed again; --dir PATH keeps it)",
-                        report.file.display()
-                    );
-                }
-                _ => println!("the tickets file: {}", report.file.display()),
-            }
+            tidy_up(&config, &report);
             println!("VERDICT: {report}");
             ExitCode::SUCCESS
         }
@@ -347,4 +633,59 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Removes a fresh temporary directory again, or says where `--dir` keeps
+/// the file.
+fn tidy_up(config: &Config, report: &Report) {
+    match (&config.dir, report.file.parent()) {
+        (None, Some(dir)) => {
+            let _ = std::fs::remove_dir_all(dir);
+            println!(
+                "the tickets file was {} (removed again; --dir PATH keeps it)",
+                report.file.display()
+            );
+        }
+        _ => println!("the tickets file: {}", report.file.display()),
+    }
+}
+
+/// `--processes`: the buyers as processes, under each guard in turn.
+fn run_all_guards(config: &Config) -> ExitCode {
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(error) => {
+            eprintln!("ticket_booking: cannot find my own executable: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let launch = |args: &[String]| {
+        let mut command = Command::new(&exe);
+        command.arg("--child").args(args);
+        command
+    };
+    println!(
+        "{} buyer processes, {} tickets, {:?} of network latency, three runs",
+        config.buyers, config.tickets, config.latency
+    );
+    for guard in Guard::ALL {
+        // Where a guard lets them, every buyer reads before anyone writes,
+        // so what a run shows is certain, not likely.
+        let run_config = Config {
+            force_race: guard != Guard::FileLock,
+            ..config.clone()
+        };
+        println!("\n== {}", guard.lesson());
+        match run_processes(&run_config, guard, &launch) {
+            Ok(report) => {
+                tidy_up(&run_config, &report);
+                println!("VERDICT ({}): {report}", guard.name());
+            }
+            Err(error) => {
+                eprintln!("ticket_booking: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }

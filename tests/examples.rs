@@ -2,6 +2,10 @@
 //! `cargo run --example …`, included here) and checks its outcome: what
 //! happened, never the exact interleaving.
 
+// Each echo example includes `common/echo.rs` for itself, so including
+// several of them loads it once per example: separate modules, on purpose.
+#![allow(clippy::duplicate_mod)]
+
 #[cfg(feature = "model")]
 #[path = "../examples/booking_model.rs"]
 #[allow(dead_code)]
@@ -18,12 +22,24 @@ mod counter_race;
 #[path = "../examples/deadlock.rs"]
 #[allow(dead_code)]
 mod deadlock;
+#[path = "../examples/echo_bench.rs"]
+#[allow(dead_code)]
+mod echo_bench;
+#[path = "../examples/echo_epoll.rs"]
+#[allow(dead_code)]
+mod echo_epoll;
+#[path = "../examples/echo_nonblocking.rs"]
+#[allow(dead_code)]
+mod echo_nonblocking;
 #[path = "../examples/echo_server.rs"]
 #[allow(dead_code)]
 mod echo_server;
 #[path = "../examples/pool_callbacks.rs"]
 #[allow(dead_code)]
 mod pool_callbacks;
+#[path = "../examples/process_pool.rs"]
+#[allow(dead_code)]
+mod process_pool;
 #[path = "../examples/producer_consumer.rs"]
 #[allow(dead_code)]
 mod producer_consumer;
@@ -32,6 +48,7 @@ mod producer_consumer;
 mod ticket_booking;
 
 use std::path::PathBuf;
+use std::process::{Command, ExitCode};
 use std::time::Duration;
 
 /// A directory of this test's own, removed when dropped.
@@ -80,6 +97,7 @@ fn ticket_booking_without_the_lock_oversells_when_every_buyer_reads_first() {
         locked: false,
         force_race: true,
         dir: Some(scratch.0.clone()),
+        processes: false,
     };
     let report = ticket_booking::run(&config).expect("an unlocked run still runs");
     // Everyone read 2, so everyone bought, and everyone wrote 1.
@@ -117,6 +135,130 @@ fn ticket_booking_refuses_bad_flags_and_bad_files_clearly() {
     std::fs::write(&file, "not json").unwrap();
     let error = ticket_booking::read_tickets(&file).unwrap_err();
     assert!(error.to_string().contains("is not JSON"), "{error}");
+}
+
+/// The environment variable that makes this test binary a child process of
+/// the process lessons: its lines are the child's arguments.
+const CHILD_ARGS: &str = "TURNSTILE_TEST_CHILD";
+
+/// A command that starts this test binary again as a child process with
+/// `args`: it runs only [`process_child`], which reads them from
+/// [`CHILD_ARGS`]. (The examples start their own executable with `--child`
+/// instead; a test has no example executable to start.)
+fn child_command(args: &[String]) -> Command {
+    let mut command = Command::new(std::env::current_exe().expect("the test binary's path"));
+    command
+        .args(["--exact", "process_child", "--ignored", "--nocapture"])
+        .args(["--test-threads=1", "--quiet"])
+        .env(CHILD_ARGS, args.join("\n"));
+    command
+}
+
+#[test]
+#[ignore = "not a test: the child processes of the process lessons run this"]
+fn process_child() {
+    let Ok(args) = std::env::var(CHILD_ARGS) else {
+        return; // run by hand with --ignored: nothing to be
+    };
+    let args: Vec<String> = args.lines().map(String::from).collect();
+    let code = match args.first().map(String::as_str) {
+        Some("buyer") => ticket_booking::buyer_process(&args),
+        Some("worker") => process_pool::worker_process(),
+        _ => 2,
+    };
+    std::process::exit(code.into());
+}
+
+#[test]
+fn ticket_booking_processes_oversell_even_with_a_turnstile_lock_but_not_with_a_file_lock() {
+    use ticket_booking::Guard;
+    let scratch = Scratch::new("tickets-processes");
+    let config = |force_race| ticket_booking::Config {
+        buyers: 4,
+        tickets: 2,
+        latency: Duration::from_millis(1),
+        force_race,
+        dir: Some(scratch.0.clone()),
+        ..ticket_booking::Config::default()
+    };
+    for guard in [Guard::Nothing, Guard::TurnstileLock] {
+        // Every buyer process reads 2, so all four buy and all write 1.
+        let report = ticket_booking::run_processes(&config(true), guard, &child_command)
+            .expect("the buyer processes run");
+        assert_eq!(report.sold, 4, "{guard:?}: {report}");
+        assert_eq!(report.oversold(), 2, "{guard:?}: {report}");
+        assert_eq!(report.left_in_file, 1, "{guard:?}: {report}");
+    }
+    for _ in 0..3 {
+        let report = ticket_booking::run_processes(&config(false), Guard::FileLock, &child_command)
+            .expect("the buyer processes run");
+        assert_eq!(report.sold, 2, "{report}");
+        assert_eq!(report.left_in_file, 0, "{report}");
+    }
+    // A forced race under the file lock would wait forever: refused.
+    let error =
+        ticket_booking::run_processes(&config(true), Guard::FileLock, &child_command).unwrap_err();
+    assert!(error.to_string().contains("wait forever"), "{error}");
+}
+
+#[test]
+fn ticket_booking_help_and_bad_flags_exit_as_a_command_should() {
+    let args = |list: &[&str]| list.iter().map(|arg| arg.to_string()).collect::<Vec<_>>();
+    assert_eq!(ticket_booking::cli(args(&["--help"])), ExitCode::SUCCESS);
+    assert_eq!(ticket_booking::cli(args(&["-h"])), ExitCode::SUCCESS);
+    assert_eq!(ticket_booking::cli(args(&["--buyers"])), ExitCode::from(2));
+    assert_eq!(
+        ticket_booking::cli(args(&["--no-such-flag"])),
+        ExitCode::from(2)
+    );
+    assert!(ticket_booking::USAGE.contains("--processes"));
+    let error =
+        ticket_booking::parse_args(args(&["--processes", "--no-lock"]).into_iter()).unwrap_err();
+    assert!(
+        error.to_string().contains("runs its three guards itself"),
+        "{error}"
+    );
+}
+
+#[test]
+fn process_pool_fails_the_task_that_aborts_its_process_and_carries_on() {
+    let tasks = process_pool::tasks(5, 2_000);
+    let launch = || child_command(&["worker".to_string()]);
+    let run = process_pool::run_processes(2, &tasks, &launch).expect("the pool runs");
+    assert_eq!(run.outcomes.len(), tasks.len());
+    for (id, outcome) in &run.outcomes {
+        let task = tasks
+            .iter()
+            .find(|task| task.id == *id)
+            .expect("a task's id");
+        match (task.job, outcome) {
+            (process_pool::Job::Primes(below), process_pool::Outcome::Done { result, pid }) => {
+                assert_eq!(*result, process_pool::count_primes(below), "task {id}");
+                assert_ne!(*pid, std::process::id(), "task {id} ran in the parent");
+            }
+            (process_pool::Job::Abort, process_pool::Outcome::Failed(why)) => {
+                assert!(why.contains("died"), "{why}");
+            }
+            (job, outcome) => panic!("task {id}: {job:?} ended as {outcome:?}"),
+        }
+    }
+    assert!(
+        (2..=3).contains(&run.processes_started),
+        "{} processes started",
+        run.processes_started
+    );
+    assert!(run.bytes_piped > 0);
+    let (by_threads, _) = process_pool::run_threads(2, &tasks).expect("the thread pool runs");
+    let by_processes: Vec<(u64, u64)> = run
+        .outcomes
+        .iter()
+        .filter_map(|(id, outcome)| match outcome {
+            process_pool::Outcome::Done { result, .. } => Some((*id, *result)),
+            process_pool::Outcome::Failed(_) => None,
+        })
+        .collect();
+    assert_eq!(by_threads, by_processes);
+    assert_eq!(process_pool::count_primes(100), 25);
 }
 
 #[test]
@@ -253,15 +395,92 @@ fn pool_callbacks_result_keeps_submit_order_and_callbacks_fire_as_tasks_finish()
 
 #[test]
 fn echo_server_echoes_everything_within_its_limit_and_shuts_down() {
-    let config = echo_server::Config {
+    let mut config = echo_server::Config::default();
+    config.clients.pause = Duration::from_millis(2);
+    let outcome = echo_server::run(&config).expect("the run succeeds");
+    let clients = &config.clients;
+    assert_eq!(outcome.echoes_ok, clients.count * clients.messages_each);
+    assert_eq!(outcome.served.connections, clients.count);
+    assert!(
+        outcome.served.most_at_once <= config.max_served,
+        "{outcome:?}"
+    );
+    assert_eq!(outcome.served.threads, config.max_served + 1);
+    assert_ne!(outcome.port, 0);
+}
+
+#[test]
+fn echo_nonblocking_serves_everyone_on_one_thread_and_counts_its_empty_passes() {
+    let clients = echo_nonblocking::Clients {
+        count: 5,
+        messages_each: 3,
         pause: Duration::from_millis(2),
-        ..echo_server::Config::default()
+        verbose: false,
     };
-    let report = echo_server::run(&config).expect("the run succeeds");
-    assert_eq!(report.echoes_ok, config.clients * config.messages_each);
-    assert_eq!(report.connections_served, config.clients);
-    assert!(report.most_at_once <= config.max_served, "{report:?}");
-    assert_ne!(report.port, 0);
+    let outcome = echo_nonblocking::run(&clients).expect("the run succeeds");
+    assert_eq!(outcome.echoes_ok, 15);
+    assert_eq!(outcome.served.connections, 5);
+    assert_eq!(outcome.served.threads, 1);
+    // Clients that pause between lines leave passes with nothing to do.
+    assert!(outcome.served.idle_looks > 0, "{outcome:?}");
+    assert!(
+        outcome.served.idle_looks < outcome.served.looks,
+        "{outcome:?}"
+    );
+    assert!(echo_nonblocking::idle_percent(&outcome.served) > 0.0);
+}
+
+#[test]
+fn echo_epoll_serves_everyone_on_one_thread() {
+    let clients = echo_epoll::Clients {
+        count: 5,
+        messages_each: 3,
+        pause: Duration::from_millis(2),
+        verbose: false,
+    };
+    let outcome = echo_epoll::run(&clients).expect("the run succeeds");
+    assert_eq!(outcome.echoes_ok, 15);
+    assert_eq!(outcome.served.connections, 5);
+    assert_eq!(outcome.served.threads, 1);
+    assert!(outcome.served.most_at_once >= 1);
+    assert!(
+        outcome.served.looks > outcome.served.idle_looks,
+        "{outcome:?}"
+    );
+}
+
+#[test]
+fn echo_bench_runs_the_three_models_on_the_same_clients() {
+    let setup = echo_bench::Setup {
+        clients: 6,
+        messages: 4,
+        pause: Duration::from_millis(1),
+    };
+    let rows = echo_bench::run(setup).expect("the bench runs");
+    let threads: Vec<usize> = rows.iter().map(|row| row.threads).collect();
+    assert_eq!(threads, [7, 1, 1]);
+    for row in &rows {
+        assert_eq!(row.echoes_ok, 24, "{row:?}");
+        assert_eq!(row.connections, 6, "{row:?}");
+        assert!(row.per_second() > 0.0, "{row:?}");
+    }
+    let table = echo_bench::table(&rows);
+    assert_eq!(table.lines().count(), 2 + 3, "{table}");
+    assert!(table.contains("none: the OS wakes it"), "{table}");
+    assert!(
+        echo_bench::run(echo_bench::Setup {
+            clients: 0,
+            ..setup
+        })
+        .is_err()
+    );
+    assert!(
+        echo_bench::run(echo_bench::Setup {
+            messages: 0,
+            ..setup
+        })
+        .is_err()
+    );
 }
 
 #[test]
