@@ -233,10 +233,13 @@ impl Id {
 /// them).
 pub(crate) fn written(id: Id, value: Value) {
     RECORDER.with(|recorder| {
-        if let Ok(mut recorder) = recorder.try_borrow_mut()
-            && recorder.active
-            && let Some(history) = recorder.latest.get_mut(id.0)
-        {
+        let Ok(mut recorder) = recorder.try_borrow_mut() else {
+            return;
+        };
+        if !recorder.active {
+            return;
+        }
+        if let Some(history) = recorder.latest.get_mut(id.0) {
             history.push(value);
         }
     });
@@ -406,10 +409,14 @@ pub(crate) fn render(steps: &[Step], schedules: usize, failure: &str) -> String 
     // Rows, with repeats folded.
     let mut rows: Vec<(usize, String, &Site, usize)> = Vec::new();
     for step in steps {
-        if let What::Note(label) = step.what
-            && let Some((thread, text, _, 1)) = rows.last_mut()
-            && *thread == step.thread
-        {
+        // (Nested, not a let chain: the crate builds with Rust 1.85.)
+        let note_of_the_last_row = match (&step.what, rows.last_mut()) {
+            (What::Note(label), Some((thread, text, _, 1))) if *thread == step.thread => {
+                Some((*label, text))
+            }
+            _ => None,
+        };
+        if let Some((label, text)) = note_of_the_last_row {
             // A note follows its step at once: loom cannot switch threads
             // between them (a note is not one of loom's operations).
             // The meaning first, so a cut keeps it: "locked: cas 0 → 1".
