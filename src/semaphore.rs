@@ -58,7 +58,9 @@ use std::time::{Duration, Instant};
 
 use super::condvar::Condvar;
 use super::deadline;
-use super::facade::{AtomicUsize, Ordering, UserArc as Arc, const_fn, fetch_add_then_fence};
+use super::facade::{
+    AtomicUsize, Backoff, Ordering, UserArc as Arc, const_fn, fetch_add_then_fence,
+};
 use super::lockdep::{self, Class, How};
 use super::mutex::Mutex;
 use super::timeout::Timeout;
@@ -498,6 +500,7 @@ impl Semaphore {
     #[inline]
     fn try_take(&self, n: usize) -> bool {
         let mut available = self.available.load(Ordering::Relaxed);
+        let mut backoff = Backoff::new();
         loop {
             if available < n {
                 return false;
@@ -510,7 +513,15 @@ impl Semaphore {
                 Ordering::Relaxed,
             ) {
                 Ok(_) => return true,
-                Err(now) => available = now,
+                Err(_) => {
+                    // Another CPU changed the count between our load and our
+                    // swap: let it finish its round with the count's cache
+                    // line before asking for it again (the facade's backoff
+                    // is bounded by time, and does nothing on one CPU or
+                    // under loom).
+                    backoff.snooze();
+                    available = self.available.load(Ordering::Relaxed);
+                }
             }
         }
     }
