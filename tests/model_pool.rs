@@ -8,9 +8,15 @@ use common::{
     Branches, DEFAULT_PREEMPTIONS, assert_timeline, catch_failure, expect_deadlock_in_child,
     expect_loom_to_catch, model,
 };
+use std::future::{Future as _, IntoFuture};
+use std::pin::Pin;
+use std::task::{Context, Poll, Wake, Waker};
+
 use loom::sync::Arc;
 use turnstile::model::ThreadPool;
-use turnstile::model::broken::{CheckThenSetStateFuture, MissedStopPool, UnlockedCallbackFuture};
+use turnstile::model::broken::{
+    CheckThenSetStateFuture, LateWakerFuture, MissedStopPool, UnlockedCallbackFuture,
+};
 use turnstile::model::pool::{Future, TaskError};
 use turnstile::model::sync::atomic::{AtomicUsize, Ordering};
 use turnstile::model::thread;
@@ -23,6 +29,90 @@ fn pool_submit_result_hand_off() {
         let pool = ThreadPool::new(1).unwrap();
         let future = pool.submit(|| 6 * 7).unwrap();
         assert_eq!(future.into_result(), Ok(42));
+    });
+}
+
+/// A waker that counts its wake-ups (in a model atomic, so loom sees them).
+#[derive(Default)]
+struct CountingWaker(AtomicUsize);
+
+impl Wake for CountingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+impl CountingWaker {
+    /// A waker, and the count it adds to.
+    fn new() -> (Waker, std::sync::Arc<Self>) {
+        let count = std::sync::Arc::new(Self::default());
+        (Waker::from(std::sync::Arc::clone(&count)), count)
+    }
+
+    fn wakes(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Property: an async task awaiting a future is woken once its outcome can
+/// be taken, whichever comes first, its poll or the task's end (the waker's
+/// registration racing the wake-up), and with a done-callback in the way
+/// (the wake then comes after the callback has returned).
+#[test]
+fn awaiting_a_future_racing_its_completion_is_woken_exactly_once() {
+    for with_callback in [false, true] {
+        model(move || {
+            let (future, promise) = Future::pending();
+            let called = Arc::new(AtomicUsize::new(0));
+            if with_callback {
+                let called = Arc::clone(&called);
+                future.add_done_callback(move |_| {
+                    called.fetch_add(1, Ordering::SeqCst);
+                });
+            }
+            let runner = thread::spawn(move || {
+                promise.start();
+                promise.finish(Ok(7));
+            });
+            let (waker, wakes) = CountingWaker::new();
+            let mut context = Context::from_waker(&waker);
+            let mut awaited = future.into_future();
+            let first = Pin::new(&mut awaited).poll(&mut context);
+            runner.join().unwrap();
+            match first {
+                Poll::Ready(outcome) => {
+                    assert_eq!(outcome, Ok(7));
+                    assert_eq!(wakes.wakes(), 0, "ready at once, and woken anyway");
+                }
+                Poll::Pending => {
+                    assert_eq!(
+                        wakes.wakes(),
+                        1,
+                        "pending, then woken {} times",
+                        wakes.wakes()
+                    );
+                    assert_eq!(
+                        Pin::new(&mut awaited).poll(&mut context),
+                        Poll::Ready(Ok(7))
+                    );
+                }
+            }
+            assert_eq!(called.load(Ordering::SeqCst), usize::from(with_callback));
+        });
+    }
+}
+
+/// Property: `.await` on a future whose promise is dropped unstarted (the
+/// task cancelled) ends with `Cancelled`, under loom's own executor: a
+/// lost wake-up would leave `block_on` parked for ever, which loom reports.
+#[test]
+fn awaiting_a_cancelled_future_ends() {
+    model(|| {
+        let (future, promise) = Future::<u8>::pending();
+        let runner = thread::spawn(move || drop(promise));
+        let outcome = loom::future::block_on(async move { future.await });
+        assert_eq!(outcome, Err(TaskError::Cancelled));
+        runner.join().unwrap();
     });
 }
 
@@ -313,6 +403,26 @@ fn broken_callback_list_read_without_the_lock_is_caught() {
         );
     });
     assert!(report.contains("the callback ran 0 times"), "{report}");
+}
+
+#[test]
+fn broken_waker_registered_after_an_unlocked_look_is_caught() {
+    let report = expect_loom_to_catch("an awaiting task's wake-up lost", || {
+        let future = Arc::new(LateWakerFuture::new());
+        let runner = {
+            let future = Arc::clone(&future);
+            thread::spawn(move || future.finish())
+        };
+        let (waker, wakes) = CountingWaker::new();
+        let done_at_once = future.poll_done(&waker);
+        runner.join().unwrap();
+        assert!(
+            done_at_once || wakes.wakes() == 1,
+            "pending, then woken {} times",
+            wakes.wakes()
+        );
+    });
+    assert!(report.contains("pending, then woken 0 times"), "{report}");
 }
 
 #[test]

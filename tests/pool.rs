@@ -776,3 +776,168 @@ fn an_ended_wait_leaves_callbacks_and_other_waits_in_place() {
     });
     assert_eq!(heard.recv_timeout(Duration::from_secs(5)), Ok(Ok(3)));
 }
+
+/// A waker that unparks the thread that made it, and counts its wake-ups.
+struct Unparker {
+    thread: thread::Thread,
+    wakes: AtomicUsize,
+}
+
+impl std::task::Wake for Unparker {
+    fn wake(self: Arc<Self>) {
+        self.wakes.fetch_add(1, Ordering::SeqCst);
+        self.thread.unpark();
+    }
+}
+
+/// The smallest executor: poll, and park until woken. Returns the output
+/// and how many times the waker was woken.
+fn block_on<F: std::future::Future>(future: F) -> (F::Output, usize) {
+    let unparker = Arc::new(Unparker {
+        thread: thread::current(),
+        wakes: AtomicUsize::new(0),
+    });
+    let waker = std::task::Waker::from(Arc::clone(&unparker));
+    let mut context = std::task::Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return (output, unparker.wakes.load(Ordering::SeqCst));
+        }
+        // A wake-up that came before this park makes it return at once.
+        thread::park_timeout(Duration::from_secs(10));
+    }
+}
+
+#[test]
+fn a_pool_future_can_be_awaited_and_wakes_its_task_once() {
+    let pool = ThreadPool::new(2).unwrap();
+    let (release, gate) = std::sync::mpsc::channel::<()>();
+    let slow = pool
+        .submit(move || {
+            gate.recv().unwrap();
+            "done"
+        })
+        .unwrap();
+    let opener = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(20)); // the await is pending by then
+        release.send(()).unwrap();
+    });
+    let (outcome, wakes) = block_on(async { slow.await });
+    opener.join().unwrap();
+    assert_eq!(outcome, Ok("done"));
+    assert_eq!(wakes, 1, "one wake-up for one outcome");
+
+    let panicked = pool.submit(|| -> u8 { panic!("no") }).unwrap();
+    let (outcome, _) = block_on(async { panicked.await });
+    assert!(matches!(outcome, Err(TaskError::Panicked(message)) if message == "no"));
+
+    let (future, promise) = Future::<u8>::pending();
+    drop(promise);
+    let (outcome, wakes) = block_on(std::future::IntoFuture::into_future(future));
+    assert_eq!((outcome, wakes), (Err(TaskError::Cancelled), 0));
+}
+
+#[test]
+fn an_awaited_future_resolves_after_its_done_callbacks_return() {
+    let (future, promise) = Future::pending();
+    let (entered, callback_running) = std::sync::mpsc::channel::<()>();
+    let (finish_callback, callback_may_end) = std::sync::mpsc::channel::<()>();
+    future.add_done_callback(move |_| {
+        entered.send(()).unwrap();
+        callback_may_end.recv().unwrap();
+    });
+    let settler = thread::spawn(move || {
+        promise.start();
+        promise.finish(Ok(vec![1, 2, 3]));
+    });
+    callback_running.recv().unwrap(); // settled, the value lent to the callback
+    let mut awaited = std::pin::pin!(std::future::IntoFuture::into_future(future));
+    let unparker = Arc::new(Unparker {
+        thread: thread::current(),
+        wakes: AtomicUsize::new(0),
+    });
+    let waker = std::task::Waker::from(Arc::clone(&unparker));
+    let mut context = std::task::Context::from_waker(&waker);
+    assert!(awaited.as_mut().poll(&mut context).is_pending());
+    finish_callback.send(()).unwrap();
+    settler.join().unwrap();
+    assert_eq!(unparker.wakes.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        awaited.as_mut().poll(&mut context),
+        std::task::Poll::Ready(Ok(vec![1, 2, 3]))
+    );
+}
+
+#[test]
+fn dropping_a_pending_await_lets_the_task_run_and_frees_the_waker() {
+    let pool = ThreadPool::new(1).unwrap();
+    let ran = Arc::new(AtomicUsize::new(0));
+    let (release, gate) = std::sync::mpsc::channel::<()>();
+    let future = {
+        let ran = Arc::clone(&ran);
+        pool.submit(move || {
+            gate.recv().unwrap();
+            ran.fetch_add(1, Ordering::SeqCst);
+        })
+        .unwrap()
+    };
+    let unparker = Arc::new(Unparker {
+        thread: thread::current(),
+        wakes: AtomicUsize::new(0),
+    });
+    let waker = std::task::Waker::from(Arc::clone(&unparker));
+    {
+        let mut awaited = std::pin::pin!(std::future::IntoFuture::into_future(future));
+        let mut context = std::task::Context::from_waker(&waker);
+        assert!(awaited.as_mut().poll(&mut context).is_pending());
+    } // cancelled: the await is dropped while pending
+    drop(waker);
+    release.send(()).unwrap();
+    pool.shutdown();
+    assert_eq!(ran.load(Ordering::SeqCst), 1, "the task still ran");
+    assert_eq!(
+        Arc::strong_count(&unparker),
+        1,
+        "the registered waker was dropped"
+    );
+    assert_eq!(
+        unparker.wakes.load(Ordering::SeqCst),
+        1,
+        "woken once, for nothing"
+    );
+}
+
+#[test]
+#[should_panic(expected = "polled after it was ready")]
+fn polling_an_awaited_future_after_it_was_ready_panics() {
+    let (future, promise) = Future::pending();
+    promise.start();
+    promise.finish(Ok(1u8));
+    let mut awaited = std::pin::pin!(std::future::IntoFuture::into_future(future));
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(awaited.as_mut().poll(&mut context).is_ready());
+    let _ = awaited.as_mut().poll(&mut context);
+}
+
+#[test]
+fn a_pool_future_awaited_on_tokio() {
+    let pool = ThreadPool::new(2).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let sum = runtime.block_on(async {
+        // Python: await loop.run_in_executor(pool, f), twice at once.
+        let a = pool.submit(|| (1..=100u64).sum::<u64>()).unwrap();
+        let b = pool
+            .submit(|| {
+                thread::sleep(Duration::from_millis(10));
+                1000u64
+            })
+            .unwrap();
+        let a = tokio::spawn(async move { a.await });
+        let b = tokio::spawn(async move { b.await });
+        a.await.unwrap().unwrap() + b.await.unwrap().unwrap()
+    });
+    assert_eq!(sum, 6050);
+}

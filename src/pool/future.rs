@@ -3,7 +3,10 @@
 //! types come first; the shared state (`Core`) and its notes follow them.
 
 use core::fmt;
+use core::future::IntoFuture;
 use core::num::NonZeroUsize;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
@@ -101,6 +104,7 @@ impl std::error::Error for TaskError {}
 /// | `wait([f], timeout=t)`               | [`f.wait_timeout(t)`](Future::wait_timeout) |
 /// | `f.set_running_or_notify_cancel()`   | [`Promise::start`]                         |
 /// | `f.set_result(v)`, `set_exception(e)`| [`Promise::finish`] with `Ok(v)` or `Err(e)` |
+/// | `await asyncio.wrap_future(f)`       | `f.await` (see [`AsyncResult`]): the outcome, moved out |
 ///
 /// # Examples
 ///
@@ -121,6 +125,111 @@ impl std::error::Error for TaskError {}
 /// ```
 pub struct Future<T> {
     task: TaskRef<T>,
+}
+
+/// A [`Future`] being awaited: `.await` on a `Future<T>` turns it into one
+/// (through [`IntoFuture`]), and it resolves to the task's outcome, moved
+/// out as [`Future::into_result`] moves it. Python's `asyncio.wrap_future`
+/// (what `loop.run_in_executor` returns): a task on a [`ThreadPool`]
+/// awaited from any executor, without a thread blocked waiting for it.
+///
+/// The waiting task is woken once the outcome can be taken: when the task
+/// finishes (or is cancelled, or its promise dropped), after any
+/// done-callbacks have returned. Dropping an `AsyncResult` before it is
+/// ready drops the task's outcome with it, as dropping the future does;
+/// the task itself still runs.
+///
+/// Awaiting consumes the future, because the outcome is moved out; to await
+/// a future that other threads also read, give them what they need first,
+/// or add a done-callback.
+///
+/// [`ThreadPool`]: super::ThreadPool
+///
+/// # Examples
+///
+/// ```
+/// use std::task::{Context, Poll, Waker};
+/// use turnstile::ThreadPool;
+///
+/// // Any executor drives it; here, a minimal one: poll, and wait for the
+/// // wake-up by polling again (`Waker::noop()` wakes nothing).
+/// fn block_on<F: std::future::Future>(future: F) -> F::Output {
+///     let mut future = std::pin::pin!(future);
+///     let mut context = Context::from_waker(Waker::noop());
+///     loop {
+///         if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+///             return output;
+///         }
+///         std::thread::yield_now();
+///     }
+/// }
+///
+/// let pool = ThreadPool::new(2).unwrap();
+/// let answer = pool.submit(|| 6 * 7).unwrap();
+/// assert_eq!(block_on(async { answer.await }), Ok(42));
+/// ```
+#[must_use = "an awaited future does nothing unless polled"]
+pub struct AsyncResult<T> {
+    future: Option<Future<T>>,
+}
+
+impl<T: Send + 'static> IntoFuture for Future<T> {
+    type Output = Result<T, TaskError>;
+    type IntoFuture = AsyncResult<T>;
+
+    /// The future as something to `.await`: see [`AsyncResult`].
+    ///
+    /// ```
+    /// use std::future::IntoFuture;
+    /// use turnstile::pool::Future;
+    ///
+    /// let (future, promise) = Future::pending();
+    /// promise.start();
+    /// promise.finish(Ok("done"));
+    /// let awaited = future.into_future(); // what `.await` does first
+    /// # drop(awaited);
+    /// ```
+    fn into_future(self) -> AsyncResult<T> {
+        AsyncResult { future: Some(self) }
+    }
+}
+
+// Nothing in an `AsyncResult` relies on staying at one address: the future
+// it holds is a pointer to the shared state, moved out and dropped freely.
+impl<T> Unpin for AsyncResult<T> {}
+
+impl<T: Send + 'static> core::future::Future for AsyncResult<T> {
+    type Output = Result<T, TaskError>;
+
+    /// Ready with the outcome once it can be taken; otherwise registers the
+    /// context's waker (the latest poll's replaces an earlier one) and is
+    /// pending.
+    ///
+    /// # Panics
+    ///
+    /// If polled again after it was ready, as futures may.
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let future = self
+            .future
+            .as_ref()
+            .expect("AsyncResult polled after it was ready");
+        match future.core().poll_outcome(context.waker()) {
+            Some(outcome) => {
+                self.future = None;
+                Poll::Ready(outcome)
+            }
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl<T: Send + 'static> fmt::Debug for AsyncResult<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.future.as_ref().map(Future::state);
+        f.debug_struct("AsyncResult")
+            .field("state", &state)
+            .finish()
+    }
 }
 
 /// The runner's side of a task: mark it started, then hand over its
@@ -612,6 +721,10 @@ struct Inner<T> {
     /// The thread running the callbacks, while one does: the outcome is lent
     /// to it, so `into_result` waits (or, on that thread, refuses).
     calling_back: Option<NonZeroUsize>,
+    /// The task awaiting the outcome ([`AsyncResult`]), if one polled and
+    /// found it not ready: woken, outside the lock, once the outcome can be
+    /// taken (settled, and no callback borrowing it).
+    waker: Option<Waker>,
 }
 
 /// A snapshot of `Core::phase`: a [`FutureState`] in the low two bits, and
@@ -667,6 +780,7 @@ impl<T> Core<T> {
             inner: Mutex::untracked(Inner {
                 listeners: Vec::new(),
                 calling_back: None,
+                waker: None,
             }),
             settled: Condvar::new(),
             outcome: UnsafeCell::new(None),
@@ -766,6 +880,11 @@ impl<T> Core<T> {
         if inner.listeners.is_empty() {
             self.set_phase(&inner, Phase::of(state));
             self.settled.notify_all();
+            let waker = inner.waker.take();
+            drop(inner);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
         } else {
             // Settled and lent to this thread's callbacks in one store, so
             // `into_result`'s lock-free check never sees the one without
@@ -801,6 +920,37 @@ impl<T> Core<T> {
         inner.calling_back = None;
         self.set_phase(&inner, self.phase().calling_back(false));
         self.settled.notify_all();
+        let waker = inner.waker.take();
+        drop(inner);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// [`AsyncResult`]'s poll: the outcome if it can be taken now, or
+    /// `None` with `waker` registered to be woken when it can. The caller
+    /// owns the only handle to the future.
+    fn poll_outcome(&self, waker: &Waker) -> Option<Result<T, TaskError>> {
+        if !self.phase().is_settled_and_quiet() {
+            let mut inner = self.lock();
+            // Looked at again under the lock, which `settle` and
+            // `run_callbacks` hold when they take the waker: either they
+            // have made the outcome takeable (we see it here), or they will
+            // find this waker. A look outside the lock alone could miss
+            // both (the broken twin `LateWakerFuture` does).
+            if !self.phase().is_settled_and_quiet() {
+                match &mut inner.waker {
+                    Some(registered) if registered.will_wake(waker) => {}
+                    slot => *slot = Some(waker.clone()),
+                }
+                return None;
+            }
+        }
+        // SAFETY: settled and no callback is lent the outcome, nor can one
+        // start (that takes a `&Future`, and the caller owns the only
+        // handle): nothing else reads or writes the cell.
+        let outcome = self.outcome.with_mut(|slot| unsafe { (*slot).take() });
+        Some(outcome.expect("a settled future holds its outcome until it is taken"))
     }
 
     /// The outcome, borrowed.

@@ -55,7 +55,7 @@ use super::queue::FifoQueue;
 use super::timeout::Timeout;
 
 pub(crate) use future::panic_message;
-pub use future::{Future, FutureState, Promise, TaskError};
+pub use future::{AsyncResult, Future, FutureState, Promise, TaskError};
 use task::Queued;
 pub use wait::{
     AsCompleted, AsCompletedTimeout, WaitFor, Waited, as_completed, as_completed_timeout, wait,

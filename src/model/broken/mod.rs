@@ -24,6 +24,7 @@
 //! | [`CountInOutsideQueue`] | FIFO sleepers | getter counts itself in after the lock   | a deadlock               |
 //! | [`UnlockedCallbackFuture`] | `Future` callbacks | "done?" read without the list's lock | a callback never runs |
 //! | [`CheckThenSetStateFuture`] | `Future` states | cancel and start check, then set     | both win                 |
+//! | [`LateWakerFuture`]     | awaiting a `Future` | "done?" outside the lock, then registers the waker | a wake-up lost |
 //! | [`MissedStopPool`]      | pool shutdown | stop flag and notify outside the lock    | a deadlock               |
 //! | [`CheckThenAddGraph`]   | lockdep's graph | looks for a cycle and adds the edge in two critical sections | an inversion goes unreported |
 //! | [`FlagTimer`]           | `Timer`     | "cancelled?" and the call in two steps (CPython's way) | a call after a successful cancel |
@@ -54,7 +55,9 @@ pub use count_only_barrier::CountOnlyBarrier;
 pub use event_check_outside::CheckOutsideEvent;
 pub use flag_timer::FlagTimer;
 pub use forgetful::ForgetfulLock;
-pub use pool_twins::{CheckThenSetStateFuture, MissedStopPool, UnlockedCallbackFuture};
+pub use pool_twins::{
+    CheckThenSetStateFuture, LateWakerFuture, MissedStopPool, UnlockedCallbackFuture,
+};
 pub use queue_twins::{
     CheckThenPopQueue, CountInOutsideQueue, LooseCountQueue, NotifyOneOnCloseQueue, StampFirstSlot,
 };

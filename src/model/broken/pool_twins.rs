@@ -1,8 +1,10 @@
 //! Broken pieces of a thread pool: a future whose callback list is read
-//! without its lock, a future whose cancel and start can both win, and a pool
-//! whose workers can miss the stop signal.
+//! without its lock, a future whose cancel and start can both win, a future
+//! whose awaiting task can miss its wake-up, and a pool whose workers can
+//! miss the stop signal.
 
 use std::collections::VecDeque;
+use std::task::Waker;
 
 use super::condvar::Condvar;
 use super::facade::{Arc, AtomicBool, AtomicU8, Ordering};
@@ -51,6 +53,50 @@ impl UnlockedCallbackFuture {
         let callbacks = core::mem::take(&mut *self.callbacks.lock());
         for callback in callbacks {
             callback();
+        }
+    }
+}
+
+/// Broken twin of [`AsyncResult`](crate::model::pool::AsyncResult)'s poll:
+/// it asks "done yet?" once, outside the lock, and then registers its waker
+/// under the lock without asking again. If the task finishes between the
+/// two, the finisher found no waker to wake, and the waker registered
+/// afterwards is never woken: the awaiting task sleeps for ever.
+pub struct LateWakerFuture {
+    done: AtomicBool,
+    waker: Mutex<Option<Waker>>,
+}
+
+impl LateWakerFuture {
+    /// A pending future.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            done: AtomicBool::new(false),
+            waker: Mutex::new(None),
+        }
+    }
+
+    /// Whether it is done; if not, `waker` is to be woken when it is (or so
+    /// it hopes).
+    pub fn poll_done(&self, waker: &Waker) -> bool {
+        if self.done.load(Ordering::SeqCst) {
+            return true;
+        }
+        // BUG: registers without looking at `done` again under the lock.
+        *self.waker.lock() = Some(waker.clone());
+        false
+    }
+
+    /// Marks it done and wakes the registered waker, if any.
+    pub fn finish(&self) {
+        let waker = {
+            let mut waker = self.waker.lock();
+            self.done.store(true, Ordering::SeqCst);
+            waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
         }
     }
 }
