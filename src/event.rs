@@ -12,6 +12,11 @@
 //! | `ev.is_set()`                 | `ev.is_set()`                        |
 //! | `ev.wait()`                   | `ev.wait()`                          |
 //! | `ev.wait(timeout=0.5)`        | `ev.wait_timeout(d)` → flag on return|
+//! | `await asyncio_ev.wait()`     | `ev.wait_async().await`              |
+//!
+//! The same event serves threads and async tasks: [`wait_async`](Event::wait_async)
+//! waits for the same `set` as [`wait`](Event::wait), without blocking a
+//! thread (asyncio has an `Event` of its own for that; here it is one).
 //!
 //! Compared with a [`Condvar`]: an event remembers
 //! that it was set, so a `set` before the `wait` is not lost, and there is no
@@ -43,6 +48,9 @@
 //! ```
 
 use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::condvar::Condvar;
@@ -67,11 +75,23 @@ pub struct Event {
     /// The flag. Written only with `lock` held; read without it by the fast
     /// paths.
     flag: AtomicBool,
+    /// How many times `set` has raised the flag, and the async waiters.
+    raised: Mutex<Raised>,
+    changed: Condvar,
+}
+
+/// What `Event`'s lock guards.
+struct Raised {
     /// How many times `set` has raised the flag. A waiter notes it before
     /// sleeping and leaves once it changes, even if `clear` has lowered the
     /// flag again by the time the waiter runs.
-    raised: Mutex<u64>,
-    changed: Condvar,
+    count: u64,
+    /// The tasks in [`wait_async`](Event::wait_async) that found the flag
+    /// down, each under its own key; `set` takes them all and wakes them
+    /// after unlocking. A wait dropped before that removes its own.
+    wakers: Vec<(u64, Waker)>,
+    /// The next async waiter's key.
+    next_key: u64,
 }
 
 // # Implementation notes
@@ -100,7 +120,11 @@ impl Event {
         pub fn new() -> Self {
             Self {
                 flag: AtomicBool::new(false),
-                raised: Mutex::untracked(0),
+                raised: Mutex::untracked(Raised {
+                    count: 0,
+                    wakers: Vec::new(),
+                    next_key: 0,
+                }),
                 changed: Condvar::new(),
             }
         }
@@ -143,8 +167,13 @@ impl Event {
         let mut raised = self.raised.lock();
         // Release: pairs with the Acquire in `is_set`.
         self.flag.store(true, Ordering::Release);
-        *raised = raised.wrapping_add(1);
+        raised.count = raised.count.wrapping_add(1);
         self.changed.notify_all();
+        let wakers = core::mem::take(&mut raised.wakers);
+        drop(raised);
+        for (_, waker) in wakers {
+            waker.wake();
+        }
     }
 
     /// Lowers the flag: later waiters wait for the next `set`. Threads that
@@ -185,16 +214,43 @@ impl Event {
     #[inline(never)]
     fn wait_until_set(&self) {
         let mut raised = self.raised.lock();
-        let before = *raised;
+        let before = raised.count;
         self.changed
             .wait_while(&mut raised, |raised| self.unset_since(before, raised));
     }
 
     /// A waiter's predicate, read under the lock: the flag is down and no
     /// `set` has come since the waiter noted `before`.
-    fn unset_since(&self, before: u64, raised: &u64) -> bool {
+    fn unset_since(&self, before: u64, raised: &Raised) -> bool {
         // Relaxed: the lock orders this read after `set`'s store.
-        !self.flag.load(Ordering::Relaxed) && *raised == before
+        !self.flag.load(Ordering::Relaxed) && raised.count == before
+    }
+
+    /// Waits, in an async task, until the flag is set: the same wait as
+    /// [`wait`](Self::wait), for the same `set`, without blocking a thread.
+    /// Ready at once if the flag is up; otherwise the task is woken by the
+    /// next `set` (and is ready even if `clear` lowered the flag again
+    /// before it ran, as a waiting thread would be). Dropping the wait
+    /// before then (cancelling it) removes its waker and changes nothing
+    /// else.
+    ///
+    /// ```
+    /// use std::task::{Context, Poll, Waker};
+    /// use turnstile::Event;
+    ///
+    /// let bus_arrived = Event::new();
+    /// let mut waiting = std::pin::pin!(bus_arrived.wait_async());
+    /// let mut context = Context::from_waker(Waker::noop());
+    /// assert!(waiting.as_mut().poll(&mut context).is_pending());
+    /// bus_arrived.set(); // wakes the task; its next poll is ready
+    /// assert!(waiting.as_mut().poll(&mut context).is_ready());
+    /// ```
+    pub fn wait_async(&self) -> EventWait<'_> {
+        EventWait {
+            event: self,
+            before: None,
+            key: None,
+        }
     }
 
     /// Waits until the flag is set or `timeout` passes: `Ok(())` if it was
@@ -238,11 +294,84 @@ impl Event {
             return Ok(());
         }
         let mut raised = self.raised.lock();
-        let before = *raised;
+        let before = raised.count;
         self.changed
             .wait_while_until(&mut raised, deadline, |raised| {
                 self.unset_since(before, raised)
             })
+    }
+}
+
+/// The future of [`Event::wait_async`]: ready once the event is set.
+#[must_use = "a wait does nothing unless awaited"]
+pub struct EventWait<'a> {
+    event: &'a Event,
+    /// `set`'s count when this wait first found the flag down: any `set`
+    /// after that ends the wait.
+    before: Option<u64>,
+    /// This wait's key in the event's waker list, while it is there.
+    key: Option<u64>,
+}
+
+impl Future for EventWait<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        if this.before.is_none() && this.event.is_set() {
+            return Poll::Ready(()); // one atomic load, as `wait`'s fast path
+        }
+        let mut raised = this.event.raised.lock();
+        // Looked at under the lock that `set` holds while it takes the
+        // wakers: either that `set` is seen here, or it finds our waker.
+        let before = *this.before.get_or_insert(raised.count);
+        if !this.event.unset_since(before, &raised) {
+            if let Some(key) = this.key.take() {
+                raised.wakers.retain(|(other, _)| *other != key);
+            }
+            return Poll::Ready(());
+        }
+        let waker = context.waker();
+        let registered = this
+            .key
+            .and_then(|key| raised.wakers.iter_mut().find(|(other, _)| *other == key));
+        match registered {
+            Some((_, registered)) => {
+                if !registered.will_wake(waker) {
+                    registered.clone_from(waker);
+                }
+            }
+            None => {
+                let key = raised.next_key;
+                raised.next_key = raised.next_key.wrapping_add(1);
+                raised.wakers.push((key, waker.clone()));
+                this.key = Some(key);
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for EventWait<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            // Cancelled while waiting: take our waker out (a `set` may have
+            // taken it already, and then there is nothing to remove).
+            self.event
+                .raised
+                .lock()
+                .wakers
+                .retain(|(other, _)| *other != key);
+        }
+    }
+}
+
+impl fmt::Debug for EventWait<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventWait")
+            .field("event", self.event)
+            .field("waiting", &self.key.is_some())
+            .finish()
     }
 }
 

@@ -179,7 +179,7 @@ pub mod timer;
 
 pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 pub use condvar::{Condvar, Relock};
-pub use event::Event;
+pub use event::{Event, EventWait};
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
 pub use pool::{PoolError, SubmitError, TaskError, ThreadPool};
 pub use queue::{

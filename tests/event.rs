@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::SLACK;
+use common::{SLACK, Unparker, block_on};
 use turnstile::Event;
 
 #[test]
@@ -149,4 +149,82 @@ fn wait_deadline_waits_until_then_gives_up_or_is_woken() {
         "woken by the set"
     );
     setter.join().unwrap();
+}
+
+#[test]
+fn wait_async_is_ready_at_once_when_set_and_woken_by_a_set_otherwise() {
+    let event = Event::new();
+    event.set();
+    assert_eq!(block_on(event.wait_async()), ((), 0), "no wake-up needed");
+
+    let event = Arc::new(Event::new());
+    let setter = {
+        let event = Arc::clone(&event);
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(20));
+            event.set();
+        })
+    };
+    let ((), wakes) = block_on(event.wait_async());
+    setter.join().unwrap();
+    assert_eq!(wakes, 1);
+}
+
+#[test]
+fn a_thread_and_an_async_task_wait_for_the_same_set() {
+    let event = Arc::new(Event::new());
+    let thread_waiter = {
+        let event = Arc::clone(&event);
+        thread::spawn(move || event.wait())
+    };
+    let task_waiter = {
+        let event = Arc::clone(&event);
+        thread::spawn(move || block_on(event.wait_async()).1)
+    };
+    thread::sleep(Duration::from_millis(20)); // both waiting by now, most likely
+    event.set();
+    thread_waiter.join().unwrap();
+    assert!(task_waiter.join().unwrap() <= 1);
+}
+
+#[test]
+fn wait_async_woken_by_a_set_is_ready_even_if_cleared_before_it_runs() {
+    // CPython's bpo-13502, for an async waiter: it waits for a set, not for
+    // the flag.
+    let event = Event::new();
+    let (waker, unparker) = Unparker::new();
+    let mut context = std::task::Context::from_waker(&waker);
+    let mut waiting = std::pin::pin!(event.wait_async());
+    assert!(waiting.as_mut().poll(&mut context).is_pending());
+    event.set();
+    event.clear();
+    assert_eq!(unparker.wakes(), 1);
+    assert!(waiting.as_mut().poll(&mut context).is_ready());
+    // A wait that starts after the clear waits for the next set.
+    let mut later = std::pin::pin!(event.wait_async());
+    assert!(later.as_mut().poll(&mut context).is_pending());
+}
+
+#[test]
+fn a_cancelled_async_wait_leaves_no_waker_behind() {
+    let event = Event::new();
+    let (waker, unparker) = Unparker::new();
+    let mut context = std::task::Context::from_waker(&waker);
+    for _ in 0..3 {
+        let mut waiting = std::pin::pin!(event.wait_async());
+        assert!(waiting.as_mut().poll(&mut context).is_pending());
+        assert!(waiting.as_mut().poll(&mut context).is_pending()); // re-polled: still one waker
+        assert_eq!(
+            Arc::strong_count(&unparker),
+            3,
+            "ours, the context's and the event's"
+        );
+    } // dropped: cancelled
+    assert_eq!(
+        Arc::strong_count(&unparker),
+        2,
+        "the event let go of the waker"
+    );
+    event.set();
+    assert_eq!(unparker.wakes(), 0, "nobody to wake");
 }

@@ -4,7 +4,10 @@
 
 mod common;
 
-use common::{expect_deadlock_in_child, model};
+use common::{CountingWaker, expect_deadlock_in_child, model};
+use std::future::Future as _;
+use std::task::{Context, Poll};
+
 use loom::sync::Arc;
 use turnstile::model::Event;
 use turnstile::model::broken::CheckOutsideEvent;
@@ -95,5 +98,66 @@ fn event_publishes_what_was_written_before_set() {
         data.with_mut(|value| unsafe { *value = 42 });
         event.set();
         reader.join().unwrap();
+    });
+}
+
+/// Property: an async wait that races the set (its registration against
+/// `set` taking the wakers) is woken exactly when it was left pending, and
+/// a thread waiting on the same event is released by the same set.
+#[test]
+fn event_wait_async_racing_set_is_woken() {
+    model(|| {
+        let event = Arc::new(Event::new());
+        let thread_waiter = {
+            let event = Arc::clone(&event);
+            thread::spawn(move || event.wait())
+        };
+        let setter = {
+            let event = Arc::clone(&event);
+            thread::spawn(move || event.set())
+        };
+        let (waker, wakes) = CountingWaker::new();
+        let mut context = Context::from_waker(&waker);
+        let mut waiting = std::pin::pin!(event.wait_async());
+        let first = waiting.as_mut().poll(&mut context);
+        setter.join().unwrap();
+        thread_waiter.join().unwrap();
+        if first.is_pending() {
+            assert_eq!(
+                wakes.wakes(),
+                1,
+                "pending, then woken {} times",
+                wakes.wakes()
+            );
+            assert_eq!(waiting.as_mut().poll(&mut context), Poll::Ready(()));
+        } else {
+            assert_eq!(wakes.wakes(), 0);
+        }
+    });
+}
+
+/// Property: a pending async wait dropped (cancelled) while another thread
+/// sets the event neither panics nor keeps the other waiter from its
+/// wake-up, under loom's own executor (a lost wake-up leaves `block_on`
+/// parked, which loom reports).
+#[test]
+fn event_wait_async_cancelled_racing_set() {
+    model(|| {
+        let event = Arc::new(Event::new());
+        let (waker, _) = CountingWaker::new();
+        let mut cancelled = Box::pin(event.wait_async());
+        assert!(
+            cancelled
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        let setter = {
+            let event = Arc::clone(&event);
+            thread::spawn(move || event.set())
+        };
+        drop(cancelled);
+        loom::future::block_on(event.wait_async());
+        setter.join().unwrap();
     });
 }

@@ -5,12 +5,12 @@
 mod common;
 
 use common::{
-    Branches, DEFAULT_PREEMPTIONS, assert_timeline, catch_failure, expect_deadlock_in_child,
-    expect_loom_to_catch, model,
+    Branches, CountingWaker, DEFAULT_PREEMPTIONS, assert_timeline, catch_failure,
+    expect_deadlock_in_child, expect_loom_to_catch, model,
 };
 use std::future::{Future as _, IntoFuture};
 use std::pin::Pin;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 
 use loom::sync::Arc;
 use turnstile::model::ThreadPool;
@@ -30,28 +30,6 @@ fn pool_submit_result_hand_off() {
         let future = pool.submit(|| 6 * 7).unwrap();
         assert_eq!(future.into_result(), Ok(42));
     });
-}
-
-/// A waker that counts its wake-ups (in a model atomic, so loom sees them).
-#[derive(Default)]
-struct CountingWaker(AtomicUsize);
-
-impl Wake for CountingWaker {
-    fn wake(self: std::sync::Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-impl CountingWaker {
-    /// A waker, and the count it adds to.
-    fn new() -> (Waker, std::sync::Arc<Self>) {
-        let count = std::sync::Arc::new(Self::default());
-        (Waker::from(std::sync::Arc::clone(&count)), count)
-    }
-
-    fn wakes(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
 }
 
 /// Property: an async task awaiting a future is woken once its outcome can

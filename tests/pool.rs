@@ -8,7 +8,7 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::SLACK;
+use common::{SLACK, Unparker, block_on};
 use turnstile::ThreadPool;
 use turnstile::pool::{Future, FutureState, PoolError, TaskError};
 
@@ -777,38 +777,6 @@ fn an_ended_wait_leaves_callbacks_and_other_waits_in_place() {
     assert_eq!(heard.recv_timeout(Duration::from_secs(5)), Ok(Ok(3)));
 }
 
-/// A waker that unparks the thread that made it, and counts its wake-ups.
-struct Unparker {
-    thread: thread::Thread,
-    wakes: AtomicUsize,
-}
-
-impl std::task::Wake for Unparker {
-    fn wake(self: Arc<Self>) {
-        self.wakes.fetch_add(1, Ordering::SeqCst);
-        self.thread.unpark();
-    }
-}
-
-/// The smallest executor: poll, and park until woken. Returns the output
-/// and how many times the waker was woken.
-fn block_on<F: std::future::Future>(future: F) -> (F::Output, usize) {
-    let unparker = Arc::new(Unparker {
-        thread: thread::current(),
-        wakes: AtomicUsize::new(0),
-    });
-    let waker = std::task::Waker::from(Arc::clone(&unparker));
-    let mut context = std::task::Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
-            return (output, unparker.wakes.load(Ordering::SeqCst));
-        }
-        // A wake-up that came before this park makes it return at once.
-        thread::park_timeout(Duration::from_secs(10));
-    }
-}
-
 #[test]
 fn a_pool_future_can_be_awaited_and_wakes_its_task_once() {
     let pool = ThreadPool::new(2).unwrap();
@@ -853,16 +821,12 @@ fn an_awaited_future_resolves_after_its_done_callbacks_return() {
     });
     callback_running.recv().unwrap(); // settled, the value lent to the callback
     let mut awaited = std::pin::pin!(std::future::IntoFuture::into_future(future));
-    let unparker = Arc::new(Unparker {
-        thread: thread::current(),
-        wakes: AtomicUsize::new(0),
-    });
-    let waker = std::task::Waker::from(Arc::clone(&unparker));
+    let (waker, unparker) = Unparker::new();
     let mut context = std::task::Context::from_waker(&waker);
     assert!(awaited.as_mut().poll(&mut context).is_pending());
     finish_callback.send(()).unwrap();
     settler.join().unwrap();
-    assert_eq!(unparker.wakes.load(Ordering::SeqCst), 1);
+    assert_eq!(unparker.wakes(), 1);
     assert_eq!(
         awaited.as_mut().poll(&mut context),
         std::task::Poll::Ready(Ok(vec![1, 2, 3]))
@@ -882,11 +846,7 @@ fn dropping_a_pending_await_lets_the_task_run_and_frees_the_waker() {
         })
         .unwrap()
     };
-    let unparker = Arc::new(Unparker {
-        thread: thread::current(),
-        wakes: AtomicUsize::new(0),
-    });
-    let waker = std::task::Waker::from(Arc::clone(&unparker));
+    let (waker, unparker) = Unparker::new();
     {
         let mut awaited = std::pin::pin!(std::future::IntoFuture::into_future(future));
         let mut context = std::task::Context::from_waker(&waker);
@@ -901,11 +861,7 @@ fn dropping_a_pending_await_lets_the_task_run_and_frees_the_waker() {
         1,
         "the registered waker was dropped"
     );
-    assert_eq!(
-        unparker.wakes.load(Ordering::SeqCst),
-        1,
-        "woken once, for nothing"
-    );
+    assert_eq!(unparker.wakes(), 1, "woken once, for nothing");
 }
 
 #[test]

@@ -128,7 +128,7 @@ pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 #[cfg(not(doctest))]
 pub use condvar::{Condvar, Relock};
 #[cfg(not(doctest))]
-pub use event::Event;
+pub use event::{Event, EventWait};
 #[cfg(not(doctest))]
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
 #[cfg(not(doctest))]

@@ -474,3 +474,79 @@ impl Branches {
         );
     }
 }
+
+/// A waker that counts its wake-ups in a model atomic, so loom sees them:
+/// for models of async waits (a registration racing a wake-up).
+#[cfg(feature = "model")]
+#[derive(Default)]
+pub struct CountingWaker(turnstile::model::sync::atomic::AtomicUsize);
+
+#[cfg(feature = "model")]
+impl std::task::Wake for CountingWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0
+            .fetch_add(1, turnstile::model::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[cfg(feature = "model")]
+impl CountingWaker {
+    /// A waker, and the count it adds to.
+    pub fn new() -> (std::task::Waker, std::sync::Arc<Self>) {
+        let count = std::sync::Arc::new(Self::default());
+        (std::task::Waker::from(std::sync::Arc::clone(&count)), count)
+    }
+
+    pub fn wakes(&self) -> usize {
+        self.0
+            .load(turnstile::model::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// A waker that unparks the thread that made it, and counts its wake-ups:
+/// for tests of async waits on real threads.
+pub struct Unparker {
+    thread: std::thread::Thread,
+    wakes: std::sync::atomic::AtomicUsize,
+}
+
+impl std::task::Wake for Unparker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wakes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.thread.unpark();
+    }
+}
+
+impl Unparker {
+    /// A waker for the calling thread, and the unparker behind it.
+    pub fn new() -> (std::task::Waker, std::sync::Arc<Self>) {
+        let unparker = std::sync::Arc::new(Self {
+            thread: std::thread::current(),
+            wakes: std::sync::atomic::AtomicUsize::new(0),
+        });
+        (
+            std::task::Waker::from(std::sync::Arc::clone(&unparker)),
+            unparker,
+        )
+    }
+
+    pub fn wakes(&self) -> usize {
+        self.wakes.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The smallest executor: poll, and park until woken (10 s at most per
+/// park, so a lost wake-up shows as a slow test, not a hang). Returns the
+/// output and how many times the waker was woken.
+pub fn block_on<F: std::future::Future>(future: F) -> (F::Output, usize) {
+    let (waker, unparker) = Unparker::new();
+    let mut context = std::task::Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return (output, unparker.wakes());
+        }
+        // A wake-up that came before this park makes it return at once.
+        std::thread::park_timeout(std::time::Duration::from_secs(10));
+    }
+}
