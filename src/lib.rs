@@ -190,7 +190,7 @@ pub use raw_mutex::RawMutex;
 pub use rlock::{RLock, RLockGuard};
 pub use semaphore::{
     AcquireTimeoutError, BoundedSemaphore, ExceedsBound, OverRelease, OwnedSemaphorePermit,
-    Semaphore, SemaphorePermit, TryAcquireError,
+    Semaphore, SemaphoreAcquire, SemaphorePermit, TryAcquireError,
 };
 pub use timeout::Timeout;
 pub use timer::Timer;

@@ -18,6 +18,7 @@
 //! | `sem.acquire()` ... `sem.release()`  | `sem.acquire().forget()` ... `sem.release(1)` |
 //! | `sem.release(n)`                     | `sem.release(n)`                            |
 //! | `sem._value`                         | `sem.available_permits()`                   |
+//! | `async with asyncio.Semaphore(5):`   | `let _permit = sem.acquire_async().await;` (the same permits as threads') |
 //! | `BoundedSemaphore(5)`                | `BoundedSemaphore::new(5)`                  |
 //! | `ValueError` on over-release         | `Err(OverRelease)` from `release`           |
 //!
@@ -54,6 +55,9 @@
 //! ```
 
 use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::condvar::Condvar;
@@ -87,15 +91,16 @@ pub struct Semaphore {
     /// `usize::MAX` for a plain semaphore, the starting count for a
     /// [`BoundedSemaphore`]. The one place the two differ.
     bound: usize,
-    /// Threads waiting for permits, counted under `sleep`.
+    /// Threads and async tasks waiting for permits, counted under `sleep`.
     waiters: AtomicUsize,
     /// Those of them that want more than one permit. While there are any, a
     /// release wakes every waiter: waking `n` might wake only big waiters
     /// that go back to sleep, and leave small ones asleep beside free
     /// permits.
     greedy_waiters: AtomicUsize,
-    /// The lock waiters sleep under, and the condition they sleep on.
-    sleep: Mutex<()>,
+    /// The lock waiters sleep under (it guards the async waiters' wakers),
+    /// and the condition threads sleep on.
+    sleep: Mutex<AsyncWaiters>,
     released: Condvar,
     /// The lock-order checker's class (nothing without feature `lockdep`).
     class: Class,
@@ -194,7 +199,10 @@ impl Semaphore {
                 bound,
                 waiters: AtomicUsize::new(0),
                 greedy_waiters: AtomicUsize::new(0),
-                sleep: Mutex::untracked(()),
+                sleep: Mutex::untracked(AsyncWaiters {
+                    wakers: Vec::new(),
+                    next_key: 0,
+                }),
                 released: Condvar::new(),
                 class,
             }
@@ -592,12 +600,177 @@ impl Semaphore {
     fn wake_waiters(&self, added: usize) {
         // Under `sleep`: a waiter that has looked and found too few permits
         // is then asleep on `released`, not between its look and its sleep.
-        let _guard = self.sleep.lock();
+        let mut sleepers = self.sleep.lock();
         if self.greedy_waiters.load(Ordering::Relaxed) > 0 {
             self.released.notify_all();
         } else {
             self.released.notify(added);
         }
+        // Every waiting task looks again (each still counted in `waiters`,
+        // so later releases come this way too). All of them, not `added`:
+        // a task woken and then dropped before its next poll would take
+        // its wake-up with it, and a sleeping neighbour would miss the
+        // permits.
+        let wakers = core::mem::take(&mut sleepers.wakers);
+        drop(sleepers);
+        for (_, waker) in wakers {
+            waker.wake();
+        }
+    }
+
+    /// Waits, in an async task, for a permit: the same permits as
+    /// [`acquire`](Self::acquire), shared with waiting threads, without
+    /// blocking a thread (Python's `async with asyncio.Semaphore():`). The
+    /// permit is given back when it drops. Dropping the wait before it is
+    /// ready (cancelling it) takes nothing and leaves no waker behind.
+    ///
+    /// Permits taken this way are not tracked by the lock-order checker
+    /// (feature `lockdep`): an async task may move between threads while it
+    /// holds one.
+    ///
+    /// ```
+    /// use std::task::{Context, Poll, Waker};
+    /// use turnstile::Semaphore;
+    ///
+    /// let sem = Semaphore::new(1);
+    /// let held = sem.acquire();
+    /// let mut waiting = std::pin::pin!(sem.acquire_async());
+    /// let mut context = Context::from_waker(Waker::noop());
+    /// assert!(waiting.as_mut().poll(&mut context).is_pending());
+    /// drop(held); // wakes the task; its next poll takes the permit
+    /// let Poll::Ready(permit) = waiting.as_mut().poll(&mut context) else {
+    ///     panic!("the permit is free")
+    /// };
+    /// assert_eq!((permit.count(), sem.available_permits()), (1, 0));
+    /// ```
+    pub fn acquire_async(&self) -> SemaphoreAcquire<'_> {
+        self.acquire_many_async(1)
+    }
+
+    /// Waits, in an async task, until `n` permits are free and takes them
+    /// together, as [`acquire_many`](Self::acquire_many) does for a thread.
+    ///
+    /// ```
+    /// # use std::task::{Context, Waker};
+    /// # use std::task::Poll;
+    /// let sem = turnstile::Semaphore::new(3);
+    /// let mut two = std::pin::pin!(sem.acquire_many_async(2));
+    /// let Poll::Ready(permits) = two.as_mut().poll(&mut Context::from_waker(Waker::noop())) else {
+    ///     panic!("three are free")
+    /// };
+    /// assert_eq!((permits.count(), sem.available_permits()), (2, 1));
+    /// ```
+    pub fn acquire_many_async(&self, n: usize) -> SemaphoreAcquire<'_> {
+        SemaphoreAcquire {
+            semaphore: self,
+            n,
+            key: None,
+        }
+    }
+
+    /// A waiting task counts itself in (Dekker's pattern, as
+    /// `take_after_waiting`), under `sleep`.
+    fn count_in(&self, n: usize) {
+        if n > 1 {
+            self.greedy_waiters.fetch_add(1, Ordering::Relaxed);
+        }
+        fetch_add_then_fence(&self.waiters, 1);
+    }
+
+    /// A waiting task that got its permits or gave up counts itself out,
+    /// under `sleep`.
+    fn count_out(&self, n: usize) {
+        self.waiters.fetch_sub(1, Ordering::Relaxed);
+        if n > 1 {
+            self.greedy_waiters.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// What `sleep` guards: the wakers of the async tasks waiting for permits,
+/// each under its own key.
+struct AsyncWaiters {
+    wakers: Vec<(u64, Waker)>,
+    next_key: u64,
+}
+
+/// The future of [`Semaphore::acquire_async`] and
+/// [`acquire_many_async`](Semaphore::acquire_many_async): ready with the
+/// permits once it has taken them.
+#[must_use = "a wait does nothing unless awaited"]
+pub struct SemaphoreAcquire<'a> {
+    semaphore: &'a Semaphore,
+    n: usize,
+    /// While the task is counted among the waiters: its key in the waker
+    /// list.
+    key: Option<u64>,
+}
+
+impl<'a> Future for SemaphoreAcquire<'a> {
+    type Output = SemaphorePermit<'a>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<SemaphorePermit<'a>> {
+        let this = &mut *self;
+        let semaphore = this.semaphore;
+        let n = this.n;
+        // Not tracked by the lock-order checker (see `acquire_async`).
+        let permit = || SemaphorePermit {
+            semaphore,
+            count: n,
+        };
+        if this.key.is_none() && semaphore.try_take(n) {
+            return Poll::Ready(permit());
+        }
+        let mut sleepers = semaphore.sleep.lock();
+        let key = match this.key {
+            Some(key) => key,
+            None => {
+                // Counted in before the look below: a release after that
+                // look sees the count and comes to wake us.
+                semaphore.count_in(n);
+                let key = sleepers.next_key;
+                sleepers.next_key = key.wrapping_add(1);
+                this.key = Some(key);
+                key
+            }
+        };
+        if semaphore.try_take(n) {
+            sleepers.wakers.retain(|(other, _)| *other != key);
+            semaphore.count_out(n);
+            this.key = None;
+            return Poll::Ready(permit());
+        }
+        let waker = context.waker();
+        match sleepers.wakers.iter_mut().find(|(other, _)| *other == key) {
+            Some((_, registered)) => {
+                if !registered.will_wake(waker) {
+                    registered.clone_from(waker);
+                }
+            }
+            None => sleepers.wakers.push((key, waker.clone())),
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for SemaphoreAcquire<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            // Cancelled while waiting: nothing was taken; take the waker out
+            // (a release may have taken it already) and count out.
+            let mut sleepers = self.semaphore.sleep.lock();
+            sleepers.wakers.retain(|(other, _)| *other != key);
+            self.semaphore.count_out(self.n);
+        }
+    }
+}
+
+impl fmt::Debug for SemaphoreAcquire<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphoreAcquire")
+            .field("permits", &self.n)
+            .field("waiting", &self.key.is_some())
+            .finish()
     }
 }
 
@@ -987,6 +1160,36 @@ impl BoundedSemaphore {
     #[cfg_attr(feature = "lockdep", track_caller)]
     pub fn acquire(&self) -> SemaphorePermit<'_> {
         self.semaphore.acquire()
+    }
+
+    /// Waits, in an async task, for a permit; see
+    /// [`Semaphore::acquire_async`].
+    ///
+    /// ```
+    /// # use std::task::{Context, Waker};
+    /// let sem = turnstile::BoundedSemaphore::new(1);
+    /// let mut one = std::pin::pin!(sem.acquire_async());
+    /// assert!(one.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_ready());
+    /// ```
+    pub fn acquire_async(&self) -> SemaphoreAcquire<'_> {
+        self.semaphore.acquire_async()
+    }
+
+    /// Waits, in an async task, for `n` permits; see
+    /// [`Semaphore::acquire_many_async`]. `Err(ExceedsBound)` at once if `n`
+    /// is more than the bound, as [`acquire_many`](Self::acquire_many): that
+    /// wait would never end.
+    ///
+    /// ```
+    /// # use std::task::{Context, Waker};
+    /// let sem = turnstile::BoundedSemaphore::new(2);
+    /// assert!(sem.acquire_many_async(3).is_err());
+    /// let mut two = std::pin::pin!(sem.acquire_many_async(2).unwrap());
+    /// assert!(two.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_ready());
+    /// ```
+    pub fn acquire_many_async(&self, n: usize) -> Result<SemaphoreAcquire<'_>, ExceedsBound> {
+        self.check_request(n)?;
+        Ok(self.semaphore.acquire_many_async(n))
     }
 
     /// Takes a permit if one is free right now.

@@ -4,7 +4,10 @@
 
 mod common;
 
-use common::{Branches, DEFAULT_PREEMPTIONS, assert_timeline, catch_failure, model};
+use std::future::Future as _;
+use std::task::{Context, Poll};
+
+use common::{Branches, CountingWaker, DEFAULT_PREEMPTIONS, assert_timeline, catch_failure, model};
 use loom::sync::Arc;
 use turnstile::model::broken::CheckThenTakeSemaphore;
 use turnstile::model::sync::atomic::{AtomicUsize, Ordering};
@@ -222,4 +225,90 @@ fn semaphore_timeout_racing_a_release_takes_all_or_nothing() {
         assert_eq!(semaphore.available_permits(), 1, "one permit, and only one");
     });
     BRANCHES.assert_both_taken("acquire_timeout racing a release");
+}
+
+/// Property: an async acquire racing a release (its count-in and waker
+/// registration against the release's look at the waiters) is woken when
+/// it was left pending, and then takes the permit.
+#[test]
+fn semaphore_acquire_async_racing_release_is_woken() {
+    model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let releaser = {
+            let sem = Arc::clone(&sem);
+            thread::spawn(move || sem.release(1))
+        };
+        let (waker, wakes) = CountingWaker::new();
+        let mut context = Context::from_waker(&waker);
+        let mut waiting = Box::pin(sem.acquire_async());
+        let first = waiting.as_mut().poll(&mut context);
+        releaser.join().unwrap();
+        let permit = match first {
+            Poll::Ready(permit) => permit,
+            Poll::Pending => {
+                assert_eq!(
+                    wakes.wakes(),
+                    1,
+                    "pending, then woken {} times",
+                    wakes.wakes()
+                );
+                match waiting.as_mut().poll(&mut context) {
+                    Poll::Ready(permit) => permit,
+                    Poll::Pending => panic!("woken, and the permit was not there"),
+                }
+            }
+        };
+        assert_eq!(permit.count(), 1);
+        drop(permit);
+        drop(waiting);
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
+
+/// Property: a thread and an async task both waiting are both served by
+/// the permits one release adds, under loom's executor for the task (a lost
+/// wake-up leaves it parked, which loom reports).
+#[test]
+fn semaphore_thread_and_task_waiting_both_get_permits() {
+    model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let thread_waiter = {
+            let sem = Arc::clone(&sem);
+            thread::spawn(move || drop(sem.acquire()))
+        };
+        let releaser = {
+            let sem = Arc::clone(&sem);
+            thread::spawn(move || sem.release(2))
+        };
+        drop(loom::future::block_on(sem.acquire_async()));
+        thread_waiter.join().unwrap();
+        releaser.join().unwrap();
+        assert_eq!(sem.available_permits(), 2);
+    });
+}
+
+/// Property: a pending async acquire dropped (cancelled) while a release
+/// runs takes nothing and keeps no one from the permit: another task then
+/// gets it.
+#[test]
+fn semaphore_acquire_async_cancelled_racing_release_loses_no_permit() {
+    model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let (waker, _) = CountingWaker::new();
+        let mut cancelled = Box::pin(sem.acquire_async());
+        assert!(
+            cancelled
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        let releaser = {
+            let sem = Arc::clone(&sem);
+            thread::spawn(move || sem.release(1))
+        };
+        drop(cancelled);
+        let permit = loom::future::block_on(sem.acquire_async());
+        releaser.join().unwrap();
+        assert_eq!((permit.count(), sem.available_permits()), (1, 0));
+    });
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::SLACK;
+use common::{SLACK, Unparker, block_on};
 use turnstile::{
     AcquireTimeoutError, BoundedSemaphore, ExceedsBound, OverRelease, Semaphore, TryAcquireError,
 };
@@ -458,4 +458,114 @@ fn bounded_many_errors_display_what_happened() {
         exceeds.to_string()
     );
     assert_eq!(AcquireTimeoutError::Timeout.to_string(), "timed out");
+}
+
+#[test]
+fn acquire_async_takes_a_free_permit_at_once_and_waits_for_a_release_otherwise() {
+    let sem = Semaphore::new(1);
+    let (permit, wakes) = block_on(sem.acquire_async());
+    assert_eq!((permit.count(), wakes, sem.available_permits()), (1, 0, 0));
+    thread::scope(|scope| {
+        scope.spawn(move || {
+            thread::sleep(Duration::from_millis(20));
+            drop(permit);
+        });
+        let (second, wakes) = block_on(sem.acquire_async());
+        assert_eq!((second.count(), wakes), (1, 1));
+    });
+    assert_eq!(sem.available_permits(), 1);
+}
+
+#[test]
+fn threads_and_async_tasks_share_the_permits_and_none_is_lost() {
+    // Python's parking lot, half the cars as tasks: 5 spaces, never more
+    // than 5 parked, and every car parks.
+    let sem = Arc::new(Semaphore::new(5));
+    let parked = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let park = {
+        let (parked, most) = (Arc::clone(&parked), Arc::clone(&most));
+        move || {
+            let now = parked.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            thread::sleep(Duration::from_micros(200));
+            parked.fetch_sub(1, Ordering::SeqCst);
+        }
+    };
+    let cars: Vec<_> = (0..12)
+        .map(|car| {
+            let (sem, park) = (Arc::clone(&sem), park.clone());
+            thread::spawn(move || {
+                for _ in 0..20 {
+                    if car % 2 == 0 {
+                        let _space = sem.acquire();
+                        park();
+                    } else {
+                        let (_space, _) = block_on(sem.acquire_async());
+                        park();
+                    }
+                }
+            })
+        })
+        .collect();
+    for car in cars {
+        car.join().unwrap();
+    }
+    assert!(most.load(Ordering::SeqCst) <= 5);
+    assert_eq!(sem.available_permits(), 5, "every permit came back");
+}
+
+#[test]
+fn a_cancelled_async_acquire_takes_nothing_and_leaves_no_waker() {
+    let sem = Semaphore::new(0);
+    let (waker, unparker) = Unparker::new();
+    let mut context = std::task::Context::from_waker(&waker);
+    {
+        let mut waiting = std::pin::pin!(sem.acquire_many_async(2));
+        assert!(waiting.as_mut().poll(&mut context).is_pending());
+        assert!(waiting.as_mut().poll(&mut context).is_pending());
+        assert_eq!(std::sync::Arc::strong_count(&unparker), 3);
+    } // cancelled
+    assert_eq!(
+        std::sync::Arc::strong_count(&unparker),
+        2,
+        "no waker left behind"
+    );
+    sem.release(2);
+    assert_eq!(
+        sem.available_permits(),
+        2,
+        "the cancelled wait took nothing"
+    );
+    assert_eq!(unparker.wakes(), 0);
+    // A plain thread wait afterwards takes the permits without waiting.
+    assert_eq!(sem.acquire_many(2).count(), 2);
+}
+
+#[test]
+fn bounded_semaphore_acquire_async_gives_its_permit_back_within_the_bound() {
+    let sem = BoundedSemaphore::new(1);
+    let (permit, _) = block_on(sem.acquire_async());
+    assert_eq!(sem.available_permits(), 0);
+    drop(permit);
+    assert_eq!(
+        sem.release(1),
+        Err(OverRelease {
+            bound: 1,
+            available: 1,
+            held: 0,
+            released: 1
+        }),
+        "the async permit went back to the count, and a release would exceed the bound"
+    );
+    let pair = BoundedSemaphore::new(2);
+    assert_eq!(
+        pair.acquire_many_async(3).unwrap_err(),
+        ExceedsBound {
+            bound: 2,
+            requested: 3
+        }
+    );
+    let (two, _) = block_on(pair.acquire_many_async(2).unwrap());
+    assert_eq!((two.count(), pair.available_permits()), (2, 0));
 }

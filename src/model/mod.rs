@@ -145,7 +145,7 @@ pub use rlock::{RLock, RLockGuard};
 #[cfg(not(doctest))]
 pub use semaphore::{
     AcquireTimeoutError, BoundedSemaphore, ExceedsBound, OverRelease, OwnedSemaphorePermit,
-    Semaphore, SemaphorePermit, TryAcquireError,
+    Semaphore, SemaphoreAcquire, SemaphorePermit, TryAcquireError,
 };
 #[cfg(not(doctest))]
 pub use timeout::Timeout;
