@@ -93,8 +93,9 @@ pub struct Semaphore {
     bound: usize,
     /// Threads and async tasks waiting for permits, counted under `sleep`.
     waiters: AtomicUsize,
-    /// Those of them that want more than one permit. While there are any, a
-    /// release wakes every waiter: waking `n` might wake only big waiters
+    /// The threads among them that want more than one permit (waiting
+    /// tasks are all woken by every release anyway). While there are any, a
+    /// release wakes every waiting thread: waking `n` might wake only big waiters
     /// that go back to sleep, and leave small ones asleep beside free
     /// permits.
     greedy_waiters: AtomicUsize,
@@ -669,21 +670,17 @@ impl Semaphore {
     }
 
     /// A waiting task counts itself in (Dekker's pattern, as
-    /// `take_after_waiting`), under `sleep`.
-    fn count_in(&self, n: usize) {
-        if n > 1 {
-            self.greedy_waiters.fetch_add(1, Ordering::Relaxed);
-        }
+    /// `take_after_waiting`), under `sleep`. Not among the greedy waiters,
+    /// whatever it asks for: every release that sees waiters wakes every
+    /// task already.
+    fn count_in(&self) {
         fetch_add_then_fence(&self.waiters, 1);
     }
 
     /// A waiting task that got its permits or gave up counts itself out,
     /// under `sleep`.
-    fn count_out(&self, n: usize) {
+    fn count_out(&self) {
         self.waiters.fetch_sub(1, Ordering::Relaxed);
-        if n > 1 {
-            self.greedy_waiters.fetch_sub(1, Ordering::Relaxed);
-        }
     }
 }
 
@@ -727,7 +724,7 @@ impl<'a> Future for SemaphoreAcquire<'a> {
             None => {
                 // Counted in before the look below: a release after that
                 // look sees the count and comes to wake us.
-                semaphore.count_in(n);
+                semaphore.count_in();
                 let key = sleepers.next_key;
                 sleepers.next_key = key.wrapping_add(1);
                 this.key = Some(key);
@@ -736,7 +733,7 @@ impl<'a> Future for SemaphoreAcquire<'a> {
         };
         if semaphore.try_take(n) {
             sleepers.wakers.retain(|(other, _)| *other != key);
-            semaphore.count_out(n);
+            semaphore.count_out();
             this.key = None;
             return Poll::Ready(permit());
         }
@@ -760,7 +757,7 @@ impl Drop for SemaphoreAcquire<'_> {
             // (a release may have taken it already) and count out.
             let mut sleepers = self.semaphore.sleep.lock();
             sleepers.wakers.retain(|(other, _)| *other != key);
-            self.semaphore.count_out(self.n);
+            self.semaphore.count_out();
         }
     }
 }

@@ -228,3 +228,46 @@ fn a_cancelled_async_wait_leaves_no_waker_behind() {
     event.set();
     assert_eq!(unparker.wakes(), 0, "nobody to wake");
 }
+
+#[test]
+fn a_re_polled_async_wait_wakes_the_latest_waker_and_an_ended_wait_keeps_the_others() {
+    let event = Event::new();
+    let (first, first_count) = Unparker::new();
+    let (second, second_count) = Unparker::new();
+    let mut a = std::pin::pin!(event.wait_async());
+    assert!(
+        a.as_mut()
+            .poll(&mut std::task::Context::from_waker(&first))
+            .is_pending()
+    );
+    assert!(
+        a.as_mut()
+            .poll(&mut std::task::Context::from_waker(&second))
+            .is_pending()
+    );
+    assert!(format!("{a:?}").contains("waiting: true"), "{a:?}");
+    event.set();
+    assert_eq!((first_count.wakes(), second_count.wakes()), (0, 1));
+    event.clear();
+    // A new wait registers after the clear; the old one, woken by the set,
+    // ends on its next poll and must leave the new one's waker in place.
+    let (third, third_count) = Unparker::new();
+    let mut b = std::pin::pin!(event.wait_async());
+    assert!(
+        b.as_mut()
+            .poll(&mut std::task::Context::from_waker(&third))
+            .is_pending()
+    );
+    assert!(
+        a.as_mut()
+            .poll(&mut std::task::Context::from_waker(&second))
+            .is_ready()
+    );
+    event.set();
+    assert_eq!(third_count.wakes(), 1, "the later wait was not woken");
+    assert!(
+        b.as_mut()
+            .poll(&mut std::task::Context::from_waker(&third))
+            .is_ready()
+    );
+}

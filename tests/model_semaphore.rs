@@ -312,3 +312,39 @@ fn semaphore_acquire_async_cancelled_racing_release_loses_no_permit() {
         assert_eq!((permit.count(), sem.available_permits()), (1, 0));
     });
 }
+
+/// Property: a task that takes its permits on the look under the lock (a
+/// release came between its first look and its lock) leaves the other
+/// waiting tasks' wakers in place, so the release, which waits for that
+/// lock, still wakes them.
+#[test]
+fn semaphore_acquire_async_taking_under_the_lock_keeps_the_others_wakers() {
+    model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let (waker, wakes) = CountingWaker::new();
+        let mut waiting = Box::pin(sem.acquire_async());
+        assert!(
+            waiting
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        let other = {
+            let sem = Arc::clone(&sem);
+            thread::spawn(move || loom::future::block_on(sem.acquire_async()).forget())
+        };
+        let releaser = {
+            let sem = Arc::clone(&sem);
+            thread::spawn(move || sem.release(2))
+        };
+        other.join().unwrap();
+        releaser.join().unwrap();
+        // One permit is free for the first task: it must have been woken.
+        assert_eq!(sem.available_permits(), 1);
+        assert_eq!(
+            wakes.wakes(),
+            1,
+            "a free permit, and the waiting task not woken"
+        );
+    });
+}

@@ -897,3 +897,37 @@ fn a_pool_future_awaited_on_tokio() {
     });
     assert_eq!(sum, 6050);
 }
+
+#[test]
+fn a_re_polled_awaited_future_wakes_the_latest_waker_and_prints_its_state() {
+    let (future, promise) = Future::<u8>::pending();
+    let mut awaited = std::pin::pin!(std::future::IntoFuture::into_future(future));
+    assert_eq!(
+        format!("{awaited:?}"),
+        "AsyncResult { state: Some(Pending) }"
+    );
+    let (first, first_count) = Unparker::new();
+    let (second, second_count) = Unparker::new();
+    assert!(
+        awaited
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(&first))
+            .is_pending()
+    );
+    assert!(
+        awaited
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(&second))
+            .is_pending()
+    );
+    promise.start();
+    promise.finish(Ok(3));
+    assert_eq!((first_count.wakes(), second_count.wakes()), (0, 1));
+    assert!(
+        awaited
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(&second))
+            .is_ready()
+    );
+    assert_eq!(format!("{awaited:?}"), "AsyncResult { state: None }");
+}

@@ -569,3 +569,33 @@ fn bounded_semaphore_acquire_async_gives_its_permit_back_within_the_bound() {
     let (two, _) = block_on(pair.acquire_many_async(2).unwrap());
     assert_eq!((two.count(), pair.available_permits()), (2, 0));
 }
+
+#[test]
+fn a_re_polled_async_acquire_wakes_the_latest_waker_and_prints_its_state() {
+    let sem = Semaphore::new(0);
+    let (first, first_count) = Unparker::new();
+    let (second, second_count) = Unparker::new();
+    let mut waiting = std::pin::pin!(sem.acquire_async());
+    assert_eq!(
+        format!("{waiting:?}"),
+        "SemaphoreAcquire { permits: 1, waiting: false }"
+    );
+    assert!(
+        waiting
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(&first))
+            .is_pending()
+    );
+    assert!(
+        waiting
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(&second))
+            .is_pending()
+    );
+    assert_eq!(
+        format!("{waiting:?}"),
+        "SemaphoreAcquire { permits: 1, waiting: true }"
+    );
+    sem.release(1);
+    assert_eq!((first_count.wakes(), second_count.wakes()), (0, 1));
+}
