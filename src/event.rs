@@ -50,7 +50,7 @@
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::condvar::Condvar;
@@ -59,6 +59,7 @@ use super::facade::{AtomicBool, Ordering, const_fn};
 use super::lockdep;
 use super::mutex::Mutex;
 use super::timeout::Timeout;
+use super::wakers::Wakers;
 
 /// A flag threads can wait for. See the [module docs](self).
 ///
@@ -87,11 +88,9 @@ struct Raised {
     /// flag again by the time the waiter runs.
     count: u64,
     /// The tasks in [`wait_async`](Event::wait_async) that found the flag
-    /// down, each under its own key; `set` takes them all and wakes them
-    /// after unlocking. A wait dropped before that removes its own.
-    wakers: Vec<(u64, Waker)>,
-    /// The next async waiter's key.
-    next_key: u64,
+    /// down; `set` takes them all and wakes them after unlocking. A wait
+    /// dropped before that removes its own.
+    wakers: Wakers,
 }
 
 // # Implementation notes
@@ -122,8 +121,7 @@ impl Event {
                 flag: AtomicBool::new(false),
                 raised: Mutex::untracked(Raised {
                     count: 0,
-                    wakers: Vec::new(),
-                    next_key: 0,
+                    wakers: Wakers::new(),
                 }),
                 changed: Condvar::new(),
             }
@@ -169,11 +167,9 @@ impl Event {
         self.flag.store(true, Ordering::Release);
         raised.count = raised.count.wrapping_add(1);
         self.changed.notify_all();
-        let wakers = core::mem::take(&mut raised.wakers);
+        let woken = raised.wakers.take_all();
         drop(raised);
-        for (_, waker) in wakers {
-            waker.wake();
-        }
+        woken.wake();
     }
 
     /// Lowers the flag: later waiters wait for the next `set`. Threads that
@@ -327,27 +323,12 @@ impl Future for EventWait<'_> {
         let before = *this.before.get_or_insert(raised.count);
         if !this.event.unset_since(before, &raised) {
             if let Some(key) = this.key.take() {
-                raised.wakers.retain(|(other, _)| *other != key);
+                raised.wakers.remove(key);
             }
             return Poll::Ready(());
         }
-        let waker = context.waker();
-        let registered = this
-            .key
-            .and_then(|key| raised.wakers.iter_mut().find(|(other, _)| *other == key));
-        match registered {
-            Some((_, registered)) => {
-                if !registered.will_wake(waker) {
-                    registered.clone_from(waker);
-                }
-            }
-            None => {
-                let key = raised.next_key;
-                raised.next_key = raised.next_key.wrapping_add(1);
-                raised.wakers.push((key, waker.clone()));
-                this.key = Some(key);
-            }
-        }
+        let key = *this.key.get_or_insert_with(|| raised.wakers.new_key());
+        raised.wakers.register(key, context.waker());
         Poll::Pending
     }
 }
@@ -357,11 +338,7 @@ impl Drop for EventWait<'_> {
         if let Some(key) = self.key {
             // Cancelled while waiting: take our waker out (a `set` may have
             // taken it already, and then there is nothing to remove).
-            self.event
-                .raised
-                .lock()
-                .wakers
-                .retain(|(other, _)| *other != key);
+            self.event.raised.lock().wakers.remove(key);
         }
     }
 }

@@ -176,6 +176,7 @@ pub mod rlock;
 pub mod semaphore;
 pub mod timeout;
 pub mod timer;
+mod wakers;
 
 pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 pub use condvar::{Condvar, Relock};

@@ -57,7 +57,7 @@
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
-use core::task::{Context, Poll, Waker};
+use core::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::condvar::Condvar;
@@ -68,6 +68,7 @@ use super::facade::{
 use super::lockdep::{self, Class, How};
 use super::mutex::Mutex;
 use super::timeout::Timeout;
+use super::wakers::Wakers;
 
 /// A counting semaphore. See the [module docs](self).
 ///
@@ -101,7 +102,7 @@ pub struct Semaphore {
     greedy_waiters: AtomicUsize,
     /// The lock waiters sleep under (it guards the async waiters' wakers),
     /// and the condition threads sleep on.
-    sleep: Mutex<AsyncWaiters>,
+    sleep: Mutex<Wakers>,
     released: Condvar,
     /// The lock-order checker's class (nothing without feature `lockdep`).
     class: Class,
@@ -200,10 +201,7 @@ impl Semaphore {
                 bound,
                 waiters: AtomicUsize::new(0),
                 greedy_waiters: AtomicUsize::new(0),
-                sleep: Mutex::untracked(AsyncWaiters {
-                    wakers: Vec::new(),
-                    next_key: 0,
-                }),
+                sleep: Mutex::untracked(Wakers::new()),
                 released: Condvar::new(),
                 class,
             }
@@ -612,11 +610,9 @@ impl Semaphore {
         // a task woken and then dropped before its next poll would take
         // its wake-up with it, and a sleeping neighbour would miss the
         // permits.
-        let wakers = core::mem::take(&mut sleepers.wakers);
+        let woken = sleepers.take_all();
         drop(sleepers);
-        for (_, waker) in wakers {
-            waker.wake();
-        }
+        woken.wake();
     }
 
     /// Waits, in an async task, for a permit: the same permits as
@@ -684,13 +680,6 @@ impl Semaphore {
     }
 }
 
-/// What `sleep` guards: the wakers of the async tasks waiting for permits,
-/// each under its own key.
-struct AsyncWaiters {
-    wakers: Vec<(u64, Waker)>,
-    next_key: u64,
-}
-
 /// The future of [`Semaphore::acquire_async`] and
 /// [`acquire_many_async`](Semaphore::acquire_many_async): ready with the
 /// permits once it has taken them.
@@ -725,27 +714,18 @@ impl<'a> Future for SemaphoreAcquire<'a> {
                 // Counted in before the look below: a release after that
                 // look sees the count and comes to wake us.
                 semaphore.count_in();
-                let key = sleepers.next_key;
-                sleepers.next_key = key.wrapping_add(1);
+                let key = sleepers.new_key();
                 this.key = Some(key);
                 key
             }
         };
         if semaphore.try_take(n) {
-            sleepers.wakers.retain(|(other, _)| *other != key);
+            sleepers.remove(key);
             semaphore.count_out();
             this.key = None;
             return Poll::Ready(permit());
         }
-        let waker = context.waker();
-        match sleepers.wakers.iter_mut().find(|(other, _)| *other == key) {
-            Some((_, registered)) => {
-                if !registered.will_wake(waker) {
-                    registered.clone_from(waker);
-                }
-            }
-            None => sleepers.wakers.push((key, waker.clone())),
-        }
+        sleepers.register(key, context.waker());
         Poll::Pending
     }
 }
@@ -756,7 +736,7 @@ impl Drop for SemaphoreAcquire<'_> {
             // Cancelled while waiting: nothing was taken; take the waker out
             // (a release may have taken it already) and count out.
             let mut sleepers = self.semaphore.sleep.lock();
-            sleepers.wakers.retain(|(other, _)| *other != key);
+            sleepers.remove(key);
             self.semaphore.count_out();
         }
     }

@@ -112,6 +112,9 @@ pub mod timeout;
 #[cfg(not(doctest))]
 #[path = "../timer.rs"]
 pub mod timer;
+#[cfg(not(doctest))]
+#[path = "../wakers.rs"]
+mod wakers;
 
 #[cfg(not(doctest))]
 pub mod broken;
