@@ -185,7 +185,7 @@ pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
 pub use pool::{PoolError, SubmitError, TaskError, ThreadPool};
 pub use queue::{
     FifoQueue, GetError, GetTimeoutError, LifoQueue, PriorityQueue, PutError, PutTimeoutError,
-    Queue, TaskDoneError, TryGetError, TryPutError, ZeroCapacity,
+    Queue, QueueGet, QueuePut, TaskDoneError, TryGetError, TryPutError, ZeroCapacity,
 };
 pub use raw_mutex::RawMutex;
 pub use rlock::{RLock, RLockGuard};

@@ -2,7 +2,8 @@
 //! the waiting future keeps, so a poll can replace its own waker and a
 //! dropped (cancelled) wait can remove it. The owner keeps the list under
 //! its lock, takes it whole when it wakes, and wakes the wakers after
-//! unlocking ([`Woken::wake`]). `Event` and `Semaphore` use it.
+//! unlocking ([`Woken::wake`]). `Event`, `Semaphore` and the queues use it
+//! (a queue wakes one task per change, [`take_one`](Wakers::take_one)).
 
 use core::task::Waker;
 
@@ -39,9 +40,27 @@ impl Wakers {
         }
     }
 
-    /// Removes the waker under `key`, if it is still there.
-    pub(crate) fn remove(&mut self, key: u64) {
+    /// Removes the waker under `key`. Returns whether it was still there:
+    /// `false` means a wake took it (or it was never registered).
+    pub(crate) fn remove(&mut self, key: u64) -> bool {
+        let before = self.list.len();
         self.list.retain(|(other, _)| *other != key);
+        self.list.len() != before
+    }
+
+    /// Whether no task waits.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Takes the longest-registered waker, to be woken once the lock is let
+    /// go.
+    pub(crate) fn take_one(&mut self) -> Option<Waker> {
+        if self.list.is_empty() {
+            return None;
+        }
+        Some(self.list.remove(0).1)
     }
 
     /// Takes every waker, to be woken once the lock is let go.

@@ -733,3 +733,211 @@ fn try_put_sees_the_room_a_get_made() {
     check(LifoQueue::bounded(3).unwrap());
     check(PriorityQueue::bounded(3).unwrap());
 }
+
+// ---- async put and get ----
+
+/// Threads and async tasks on one bounded queue, each kind on both ends:
+/// every item comes out exactly once, whoever put it and whoever gets it.
+fn threads_and_tasks_share_one_queue<O>()
+where
+    O: turnstile::queue::Order<u64> + 'static,
+{
+    const PER_PRODUCER: u64 = 2_000;
+    let queue = turnstile::queue::Queue::<u64, O>::bounded(4).unwrap();
+    let taken = std::sync::Mutex::new(Vec::new());
+    thread::scope(|scope| {
+        let producers: Vec<_> = (0..4u64)
+            .map(|producer| {
+                let queue = &queue;
+                scope.spawn(move || {
+                    let items = (0..PER_PRODUCER).map(move |i| producer * PER_PRODUCER + i);
+                    if producer % 2 == 0 {
+                        items.for_each(|item| queue.put(item).unwrap());
+                    } else {
+                        common::block_on(async {
+                            for item in items {
+                                queue.put_async(item).await.unwrap();
+                            }
+                        });
+                    }
+                })
+            })
+            .collect();
+        for consumer in 0..4 {
+            let (queue, taken) = (&queue, &taken);
+            scope.spawn(move || {
+                let mut mine = Vec::new();
+                if consumer % 2 == 0 {
+                    mine.extend(queue);
+                } else {
+                    common::block_on(async {
+                        while let Ok(item) = queue.get_async().await {
+                            mine.push(item);
+                        }
+                    });
+                }
+                taken.lock().unwrap().extend(mine);
+            });
+        }
+        for producer in producers {
+            producer.join().unwrap();
+        }
+        queue.close();
+    });
+    let mut taken = taken.into_inner().unwrap();
+    taken.sort_unstable();
+    assert_eq!(taken, (0..4 * PER_PRODUCER).collect::<Vec<_>>());
+}
+
+#[test]
+fn fifo_threads_and_async_tasks_share_one_queue_and_lose_nothing() {
+    threads_and_tasks_share_one_queue::<turnstile::queue::Fifo<u64>>();
+}
+
+#[test]
+fn lifo_threads_and_async_tasks_share_one_queue_and_lose_nothing() {
+    threads_and_tasks_share_one_queue::<turnstile::queue::Lifo<u64>>();
+}
+
+#[test]
+fn async_get_and_put_keep_the_queue_order() {
+    let fifo = FifoQueue::unbounded();
+    let lifo = LifoQueue::unbounded();
+    let priority = PriorityQueue::unbounded();
+    let ((), _) = common::block_on(async {
+        for item in [3, 1, 2] {
+            fifo.put_async(item).await.unwrap();
+            lifo.put_async(item).await.unwrap();
+            priority.put_async(item).await.unwrap();
+        }
+    });
+    let mut out = [Vec::new(), Vec::new(), Vec::new()];
+    for _ in 0..3 {
+        out[0].push(common::block_on(fifo.get_async()).0.unwrap());
+        out[1].push(common::block_on(lifo.get_async()).0.unwrap());
+        out[2].push(common::block_on(priority.get_async()).0.unwrap());
+    }
+    assert_eq!(out, [[3, 1, 2], [2, 1, 3], [1, 2, 3]]);
+    assert_eq!(fifo.unfinished_tasks(), 3, "an async put counts a task");
+}
+
+#[test]
+fn a_cancelled_async_put_puts_nothing_hands_its_item_back_and_leaves_no_waker() {
+    let queue = FifoQueue::bounded(1).unwrap();
+    queue.put('a').unwrap();
+    let (waker, unparker) = common::Unparker::new();
+    let mut context = std::task::Context::from_waker(&waker);
+    let mut putting = queue.put_async('b');
+    assert!(
+        std::pin::Pin::new(&mut putting)
+            .poll(&mut context)
+            .is_pending()
+    );
+    assert!(
+        std::pin::Pin::new(&mut putting)
+            .poll(&mut context)
+            .is_pending()
+    );
+    assert_eq!(Arc::strong_count(&unparker), 3, "one waker registered");
+    assert_eq!(
+        format!("{putting:?}"),
+        "QueuePut { waiting: true, put: false, .. }"
+    );
+    assert_eq!(putting.cancel(), Some('b'));
+    assert_eq!(Arc::strong_count(&unparker), 2, "no waker left behind");
+    assert_eq!((queue.len(), queue.get()), (1, Ok('a')), "nothing was put");
+    assert_eq!(unparker.wakes(), 0);
+
+    // Cancelling a put that went in gives nothing back.
+    let mut done = queue.put_async('c');
+    assert!(std::pin::Pin::new(&mut done).poll(&mut context).is_ready());
+    assert_eq!(
+        format!("{done:?}"),
+        "QueuePut { waiting: false, put: true, .. }"
+    );
+    assert_eq!(done.cancel(), None);
+    assert_eq!(queue.get(), Ok('c'));
+}
+
+#[test]
+fn a_cancelled_async_get_takes_nothing_and_leaves_no_waker() {
+    let fifo = FifoQueue::<u8>::unbounded();
+    let lifo = LifoQueue::<u8>::unbounded();
+    let (waker, unparker) = common::Unparker::new();
+    let mut context = std::task::Context::from_waker(&waker);
+    {
+        let mut a = std::pin::pin!(fifo.get_async());
+        let mut b = std::pin::pin!(lifo.get_async());
+        assert!(a.as_mut().poll(&mut context).is_pending());
+        assert!(b.as_mut().poll(&mut context).is_pending());
+        assert_eq!(format!("{a:?}"), "QueueGet { waiting: true, .. }");
+        assert_eq!(Arc::strong_count(&unparker), 4);
+    } // cancelled
+    assert_eq!(Arc::strong_count(&unparker), 2, "no waker left behind");
+    fifo.put(1).unwrap();
+    lifo.put(2).unwrap();
+    assert_eq!((fifo.try_get(), lifo.try_get()), (Ok(1), Ok(2)));
+    assert_eq!(unparker.wakes(), 0);
+}
+
+#[test]
+fn close_ends_async_waits_and_hands_the_put_item_back() {
+    let empty = FifoQueue::<u8>::unbounded();
+    let full = LifoQueue::bounded(1).unwrap();
+    full.put(1).unwrap();
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            thread::sleep(Duration::from_millis(20));
+            empty.close();
+            full.close();
+        });
+        let (got, _) = common::block_on(empty.get_async());
+        let (put, wakes) = common::block_on(full.put_async(2));
+        assert_eq!(got, Err(GetError::Closed));
+        assert_eq!(put, Err(PutError::Closed(2)));
+        assert!(wakes <= 1);
+    });
+    // Closed and drained: the async get drains first, as `get` does.
+    assert_eq!(common::block_on(full.get_async()).0, Ok(1));
+    assert_eq!(common::block_on(full.get_async()).0, Err(GetError::Closed));
+}
+
+#[test]
+#[should_panic(expected = "QueuePut polled after it resolved")]
+fn an_async_put_polled_after_it_resolved_panics_with_a_clear_message() {
+    let queue = FifoQueue::unbounded();
+    let mut putting = std::pin::pin!(queue.put_async(1));
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(putting.as_mut().poll(&mut context).is_ready());
+    let _ = putting.as_mut().poll(&mut context);
+}
+
+#[test]
+fn async_queue_on_tokio_with_a_producing_thread() {
+    let queue = Arc::new(FifoQueue::bounded(2).unwrap());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let from_thread = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || (100..110).for_each(|item| queue.put(item).unwrap()))
+    };
+    let sum = runtime.block_on(async {
+        let producer = {
+            let queue = Arc::clone(&queue);
+            tokio::spawn(async move {
+                for item in 0..10 {
+                    queue.put_async(item).await.unwrap();
+                }
+            })
+        };
+        let mut sum = 0;
+        for _ in 0..20 {
+            sum += queue.get_async().await.unwrap();
+        }
+        producer.await.unwrap();
+        sum
+    });
+    from_thread.join().unwrap();
+    assert_eq!(sum, (0..10).sum::<i32>() + (100..110).sum::<i32>());
+}

@@ -28,10 +28,20 @@
 //! [`Sleepers`] of the *other* end, under that end's lock, and sleeps. The
 //! other end looks at that count under its own lock after every change, so
 //! while nobody sleeps, waking costs one load of a line it already owns.
+//!
+//! An async task waits the same way, with its waker in place of a sleeping
+//! thread: a getting task registers under the tail lock (in the tail's
+//! [`End`]), a putting task under the head lock, after the same look a
+//! thread makes before it counts itself in. Each change wakes one sleeping
+//! thread *and* one waiting task, if there are any: a thread counted in
+//! may never sleep (it finds the change first), so a wake spent on it must
+//! not be the only one. A task woken and then dropped passes its wake on
+//! to the next task (see `cancel_get`).
 
 use core::marker::PhantomData;
 use core::mem::MaybeUninit;
 use core::ptr;
+use core::task::Waker;
 use std::time::Instant;
 
 use super::super::facade::{
@@ -39,6 +49,7 @@ use super::super::facade::{
     UnsafeCell, Wait, fence,
 };
 use super::super::timeout::Timeout;
+use super::super::wakers::Wakers;
 use super::{Engine, Missed, Order, Patience, Refused, TaskDoneError};
 
 /// FIFO order: items come out in the order they went in. A queue of this
@@ -116,6 +127,10 @@ struct End<T> {
     /// is under the capacity there is room without reading the consumers'
     /// line.
     seen_popped: usize,
+    /// Async tasks waiting for the *other* end: getting tasks in the tail's
+    /// end, putting tasks in the head's, as the threads' [`Sleepers`] are
+    /// counted.
+    tasks: Wakers,
 }
 
 struct Block<T> {
@@ -173,6 +188,7 @@ impl<T> End<T> {
             index: 0,
             position: 0,
             seen_popped: 0,
+            tasks: Wakers::new(),
         }
     }
 }
@@ -213,12 +229,7 @@ impl<T> Engine<T> for TwoLock<T> {
                 }
                 if self.has_room(&mut tail) {
                     self.publish(&mut tail, item);
-                    // Under the tail lock, where getters count themselves.
-                    let wake = self.tail.getters.any();
-                    drop(tail);
-                    if wake {
-                        self.tail.getters.wake_one();
-                    }
+                    self.after_publish(tail);
                     return Ok(());
                 }
             }
@@ -344,6 +355,13 @@ impl<T> Engine<T> for TwoLock<T> {
         // `closed` under the lock it counts itself under, and never sleeps).
         self.tail.getters.wake_all();
         self.head.putters.wake_all();
+        // The same for tasks: a getting task registers under the tail lock,
+        // which the close held; a putting task under the head lock, taken
+        // here after `closed` was set.
+        let getting = self.tail.lock.lock().tasks.take_all();
+        let putting = self.head.lock.lock().tasks.take_all();
+        getting.wake();
+        putting.wake();
         if immediate {
             self.wake_joiners();
         }
@@ -385,9 +403,115 @@ impl<T> Engine<T> for TwoLock<T> {
         let mut head = self.head.lock.lock();
         self.take(&mut head)
     }
+
+    fn poll_put(&self, item: T, key: &mut Option<u64>, waker: &Waker) -> Result<(), Refused<T>> {
+        let mut item = item;
+        loop {
+            match self.put(item, Patience::NoWait) {
+                Ok(()) => {
+                    Self::forget_task(&self.head.lock, key);
+                    return Ok(());
+                }
+                Err(Refused::Closed(back)) => {
+                    Self::forget_task(&self.head.lock, key);
+                    return Err(Refused::Closed(back));
+                }
+                Err(Refused::NoRoom(back)) => item = back,
+            }
+            // The look `wait_for_room` makes, and the registration, under
+            // the head lock: a take after it sees the waker.
+            let mut head = self.head.lock.lock();
+            let popped = self.head.popped.load(Ordering::Relaxed);
+            if !self.is_closed() && self.is_full_with(popped) {
+                let registered = *key.get_or_insert_with(|| head.tasks.new_key());
+                head.tasks.register(registered, waker);
+                return Err(Refused::NoRoom(item));
+            }
+            // Room (or the close) came since the try: try again.
+        }
+    }
+
+    fn poll_get(&self, key: &mut Option<u64>, waker: &Waker) -> Result<T, Missed> {
+        loop {
+            match self.get(Patience::NoWait) {
+                Ok(item) => {
+                    Self::forget_task(&self.tail.lock, key);
+                    return Ok(item);
+                }
+                Err(Missed::Closed) => {
+                    Self::forget_task(&self.tail.lock, key);
+                    return Err(Missed::Closed);
+                }
+                Err(Missed::Nothing) => {}
+            }
+            // The look `wait_for_item` makes, and the registration, under
+            // the tail lock: a put after it sees the waker.
+            let mut tail = self.tail.lock.lock();
+            let published = self.tail.published.load(Ordering::Relaxed);
+            if !self.closed.load(Ordering::Relaxed)
+                && published <= self.head.popped.load(Ordering::Acquire)
+            {
+                let registered = *key.get_or_insert_with(|| tail.tasks.new_key());
+                tail.tasks.register(registered, waker);
+                return Err(Missed::Nothing);
+            }
+        }
+    }
+
+    fn cancel_put(&self, key: u64) {
+        Self::cancel(&self.head.lock, key);
+    }
+
+    fn cancel_get(&self, key: u64) {
+        Self::cancel(&self.tail.lock, key);
+    }
 }
 
 impl<T> TwoLock<T> {
+    /// After a put, still under the tail lock: wakes one getter that waits
+    /// for an item, thread or task.
+    #[inline]
+    fn after_publish(&self, mut tail: EndGuard<'_, T>) {
+        // Under the tail lock, where getters count themselves and getting
+        // tasks register.
+        let wake = self.tail.getters.any();
+        let task = if tail.tasks.is_empty() {
+            None
+        } else {
+            tail.tasks.take_one()
+        };
+        drop(tail);
+        if wake {
+            self.tail.getters.wake_one();
+        }
+        if let Some(task) = task {
+            task.wake();
+        }
+    }
+
+    /// A task's put or get is done: takes its waker out, if still there.
+    /// A wake that took it already was spent on this task, which went on.
+    fn forget_task(end: &EndLock<T>, key: &mut Option<u64>) {
+        if let Some(key) = key.take() {
+            end.lock().tasks.remove(key);
+        }
+    }
+
+    /// A pending task was dropped: see `Engine::cancel_get`.
+    fn cancel(end: &EndLock<T>, key: u64) {
+        let mut guard = end.lock();
+        if guard.tasks.remove(key) {
+            return;
+        }
+        // Woken, and gone before it could use the change: the next task
+        // gets the wake instead. (A spare wake costs a poll, no more.)
+        let next = guard.tasks.take_one();
+        drop(guard);
+        if let Some(next) = next {
+            next.wake();
+        }
+    }
+
     /// Whether a producer may add an item now; producers only.
     #[inline]
     fn has_room(&self, tail: &mut End<T>) -> bool {
@@ -482,12 +606,24 @@ impl<T> TwoLock<T> {
     /// now; wake a producer that waits for it.
     #[inline]
     fn after_take(&self, head: EndGuard<'_, T>) {
-        // Under the head lock, where putters count themselves. Unbounded
-        // queues have none.
-        let wake = self.capacity.is_some() && self.head.putters.any();
+        // Under the head lock, where putters count themselves and putting
+        // tasks register. Unbounded queues have none.
+        if self.capacity.is_none() {
+            return;
+        }
+        let mut head = head;
+        let wake = self.head.putters.any();
+        let task = if head.tasks.is_empty() {
+            None
+        } else {
+            head.tasks.take_one()
+        };
         drop(head);
         if wake {
             self.head.putters.wake_one();
+        }
+        if let Some(task) = task {
+            task.wake();
         }
     }
 

@@ -7,13 +7,20 @@
 //! nobody waiting is one atomic load (see `Condvar`), so the uncontended
 //! path makes no system call. `close` notifies *all* waiters on both
 //! conditions: each must see the change.
+//!
+//! Async tasks wait in the same state: a task that cannot go on registers
+//! its waker in `getting` or `putting` under the lock, where a thread would
+//! have waited on `not_empty` or `not_full`, and each change that notifies
+//! one thread also wakes one task (woken after the lock is let go).
 
 use core::marker::PhantomData;
+use core::task::Waker;
 use std::time::Instant;
 
 use super::super::condvar::Condvar;
 use super::super::mutex::{Mutex, MutexGuard};
 use super::super::timeout::Timeout;
+use super::super::wakers::Wakers;
 use super::{Engine, Missed, Order, Patience, Refused, Storage, TaskDoneError};
 
 /// The order of a [`Storage`], with CPython's design behind it: one lock
@@ -60,6 +67,10 @@ struct State<S> {
     closed: bool,
     /// Items put and not yet marked done with `task_done`.
     unfinished: usize,
+    /// Async tasks waiting for an item.
+    getting: Wakers,
+    /// Async tasks waiting for room.
+    putting: Wakers,
 }
 
 impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
@@ -69,6 +80,8 @@ impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
                 items: S::default(),
                 closed: false,
                 unfinished: 0,
+                getting: Wakers::new(),
+                putting: Wakers::new(),
             }),
             capacity,
             not_empty: Condvar::new(),
@@ -94,7 +107,9 @@ impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
         if !room {
             return Err(Refused::NoRoom(item));
         }
-        self.push(&mut state, item);
+        let task = self.push(&mut state, item);
+        drop(state);
+        wake(task);
         Ok(())
     }
 
@@ -108,7 +123,11 @@ impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
                 .is_ok(),
         };
         match self.pop(&mut state) {
-            Some(item) => Ok(item),
+            Some((item, task)) => {
+                drop(state);
+                wake(task);
+                Ok(item)
+            }
             None if state.closed => Err(Missed::Closed),
             None if ready && !matches!(patience, Patience::NoWait) => Err(Missed::Closed),
             None => Err(Missed::Nothing),
@@ -146,7 +165,11 @@ impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
         }
         self.not_empty.notify_all();
         self.not_full.notify_all();
+        let getting = state.getting.take_all();
+        let putting = state.putting.take_all();
         drop(state);
+        getting.wake();
+        putting.wake();
         // Dropped only now, with the lock released: an item's `Drop` may use
         // this queue (a discarded pool task cancels its future, whose
         // callbacks may submit again) and must not find the lock held.
@@ -174,6 +197,82 @@ impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
     fn pop_owned(&mut self) -> Option<T> {
         self.state.get_mut().items.pop()
     }
+
+    fn poll_put(&self, item: T, key: &mut Option<u64>, waker: &Waker) -> Result<(), Refused<T>> {
+        let mut state = self.state.lock();
+        if state.closed {
+            forget(&mut state.putting, key);
+            return Err(Refused::Closed(item));
+        }
+        if self.is_full_locked(&state) {
+            let registered = *key.get_or_insert_with(|| state.putting.new_key());
+            state.putting.register(registered, waker);
+            return Err(Refused::NoRoom(item));
+        }
+        forget(&mut state.putting, key);
+        let task = self.push(&mut state, item);
+        drop(state);
+        wake(task);
+        Ok(())
+    }
+
+    fn poll_get(&self, key: &mut Option<u64>, waker: &Waker) -> Result<T, Missed> {
+        let mut state = self.state.lock();
+        if let Some((item, task)) = self.pop(&mut state) {
+            forget(&mut state.getting, key);
+            drop(state);
+            wake(task);
+            return Ok(item);
+        }
+        if state.closed {
+            forget(&mut state.getting, key);
+            return Err(Missed::Closed);
+        }
+        let registered = *key.get_or_insert_with(|| state.getting.new_key());
+        state.getting.register(registered, waker);
+        Err(Missed::Nothing)
+    }
+
+    fn cancel_put(&self, key: u64) {
+        let next = {
+            let mut state = self.state.lock();
+            pass_on(&mut state.putting, key)
+        };
+        wake(next);
+    }
+
+    fn cancel_get(&self, key: u64) {
+        let next = {
+            let mut state = self.state.lock();
+            pass_on(&mut state.getting, key)
+        };
+        wake(next);
+    }
+}
+
+/// A task's put or get is done: takes its waker out, if still there.
+fn forget(tasks: &mut Wakers, key: &mut Option<u64>) {
+    if let Some(key) = key.take() {
+        tasks.remove(key);
+    }
+}
+
+/// A pending task was dropped: takes its waker out; if a change took it
+/// already (to wake it), returns the next task's waker, to be woken in its
+/// place.
+fn pass_on(tasks: &mut Wakers, key: u64) -> Option<Waker> {
+    if tasks.remove(key) {
+        None
+    } else {
+        tasks.take_one()
+    }
+}
+
+/// Wakes a task taken under the lock, now that the lock is let go.
+fn wake(task: Option<Waker>) {
+    if let Some(task) = task {
+        task.wake();
+    }
 }
 
 impl<T, S: Storage<T>> OneLock<T, S> {
@@ -192,27 +291,32 @@ impl<T, S: Storage<T>> OneLock<T, S> {
         !state.closed && state.items.is_empty()
     }
 
-    /// Stores `item`, counts its task, and wakes one getter.
+    /// Stores `item`, counts its task, and wakes one getting thread; returns
+    /// one getting task to wake once the lock is let go.
     #[inline]
-    fn push(&self, state: &mut MutexGuard<'_, State<S>>, item: T) {
+    fn push(&self, state: &mut MutexGuard<'_, State<S>>, item: T) -> Option<Waker> {
         let hook = StorageHook::enter(self, state);
         hook.state.items.push(item);
         hook.returned();
         state.unfinished += 1;
         self.not_empty.notify_one();
+        state.getting.take_one()
     }
 
-    /// Takes the next item, if any, and wakes one putter.
+    /// Takes the next item, if any, and wakes one putting thread; returns
+    /// the item and one putting task to wake once the lock is let go.
     #[inline]
-    fn pop(&self, state: &mut MutexGuard<'_, State<S>>) -> Option<T> {
+    fn pop(&self, state: &mut MutexGuard<'_, State<S>>) -> Option<(T, Option<Waker>)> {
         let hook = StorageHook::enter(self, state);
         let item = hook.state.items.pop();
         hook.returned();
         let item = item?;
+        let mut task = None;
         if self.capacity.is_some() {
             self.not_full.notify_one();
+            task = state.putting.take_one();
         }
-        Some(item)
+        Some((item, task))
     }
 }
 /// A call into the storage, which is user code and may panic. If it
@@ -250,12 +354,16 @@ impl<T, S: Storage<T>> Drop for StorageHook<'_, T, S> {
     fn drop(&mut self) {
         let (queue, state) = (self.queue, &mut *self.state);
         let len = state.items.len();
+        // The tasks are woken here, under the lock, on this unwinding path
+        // only: a waker schedules its task and returns, it does not poll it.
         if len > self.len_before {
             state.unfinished += len - self.len_before;
             queue.not_empty.notify_all();
+            state.getting.take_all().wake();
         } else if len < self.len_before {
             state.unfinished = state.unfinished.saturating_sub(self.len_before - len);
             queue.not_full.notify_all();
+            state.putting.take_all().wake();
             if state.unfinished == 0 {
                 queue.all_done.notify_all();
             }

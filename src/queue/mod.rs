@@ -31,6 +31,11 @@
 //! | `q.task_done()` / `q.join()`       | `q.task_done()?` / `q.join()`              |
 //! | `q.shutdown()` / `shutdown(immediate=True)` | `q.close()` / `q.close_immediate()` |
 //! | `queue.ShutDown`                   | `PutError::Closed(x)`, `GetError::Closed`  |
+//! | `await aq.put(x)` / `await aq.get()` (`asyncio.Queue`) | `q.put_async(x).await?` / `q.get_async().await?` |
+//!
+//! An async task waits on the *same* queue as threads do: a task can get
+//! what a thread put and the other way round, and a waiting task holds no
+//! thread (see [`get_async`](Queue::get_async)).
 //!
 //! `Queue(0)` means "unbounded" in Python; here `bounded(0)` is an error
 //! ([`ZeroCapacity`]) rather than a silent unbounded queue.
@@ -76,6 +81,7 @@
 
 mod error;
 mod fifo;
+mod future;
 mod lifo;
 mod locked;
 mod priority;
@@ -93,6 +99,7 @@ pub use error::{
     ZeroCapacity,
 };
 pub use fifo::Fifo;
+pub use future::{QueueGet, QueuePut};
 pub use lifo::Lifo;
 pub use locked::Locked;
 pub use priority::{Prioritized, Priority};
@@ -126,6 +133,7 @@ pub trait Order<T> {
 /// What every queue's machinery does; the public methods of [`Queue`] are
 /// thin wrappers around these. Private: only this crate implements it.
 mod engine {
+    use core::task::Waker;
     use std::time::Instant;
 
     use super::super::timeout::Timeout;
@@ -170,6 +178,23 @@ mod engine {
         fn capacity(&self) -> Option<usize>;
         /// Takes the next item of a queue nobody else can use.
         fn pop_owned(&mut self) -> Option<T>;
+
+        /// One step of an async put: puts `item` if there is room, or
+        /// registers `waker` under `key` (making one if `None`) and hands
+        /// the item back as `NoRoom`, the look and the registration under
+        /// one lock, so a take after the look wakes the task. On success
+        /// or `Closed` the registration is gone.
+        fn poll_put(&self, item: T, key: &mut Option<u64>, waker: &Waker)
+        -> Result<(), Refused<T>>;
+        /// One step of an async get, as `poll_put`: `Nothing` means
+        /// registered.
+        fn poll_get(&self, key: &mut Option<u64>, waker: &Waker) -> Result<T, Missed>;
+        /// A pending async put was dropped: removes its waker; if a take
+        /// had already taken it (to wake it), wakes another putting task in
+        /// its place, so the wake-up is not lost with it.
+        fn cancel_put(&self, key: u64);
+        /// The same for a pending async get.
+        fn cancel_get(&self, key: u64);
     }
 }
 
@@ -521,6 +546,69 @@ impl<T, O: Order<T>> Queue<T, O> {
                 Missed::Nothing => GetTimeoutError::Timeout,
                 Missed::Closed => GetTimeoutError::Closed,
             })
+    }
+
+    /// Adds `item` from an async task, waiting while the queue is full
+    /// without holding a thread (`asyncio.Queue.put`). The same queue, the
+    /// same items and the same room as [`put`](Self::put): threads and
+    /// tasks can share one queue either way round. Dropping the future
+    /// before it resolves puts nothing (see [`QueuePut`]).
+    ///
+    /// Not seen by the lock-order checker: a task moves between threads, so
+    /// the locks "held" around an await are not a thread's.
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     let mut future = std::pin::pin!(future);
+    /// #     let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut context) {
+    /// #             return out;
+    /// #         }
+    /// #         std::thread::yield_now();
+    /// #     }
+    /// # }
+    /// let queue = turnstile::FifoQueue::bounded(1).unwrap();
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| assert_eq!(queue.get(), Ok(7))); // a thread gets it
+    ///     block_on(async { queue.put_async(7).await.unwrap() }); // a task puts it
+    /// });
+    /// ```
+    pub fn put_async(&self, item: T) -> QueuePut<'_, T, O> {
+        QueuePut::new(self, item)
+    }
+
+    /// Takes the next item from an async task, waiting while the queue is
+    /// empty without holding a thread (`asyncio.Queue.get`). After
+    /// [`close`](Self::close) it drains what is left, then resolves to
+    /// [`GetError::Closed`], as [`get`](Self::get) does. Dropping the future
+    /// before it resolves takes nothing (see [`QueueGet`]).
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     let mut future = std::pin::pin!(future);
+    /// #     let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut context) {
+    /// #             return out;
+    /// #         }
+    /// #         std::thread::yield_now();
+    /// #     }
+    /// # }
+    /// let queue = turnstile::LifoQueue::unbounded();
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| {
+    ///         queue.put(1).unwrap();
+    ///         queue.close();
+    ///     });
+    ///     block_on(async {
+    ///         assert_eq!(queue.get_async().await, Ok(1)); // put by a thread
+    ///         assert!(queue.get_async().await.is_err()); // closed and drained
+    ///     });
+    /// });
+    /// ```
+    pub fn get_async(&self) -> QueueGet<'_, T, O> {
+        QueueGet::new(self)
     }
 
     /// Marks one taken item as finished (Python's `task_done`). An error,

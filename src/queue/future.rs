@@ -1,0 +1,178 @@
+//! The async put and get: futures that wait on the queue's own state, as a
+//! thread in `put` or `get` does, with a waker in place of the sleeping
+//! thread (see each engine's notes for where the waker is kept).
+
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use super::{Engine, GetError, Missed, Order, PutError, Queue, Refused};
+
+/// The future of [`Queue::put_async`]: resolves once the item is in the
+/// queue (`Ok`) or the queue is closed (`Err(PutError::Closed(item))`, the
+/// item handed back).
+///
+/// Dropping it before it resolves cancels the put: the item was not put
+/// and is dropped with the future (take it back first with
+/// [`cancel`](Self::cancel)), and no wake-up meant for another waiting task
+/// is lost with it.
+///
+/// # Panics
+///
+/// Polling it again after it resolved panics, as an `async fn` does.
+///
+/// ```
+/// use std::pin::pin;
+/// use std::task::{Context, Poll, Waker};
+/// use turnstile::FifoQueue;
+///
+/// let queue = FifoQueue::bounded(1).unwrap();
+/// queue.put(1).unwrap();
+/// let mut putting = pin!(queue.put_async(2));
+/// let mut context = Context::from_waker(Waker::noop());
+/// assert!(putting.as_mut().poll(&mut context).is_pending()); // full
+/// assert_eq!(queue.get(), Ok(1)); // room: the task is woken
+/// assert_eq!(putting.poll(&mut context), Poll::Ready(Ok(())));
+/// assert_eq!(queue.get(), Ok(2));
+/// ```
+#[must_use = "a put does nothing until it is awaited"]
+pub struct QueuePut<'a, T, O: Order<T>> {
+    queue: &'a Queue<T, O>,
+    /// The item, until it is put or handed back.
+    item: Option<T>,
+    /// While the task waits: its key in the queue's waker list.
+    key: Option<u64>,
+}
+
+/// The future of [`Queue::get_async`]: resolves to the next item, or to
+/// `Err(GetError::Closed)` once the queue is closed and drained.
+///
+/// Dropping it before it resolves cancels the get: it has taken nothing,
+/// and no wake-up meant for another waiting task is lost with it.
+///
+/// ```
+/// use std::pin::pin;
+/// use std::task::{Context, Poll, Waker};
+/// use turnstile::FifoQueue;
+///
+/// let queue = FifoQueue::unbounded();
+/// let mut getting = pin!(queue.get_async());
+/// let mut context = Context::from_waker(Waker::noop());
+/// assert!(getting.as_mut().poll(&mut context).is_pending()); // empty
+/// queue.put("soup").unwrap(); // from a thread or a task alike
+/// assert_eq!(getting.poll(&mut context), Poll::Ready(Ok("soup")));
+/// ```
+#[must_use = "a get does nothing until it is awaited"]
+pub struct QueueGet<'a, T, O: Order<T>> {
+    queue: &'a Queue<T, O>,
+    /// While the task waits: its key in the queue's waker list.
+    key: Option<u64>,
+}
+
+impl<'a, T, O: Order<T>> QueuePut<'a, T, O> {
+    pub(super) fn new(queue: &'a Queue<T, O>, item: T) -> Self {
+        Self {
+            queue,
+            item: Some(item),
+            key: None,
+        }
+    }
+
+    /// Cancels the put and hands the item back; `None` if it was put
+    /// already.
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use std::task::{Context, Waker};
+    ///
+    /// let queue = turnstile::FifoQueue::bounded(1).unwrap();
+    /// queue.put('a').unwrap();
+    /// let mut putting = queue.put_async('b');
+    /// let mut context = Context::from_waker(Waker::noop());
+    /// assert!(pin!(&mut putting).poll(&mut context).is_pending());
+    /// assert_eq!(putting.cancel(), Some('b'));
+    /// ```
+    pub fn cancel(mut self) -> Option<T> {
+        self.item.take()
+        // `self` drops here and takes its waker out.
+    }
+}
+
+impl<'a, T, O: Order<T>> QueueGet<'a, T, O> {
+    pub(super) fn new(queue: &'a Queue<T, O>) -> Self {
+        Self { queue, key: None }
+    }
+}
+
+// Neither future is ever moved out of while it matters: the item is moved
+// in and out by value, never borrowed across a poll.
+impl<T, O: Order<T>> Unpin for QueuePut<'_, T, O> {}
+impl<T, O: Order<T>> Unpin for QueueGet<'_, T, O> {}
+
+impl<T, O: Order<T>> Future for QueuePut<'_, T, O> {
+    type Output = Result<(), PutError<T>>;
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let item = this.item.take().expect("QueuePut polled after it resolved");
+        match this
+            .queue
+            .engine
+            .poll_put(item, &mut this.key, context.waker())
+        {
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(Refused::Closed(item)) => Poll::Ready(Err(PutError::Closed(item))),
+            Err(Refused::NoRoom(item)) => {
+                this.item = Some(item);
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T, O: Order<T>> Future for QueueGet<'_, T, O> {
+    type Output = Result<T, GetError>;
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        match this.queue.engine.poll_get(&mut this.key, context.waker()) {
+            Ok(item) => Poll::Ready(Ok(item)),
+            Err(Missed::Closed) => Poll::Ready(Err(GetError::Closed)),
+            Err(Missed::Nothing) => Poll::Pending,
+        }
+    }
+}
+
+impl<T, O: Order<T>> Drop for QueuePut<'_, T, O> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.queue.engine.cancel_put(key);
+        }
+    }
+}
+
+impl<T, O: Order<T>> Drop for QueueGet<'_, T, O> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.queue.engine.cancel_get(key);
+        }
+    }
+}
+
+impl<T, O: Order<T>> fmt::Debug for QueuePut<'_, T, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueuePut")
+            .field("waiting", &self.key.is_some())
+            .field("put", &self.item.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T, O: Order<T>> fmt::Debug for QueueGet<'_, T, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueueGet")
+            .field("waiting", &self.key.is_some())
+            .finish_non_exhaustive()
+    }
+}
