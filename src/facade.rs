@@ -25,9 +25,9 @@ pub(crate) use std::sync::Arc;
 pub(crate) use std::sync::Arc as UserArc;
 /// Threads, for the pool's workers: `thread::Builder`, `JoinHandle`.
 pub(crate) use std::thread;
-/// Per-thread state, for the lock-order checker (feature `lockdep`), which
-/// the model copy does not include.
-#[cfg(feature = "lockdep")]
+/// Per-thread state, for the lock-order checker (feature `lockdep`) and
+/// the event loop's "current loop", neither of which the model copy
+/// includes.
 pub(crate) use std::thread_local;
 
 /// A thread pool's default worker count: Python's `min(32, cpu_count + 4)`,

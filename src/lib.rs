@@ -162,6 +162,7 @@ pub mod barrier;
 pub mod condvar;
 mod deadline;
 pub mod event;
+pub mod event_loop;
 mod facade;
 #[cfg(feature = "lockdep")]
 pub mod lockdep;
