@@ -27,6 +27,10 @@ ROWS = [
     ("1p1c", "turnstile FifoQueue unbounded", "crossbeam unbounded"),
     ("2p2c", "turnstile FifoQueue unbounded", "crossbeam unbounded"),
     ("pool_10000_tasks", "turnstile submit+result", "threadpool+mpsc"),
+    ("async_semaphore_uncontended", "turnstile acquire_async", "tokio Semaphore acquire"),
+    ("async_semaphore_2_tasks_1_permit", "turnstile acquire_async", "tokio Semaphore acquire"),
+    ("async_queue_1p1c", "turnstile FifoQueue bounded(1024)", "tokio mpsc channel(1024)"),
+    ("thread_to_task_1p1c", "turnstile FifoQueue bounded(1024)", "tokio mpsc channel(1024)"),
 ]
 OTHERS = [
     ("uncontended", "std__sync__Mutex"),

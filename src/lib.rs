@@ -64,6 +64,15 @@
 //!   (`result`, `exception`), cancel, or ask to call back;
 //!   [`pool::as_completed`] and [`pool::wait`] watch many.
 //!
+//! **Coroutines**
+//! - Async waits on the same primitives, for tasks on any executor:
+//!   [`Event::wait_async`], [`Semaphore::acquire_async`],
+//!   [`Queue::put_async`] / [`Queue::get_async`], and a pool future
+//!   `.await`ed. A thread and a task can wait on one primitive together.
+//! - [`event_loop`]: a single-threaded event loop to read (Python's
+//!   `asyncio`: `run`, `spawn`, `sleep`, `gather`, `wait`,
+//!   `run_in_executor`), one idea per file.
+//!
 //! # One convention for timed waits
 //!
 //! Every wait that can give up has a `*_timeout(Duration)` form, and most a
@@ -121,6 +130,9 @@
 //! | `fut.exception()`                 | [`pool::Future::exception`]                 |
 //! | `fut.add_done_callback(cb)`       | [`pool::Future::add_done_callback`]         |
 //! | `pool.shutdown(...)`              | [`ThreadPool::shutdown`], [`shutdown_background`](ThreadPool::shutdown_background), [`shutdown_now`](ThreadPool::shutdown_now) |
+//! | `asyncio.run`, `create_task`, `sleep`, `gather` | [`event_loop::run`], [`event_loop::spawn`], [`event_loop::sleep`], [`event_loop::gather`] |
+//! | `await event.wait()`, `async with sem:`, `await q.get()` | [`Event::wait_async`], [`Semaphore::acquire_async`], [`Queue::get_async`] |
+//! | `await loop.run_in_executor(pool, f)` | [`event_loop::run_in_executor`], or `pool.submit(f)?.await` |
 //!
 //! CPython's own tests of these classes are restated in Rust and run with
 //! `cargo test`. Where turnstile deliberately differs (a guard that only its

@@ -16,6 +16,9 @@ mod bus_stop;
 #[path = "../examples/parking_lot.rs"]
 #[allow(dead_code)]
 mod car_park;
+#[path = "../examples/coroutines.rs"]
+#[allow(dead_code)]
+mod coroutines;
 #[path = "../examples/counter_race.rs"]
 #[allow(dead_code)]
 mod counter_race;
@@ -519,4 +522,65 @@ fn booking_model_finds_the_oversell_without_the_lock_and_none_with_it() {
     assert!(timeline.contains("thread 1"), "{timeline}");
     assert!(booking_model::check_two_buyers(true).is_none());
     assert_eq!(booking_model::real_run(), 3);
+}
+
+#[test]
+fn coroutines_two_sleeps_share_one_thread_and_take_one_nap() {
+    let nap = Duration::from_millis(150);
+    let timeline = coroutines::f1_and_f2(nap, false);
+    assert_eq!(timeline.lines, ["f1 start", "f2 start", "f1 end", "f2 end"]);
+    assert!(
+        timeline
+            .threads
+            .iter()
+            .all(|&thread| thread == timeline.threads[0]),
+        "all on the loop's one thread"
+    );
+    assert!(timeline.took >= nap, "{:?}", timeline.took);
+    assert!(
+        timeline.took < 2 * nap,
+        "one after the other would take {:?}: {:?}",
+        2 * nap,
+        timeline.took
+    );
+}
+
+#[test]
+fn coroutines_a_blocking_sleep_stops_the_loop() {
+    let nap = Duration::from_millis(100);
+    let timeline = coroutines::f1_and_f2(nap, true);
+    assert_eq!(timeline.lines, ["f1 start", "f1 end", "f2 start", "f2 end"]);
+    assert!(timeline.took >= 2 * nap, "{:?}", timeline.took);
+}
+
+#[test]
+fn coroutines_chef_and_eater_take_turns_at_a_full_table() {
+    assert_eq!(
+        coroutines::chef_and_eater(4, 2),
+        [
+            "chef put dish 0",
+            "chef put dish 1",
+            "eater ate dish 0",
+            "eater ate dish 1",
+            "chef put dish 2",
+            "chef put dish 3",
+            "eater ate dish 2",
+            "eater ate dish 3",
+        ]
+    );
+}
+
+#[test]
+fn coroutines_run_in_executor_counts_on_the_pool_while_the_loop_ticks() {
+    let pool = turnstile::ThreadPool::new(2).unwrap();
+    let offloaded = coroutines::offload(&pool, &[200_000, 100_000], Duration::from_millis(1));
+    assert_eq!(offloaded.counts, [17984, 9592]);
+    assert!(
+        offloaded
+            .worker_threads
+            .iter()
+            .all(|&worker| worker != offloaded.loop_thread),
+        "the counting ran off the loop's thread"
+    );
+    assert!(offloaded.ticks >= 1, "the loop ran the ticker meanwhile");
 }
