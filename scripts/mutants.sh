@@ -46,6 +46,8 @@ declare -A file=(
   [fifo]=src/queue/fifo.rs
   [locked]=src/queue/locked.rs
   [priority]=src/queue/priority.rs
+  [queue_future]=src/queue/future.rs
+  [wakers]=src/wakers.rs
   [future]=src/pool/future.rs
   [task]=src/pool/task.rs
   [pool]=src/pool/mod.rs
@@ -53,6 +55,10 @@ declare -A file=(
   [timer]=src/timer.rs
   [lockdep]=src/lockdep/mod.rs
   [lockdep_graph]=src/lockdep/graph.rs
+  [loop_run]=src/event_loop/run.rs
+  [loop_task]=src/event_loop/task.rs
+  [loop_sleep]=src/event_loop/sleep.rs
+  [loop_gather]=src/event_loop/gather.rs
 )
 declare -A tests=(
   [raw_mutex]="model_mutex mutex rlock model_rlock lessons conformance_locks"
@@ -62,9 +68,11 @@ declare -A tests=(
   [semaphore]="model_semaphore semaphore conformance_locks"
   [event]="model_event event conformance_locks"
   [barrier]="model_barrier barrier conformance_locks"
-  [queue]="model_queue queue queue_memory conformance_queue"
-  [fifo]="model_queue queue queue_memory conformance_queue"
-  [locked]="model_queue queue queue_memory conformance_queue"
+  [queue]="model_queue model_queue_async queue queue_memory conformance_queue"
+  [fifo]="model_queue model_queue_async queue queue_memory conformance_queue"
+  [locked]="model_queue model_queue_async queue queue_memory conformance_queue"
+  [queue_future]="model_queue_async queue"
+  [wakers]="model_queue_async model_event model_semaphore queue event semaphore"
   [priority]="queue queue_memory conformance_queue"
   [future]="model_pool pool conformance_futures model_timer timer"
   [task]="model_pool pool conformance_futures"
@@ -73,13 +81,17 @@ declare -A tests=(
   [timer]="timer model_timer"
   [lockdep]="lockdep examples"
   [lockdep_graph]="model_lockdep lockdep"
+  [loop_run]="event_loop"
+  [loop_task]="event_loop"
+  [loop_sleep]="event_loop"
+  [loop_gather]="event_loop"
 )
 # Cargo features a file's tests need.
 declare -A features=(
   [lockdep]=lockdep
   [lockdep_graph]=lockdep
 )
-order=(raw_mutex mutex rlock condvar semaphore event barrier queue fifo locked priority future task pool wait timer lockdep lockdep_graph)
+order=(raw_mutex mutex rlock condvar semaphore event barrier queue fifo locked priority queue_future wakers future task pool wait timer lockdep lockdep_graph loop_run loop_task loop_sleep loop_gather)
 
 command -v cargo-mutants >/dev/null || {
   echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2

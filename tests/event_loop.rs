@@ -420,3 +420,190 @@ fn a_handle_awaited_twice_panics_with_a_clear_message() {
         let _ = (&mut handle).await;
     });
 }
+
+#[test]
+fn two_tasks_sleeping_until_one_instant_are_both_woken() {
+    let at = Instant::now() + Duration::from_millis(30);
+    let woken = run(async move {
+        let a = spawn(turnstile::event_loop::sleep_until(at)).unwrap();
+        let b = spawn(turnstile::event_loop::sleep_until(at)).unwrap();
+        // Each with a limit, so that a lost wake-up fails rather than hangs.
+        let a = wait_for(Duration::from_secs(5), a).await;
+        let b = wait_for(Duration::from_secs(5), b).await;
+        (a, b)
+    });
+    assert_eq!(woken, (Ok(Ok(())), Ok(Ok(()))));
+    assert!(Instant::now() >= at);
+}
+
+#[test]
+fn a_sleep_moved_to_another_task_wakes_that_task() {
+    let start = Instant::now();
+    run(async {
+        let nap = Rc::new(RefCell::new(Some(sleep(Duration::from_millis(20)))));
+        // Task A polls the sleep once (it registers A's waker), then hands
+        // it over and ends.
+        let first = spawn({
+            let nap = Rc::clone(&nap);
+            async move {
+                let mut polled = false;
+                std::future::poll_fn(|context| {
+                    if !polled {
+                        polled = true;
+                        let mut held = nap.borrow_mut();
+                        let pending = std::pin::Pin::new(held.as_mut().unwrap()).poll(context);
+                        assert!(pending.is_pending());
+                    }
+                    std::task::Poll::Ready(())
+                })
+                .await;
+            }
+        })
+        .unwrap();
+        first.await.unwrap();
+        // Task B awaits it: the timer must now wake B, not A (gone). A
+        // 10-second backstop turns a lost wake-up into a slow finish.
+        let taken = nap.borrow_mut().take().unwrap();
+        let second = spawn(async move { wait_for(Duration::from_secs(10), taken).await }).unwrap();
+        assert_eq!(second.await.unwrap(), Ok(()));
+    });
+    let took = start.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "woken by the backstop, not the sleep's timer: {took:?}"
+    );
+}
+
+/// Counts the polls of the future inside.
+struct CountPolls<F> {
+    inner: std::pin::Pin<Box<F>>,
+    polls: Rc<std::cell::Cell<u32>>,
+}
+
+impl<F: std::future::Future> std::future::Future for CountPolls<F> {
+    type Output = F::Output;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        context: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        self.polls.set(self.polls.get() + 1);
+        self.inner.as_mut().poll(context)
+    }
+}
+
+#[test]
+fn a_dropped_sleep_leaves_no_timer_to_wake_its_task_later() {
+    let event = Arc::new(Event::new());
+    let setter = {
+        let event = Arc::clone(&event);
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(150));
+            event.set();
+        })
+    };
+    let polls = Rc::new(std::cell::Cell::new(0));
+    run({
+        let polls = Rc::clone(&polls);
+        async move {
+            // Timed out at 10 ms: the inner 50 ms sleep is dropped, and its
+            // timer must go with it.
+            let outcome =
+                wait_for(Duration::from_millis(10), sleep(Duration::from_millis(50))).await;
+            assert_eq!(outcome, Err(Timeout));
+            // Then wait 150 ms for the event; a timer left behind would
+            // wake this task at 50 ms for nothing.
+            CountPolls {
+                inner: Box::pin(event.wait_async()),
+                polls,
+            }
+            .await;
+        }
+    });
+    setter.join().unwrap();
+    assert_eq!(
+        polls.get(),
+        2,
+        "polled once to wait, once when set; no stray wake-up"
+    );
+}
+
+#[test]
+fn a_handle_awaited_by_one_task_then_another_wakes_the_second() {
+    let start = Instant::now();
+    run(async {
+        let slow = spawn(sleep(Duration::from_millis(20))).unwrap();
+        let handle = Rc::new(RefCell::new(Some(slow)));
+        // Task A polls the handle once (its waker is kept), then lets go.
+        spawn({
+            let handle = Rc::clone(&handle);
+            async move {
+                let mut polled = false;
+                std::future::poll_fn(|context| {
+                    if !polled {
+                        polled = true;
+                        let mut held = handle.borrow_mut();
+                        let pending = std::pin::Pin::new(held.as_mut().unwrap()).poll(context);
+                        assert!(pending.is_pending());
+                    }
+                    std::task::Poll::Ready(())
+                })
+                .await;
+            }
+        })
+        .unwrap()
+        .await
+        .unwrap();
+        // Task B awaits it; the end of the sleep must wake B.
+        let taken = handle.borrow_mut().take().unwrap();
+        let second = spawn(async move { wait_for(Duration::from_secs(10), taken).await }).unwrap();
+        assert_eq!(second.await.unwrap(), Ok(Ok(())));
+    });
+    let took = start.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "woken by the backstop: {took:?}"
+    );
+}
+
+#[test]
+fn the_loops_futures_print_their_state() {
+    run(async {
+        let mut both = gather([1u64, 30].map(|ms| sleep(Duration::from_millis(ms))));
+        assert_eq!(format!("{both:?}"), "Gather { members: 2, done: 0 }");
+        // Poll until the short sleep is done and the long one is not.
+        std::future::poll_fn(|context| {
+            let _ = std::pin::Pin::new(&mut both).poll(context);
+            if format!("{both:?}").contains("done: 1") {
+                std::task::Poll::Ready(())
+            } else {
+                context.waker().wake_by_ref();
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+        assert_eq!(format!("{both:?}"), "Gather { members: 2, done: 1 }");
+
+        let waiting = wait(
+            Vec::<turnstile::event_loop::JoinHandle<()>>::new(),
+            ReturnWhen::FirstCompleted,
+        );
+        assert_eq!(
+            format!("{waiting:?}"),
+            "Wait { handles: Some(0), return_when: FirstCompleted }"
+        );
+        let (done, pending) = waiting.await;
+        assert!(done.is_empty() && pending.is_empty());
+
+        assert_eq!(format!("{:?}", yield_now()), "YieldNow { yielded: false }");
+        let nap = sleep(Duration::from_secs(1));
+        assert!(
+            format!("{nap:?}").starts_with("Sleep { deadline: Some("),
+            "{nap:?}"
+        );
+        let limited = wait_for(Duration::from_secs(1), async {});
+        assert!(
+            format!("{limited:?}").starts_with("WaitFor { timer: Sleep {"),
+            "{limited:?}"
+        );
+    });
+}

@@ -18,7 +18,7 @@
 //! | `asyncio.run(main())` | [`run(main)`](run) | `run.rs` |
 //! | `asyncio.create_task(coro)` | [`spawn(future)`](spawn) → [`JoinHandle`] | `task.rs` |
 //! | `await task`, `task.done()`, `task.cancel()` | `handle.await`, [`is_finished`](JoinHandle::is_finished), [`cancel`](JoinHandle::cancel) | `task.rs` |
-//! | `await asyncio.sleep(s)`, `asyncio.sleep(0)` | [`sleep(duration)`](sleep), [`yield_now()`](yield_now) | `sleep.rs` |
+//! | `await asyncio.sleep(s)`, `asyncio.sleep(0)` | [`sleep(duration)`](sleep) (or [`sleep_until(instant)`](sleep_until)), [`yield_now()`](yield_now) | `sleep.rs` |
 //! | `await asyncio.wait_for(aw, timeout)` | [`wait_for(timeout, future)`](wait_for) → `Result<_, Timeout>` | `sleep.rs` |
 //! | `await asyncio.gather(*aws)` | [`gather(futures)`](gather) | `gather.rs` |
 //! | `done, pending = await asyncio.wait(tasks, return_when=...)` | [`wait(handles, ReturnWhen::..)`](wait) | `gather.rs` |
@@ -82,7 +82,7 @@ use core::fmt;
 pub use executor::run_in_executor;
 pub use gather::{DoneAndPending, Gather, ReturnWhen, Wait, gather, wait};
 pub use run::run;
-pub use sleep::{Sleep, WaitFor, YieldNow, sleep, wait_for, yield_now};
+pub use sleep::{Sleep, WaitFor, YieldNow, sleep, sleep_until, wait_for, yield_now};
 pub use task::{JoinHandle, spawn};
 
 /// [`spawn`] was called with no loop running on this thread (Python's

@@ -45,8 +45,27 @@ pub fn sleep(duration: Duration) -> Sleep {
     }
 }
 
-/// The future of [`sleep`]. Dropping it cancels the sleep and removes its
-/// timer.
+/// Waits until `deadline` without holding the thread: [`sleep`]'s
+/// `*_deadline` form, as turnstile's other timed waits have one. A
+/// deadline that has passed is ready at once.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// use turnstile::event_loop::{gather, run, sleep_until};
+///
+/// let at = Instant::now() + Duration::from_millis(20);
+/// run(gather([sleep_until(at), sleep_until(at)])); // two sleepers, one instant
+/// assert!(Instant::now() >= at);
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline: Some(deadline),
+        registered: Registration::None,
+    }
+}
+
+/// The future of [`sleep`] and [`sleep_until`]. Dropping it cancels the
+/// sleep and removes its timer.
 ///
 /// ```
 /// use std::time::Duration;
