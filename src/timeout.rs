@@ -19,6 +19,7 @@
 //! | `Queue::join_timeout`        | `Ok(())` (all done)    | `Err(Timeout)`           |
 //! | `Barrier::wait_timeout`      | `Ok(wait result)`      | `Err(BarrierError::Timeout)` |
 //! | `Future::result_timeout`     | `Ok(outcome)`          | `Err(Timeout)`           |
+//! | `event_loop::wait_for` (any future, awaited) | `Ok(output)` | `Err(Timeout)` (the future dropped) |
 //!
 //! A zero timeout (or a deadline already past) tries once without waiting.
 //! A timeout too large to add to the current time (`Duration::MAX`) waits

@@ -607,3 +607,20 @@ fn the_loops_futures_print_their_state() {
         );
     });
 }
+
+#[test]
+fn a_sleep_outside_the_loop_wakes_the_latest_waker() {
+    let mut nap = sleep(Duration::from_millis(50));
+    let mut first = std::task::Context::from_waker(std::task::Waker::noop());
+    assert!(std::pin::Pin::new(&mut nap).poll(&mut first).is_pending());
+    // Now awaited by another waker: the timer thread must wake this one.
+    // (`block_on` parks 10 s at most, so a lost wake-up shows as slow.)
+    let start = Instant::now();
+    let ((), wakes) = common::block_on(nap);
+    let took = start.elapsed();
+    assert!(
+        took < Duration::from_secs(5),
+        "woken by block_on's backstop: {took:?}"
+    );
+    assert_eq!(wakes, 1);
+}
