@@ -941,3 +941,44 @@ fn async_queue_on_tokio_with_a_producing_thread() {
     from_thread.join().unwrap();
     assert_eq!(sum, (0..10).sum::<i32>() + (100..110).sum::<i32>());
 }
+
+/// A task whose get was served without its wake-up (it was polled again
+/// for another reason and found the item) must leave the waker list: the
+/// next put's wake-up then goes to a task still waiting, not to it.
+fn a_task_served_without_its_wake_leaves_the_list<O: turnstile::queue::Order<u8>>() {
+    let queue = turnstile::queue::Queue::<u8, O>::unbounded();
+    let (early_waker, early) = common::Unparker::new();
+    let (late_waker, late) = common::Unparker::new();
+    let mut early_context = std::task::Context::from_waker(&early_waker);
+    let mut late_context = std::task::Context::from_waker(&late_waker);
+    let mut first = std::pin::pin!(queue.get_async());
+    let mut second = std::pin::pin!(queue.get_async());
+    assert!(first.as_mut().poll(&mut early_context).is_pending());
+    assert!(second.as_mut().poll(&mut late_context).is_pending());
+    queue.put(1).unwrap(); // wakes the first-registered task
+    assert_eq!(early.wakes(), 1);
+    // The second is polled anyway, takes the item and is done (and kept).
+    assert_eq!(
+        second.as_mut().poll(&mut late_context),
+        std::task::Poll::Ready(Ok(1))
+    );
+    // The first finds nothing and waits again; the next put is for it.
+    assert!(first.as_mut().poll(&mut early_context).is_pending());
+    queue.put(2).unwrap();
+    assert_eq!(early.wakes(), 2, "the put woke a finished task instead");
+    assert_eq!(late.wakes(), 0);
+    assert_eq!(
+        first.as_mut().poll(&mut early_context),
+        std::task::Poll::Ready(Ok(2))
+    );
+}
+
+#[test]
+fn fifo_a_task_served_without_its_wake_leaves_the_waker_list() {
+    a_task_served_without_its_wake_leaves_the_list::<turnstile::queue::Fifo<u8>>();
+}
+
+#[test]
+fn lifo_a_task_served_without_its_wake_leaves_the_waker_list() {
+    a_task_served_without_its_wake_leaves_the_list::<turnstile::queue::Lifo<u8>>();
+}
