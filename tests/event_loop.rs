@@ -436,6 +436,18 @@ fn two_tasks_sleeping_until_one_instant_are_both_woken() {
     assert!(Instant::now() >= at);
 }
 
+/// Polls the future in `slot` once, from the task awaiting this (so the
+/// future keeps that task's waker), and asserts that it is pending.
+async fn poll_once_pending<F: std::future::Future + Unpin>(slot: Rc<RefCell<Option<F>>>) {
+    std::future::poll_fn(|context| {
+        let mut held = slot.borrow_mut();
+        let pending = std::pin::Pin::new(held.as_mut().unwrap()).poll(context);
+        assert!(pending.is_pending());
+        std::task::Poll::Ready(())
+    })
+    .await;
+}
+
 #[test]
 fn a_sleep_moved_to_another_task_wakes_that_task() {
     let start = Instant::now();
@@ -443,24 +455,10 @@ fn a_sleep_moved_to_another_task_wakes_that_task() {
         let nap = Rc::new(RefCell::new(Some(sleep(Duration::from_millis(20)))));
         // Task A polls the sleep once (it registers A's waker), then hands
         // it over and ends.
-        let first = spawn({
-            let nap = Rc::clone(&nap);
-            async move {
-                let mut polled = false;
-                std::future::poll_fn(|context| {
-                    if !polled {
-                        polled = true;
-                        let mut held = nap.borrow_mut();
-                        let pending = std::pin::Pin::new(held.as_mut().unwrap()).poll(context);
-                        assert!(pending.is_pending());
-                    }
-                    std::task::Poll::Ready(())
-                })
-                .await;
-            }
-        })
-        .unwrap();
-        first.await.unwrap();
+        spawn(poll_once_pending(Rc::clone(&nap)))
+            .unwrap()
+            .await
+            .unwrap();
         // Task B awaits it: the timer must now wake B, not A (gone). A
         // 10-second backstop turns a lost wake-up into a slow finish.
         let taken = nap.borrow_mut().take().unwrap();
@@ -534,25 +532,10 @@ fn a_handle_awaited_by_one_task_then_another_wakes_the_second() {
         let slow = spawn(sleep(Duration::from_millis(20))).unwrap();
         let handle = Rc::new(RefCell::new(Some(slow)));
         // Task A polls the handle once (its waker is kept), then lets go.
-        spawn({
-            let handle = Rc::clone(&handle);
-            async move {
-                let mut polled = false;
-                std::future::poll_fn(|context| {
-                    if !polled {
-                        polled = true;
-                        let mut held = handle.borrow_mut();
-                        let pending = std::pin::Pin::new(held.as_mut().unwrap()).poll(context);
-                        assert!(pending.is_pending());
-                    }
-                    std::task::Poll::Ready(())
-                })
-                .await;
-            }
-        })
-        .unwrap()
-        .await
-        .unwrap();
+        spawn(poll_once_pending(Rc::clone(&handle)))
+            .unwrap()
+            .await
+            .unwrap();
         // Task B awaits it; the end of the sleep must wake B.
         let taken = handle.borrow_mut().take().unwrap();
         let second = spawn(async move { wait_for(Duration::from_secs(10), taken).await }).unwrap();

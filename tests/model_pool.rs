@@ -6,11 +6,11 @@ mod common;
 
 use common::{
     Branches, CountingWaker, DEFAULT_PREEMPTIONS, assert_timeline, catch_failure,
-    expect_deadlock_in_child, expect_loom_to_catch, model,
+    expect_deadlock_in_child, expect_loom_to_catch, model, ready_after_at_most_one_wake,
 };
 use std::future::{Future as _, IntoFuture};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::Context;
 
 use loom::sync::Arc;
 use turnstile::model::ThreadPool;
@@ -57,24 +57,8 @@ fn awaiting_a_future_racing_its_completion_is_woken_exactly_once() {
             let mut awaited = future.into_future();
             let first = Pin::new(&mut awaited).poll(&mut context);
             runner.join().unwrap();
-            match first {
-                Poll::Ready(outcome) => {
-                    assert_eq!(outcome, Ok(7));
-                    assert_eq!(wakes.wakes(), 0, "ready at once, and woken anyway");
-                }
-                Poll::Pending => {
-                    assert_eq!(
-                        wakes.wakes(),
-                        1,
-                        "pending, then woken {} times",
-                        wakes.wakes()
-                    );
-                    assert_eq!(
-                        Pin::new(&mut awaited).poll(&mut context),
-                        Poll::Ready(Ok(7))
-                    );
-                }
-            }
+            let outcome = ready_after_at_most_one_wake(first, &mut awaited, &mut context, &wakes);
+            assert_eq!(outcome, Ok(7));
             assert_eq!(called.load(Ordering::SeqCst), usize::from(with_callback));
         });
     }

@@ -5,9 +5,12 @@
 mod common;
 
 use std::future::Future as _;
-use std::task::{Context, Poll};
+use std::task::Context;
 
-use common::{Branches, CountingWaker, DEFAULT_PREEMPTIONS, assert_timeline, catch_failure, model};
+use common::{
+    Branches, CountingWaker, DEFAULT_PREEMPTIONS, assert_timeline, catch_failure, model,
+    ready_after_at_most_one_wake,
+};
 use loom::sync::Arc;
 use turnstile::model::broken::CheckThenTakeSemaphore;
 use turnstile::model::sync::atomic::{AtomicUsize, Ordering};
@@ -243,21 +246,7 @@ fn semaphore_acquire_async_racing_release_is_woken() {
         let mut waiting = Box::pin(sem.acquire_async());
         let first = waiting.as_mut().poll(&mut context);
         releaser.join().unwrap();
-        let permit = match first {
-            Poll::Ready(permit) => permit,
-            Poll::Pending => {
-                assert_eq!(
-                    wakes.wakes(),
-                    1,
-                    "pending, then woken {} times",
-                    wakes.wakes()
-                );
-                match waiting.as_mut().poll(&mut context) {
-                    Poll::Ready(permit) => permit,
-                    Poll::Pending => panic!("woken, and the permit was not there"),
-                }
-            }
-        };
+        let permit = ready_after_at_most_one_wake(first, &mut waiting, &mut context, &wakes);
         assert_eq!(permit.count(), 1);
         drop(permit);
         drop(waiting);

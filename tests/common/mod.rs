@@ -503,6 +503,38 @@ impl CountingWaker {
     }
 }
 
+/// The end of a "registration racing the wake" model: `future` was polled
+/// once (`first`, with `context`, whose waker counts into `wakes`) while
+/// another thread made it ready, and that thread has been joined. Ready at
+/// once: it must not have been woken too. Pending: it must have been woken
+/// exactly once, and be ready on the next poll. Returns the output.
+#[cfg(feature = "model")]
+pub fn ready_after_at_most_one_wake<F: std::future::Future + Unpin>(
+    first: std::task::Poll<F::Output>,
+    future: &mut F,
+    context: &mut std::task::Context<'_>,
+    wakes: &CountingWaker,
+) -> F::Output {
+    match first {
+        std::task::Poll::Ready(output) => {
+            assert_eq!(wakes.wakes(), 0, "ready at once, and woken anyway");
+            output
+        }
+        std::task::Poll::Pending => {
+            assert_eq!(
+                wakes.wakes(),
+                1,
+                "pending, then woken {} times",
+                wakes.wakes()
+            );
+            match std::pin::Pin::new(future).poll(context) {
+                std::task::Poll::Ready(output) => output,
+                std::task::Poll::Pending => panic!("woken, and still not ready"),
+            }
+        }
+    }
+}
+
 /// A waker that unparks the thread that made it, and counts its wake-ups:
 /// for tests of async waits on real threads.
 pub struct Unparker {
