@@ -48,6 +48,19 @@ impl Wakers {
         self.list.len() != before
     }
 
+    /// A pending task was dropped (cancelled): removes its waker. If a wake
+    /// had taken it already, the wake was spent on a task that will not use
+    /// it, so this takes the next waker, to be woken in its place once the
+    /// lock is let go. For owners that wake one task per change (a spare
+    /// wake costs a poll, no more).
+    pub(crate) fn cancel(&mut self, key: u64) -> Option<Waker> {
+        if self.remove(key) {
+            None
+        } else {
+            self.take_one()
+        }
+    }
+
     /// Whether no task waits.
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {

@@ -499,14 +499,8 @@ impl<T> TwoLock<T> {
 
     /// A pending task was dropped: see `Engine::cancel_get`.
     fn cancel(end: &EndLock<T>, key: u64) {
-        let mut guard = end.lock();
-        if guard.tasks.remove(key) {
-            return;
-        }
-        // Woken, and gone before it could use the change: the next task
-        // gets the wake instead. (A spare wake costs a poll, no more.)
-        let next = guard.tasks.take_one();
-        drop(guard);
+        // The guard is a temporary: unlocked before the wake.
+        let next = end.lock().tasks.cancel(key);
         if let Some(next) = next {
             next.wake();
         }

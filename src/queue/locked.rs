@@ -234,18 +234,14 @@ impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
     }
 
     fn cancel_put(&self, key: u64) {
-        let next = {
-            let mut state = self.state.lock();
-            pass_on(&mut state.putting, key)
-        };
+        // The guard is a temporary: unlocked before the wake.
+        let next = self.state.lock().putting.cancel(key);
         wake(next);
     }
 
     fn cancel_get(&self, key: u64) {
-        let next = {
-            let mut state = self.state.lock();
-            pass_on(&mut state.getting, key)
-        };
+        // The guard is a temporary: unlocked before the wake.
+        let next = self.state.lock().getting.cancel(key);
         wake(next);
     }
 }
@@ -254,17 +250,6 @@ impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
 fn forget(tasks: &mut Wakers, key: &mut Option<u64>) {
     if let Some(key) = key.take() {
         tasks.remove(key);
-    }
-}
-
-/// A pending task was dropped: takes its waker out; if a change took it
-/// already (to wake it), returns the next task's waker, to be woken in its
-/// place.
-fn pass_on(tasks: &mut Wakers, key: u64) -> Option<Waker> {
-    if tasks.remove(key) {
-        None
-    } else {
-        tasks.take_one()
     }
 }
 
