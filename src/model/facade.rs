@@ -537,6 +537,11 @@ pub(crate) fn current_thread_id() -> usize {
 
 /// Runs a unit test written beside a primitive inside `loom::model`; see the
 /// normal facade.
+/// Whether this is the model copy: for the unit tests that hold only in
+/// the normal build (a type's size, say). Here: the model copy, whose loom types are larger and model-only.
+#[cfg(test)]
+pub(crate) const IS_MODEL: bool = true;
+
 #[cfg(test)]
 pub(crate) fn run_test(test: impl Fn() + Sync + Send + 'static) {
     loom::model(test)

@@ -13,12 +13,15 @@ use super::super::facade::{Arc, UnsafeCell, arc_dyn};
 use super::future::{Core, Future, TaskError, panic_message};
 
 /// One task in one allocation: the future's state and the closure that
-/// settles it.
+/// settles it. `repr(C)` puts `core` first, at the start of the allocation,
+/// which is how a `TaskRef<T>` finds it without knowing `F` (see
+/// [`TaskRef::core`]).
 ///
 /// The future, the promise and the pool's queue all hold the same task as an
 /// `Arc<dyn Job>`, so a submitted task costs one allocation, and it is
 /// usually freed by the thread that made it (the caller reading the result),
 /// which is what allocators are fastest at.
+#[repr(C)]
 struct Task<F, T> {
     core: Core<T>,
     /// The closure until a worker takes it to run it (or the task is
@@ -34,7 +37,8 @@ unsafe impl<F: Send, T: Send> Sync for Task<F, T> {}
 
 /// A task seen without its closure's type: what the pool's queue holds.
 pub(super) trait Job: Send + Sync + 'static {
-    /// The future's state, a `Core<T>` (a `TaskRef<T>` downcasts it).
+    /// The future's state, a `Core<T>`, as `Any`: what `TaskRef::core`
+    /// checks its cast against in debug builds.
     fn core(&self) -> &dyn Any;
     /// The whole `Task<F, T>` (`take_back` downcasts it).
     fn as_any(&self) -> &dyn Any;
@@ -145,13 +149,23 @@ impl<T: Send + 'static> TaskRef<T> {
     }
 
     /// The future's state.
+    #[inline]
     pub(super) fn core(&self) -> &Core<T> {
-        // Every `TaskRef<T>` is made beside a task of its own `T` (here and
-        // in `submitted`), so the downcast cannot fail.
-        self.job
-            .core()
-            .downcast_ref()
-            .expect("a task handle's job holds the state of the handle's own value type")
+        // Every `TaskRef<T>` is made beside a `Task<F, T>` of its own `T`
+        // (here and in `submitted`), and a `Task` starts with its `Core<T>`
+        // (`repr(C)`). So the job's address is the core's, whatever `F` is:
+        // no virtual call and no type check on the way, which `submit` and
+        // `into_result` each took once per task before (a downcast through
+        // `Any`). Debug builds still check the type.
+        debug_assert!(
+            self.job.core().is::<Core<T>>(),
+            "a task handle's job holds the state of the handle's own value type"
+        );
+        let job: *const dyn Job = &*self.job;
+        // SAFETY: as above, `job` points to a `Task<F, T>` whose first field
+        // (offset 0, `repr(C)`) is a `Core<T>`; it lives as long as
+        // `self.job`, and the borrow is tied to `&self`.
+        unsafe { &*job.cast::<Core<T>>() }
     }
 }
 
@@ -219,4 +233,30 @@ where
         .take()
         .and_then(|job| job.as_any().downcast_ref::<Task<F, T>>()?.take_closure())
         .expect("a job refused by the queue still holds the closure it was built with")
+}
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod tests {
+    use super::super::super::facade::IS_MODEL;
+    use super::Task;
+
+    /// A small task (a closure that captures a `u64` and returns one) is
+    /// one allocation of at most 104 bytes with the `Arc`'s two counts:
+    /// small enough for glibc's fast bins (requests up to 120 bytes), which
+    /// is what made `submit` + `into_result` 1.2x threadpool instead of
+    /// 0.6x on the AMD host (BENCHMARKS.md, issue 12). It was 136 bytes
+    /// while the listener list and the waker sat inline in every task.
+    #[test]
+    fn a_small_task_is_one_small_allocation() {
+        if IS_MODEL {
+            return; // loom's atomics and cells are larger: not the shipped size
+        }
+        fn task_size<F, T>(_: &F) -> usize {
+            core::mem::size_of::<Task<F, T>>()
+        }
+        let n = 7_u64;
+        let closure = move || n;
+        let request = 2 * core::mem::size_of::<usize>() + task_size::<_, u64>(&closure);
+        assert!(request <= 104, "a small task takes {request} bytes");
+    }
 }
