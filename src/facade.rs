@@ -373,14 +373,14 @@ pub(crate) fn current_thread_id() -> usize {
     })
 }
 
-/// Runs a unit test written beside a primitive. Shared files are compiled
-/// twice, so their unit tests are too: here the test simply runs; the model
-/// facade runs it inside `loom::model`.
 /// Whether this is the model copy: for the unit tests that hold only in
 /// the normal build (a type's size, say). Here: the normal build.
 #[cfg(test)]
 pub(crate) const IS_MODEL: bool = false;
 
+/// Runs a unit test written beside a primitive. Shared files are compiled
+/// twice, so their unit tests are too: here the test simply runs; the model
+/// facade runs it inside `loom::model`.
 #[cfg(test)]
 pub(crate) fn run_test(test: impl Fn() + Sync + Send + 'static) {
     test()

@@ -535,13 +535,14 @@ pub(crate) fn current_thread_id() -> usize {
     ID.with(|id| *id)
 }
 
-/// Runs a unit test written beside a primitive inside `loom::model`; see the
-/// normal facade.
 /// Whether this is the model copy: for the unit tests that hold only in
-/// the normal build (a type's size, say). Here: the model copy, whose loom types are larger and model-only.
+/// the normal build (a type's size, say). Here: the model copy, whose
+/// loom types are larger.
 #[cfg(test)]
 pub(crate) const IS_MODEL: bool = true;
 
+/// Runs a unit test written beside a primitive inside `loom::model`; see the
+/// normal facade.
 #[cfg(test)]
 pub(crate) fn run_test(test: impl Fn() + Sync + Send + 'static) {
     loom::model(test)

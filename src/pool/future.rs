@@ -723,13 +723,15 @@ unsafe impl<T: Send> Sync for Core<T> {}
 
 struct Inner<T> {
     /// Who is told when the future settles, made on first use: most
-    /// futures have nobody (submit, then `result`), and without the list and
-    /// the waker inline a pool task is 32 bytes smaller, which keeps a small
-    /// task's one allocation in the allocator's fastest size classes.
+    /// futures have nobody (submit, then `result`), and without the list,
+    /// the waker and the thread id inline a pool task is 40 bytes smaller,
+    /// which keeps a small task's one allocation in the allocator's fastest
+    /// size classes (issue 12).
     told: Option<Box<Told<T>>>,
 }
 
-/// Everyone waiting to be told the outcome other than by `wait`.
+/// Who is told the outcome other than by `wait` (callbacks, watchers, an
+/// awaiting task), and the thread telling the callbacks.
 struct Told<T> {
     /// Callbacks and watchers waiting for the outcome; each told once, never
     /// under the lock.
