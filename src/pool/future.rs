@@ -605,9 +605,7 @@ impl<T: Send + 'static> Promise<T> {
     /// assert!(promise.start());
     /// ```
     pub fn start(&self) -> bool {
-        self.task
-            .as_ref()
-            .is_some_and(|task| task.core().start_with(|started| started))
+        self.task.as_ref().is_some_and(|task| task.core().start())
     }
 
     /// Settles the future with the task's outcome: wakes its waiters, then
@@ -653,14 +651,26 @@ impl<T> fmt::Debug for Promise<T> {
 //
 // A future's state is a `Core`: one lock over the callback list and the
 // watchers, the state (`phase`) in an atomic beside it, a condition variable
-// for waiters, and the outcome in a write-once cell. Every transition
-// happens under the lock, so "is it done?" and "add me to the list" are one
-// step (the broken twin `UnlockedCallbackFuture` makes them two and loses
-// callbacks). The state is an atomic only so that it can be *read* without
+// for waiters, and the outcome in a write-once cell. Every transition but
+// one happens under the lock, so "is it done?" and "add me to the list" are
+// one step (the broken twin `UnlockedCallbackFuture` makes them two and
+// loses callbacks). The state is an atomic so that it can be *read* without
 // the lock: `state`, `is_done`, and a wait or `into_result` on a future that
 // is already settled cost one load instead of a lock and an unlock (on the
 // pool bench, pinned to one CPU, that took turnstile from 0.97x to 0.90x
 // threadpool's time).
+//
+// The one transition without the lock is `start` (Pending → Running), which
+// every pool task makes on its worker: a compare-and-swap from exactly
+// Pending. Nobody waits for a start and no list changes with it, so the
+// lock has nothing to guard there; what remains is the race with a cancel,
+// and the cancel (under the lock) leaves Pending by a compare-and-swap too,
+// to the private SETTLING phase, before it writes the outcome. Exactly one
+// of the two swaps succeeds (models `future_cancel_racing_start_exactly_one_wins`
+// and `pool_cancel_racing_the_worker_exactly_one_wins`; with the cancel's
+// swap made a look and a store, both fail). The lock and unlock this saves
+// per task took the pool bench pinned to one CPU from 1.16x to 1.08x
+// threadpool's time on the AMD host (issue 12).
 //
 // The outcome is written once, under the lock, in the same critical section
 // that moves the state to Finished or Cancelled, and before the Release
@@ -780,14 +790,20 @@ impl<T> Inner<T> {
     }
 }
 
-/// A snapshot of `Core::phase`: a [`FutureState`] in the low two bits, and
+/// A snapshot of `Core::phase`: a [`FutureState`] in the low two bits,
 /// [`Phase::CALLING_BACK`] while a thread runs the callbacks (the outcome is
-/// lent to it, so `into_result` must wait).
+/// lent to it, so `into_result` must wait), and [`Phase::SETTLING`] while a
+/// cancel that has won the race with `start` settles the future.
 #[derive(Clone, Copy)]
 struct Phase(u8);
 
 impl Phase {
     const CALLING_BACK: u8 = 0b100;
+    /// Pending no more, settled not yet: stored by `leave_pending` and
+    /// replaced by `settle` in the same critical section, so only lock-free
+    /// readers ever see it, and they read it as Pending (its low bits are
+    /// zero), which it still is to them: not started, not done.
+    const SETTLING: u8 = 0b1000;
 
     fn of(state: FutureState) -> Self {
         Phase(match state {
@@ -848,27 +864,46 @@ impl<T> Core<T> {
         Phase(self.phase.load(Ordering::Acquire))
     }
 
-    /// Sets the phase. The guard is only a witness: every write happens
-    /// under the lock, so reads under the lock see the latest.
+    /// Sets the phase. The guard is only a witness: every write but
+    /// `start`'s happens under the lock, and `start` changes only a Pending
+    /// phase, which no caller of this one holds (a cancel has left Pending
+    /// first), so this store never overwrites a start.
     fn set_phase(&self, _witness: &MutexGuard<'_, Inner<T>>, phase: Phase) {
         self.phase.store(phase.0, Ordering::Release);
     }
 
-    /// Pending → Running if it can, then `under_lock(started)` in the same
-    /// critical section (the pool takes the task's closure there).
-    pub(super) fn start_with<R>(&self, under_lock: impl FnOnce(bool) -> R) -> R {
-        let inner = self.lock();
-        let started = self.phase().state() == FutureState::Pending;
-        if started {
-            self.set_phase(&inner, Phase::of(FutureState::Running));
-        }
-        under_lock(started)
+    /// Pending → Running, if nobody has left Pending first: returns whether
+    /// it did. The one transition made without the lock (it is the one
+    /// every task makes, on the worker, and nothing waits for it): a
+    /// compare-and-swap from exactly Pending, which fails once a cancel has
+    /// claimed the future for itself (see [`leave_pending`](Self::leave_pending)).
+    #[inline]
+    pub(super) fn start(&self) -> bool {
+        self.phase
+            .compare_exchange(
+                Phase::of(FutureState::Pending).0,
+                Phase::of(FutureState::Running).0,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
     }
 
-    /// Runs `under_lock` holding the lock, and nothing else.
-    pub(super) fn locked<R>(&self, under_lock: impl FnOnce() -> R) -> R {
-        let _inner = self.lock();
-        under_lock()
+    /// Under the lock, Pending → [`Phase::SETTLING`] if the task has not
+    /// started: returns whether it had not, and the caller then settles it.
+    /// A compare-and-swap, not a look and a store, because `start` does not
+    /// take the lock: between a look that saw Pending and a store of
+    /// Cancelled, a worker could start the task, and both would win (the
+    /// broken twin `CheckThenSetStateFuture` does exactly that).
+    fn leave_pending(&self, _witness: &MutexGuard<'_, Inner<T>>) -> bool {
+        self.phase
+            .compare_exchange(
+                Phase::of(FutureState::Pending).0,
+                Phase::SETTLING,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok()
     }
 
     /// → Finished with `outcome`, unless it is settled already (cancelled).
@@ -883,24 +918,23 @@ impl<T> Core<T> {
     /// Pending → Cancelled. Returns whether it is cancelled now.
     pub(super) fn cancel(&self) -> bool {
         let inner = self.lock();
-        match self.phase().state() {
-            FutureState::Pending => {
-                self.settle(inner, FutureState::Cancelled, Err(TaskError::Cancelled));
-                true
-            }
-            FutureState::Cancelled => true,
-            FutureState::Running | FutureState::Finished => false,
+        if self.leave_pending(&inner) {
+            self.settle(inner, FutureState::Cancelled, Err(TaskError::Cancelled));
+            return true;
         }
+        // Not Pending, and under the lock it cannot become Pending again.
+        self.phase().state() == FutureState::Cancelled
     }
 
     /// Its promise was dropped unfinished: a task that had not started is
     /// cancelled, one that had is settled as panicked (abandoned).
     pub(super) fn promise_dropped(&self) {
         let inner = self.lock();
+        if self.leave_pending(&inner) {
+            self.settle(inner, FutureState::Cancelled, Err(TaskError::Cancelled));
+            return;
+        }
         match self.phase().state() {
-            FutureState::Pending => {
-                self.settle(inner, FutureState::Cancelled, Err(TaskError::Cancelled));
-            }
             FutureState::Running => self.settle(
                 inner,
                 FutureState::Finished,
@@ -908,7 +942,9 @@ impl<T> Core<T> {
                     "the task was abandoned before it finished",
                 ))),
             ),
-            FutureState::Finished | FutureState::Cancelled => {}
+            // Not Pending: the compare-and-swap just failed, and no phase
+            // leads back to Pending.
+            FutureState::Pending | FutureState::Finished | FutureState::Cancelled => {}
         }
     }
 

@@ -25,14 +25,15 @@ use super::future::{Core, Future, TaskError, panic_message};
 struct Task<F, T> {
     core: Core<T>,
     /// The closure until a worker takes it to run it (or the task is
-    /// dropped unrun). Only ever touched with `core`'s lock held: it sits
-    /// outside that lock only because the lock's type cannot name `F`.
+    /// dropped unrun). Only the holder of the task's one [`Queued`] reaches
+    /// it (see [`Task::take_closure`]), so it needs no lock.
     closure: UnsafeCell<Option<F>>,
 }
 
-// SAFETY: a shared `Task` hands out `F` only by moving it out with the lock
-// held (`take_closure`), which needs nothing more than `F: Send`, as
-// `Mutex<F>` is `Sync` when `F: Send`. `core` is `Sync` when `T: Send`.
+// SAFETY: a shared `Task` hands out `F` only by moving it out, through the
+// task's one `Queued` (`take_closure`), which is owned by one thread at a
+// time; that needs nothing more than `F: Send`. `core` is `Sync` when
+// `T: Send`.
 unsafe impl<F: Send, T: Send> Sync for Task<F, T> {}
 
 /// A task seen without its closure's type: what the pool's queue holds.
@@ -43,9 +44,10 @@ pub(super) trait Job: Send + Sync + 'static {
     /// The whole `Task<F, T>` (`take_back` downcasts it).
     fn as_any(&self) -> &dyn Any;
     /// Runs the closure, unless the task was cancelled, and settles the
-    /// future with its value or its panic.
+    /// future with its value or its panic. Called only by [`Queued::run`].
     fn run(&self);
     /// Settles the future with `error` instead of running the closure.
+    /// Called only by [`Queued::abandon`].
     fn abandon(&self, error: TaskError);
     /// Cancels the task if it has not started.
     fn cancel(&self);
@@ -58,26 +60,32 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    /// Pending → Running, taking the closure in the same critical section.
-    /// `None` if the task was cancelled; its closure is then dropped here,
-    /// unrun and unlocked.
-    fn claim(&self) -> Option<F> {
-        let (started, closure) = self
-            .core
-            .start_with(|started| (started, self.take_closure_locked()));
-        closure.filter(|_| started)
+    /// Pending → Running, and the closure to run. `None` if the task was
+    /// cancelled; its closure is then dropped here, unrun.
+    ///
+    /// # Safety
+    ///
+    /// As [`take_closure`](Self::take_closure): only through the task's
+    /// `Queued`.
+    unsafe fn claim(&self) -> Option<F> {
+        // SAFETY: passed on to the caller.
+        let closure = unsafe { self.take_closure() };
+        closure.filter(|_| self.core.start())
     }
 
-    /// Takes the closure out, if it is still there.
-    fn take_closure(&self) -> Option<F> {
-        self.core.locked(|| self.take_closure_locked())
-    }
-
-    /// The one place the closure is reached; called only inside `core`'s
-    /// critical sections (`start_with`, `locked`).
-    fn take_closure_locked(&self) -> Option<F> {
-        // SAFETY: both callers run this under `core`'s lock, so no two
-        // accesses to `closure` overlap.
+    /// Takes the closure out, if it is still there: the one place it is
+    /// reached.
+    ///
+    /// # Safety
+    ///
+    /// Only the holder of the task's one `Queued` may call this (a worker
+    /// running or abandoning it, or `take_back` for a task the queue
+    /// refused): a `Queued` is made once per task, is not `Clone`, and is
+    /// consumed by the call, so no two calls overlap, and moving it to a
+    /// worker (through the pool's queue) orders the closure's write before
+    /// this read. Futures and promises never touch the closure.
+    unsafe fn take_closure(&self) -> Option<F> {
+        // SAFETY: as above, this thread is the only one reaching `closure`.
         self.closure.with_mut(|slot| unsafe { (*slot).take() })
     }
 }
@@ -96,7 +104,8 @@ where
     }
 
     fn run(&self) {
-        let Some(closure) = self.claim() else {
+        // SAFETY: `Job::run` is called only by `Queued::run`.
+        let Some(closure) = (unsafe { self.claim() }) else {
             return; // cancelled: it never runs
         };
         let outcome = panic::catch_unwind(AssertUnwindSafe(closure))
@@ -105,7 +114,8 @@ where
     }
 
     fn abandon(&self, error: TaskError) {
-        if self.claim().is_some() {
+        // SAFETY: `Job::abandon` is called only by `Queued::abandon`.
+        if unsafe { self.claim() }.is_some() {
             self.core.finish(Err(error));
         }
     }
@@ -178,6 +188,10 @@ impl<T> TaskRef<T> {
 /// A task in the pool's queue. Dropping one that never ran (a shutdown that
 /// cancels pending work discards the queue) cancels its future, so no future
 /// waits for a task that is gone.
+///
+/// There is one per task (`submitted` makes it; it is not `Clone`), and it
+/// is the only way to the task's closure: whoever holds it may take the
+/// closure without a lock (see [`Task::take_closure`]).
 pub(super) struct Queued(Option<Arc<dyn Job>>);
 
 impl Queued {
@@ -231,7 +245,11 @@ where
     refused
         .0
         .take()
-        .and_then(|job| job.as_any().downcast_ref::<Task<F, T>>()?.take_closure())
+        .and_then(|job| {
+            let task = job.as_any().downcast_ref::<Task<F, T>>()?;
+            // SAFETY: through the task's `Queued`, which this call consumes.
+            unsafe { task.take_closure() }
+        })
         .expect("a job refused by the queue still holds the closure it was built with")
 }
 

@@ -119,7 +119,9 @@ impl CheckThenSetStateFuture {
 
     /// Pending → Running; whether the task may run.
     pub fn start(&self) -> bool {
-        // BUG: load, then store; the real future does both under one lock.
+        // BUG: load, then store; the real future swaps Pending for
+        // Running in one compare-and-swap, and its cancel swaps Pending away
+        // the same way, so only one of them can see Pending.
         if self.state.load(Ordering::SeqCst) == PENDING {
             self.state.store(RUNNING, Ordering::SeqCst);
             return true;
