@@ -669,8 +669,9 @@ impl<T> fmt::Debug for Promise<T> {
 // of the two swaps succeeds (models `future_cancel_racing_start_exactly_one_wins`
 // and `pool_cancel_racing_the_worker_exactly_one_wins`; with the cancel's
 // swap made a look and a store, both fail). The lock and unlock this saves
-// per task took the pool bench pinned to one CPU from 1.16x to 1.08x
-// threadpool's time on the AMD host (issue 12).
+// per task took the pool bench pinned to one CPU from 0.94x to 0.88x
+// threadpool's time (about 5% less per task, four alternating rounds on an
+// AMD EPYC host; BENCHMARKS.md, issue 12).
 //
 // The outcome is written once, under the lock, in the same critical section
 // that moves the state to Finished or Cancelled, and before the Release
