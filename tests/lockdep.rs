@@ -417,6 +417,32 @@ fn timed_waits_holding_a_lock_are_reported_with_the_timed_action() {
     }
 }
 
+/// A task holding a lock across an `.await` blocks the loop's whole thread
+/// with it: reported as held across `event_loop::run`, at the user's call
+/// of `run` (not at the queue inside the loop that it waits on).
+#[test]
+fn a_lock_held_across_an_await_on_the_event_loop_is_reported_as_the_loops_wait() {
+    let held = Mutex::new(());
+    on_thread("across-await", || {
+        turnstile::event_loop::run(async {
+            let _held = held.lock();
+            turnstile::event_loop::sleep(Duration::from_millis(1)).await;
+        });
+    });
+    let found = reports("across-await");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (timed, report) = &found[0];
+    assert!(
+        timed,
+        "the loop waited until its timer's deadline: {report}"
+    );
+    assert_eq!(report.kind(), ReportKind::HeldAcrossWait);
+    let text = report.to_string();
+    assert!(text.contains("event_loop::run"), "{text}");
+    assert!(!text.contains("Queue::get"), "{text}");
+    assert!(text.contains(file!()), "the caller of run: {text}");
+}
+
 #[test]
 fn a_blocking_wait_without_a_lock_held_is_not_reported() {
     let queue = FifoQueue::unbounded();

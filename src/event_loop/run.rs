@@ -30,6 +30,7 @@ use std::task::Wake;
 use std::time::Instant;
 
 use super::super::facade::{Arc, AtomicBool, AtomicUsize, Ordering, thread_local};
+use super::super::lockdep;
 use super::super::queue::FifoQueue;
 
 /// A task's number in its loop; never reused within a loop.
@@ -215,17 +216,28 @@ impl Loop {
 
     /// The ids ready now, or, if none is, the first one to become ready
     /// (blocking until a wake-up or the earliest deadline; empty then).
-    fn next_batch(&self) -> Vec<TaskId> {
+    ///
+    /// The lock-order checker sees that wait as `event_loop::run`, called
+    /// at `at` (where the user called `run`): a lock held there is one a
+    /// task holds across an `.await`, and the whole thread blocks with it.
+    fn next_batch(&self, at: lockdep::Site) -> Vec<TaskId> {
         let batch: Vec<TaskId> = self.ready.try_iter().take(self.ready.len()).collect();
         if !batch.is_empty() {
             return batch;
         }
         let earliest = self.timers.borrow().keys().next().map(|key| key.0);
-        let woken = match earliest {
-            Some(deadline) => self.ready.get_deadline(deadline).ok(),
-            None => self.ready.get().ok(),
-        };
-        woken.into_iter().collect()
+        lockdep::before_wait(
+            "event_loop::run (waiting for a task to wake or a timer to fire)",
+            at,
+            earliest.is_some(),
+        );
+        // Without a deadline it may come back empty early; the loop then
+        // simply turns again.
+        self.ready
+            .get_unchecked(earliest)
+            .ok()
+            .into_iter()
+            .collect()
     }
 
     /// The running loop, if it is the one numbered `number`.
@@ -251,7 +263,9 @@ impl Loop {
 /// });
 /// assert_eq!(answer, 42);
 /// ```
+#[cfg_attr(feature = "lockdep", track_caller)]
 pub fn run<F: Future>(main: F) -> F::Output {
+    let at = lockdep::caller();
     let running = Rc::new(Loop::new());
     let entered = Entered::new(Rc::clone(&running));
     let mut main = pin!(main);
@@ -260,7 +274,7 @@ pub fn run<F: Future>(main: F) -> F::Output {
     main_waker.wake_by_ref();
     let output = 'running: loop {
         running.fire_due_timers();
-        for id in running.next_batch() {
+        for id in running.next_batch(at) {
             if id != MAIN {
                 running.run_task(id);
                 continue;

@@ -27,6 +27,7 @@
 //! | `Semaphore`, `BoundedSemaphore` | a lock while a [`SemaphorePermit`](crate::SemaphorePermit) is held on the thread that took it |
 //! | `Condvar` waits | the wait re-takes its lock while the thread still holds the others: an edge from each of them to it |
 //! | `Queue` `put`/`get`/`join`, `Future::result`/`wait`, `Barrier::wait`, `Event::wait` | a blocking wait: holding a lock across it is reported |
+//! | `event_loop::run` waiting for a wake-up or a timer | the same, named `event_loop::run` at the call of `run`: a task held a lock across an `.await`, and the loop's thread blocks with it |
 //! | `Future::result` on a worker of the future's own pool | reported: with every worker doing it, nobody runs the task |
 //!
 //! A `try_lock` that succeeds adds no edge (it cannot wait), but the lock
