@@ -880,14 +880,7 @@ impl<T> Core<T> {
     /// claimed the future for itself (see [`leave_pending`](Self::leave_pending)).
     #[inline]
     pub(super) fn start(&self) -> bool {
-        self.phase
-            .compare_exchange(
-                Phase::of(FutureState::Pending).0,
-                Phase::of(FutureState::Running).0,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            )
-            .is_ok()
+        self.swap_from_pending(Phase::of(FutureState::Running))
     }
 
     /// Under the lock, Pending → [`Phase::SETTLING`] if the task has not
@@ -897,10 +890,17 @@ impl<T> Core<T> {
     /// Cancelled, a worker could start the task, and both would win (the
     /// broken twin `CheckThenSetStateFuture` does exactly that).
     fn leave_pending(&self, _witness: &MutexGuard<'_, Inner<T>>) -> bool {
+        self.swap_from_pending(Phase(Phase::SETTLING))
+    }
+
+    /// Pending → `next` in one compare-and-swap, if the phase is exactly
+    /// Pending: the one way out of Pending, shared by `start` and
+    /// `leave_pending`, so at most one of them ever succeeds.
+    fn swap_from_pending(&self, next: Phase) -> bool {
         self.phase
             .compare_exchange(
                 Phase::of(FutureState::Pending).0,
-                Phase::SETTLING,
+                next.0,
                 Ordering::AcqRel,
                 Ordering::Acquire,
             )
@@ -935,17 +935,15 @@ impl<T> Core<T> {
             self.settle(inner, FutureState::Cancelled, Err(TaskError::Cancelled));
             return;
         }
-        match self.phase().state() {
-            FutureState::Running => self.settle(
+        // Not Pending now; settled already, or started and abandoned.
+        if self.phase().state() == FutureState::Running {
+            self.settle(
                 inner,
                 FutureState::Finished,
                 Err(TaskError::Panicked(String::from(
                     "the task was abandoned before it finished",
                 ))),
-            ),
-            // Not Pending: the compare-and-swap just failed, and no phase
-            // leads back to Pending.
-            FutureState::Pending | FutureState::Finished | FutureState::Cancelled => {}
+            );
         }
     }
 
