@@ -226,15 +226,14 @@ impl Loop {
             return batch;
         }
         let earliest = self.timers.borrow().keys().next().map(|key| key.0);
-        lockdep::before_wait(
-            "event_loop::run (waiting for a task to wake or a timer to fire)",
-            at,
-            earliest.is_some(),
-        );
         // Without a deadline it may come back empty early; the loop then
         // simply turns again.
         self.ready
-            .get_unchecked(earliest)
+            .get_reported_as(
+                "event_loop::run (waiting for a task to wake or a timer to fire)",
+                at,
+                earliest,
+            )
             .ok()
             .into_iter()
             .collect()

@@ -539,15 +539,21 @@ impl<T, O: Order<T>> Queue<T, O> {
 
     #[cfg_attr(feature = "lockdep", track_caller)]
     fn get_until(&self, deadline: Option<Instant>) -> Result<T, GetTimeoutError> {
-        lockdep::before_wait("Queue::get", lockdep::caller(), deadline.is_some());
-        self.get_unchecked(deadline)
+        self.get_reported_as("Queue::get", lockdep::caller(), deadline)
     }
 
-    /// `get_until` without the lock-order checker's look: for a caller
-    /// that reports its wait under its own name (the event loop, waiting
-    /// for a wake-up, is `event_loop::run` to its user, not `Queue::get`).
-    /// Without a deadline it may still return `Timeout` early.
-    pub(crate) fn get_unchecked(&self, deadline: Option<Instant>) -> Result<T, GetTimeoutError> {
+    /// `get_until`, shown to the lock-order checker as the wait `what`
+    /// called at `at`: for a caller whose user never sees this queue (the
+    /// event loop, waiting for a wake-up, is `event_loop::run` at the call
+    /// of `run`, not `Queue::get` inside turnstile). Without a deadline it
+    /// may return `Timeout` early.
+    pub(crate) fn get_reported_as(
+        &self,
+        what: &'static str,
+        at: lockdep::Site,
+        deadline: Option<Instant>,
+    ) -> Result<T, GetTimeoutError> {
+        lockdep::before_wait(what, at, deadline.is_some());
         self.engine
             .get(Patience::Until(deadline))
             .map_err(|missed| match missed {
