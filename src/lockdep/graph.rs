@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::panic::Location;
 
 use super::super::facade::const_fn;
-use super::super::mutex::Mutex;
+use super::lock::RawLocked;
 
 /// A lock class's number in the graph (its registration order, from 1).
 pub type ClassId = u32;
@@ -48,7 +48,7 @@ pub enum Added {
 /// and added in one critical section, so two threads adding opposite edges
 /// cannot both miss the other's.
 pub struct Graph {
-    state: Mutex<State>,
+    state: RawLocked<State>,
 }
 
 struct State {
@@ -63,7 +63,7 @@ impl Graph {
         /// An empty graph.
         pub fn new() -> Self {
             Self {
-                state: Mutex::untracked(State {
+                state: RawLocked::new(State {
                     out: BTreeMap::new(),
                     reported: BTreeSet::new(),
                 }),

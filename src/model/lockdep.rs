@@ -9,3 +9,6 @@ pub(crate) use hooks::*;
 
 #[path = "../lockdep/graph.rs"]
 pub mod graph;
+
+#[path = "../lockdep/lock.rs"]
+mod lock;
