@@ -77,31 +77,8 @@ mod run;
 mod sleep;
 mod task;
 
-use core::fmt;
-
 pub use executor::run_in_executor;
 pub use gather::{DoneAndPending, Gather, ReturnWhen, Wait, gather, wait};
 pub use run::run;
 pub use sleep::{Sleep, WaitFor, YieldNow, sleep, sleep_until, wait_for, yield_now};
-pub use task::{JoinHandle, spawn};
-
-/// [`spawn`] was called with no loop running on this thread (Python's
-/// `RuntimeError: no running event loop`): call it from inside [`run`].
-///
-/// ```
-/// use turnstile::event_loop::{NoRunningLoop, spawn};
-///
-/// let refused = spawn(async {}).unwrap_err();
-/// assert_eq!(refused, NoRunningLoop);
-/// assert_eq!(refused.to_string(), "no running event loop: spawn from inside event_loop::run");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NoRunningLoop;
-
-impl fmt::Display for NoRunningLoop {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("no running event loop: spawn from inside event_loop::run")
-    }
-}
-
-impl std::error::Error for NoRunningLoop {}
+pub use task::{JoinHandle, NoRunningLoop, spawn};

@@ -14,8 +14,28 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
 use super::super::pool::{TaskError, panic_message};
-use super::NoRunningLoop;
 use super::run::current;
+
+/// [`spawn`] was called with no loop running on this thread (Python's
+/// `RuntimeError: no running event loop`): call it from inside [`run`](super::run).
+///
+/// ```
+/// use turnstile::event_loop::{NoRunningLoop, spawn};
+///
+/// let refused = spawn(async {}).unwrap_err();
+/// assert_eq!(refused, NoRunningLoop);
+/// assert_eq!(refused.to_string(), "no running event loop: spawn from inside event_loop::run");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoRunningLoop;
+
+impl fmt::Display for NoRunningLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("no running event loop: spawn from inside event_loop::run")
+    }
+}
+
+impl std::error::Error for NoRunningLoop {}
 
 /// Starts `future` as a task of the running loop and returns its handle
 /// (Python's `asyncio.create_task`). The task runs from the loop's next
