@@ -1,7 +1,7 @@
 //! A reentrant lock whose count does not know who owns it.
 
-use super::facade::{AtomicUsize, Ordering};
-use super::raw_mutex::RawMutex;
+use super::super::facade::{AtomicUsize, Ordering};
+use super::super::raw_mutex::RawMutex;
 
 /// Broken twin of [`RLock`](crate::model::RLock): it counts holds but
 /// records no owner, so "is it held?" stands in for "is it held *by me*?".

@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::lockdep::graph::{Added, ClassId, Step};
-use super::mutex::Mutex;
+use super::super::lockdep::graph::{Added, ClassId, Step};
+use super::super::mutex::Mutex;
 
 /// Broken twin of the lock-order checker's graph
 /// (`turnstile::model::lockdep::graph::Graph`): it asks "would this edge

@@ -1,6 +1,6 @@
 //! A lock that looks, then leaps: the check and the take are two steps.
 
-use super::facade::{AtomicU8, Futex, Ordering, note};
+use super::super::facade::{AtomicU8, Futex, Ordering, note};
 
 const UNLOCKED: u8 = 0;
 const LOCKED: u8 = 1;

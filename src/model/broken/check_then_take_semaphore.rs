@@ -1,7 +1,7 @@
 //! A semaphore that checks for a permit in one step and takes it in another.
 
-use super::condvar::Condvar;
-use super::mutex::Mutex;
+use super::super::condvar::Condvar;
+use super::super::mutex::Mutex;
 
 /// Broken twin of [`Semaphore`](crate::model::Semaphore): it waits, under
 /// the lock, until a permit is free, lets the lock go, and takes the permit

@@ -1,7 +1,7 @@
 //! A barrier that forgets its generation: it reads "released" off the count.
 
-use super::condvar::Condvar;
-use super::mutex::Mutex;
+use super::super::condvar::Condvar;
+use super::super::mutex::Mutex;
 
 /// Broken twin of [`Barrier`](crate::model::Barrier): the last arrival resets
 /// the count to 0 and wakes the others, who wait "until the count is 0". But

@@ -1,8 +1,8 @@
 //! An event whose waiter looks at the flag, then takes the lock and sleeps.
 
-use super::condvar::Condvar;
-use super::facade::{AtomicBool, Ordering};
-use super::mutex::Mutex;
+use super::super::condvar::Condvar;
+use super::super::facade::{AtomicBool, Ordering};
+use super::super::mutex::Mutex;
 
 /// Broken twin of [`Event`](crate::model::Event): `set` is the real one, but
 /// `wait` checks the flag *outside* the lock and then sleeps without checking

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use super::event::Event;
-use super::facade::{Arc, thread};
+use super::super::event::Event;
+use super::super::facade::{Arc, thread};
 
 /// Broken twin of [`Timer`](crate::model::Timer), written the way CPython
 /// writes `threading.Timer`: `cancel` sets an event, and the timer's thread,

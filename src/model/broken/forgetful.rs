@@ -1,6 +1,6 @@
 //! A lock whose unlock forgets the threads asleep on it.
 
-use super::facade::{AtomicU8, Futex, Ordering};
+use super::super::facade::{AtomicU8, Futex, Ordering};
 
 const UNLOCKED: u8 = 0;
 const LOCKED: u8 = 1;

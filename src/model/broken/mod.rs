@@ -29,9 +29,9 @@
 //! | [`CheckThenAddGraph`]   | lockdep's graph | looks for a cycle and adds the edge in two critical sections | an inversion goes unreported |
 //! | [`FlagTimer`]           | `Timer`     | "cancelled?" and the call in two steps (CPython's way) | a call after a successful cancel |
 
-// The twins reach the facade and the real primitives as `super::…`, like
-// the primitives do.
-use super::{condvar, event, facade, lockdep, mutex, raw_mutex};
+// The twins reach the facade and the real primitives as `super::super::…`,
+// as the files of a directory module do (`pool/`, `queue/`), not through
+// this door, so the imports run one way.
 
 mod any_owner_rlock;
 mod check_then_add_graph;

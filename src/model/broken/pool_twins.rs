@@ -6,9 +6,9 @@
 use std::collections::VecDeque;
 use std::task::Waker;
 
-use super::condvar::Condvar;
-use super::facade::{Arc, AtomicBool, AtomicU8, Ordering};
-use super::mutex::Mutex;
+use super::super::condvar::Condvar;
+use super::super::facade::{Arc, AtomicBool, AtomicU8, Ordering};
+use super::super::mutex::Mutex;
 
 const PENDING: u8 = 0;
 const RUNNING: u8 = 1;

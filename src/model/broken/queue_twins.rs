@@ -2,9 +2,9 @@
 
 use std::collections::VecDeque;
 
-use super::condvar::Condvar;
-use super::facade::{AtomicU32, AtomicUsize, Futex, Ordering, UnsafeCell, Wait};
-use super::mutex::Mutex;
+use super::super::condvar::Condvar;
+use super::super::facade::{AtomicU32, AtomicUsize, Futex, Ordering, UnsafeCell, Wait};
+use super::super::mutex::Mutex;
 
 /// Broken twin of [`Queue::close`](crate::model::Queue::close): it wakes *one*
 /// blocked getter where every one must wake. The others sleep on an empty,

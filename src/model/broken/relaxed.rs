@@ -1,6 +1,6 @@
 //! A lock with the right steps and the wrong memory orderings.
 
-use super::facade::{AtomicU8, Futex, Ordering};
+use super::super::facade::{AtomicU8, Futex, Ordering};
 
 const UNLOCKED: u8 = 0;
 const LOCKED: u8 = 1;

@@ -1,7 +1,7 @@
 //! A reentrant lock that forgets to forget its last owner.
 
-use super::facade::{AtomicUsize, Ordering, UnsafeCell, current_thread_id};
-use super::raw_mutex::RawMutex;
+use super::super::facade::{AtomicUsize, Ordering, UnsafeCell, current_thread_id};
+use super::super::raw_mutex::RawMutex;
 
 const NOBODY: usize = 0;
 

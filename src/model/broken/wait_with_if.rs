@@ -1,7 +1,7 @@
 //! A consumer that waits with `if` where it must wait with `while`.
 
-use super::condvar::Condvar;
-use super::mutex::Mutex;
+use super::super::condvar::Condvar;
+use super::super::mutex::Mutex;
 
 /// Broken twin of `cv.wait_while(&mut items, |items| *items == 0)`: it checks
 /// for an item once, waits once, and then takes an item as if one must be
