@@ -3,7 +3,7 @@
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 
-use super::trace;
+use super::{timeline, trace};
 
 /// loom's preemption bound when neither [`Model::preemptions`] nor
 /// `LOOM_MAX_PREEMPTIONS` sets one. 2 finds every bug in turnstile's broken
@@ -106,7 +106,7 @@ impl Model {
         if builder.preemption_bound.is_none() {
             builder.preemption_bound = Some(self.preemptions.unwrap_or(DEFAULT_PREEMPTIONS));
         }
-        trace::install_panic_hook();
+        install_panic_hook();
         let _recording = Recording::start();
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
             builder.check(move || {
@@ -121,7 +121,7 @@ impl Model {
         let message = trace::panic_message(payload.as_ref());
         let (steps, schedules) = trace::snapshot();
         Err(Failure {
-            timeline: trace::render(&steps, schedules, &message),
+            timeline: timeline::render(&steps, schedules, &message),
             message,
             schedules,
         })
@@ -212,4 +212,58 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.timeline)
     }
+}
+
+/// Installs (once per process) the panic hook that records a panic inside
+/// a run as the panicking thread's last step, instead of printing it with
+/// a backtrace into loom's scheduler. Outside a run, and with
+/// `TURNSTILE_MODEL_BACKTRACE=1`, the previous hook runs as before.
+///
+/// A deadlock is the one failure the hook prints itself: loom reports it
+/// from inside its scheduler, where the unwind cannot get out, and the
+/// process ends right after the hook returns.
+fn install_panic_hook() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !trace::is_active() {
+                previous(info);
+                return;
+            }
+            let message = trace::panic_message(info.payload());
+            let deadlock = message.starts_with("deadlock;");
+            // A panic raised by loom itself (a race on a cell, a deadlock)
+            // comes from inside its scheduler, where asking loom which
+            // thread runs would panic again; the thread of the latest step
+            // is the one: loom checks a cell access without switching.
+            let from_loom = info
+                .location()
+                .is_some_and(|at| trace::is_loom_file(at.file()));
+            let thread = if from_loom {
+                trace::latest_thread()
+            } else {
+                trace::loom_thread_index()
+            };
+            let at = info.location().map_or(
+                trace::Site {
+                    file: std::borrow::Cow::Borrowed("?"),
+                    line: 0,
+                },
+                |at| trace::Site {
+                    file: std::borrow::Cow::Owned(at.file().to_owned()),
+                    line: at.line(),
+                },
+            );
+            if !deadlock {
+                trace::record_as(thread, trace::What::Panicked(message.clone()), at);
+            } else {
+                let (steps, schedules) = trace::snapshot();
+                eprintln!("{}", timeline::render(&steps, schedules, &message));
+            }
+            if std::env::var_os("TURNSTILE_MODEL_BACKTRACE").is_some_and(|v| v == "1") {
+                previous(info);
+            }
+        }));
+    });
 }

@@ -122,6 +122,7 @@ mod check;
 #[cfg(not(doctest))]
 pub mod lessons;
 pub mod thread;
+mod timeline;
 mod trace;
 
 pub use check::{DEFAULT_PREEMPTIONS, Failure, Model, check};
