@@ -60,6 +60,12 @@
 //! assert_eq!(passenger.join().unwrap(), "boarded");
 //! ```
 
+// Why one file of ~540 lines: it is one idea, the sequence-number wait. Every
+// form of `wait` and both `notify`s read and write the same sequence word,
+// and `Relock` is how a wait lets go of its guard and takes it back; the
+// waits are correct only read together. Half the file is the docs and
+// examples of the waits.
+
 use core::fmt;
 use std::time::{Duration, Instant};
 

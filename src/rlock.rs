@@ -59,6 +59,10 @@
 //! assert_eq!(account.lock.hold_count(), 0);
 //! ```
 
+// Why one file of ~540 lines: it is one idea, the owner and the count. Every
+// lock path sets or checks the owner and the hold count, and the guard's
+// drop is the other half of that count; split, neither half reads alone.
+
 use core::fmt;
 use core::marker::PhantomData;
 use core::ops::Deref;

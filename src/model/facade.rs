@@ -13,6 +13,10 @@
 //!   (see [`Futex::wait`]), which checks that a timeout racing a wake-up loses
 //!   nothing. How long a timeout really waits is for ordinary tests.
 
+// Why one file of ~570 lines: it is one idea, the twin of `src/facade.rs`,
+// name for name. Kept whole so the two files read side by side: each item
+// here must mean what its namesake there means.
+
 use core::ops::Deref;
 use std::time::Instant;
 
