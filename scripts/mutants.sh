@@ -53,7 +53,10 @@ declare -A file=(
   [pool]=src/pool/mod.rs
   [wait]=src/pool/wait.rs
   [timer]=src/timer.rs
-  [lockdep]=src/lockdep/mod.rs
+  [lockdep]=src/lockdep/hooks.rs
+  [lockdep_class]=src/lockdep/class.rs
+  [lockdep_report]=src/lockdep/report.rs
+  [lockdep_lock]=src/lockdep/lock.rs
   [lockdep_graph]=src/lockdep/graph.rs
   [loop_run]=src/event_loop/run.rs
   [loop_task]=src/event_loop/task.rs
@@ -80,6 +83,9 @@ declare -A tests=(
   [wait]="pool conformance_futures model_pool"
   [timer]="timer model_timer"
   [lockdep]="lockdep examples"
+  [lockdep_class]="lockdep examples"
+  [lockdep_report]="lockdep examples"
+  [lockdep_lock]="model_lockdep lockdep"
   [lockdep_graph]="model_lockdep lockdep"
   [loop_run]="event_loop"
   [loop_task]="event_loop"
@@ -89,9 +95,12 @@ declare -A tests=(
 # Cargo features a file's tests need.
 declare -A features=(
   [lockdep]=lockdep
+  [lockdep_class]=lockdep
+  [lockdep_report]=lockdep
+  [lockdep_lock]=lockdep
   [lockdep_graph]=lockdep
 )
-order=(raw_mutex mutex rlock condvar semaphore event barrier queue fifo locked priority queue_future wakers future task pool wait timer lockdep lockdep_graph loop_run loop_task loop_sleep loop_gather)
+order=(raw_mutex mutex rlock condvar semaphore event barrier queue fifo locked priority queue_future wakers future task pool wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather)
 
 command -v cargo-mutants >/dev/null || {
   echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2
