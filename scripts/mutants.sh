@@ -39,7 +39,12 @@ declare -A file=(
   [mutex]=src/mutex.rs
   [rlock]=src/rlock.rs
   [condvar]=src/condvar.rs
-  [semaphore]=src/semaphore.rs
+  [semaphore]=src/semaphore/counting.rs
+  [semaphore_permit]=src/semaphore/permit.rs
+  [semaphore_owned]=src/semaphore/owned.rs
+  [semaphore_async]=src/semaphore/wait_async.rs
+  [semaphore_bounded]=src/semaphore/bounded.rs
+  [semaphore_error]=src/semaphore/error.rs
   [event]=src/event.rs
   [barrier]=src/barrier.rs
   [queue]=src/queue/mod.rs
@@ -69,6 +74,11 @@ declare -A tests=(
   [rlock]="rlock model_rlock conformance_locks"
   [condvar]="model_condvar condvar conformance_locks model_queue model_event model_semaphore"
   [semaphore]="model_semaphore semaphore conformance_locks"
+  [semaphore_permit]="model_semaphore semaphore conformance_locks"
+  [semaphore_owned]="model_semaphore semaphore conformance_locks"
+  [semaphore_async]="model_semaphore semaphore conformance_locks"
+  [semaphore_bounded]="model_semaphore semaphore conformance_locks"
+  [semaphore_error]="model_semaphore semaphore conformance_locks"
   [event]="model_event event conformance_locks"
   [barrier]="model_barrier barrier conformance_locks"
   [queue]="model_queue model_queue_async queue queue_memory conformance_queue"
@@ -100,7 +110,7 @@ declare -A features=(
   [lockdep_lock]=lockdep
   [lockdep_graph]=lockdep
 )
-order=(raw_mutex mutex rlock condvar semaphore event barrier queue fifo locked priority queue_future wakers future task pool wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather)
+order=(raw_mutex mutex rlock condvar semaphore semaphore_permit semaphore_owned semaphore_async semaphore_bounded semaphore_error event barrier queue fifo locked priority queue_future wakers future task pool wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather)
 
 command -v cargo-mutants >/dev/null || {
   echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2

@@ -153,7 +153,7 @@ fn more_than_max_permits_at_the_start_is_refused() {
 #[test]
 fn single_releases_are_not_counted_against_the_limit_but_cannot_wrap() {
     // Python's bare release(): added without the room check (the
-    // implementation notes in semaphore.rs say why that is safe).
+    // implementation notes in semaphore/counting.rs say why that is safe).
     let semaphore = Semaphore::new(Semaphore::MAX_PERMITS);
     semaphore.release(1);
     assert_eq!(semaphore.available_permits(), Semaphore::MAX_PERMITS + 1);

@@ -104,7 +104,7 @@ pub mod raw_mutex;
 #[path = "../rlock.rs"]
 pub mod rlock;
 #[cfg(not(doctest))]
-#[path = "../semaphore.rs"]
+#[path = "../semaphore/mod.rs"]
 pub mod semaphore;
 #[cfg(not(doctest))]
 #[path = "../timeout.rs"]

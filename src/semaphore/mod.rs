@@ -1,0 +1,89 @@
+//! Counting semaphores: Python's `threading.Semaphore` and
+//! `BoundedSemaphore`.
+//!
+//! A semaphore holds a number of permits. [`acquire`](Semaphore::acquire)
+//! takes one, waiting while there are none; dropping the returned
+//! [`SemaphorePermit`] gives it back. The notes' picture: a car park with
+//! five spaces and twenty-five cars. Use a semaphore to cap how many threads
+//! do something at once (connections, downloads); use a [`Mutex`] when that
+//! number is one and there is data to protect.
+//!
+//! | Python (`threading`)                 | turnstile                                   |
+//! |--------------------------------------|---------------------------------------------|
+//! | `sem = Semaphore(5)`                 | `let sem = Semaphore::new(5);`              |
+//! | `with sem: ...`                      | `let _permit = sem.acquire();`              |
+//! | `sem.acquire(blocking=False)`        | `sem.try_acquire()` → `Option`              |
+//! | `sem.acquire(timeout=t)`             | `sem.acquire_timeout(t)` → `Result<_, Timeout>` |
+//! | `sem.acquire()` in one thread, `sem.release()` in another | `Arc<Semaphore>::acquire_owned()`: a permit that moves |
+//! | `sem.acquire()` ... `sem.release()`  | `sem.acquire().forget()` ... `sem.release(1)` |
+//! | `sem.release(n)`                     | `sem.release(n)`                            |
+//! | `sem._value`                         | `sem.available_permits()`                   |
+//! | `async with asyncio.Semaphore(5):`   | `let _permit = sem.acquire_async().await;` (the same permits as threads') |
+//! | `BoundedSemaphore(5)`                | `BoundedSemaphore::new(5)`                  |
+//! | `ValueError` on over-release         | `Err(OverRelease)` from `release`           |
+//!
+//! **Not FIFO.** A thread that arrives while permits are free takes one even
+//! if others are waiting to be woken, and waiters are not served in arrival
+//! order. That keeps throughput high; a waiter can be overtaken but is never
+//! left asleep while permits it can use are free.
+//!
+//! [`Mutex`]: super::mutex::Mutex
+//!
+//! # Examples
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::thread;
+//! use turnstile::{Mutex, Semaphore};
+//!
+//! // Twenty-five cars, five parking spaces.
+//! let spaces = Arc::new(Semaphore::new(5));
+//! let parked = Arc::new(Mutex::new(0));
+//! let cars: Vec<_> = (0..25)
+//!     .map(|_| {
+//!         let (spaces, parked) = (Arc::clone(&spaces), Arc::clone(&parked));
+//!         thread::spawn(move || {
+//!             let _space = spaces.acquire();
+//!             *parked.lock() += 1;
+//!             assert!(*parked.lock() <= 5);
+//!             *parked.lock() -= 1;
+//!         })
+//!     })
+//!     .collect();
+//! for car in cars {
+//!     car.join().unwrap();
+//! }
+//! assert_eq!(spaces.available_permits(), 5);
+//! ```
+
+// The files of this module, each one idea, with arrows running one way
+// (no file imports one that imports it):
+//
+// - `counting.rs`: `Semaphore` itself: the count of free permits and the
+//   room left under the bound, `new`, `release`, the wait and the wake-up,
+//   and the implementation notes. It imports only `error.rs`.
+// - `permit.rs`: `SemaphorePermit`, and the blocking `acquire*` methods
+//   that hand it out.
+// - `owned.rs`: `OwnedSemaphorePermit`, the `acquire*_owned` methods, and
+//   the sealed `AsSemaphore` trait.
+// - `wait_async.rs`: `SemaphoreAcquire`, the future of `acquire_async`.
+// - `bounded.rs`: `BoundedSemaphore`, a `Semaphore` with a bound.
+// - `error.rs`: `OverRelease`, `ExceedsBound`, `TryAcquireError`,
+//   `AcquireTimeoutError`.
+//
+// This file is the door: it only declares them and re-exports their public
+// types; the files name each other directly, never through it.
+
+mod bounded;
+mod counting;
+mod error;
+mod owned;
+mod permit;
+mod wait_async;
+
+pub use bounded::BoundedSemaphore;
+pub use counting::Semaphore;
+pub use error::{AcquireTimeoutError, ExceedsBound, OverRelease, TryAcquireError};
+pub use owned::{AsSemaphore, OwnedSemaphorePermit};
+pub use permit::SemaphorePermit;
+pub use wait_async::SemaphoreAcquire;
