@@ -47,8 +47,12 @@ declare -A file=(
   [semaphore_error]=src/semaphore/error.rs
   [event]=src/event.rs
   [barrier]=src/barrier.rs
-  [queue]=src/queue/mod.rs
+  [queue]=src/queue/api.rs
+  [queue_iter]=src/queue/iter.rs
+  [queue_order]=src/queue/order.rs
   [fifo]=src/queue/fifo.rs
+  [fifo_slots]=src/queue/fifo_slots.rs
+  [fifo_sleepers]=src/queue/fifo_sleepers.rs
   [locked]=src/queue/locked.rs
   [priority]=src/queue/priority.rs
   [queue_future]=src/queue/future.rs
@@ -82,7 +86,11 @@ declare -A tests=(
   [event]="model_event event conformance_locks"
   [barrier]="model_barrier barrier conformance_locks"
   [queue]="model_queue model_queue_async queue queue_memory conformance_queue"
+  [queue_iter]="model_queue model_queue_async queue queue_memory conformance_queue"
+  [queue_order]="model_queue model_queue_async queue queue_memory conformance_queue"
   [fifo]="model_queue model_queue_async queue queue_memory conformance_queue"
+  [fifo_slots]="model_queue model_queue_async queue queue_memory conformance_queue"
+  [fifo_sleepers]="model_queue model_queue_async queue queue_memory conformance_queue"
   [locked]="model_queue model_queue_async queue queue_memory conformance_queue"
   [queue_future]="model_queue_async queue"
   [wakers]="model_queue_async model_event model_semaphore queue event semaphore"
@@ -110,7 +118,7 @@ declare -A features=(
   [lockdep_lock]=lockdep
   [lockdep_graph]=lockdep
 )
-order=(raw_mutex mutex rlock condvar semaphore semaphore_permit semaphore_owned semaphore_async semaphore_bounded semaphore_error event barrier queue fifo locked priority queue_future wakers future task pool wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather)
+order=(raw_mutex mutex rlock condvar semaphore semaphore_permit semaphore_owned semaphore_async semaphore_bounded semaphore_error event barrier queue queue_iter queue_order fifo fifo_slots fifo_sleepers locked priority queue_future wakers future task pool wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather)
 
 command -v cargo-mutants >/dev/null || {
   echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2

@@ -61,7 +61,7 @@ macro_rules! arc_dyn {
 }
 pub(crate) use arc_dyn;
 
-/// Slots in each block of the FIFO queue's chain (`queue/fifo.rs`): 32
+/// Slots in each block of the FIFO queue's chain (`queue/fifo_slots.rs`): 32
 /// items share one allocation, and a block is reused once drained.
 pub(crate) const QUEUE_BLOCK: usize = 32;
 
@@ -168,7 +168,7 @@ impl Backoff {
 /// A lock for critical sections of a few instructions whose holder never
 /// sleeps: a thread that finds it taken spins and yields until it is free,
 /// and never parks, so unlocking is a plain store with nobody to wake. The
-/// FIFO queue's end locks use it (`queue/fifo.rs` says why).
+/// FIFO queue's end locks use it (`queue/fifo_slots.rs` says why).
 ///
 /// The model facade's twin parks instead of spinning, because loom explores
 /// every turn of a spin loop as a new schedule; the lock's acquire (a CAS,

@@ -37,20 +37,27 @@
 //! may never sleep (it finds the change first), so a wake spent on it must
 //! not be the only one. A task woken and then dropped passes its wake on
 //! to the next task (see `cancel_get`).
+//!
+//! This file is the engine: the put, take and wait logic, kept whole as one
+//! idea although it runs past 500 lines, because no wait in it is safe on
+//! its own: each relies on the order of looks and stores that every put,
+//! get, close and async poll makes under the same two end locks, and those
+//! all live in the one `Engine` impl. The chain of blocks and the end locks
+//! are in `fifo_slots.rs`, the count of sleeping threads in
+//! `fifo_sleepers.rs`; the engine contract it meets is in `engine.rs`, and
+//! CPython's one-lock engine, for the other orders, in `locked.rs`.
 
 use core::marker::PhantomData;
-use core::mem::MaybeUninit;
-use core::ptr;
 use core::task::Waker;
 use std::time::Instant;
 
-use super::super::facade::{
-    AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Backoff, Futex, Ordering, QUEUE_BLOCK, SpinLock,
-    UnsafeCell, Wait, fence,
-};
+use super::super::facade::{AtomicBool, AtomicUsize, Backoff, Ordering, fence};
 use super::super::timeout::Timeout;
-use super::super::wakers::Wakers;
-use super::{Engine, Missed, Order, Patience, Refused, TaskDoneError};
+use super::engine::{Engine, Missed, Patience, Refused};
+use super::error::TaskDoneError;
+use super::fifo_sleepers::Sleepers;
+use super::fifo_slots::{Block, Chain, End, EndGuard, EndLock};
+use super::order::Order;
 
 /// FIFO order: items come out in the order they went in. A queue of this
 /// order is Python's `queue.Queue`, built as a two-lock queue (see the
@@ -84,8 +91,8 @@ pub struct TwoLock<T> {
     capacity: Option<usize>,
     /// Set once, under the tail lock, by `close`.
     closed: AtomicBool,
-    /// A finished block kept for the next producer that needs one.
-    spare: AtomicPtr<Block<T>>,
+    /// The chain's shared part: the spare block (see `fifo_slots.rs`).
+    chain: Chain<T>,
     /// Threads in `join`. `task_done` takes no lock, so these count
     /// themselves in without one (see `join`).
     joiners: Sleepers,
@@ -115,38 +122,6 @@ struct Tail<T> {
     getters: Sleepers,
 }
 
-/// One end's place in the chain. Each end owns its `End` under its lock.
-struct End<T> {
-    /// The block holding the next slot to use.
-    block: *mut Block<T>,
-    /// That slot's index in `block`; `QUEUE_BLOCK` when the block is used up.
-    index: usize,
-    /// Items this end has handled so far: the position of the next one.
-    position: usize,
-    /// Producers only: `popped` as last read. While `position - seen_popped`
-    /// is under the capacity there is room without reading the consumers'
-    /// line.
-    seen_popped: usize,
-    /// Async tasks waiting for the *other* end: getting tasks in the tail's
-    /// end, putting tasks in the head's, as the threads' [`Sleepers`] are
-    /// counted.
-    tasks: Wakers,
-}
-
-struct Block<T> {
-    slots: [Slot<T>; QUEUE_BLOCK],
-    /// The block after this one; null until a producer needs it.
-    next: AtomicPtr<Block<T>>,
-}
-
-struct Slot<T> {
-    /// `position + 1` of the item last written here; 0 for never. A slot in
-    /// a reused block keeps an old stamp, smaller than any position it will
-    /// be asked for, so stamps never need resetting.
-    stamp: AtomicUsize,
-    item: UnsafeCell<MaybeUninit<T>>,
-}
-
 /// Keeps a value on cache lines of its own (128 bytes: two 64-byte lines,
 /// since x86 prefetches lines in pairs), so one end's writes do not evict
 /// the other end's data.
@@ -163,35 +138,12 @@ impl<T> core::ops::Deref for Padded<T> {
 
 // SAFETY: the raw pointers in `End` point into blocks this queue owns; items
 // move between threads through the slots, so `T: Send` is needed and enough.
-// Every slot access is ordered by its stamp (see `publish` and `take`), and
+// Every slot access is ordered by its stamp (see `publish` and `take`
+// in `fifo_slots.rs`), and
 // each `End` is used only under its lock.
 unsafe impl<T: Send> Send for TwoLock<T> {}
 // SAFETY: as above; `&TwoLock` only moves items in and out, never shares one.
 unsafe impl<T: Send> Sync for TwoLock<T> {}
-
-impl<T> Block<T> {
-    fn allocate() -> *mut Self {
-        Box::into_raw(Box::new(Self {
-            slots: core::array::from_fn(|_| Slot {
-                stamp: AtomicUsize::new(0),
-                item: UnsafeCell::new(MaybeUninit::uninit()),
-            }),
-            next: AtomicPtr::new(ptr::null_mut()),
-        }))
-    }
-}
-
-impl<T> End<T> {
-    fn at(block: *mut Block<T>) -> Self {
-        Self {
-            block,
-            index: 0,
-            position: 0,
-            seen_popped: 0,
-            tasks: Wakers::new(),
-        }
-    }
-}
 
 impl<T> Engine<T> for TwoLock<T> {
     fn with_capacity(capacity: Option<usize>) -> Self {
@@ -211,7 +163,7 @@ impl<T> Engine<T> for TwoLock<T> {
             done: Padded(AtomicUsize::new(0)),
             capacity,
             closed: AtomicBool::new(false),
-            spare: AtomicPtr::new(ptr::null_mut()),
+            chain: Chain::new(),
             joiners: Sleepers::new(),
         }
     }
@@ -228,7 +180,8 @@ impl<T> Engine<T> for TwoLock<T> {
                     return Err(Refused::Closed(item));
                 }
                 if self.has_room(&mut tail) {
-                    self.publish(&mut tail, item);
+                    self.chain
+                        .publish(&mut tail, item, &self.tail.pushed, &self.tail.published);
                     self.after_publish(tail);
                     return Ok(());
                 }
@@ -254,7 +207,7 @@ impl<T> Engine<T> for TwoLock<T> {
         loop {
             {
                 let mut head = self.head.lock.lock();
-                if let Some(item) = self.take(&mut head) {
+                if let Some(item) = self.chain.take(&mut head, &self.head.popped) {
                     self.after_take(head);
                     return Ok(item);
                 }
@@ -263,7 +216,7 @@ impl<T> Engine<T> for TwoLock<T> {
                     // tail lock), and reading `closed` as set (Acquire,
                     // pairing with the Release in `close`) makes their stamps
                     // visible: one more look finds anything they left.
-                    return match self.take(&mut head) {
+                    return match self.chain.take(&mut head, &self.head.popped) {
                         Some(item) => {
                             self.after_take(head);
                             Ok(item)
@@ -344,7 +297,7 @@ impl<T> Engine<T> for TwoLock<T> {
         let mut discarded = Vec::new();
         if immediate {
             let mut head = self.head.lock.lock();
-            while let Some(item) = self.take(&mut head) {
+            while let Some(item) = self.chain.take(&mut head, &self.head.popped) {
                 discarded.push(item);
             }
             drop(head);
@@ -401,7 +354,7 @@ impl<T> Engine<T> for TwoLock<T> {
     fn pop_owned(&mut self) -> Option<T> {
         // Owned: the lock is free, and taking it costs one CAS.
         let mut head = self.head.lock.lock();
-        self.take(&mut head)
+        self.chain.take(&mut head, &self.head.popped)
     }
 
     fn poll_put(&self, item: T, key: &mut Option<u64>, waker: &Waker) -> Result<(), Refused<T>> {
@@ -519,83 +472,6 @@ impl<T> TwoLock<T> {
         tail.position - tail.seen_popped < capacity
     }
 
-    /// Writes `item` into the tail's next slot and publishes it. Under the
-    /// tail lock.
-    #[inline]
-    fn publish(&self, tail: &mut End<T>, item: T) {
-        if tail.index == QUEUE_BLOCK {
-            self.link_new_block(tail);
-        }
-        let position = tail.position;
-        // SAFETY: `tail.block` is live: blocks are freed only once the
-        // consumers have moved past them, which needs a later block, which
-        // only this end links.
-        let slot = unsafe { &(*tail.block).slots[tail.index] };
-        // SAFETY: nobody reads this slot until its stamp says `position + 1`,
-        // stored below; the consumers finished with its last item before the
-        // block could be reused.
-        slot.item.with_mut(|cell| unsafe { (*cell).write(item) });
-        // Counted before it is published (see `pushed`): the Release below
-        // carries this store too.
-        self.tail.pushed.store(position + 1, Ordering::Relaxed);
-        // Release: the write of the item above happens before any consumer
-        // that loads this stamp (Acquire) reads it.
-        slot.stamp.store(position + 1, Ordering::Release);
-        // Release: see `published`.
-        self.tail.published.store(position + 1, Ordering::Release);
-        tail.index += 1;
-        tail.position = position + 1;
-    }
-
-    /// Moves the tail to a fresh block: the spare, or a new one.
-    #[cold]
-    fn link_new_block(&self, tail: &mut End<T>) {
-        // Acquire: pairs with the consumer's Release when it left the block
-        // there, so its reads of the old items come before our writes.
-        let mut block = self.spare.swap(ptr::null_mut(), Ordering::Acquire);
-        if block.is_null() {
-            block = Block::allocate();
-        }
-        // Release: a consumer that finds `next` (Acquire) sees the block's
-        // initialisation, or its hand-over from the spare.
-        // SAFETY: `tail.block` is live (see `publish`).
-        unsafe { (*tail.block).next.store(block, Ordering::Release) };
-        tail.block = block;
-        tail.index = 0;
-    }
-
-    /// Takes the item at the head, if it has been published. Under the head
-    /// lock (or with `&mut self`).
-    #[inline]
-    fn take(&self, head: &mut End<T>) -> Option<T> {
-        if head.index == QUEUE_BLOCK {
-            // SAFETY: `head.block` is live: only this end frees it.
-            let next = unsafe { (*head.block).next.load(Ordering::Acquire) };
-            if next.is_null() {
-                return None;
-            }
-            self.retire(head.block);
-            head.block = next;
-            head.index = 0;
-        }
-        // SAFETY: as above.
-        let slot = unsafe { &(*head.block).slots[head.index] };
-        // Acquire: pairs with the Release in `publish`.
-        if slot.stamp.load(Ordering::Acquire) != head.position + 1 {
-            return None;
-        }
-        // SAFETY: the stamp says the item was written and not yet taken;
-        // this end's lock makes us its only reader, and the slot is not
-        // written again until its block is reused.
-        let item = slot.item.with(|cell| unsafe { (*cell).assume_init_read() });
-        head.index += 1;
-        head.position += 1;
-        // Release: a producer that reads it to see room (or `len`) sees the
-        // take behind it.
-        self.head.popped.store(head.position, Ordering::Release);
-        Some(item)
-    }
-
     /// After a take, still under the head lock: a bounded queue has room
     /// now; wake a producer that waits for it.
     #[inline]
@@ -674,22 +550,6 @@ impl<T> TwoLock<T> {
         )
     }
 
-    /// Keeps a block every item of which has been taken as the spare,
-    /// freeing the spare it replaces.
-    #[cold]
-    fn retire(&self, block: *mut Block<T>) {
-        // SAFETY: the producers have moved on (they linked `next`), the
-        // consumers have too (we are moving the head): nobody else holds it.
-        unsafe { (*block).next.store(ptr::null_mut(), Ordering::Relaxed) };
-        // AcqRel: hands the block (and our reads of it) to the producer that
-        // takes it, and takes the old spare from whoever left it.
-        let old = self.spare.swap(block, Ordering::AcqRel);
-        if !old.is_null() {
-            // SAFETY: the spare belongs to nobody; its items were all taken.
-            drop(unsafe { Box::from_raw(old) });
-        }
-    }
-
     /// Wakes the threads in `join`, after the change that finished the last
     /// task.
     ///
@@ -732,135 +592,8 @@ fn expired(deadline: Option<Instant>) -> bool {
 impl<T> Drop for TwoLock<T> {
     fn drop(&mut self) {
         while self.pop_owned().is_some() {}
-        let mut block = self.head.lock.lock().block;
-        while !block.is_null() {
-            // SAFETY: `&mut self`; every item left has been dropped above, so
-            // the chain holds only uninitialised slots.
-            let boxed = unsafe { Box::from_raw(block) };
-            block = boxed.next.load(Ordering::Relaxed);
-        }
-        let spare = self.spare.load(Ordering::Relaxed);
-        if !spare.is_null() {
-            // SAFETY: as above; the spare is not in the chain.
-            drop(unsafe { Box::from_raw(spare) });
-        }
-    }
-}
-
-/// The lock of one end, and the end it guards. Held for a few instructions
-/// at a time and never while sleeping, so it is the facade's `SpinLock`: a
-/// thread that finds it taken spins and yields, never parks, and unlocking
-/// is a plain store, not a read-modify-write. That is one atomic
-/// instruction less per item than a parking lock's unlock, which was a fifth
-/// of each item's cost on one CPU. (crossbeam's queues wait for a contended
-/// index the same way.)
-struct EndLock<T> {
-    lock: SpinLock,
-    end: UnsafeCell<End<T>>,
-}
-
-/// Proof that an [`EndLock`] is held; derefs to the end, unlocks on drop.
-struct EndGuard<'a, T> {
-    lock: &'a EndLock<T>,
-}
-
-impl<T> EndLock<T> {
-    fn new(end: End<T>) -> Self {
-        Self {
-            lock: SpinLock::new(),
-            end: UnsafeCell::new(end),
-        }
-    }
-
-    #[inline]
-    fn lock(&self) -> EndGuard<'_, T> {
-        self.lock.lock();
-        EndGuard { lock: self }
-    }
-}
-
-impl<T> core::ops::Deref for EndGuard<'_, T> {
-    type Target = End<T>;
-    #[inline]
-    fn deref(&self) -> &End<T> {
-        // SAFETY: the guard holds the lock: no other thread reaches the end.
-        self.lock.end.with(|end| unsafe { &*end })
-    }
-}
-
-impl<T> core::ops::DerefMut for EndGuard<'_, T> {
-    #[inline]
-    fn deref_mut(&mut self) -> &mut End<T> {
-        // SAFETY: as in `deref`, and `&mut self` makes this borrow unique.
-        self.lock.end.with_mut(|end| unsafe { &mut *end })
-    }
-}
-
-impl<T> Drop for EndGuard<'_, T> {
-    #[inline]
-    fn drop(&mut self) {
-        // SAFETY: the guard exists only while the lock is held.
-        unsafe { self.lock.lock.unlock() };
-    }
-}
-
-/// Threads asleep, or about to sleep, until the other end of the queue
-/// changes. A thread counts itself in with the other end's lock held; that
-/// end reads the count with its lock held after each change, and wakes one
-/// sleeper if it is not zero (see `wait_for_item` for why nobody is missed).
-///
-/// `count` is "may be asleep and not yet woken": a waker that wakes a
-/// thread takes it off the count, and a thread that returns without being
-/// woken takes itself off.
-struct Sleepers {
-    count: AtomicUsize,
-    bell: Futex<AtomicU32>,
-}
-
-impl Sleepers {
-    fn new() -> Self {
-        Self {
-            count: AtomicUsize::new(0),
-            bell: Futex::new(AtomicU32::new(0)),
-        }
-    }
-
-    /// With the other end's lock held (joiners: before a fence): counts this
-    /// thread in.
-    fn count_in(&self) {
-        self.count.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// With the lock released: sleeps until woken (or `deadline`) if
-    /// `still` holds when the futex looks. Returns whether it timed out.
-    fn sleep(&self, still: impl Fn() -> bool, deadline: Option<Instant>) -> bool {
-        let outcome = self.bell.wait(|_| still(), deadline);
-        if outcome != Wait::Woken {
-            // Not woken, so no waker took us off the count.
-            self.count.fetch_sub(1, Ordering::Relaxed);
-        }
-        outcome == Wait::TimedOut
-    }
-
-    /// With this end's lock held: whether anyone may be asleep. Relaxed:
-    /// the lock orders it against `count_in` (for joiners, the fences do).
-    #[inline]
-    fn any(&self) -> bool {
-        self.count.load(Ordering::Relaxed) != 0
-    }
-
-    /// Wakes one sleeper, if one is asleep.
-    #[cold]
-    #[inline(never)]
-    fn wake_one(&self) {
-        if self.bell.wake_one() {
-            self.count.fetch_sub(1, Ordering::Relaxed);
-        }
-    }
-
-    /// Wakes every sleeper.
-    fn wake_all(&self) {
-        let woken = self.bell.wake_all();
-        self.count.fetch_sub(woken, Ordering::Relaxed);
+        // SAFETY: `&mut self`: nobody else uses the queue; every item left
+        // has been dropped above; and this is the head's end.
+        unsafe { self.chain.free(&self.head.lock.lock()) };
     }
 }

@@ -1,13 +1,83 @@
-//! The async put and get: futures that wait on the queue's own state, as a
+//! The async put and get: [`Queue::put_async`] and [`Queue::get_async`],
+//! and the futures they return, which wait on the queue's own state, as a
 //! thread in `put` or `get` does, with a waker in place of the sleeping
-//! thread (see each engine's notes for where the waker is kept).
+//! thread (see each engine's notes, in `fifo.rs` and `locked.rs`, for where
+//! the waker is kept). The blocking methods are in `api.rs`.
 
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
-use super::{Engine, GetError, Missed, Order, PutError, Queue, Refused};
+use super::api::Queue;
+use super::engine::{Engine, Missed, Refused};
+use super::error::{GetError, PutError};
+use super::order::Order;
+
+impl<T, O: Order<T>> Queue<T, O> {
+    /// Adds `item` from an async task, waiting while the queue is full
+    /// without holding a thread (`asyncio.Queue.put`). The same queue, the
+    /// same items and the same room as [`put`](Self::put): threads and
+    /// tasks can share one queue either way round. Dropping the future
+    /// before it resolves puts nothing (see [`QueuePut`]).
+    ///
+    /// Not seen by the lock-order checker: a task moves between threads, so
+    /// the locks "held" around an await are not a thread's.
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     let mut future = std::pin::pin!(future);
+    /// #     let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut context) {
+    /// #             return out;
+    /// #         }
+    /// #         std::thread::yield_now();
+    /// #     }
+    /// # }
+    /// let queue = turnstile::FifoQueue::bounded(1).unwrap();
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| assert_eq!(queue.get(), Ok(7))); // a thread gets it
+    ///     block_on(async { queue.put_async(7).await.unwrap() }); // a task puts it
+    /// });
+    /// ```
+    pub fn put_async(&self, item: T) -> QueuePut<'_, T, O> {
+        QueuePut::new(self, item)
+    }
+
+    /// Takes the next item from an async task, waiting while the queue is
+    /// empty without holding a thread (`asyncio.Queue.get`). After
+    /// [`close`](Self::close) it drains what is left, then resolves to
+    /// [`GetError::Closed`], as [`get`](Self::get) does. Dropping the future
+    /// before it resolves takes nothing (see [`QueueGet`]).
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     let mut future = std::pin::pin!(future);
+    /// #     let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut context) {
+    /// #             return out;
+    /// #         }
+    /// #         std::thread::yield_now();
+    /// #     }
+    /// # }
+    /// let queue = turnstile::LifoQueue::unbounded();
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| {
+    ///         queue.put(1).unwrap();
+    ///         queue.close();
+    ///     });
+    ///     block_on(async {
+    ///         assert_eq!(queue.get_async().await, Ok(1)); // put by a thread
+    ///         assert!(queue.get_async().await.is_err()); // closed and drained
+    ///     });
+    /// });
+    /// ```
+    pub fn get_async(&self) -> QueueGet<'_, T, O> {
+        QueueGet::new(self)
+    }
+}
 
 /// The future of [`Queue::put_async`]: resolves once the item is in the
 /// queue (`Ok`) or the queue is closed (`Err(PutError::Closed(item))`, the

@@ -1,7 +1,9 @@
-//! Last in, first out: Python's `queue.LifoQueue`, a stack.
+//! Last in, first out: Python's `queue.LifoQueue`, a stack. A [`Storage`]
+//! (the hook is in `order.rs`) behind CPython's one lock (`locked.rs`), as
+//! `priority.rs` is.
 
 use super::locked::OneLock;
-use super::{Order, Storage};
+use super::order::{Order, Storage};
 
 /// LIFO storage: the newest item comes out first.
 ///

@@ -12,6 +12,11 @@
 //! its waker in `getting` or `putting` under the lock, where a thread would
 //! have waited on `not_empty` or `not_full`, and each change that notifies
 //! one thread also wakes one task (woken after the lock is let go).
+//!
+//! The engine contract this meets is in `engine.rs`, the [`Storage`] hook
+//! in `order.rs`, and the storages behind `Lifo` and `Priority` in
+//! `lifo.rs` and `priority.rs`; the FIFO order has an engine of its own, in
+//! `fifo.rs`.
 
 use core::marker::PhantomData;
 use core::task::Waker;
@@ -21,7 +26,9 @@ use super::super::condvar::Condvar;
 use super::super::mutex::{Mutex, MutexGuard};
 use super::super::timeout::Timeout;
 use super::super::wakers::Wakers;
-use super::{Engine, Missed, Order, Patience, Refused, Storage, TaskDoneError};
+use super::engine::{Engine, Missed, Patience, Refused};
+use super::error::TaskDoneError;
+use super::order::{Order, Storage};
 
 /// The order of a [`Storage`], with CPython's design behind it: one lock
 /// and three condition variables. [`Lifo`](super::Lifo) and

@@ -1,10 +1,12 @@
-//! Smallest first: Python's `queue.PriorityQueue`, made stable.
+//! Smallest first: Python's `queue.PriorityQueue`, made stable. A
+//! [`Storage`] (the hook is in `order.rs`) behind CPython's one lock
+//! (`locked.rs`), as `lifo.rs` is.
 
 use core::cmp::Ordering;
 use core::mem;
 
 use super::locked::OneLock;
-use super::{Order, Storage};
+use super::order::{Order, Storage};
 
 /// Priority storage: the smallest item comes out first (as in Python, where a
 /// smaller number means a higher priority).
