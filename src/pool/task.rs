@@ -118,8 +118,8 @@ where
     }
 }
 
-// SAFETY: `repr(C)`, and the first field is the `Core<T>` that the future
-// made beside the task in `submitted`, of the same `T`, points to.
+// SAFETY: `repr(C)`, with the `Core<T>` first; the one `CoreRef` made on a
+// task (in `submitted`) is a `CoreRef<T>` of the same `T`.
 unsafe impl<F, T> Settler for Task<F, T>
 where
     F: FnOnce() -> T + Send + 'static,

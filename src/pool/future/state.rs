@@ -67,6 +67,8 @@ use super::phase::{FutureState, Phase};
 
 /// Where watched futures report `(index, raised)` as they settle: `index`
 /// into the watcher's list, `raised` whether it failed (not cancelled).
+/// `pool/wait.rs` reads them; the type lives here, beside the listener that
+/// writes them, so the future never names `wait`.
 pub(crate) type Reports = FifoQueue<(usize, bool)>;
 
 /// A done-callback: receives the outcome by reference.
