@@ -57,9 +57,18 @@ declare -A file=(
   [priority]=src/queue/priority.rs
   [queue_future]=src/queue/future.rs
   [wakers]=src/wakers.rs
-  [future]=src/pool/future.rs
+  [future]=src/pool/future/handle.rs
+  [future_state]=src/pool/future/state.rs
+  [future_phase]=src/pool/future/phase.rs
+  [future_promise]=src/pool/future/promise.rs
+  [future_awaited]=src/pool/future/awaited.rs
+  [future_settler]=src/pool/future/settler.rs
+  [future_error]=src/pool/future/error.rs
   [task]=src/pool/task.rs
-  [pool]=src/pool/mod.rs
+  [pool]=src/pool/thread_pool.rs
+  [pool_worker]=src/pool/worker.rs
+  [pool_map]=src/pool/map.rs
+  [pool_error]=src/pool/error.rs
   [wait]=src/pool/wait.rs
   [timer]=src/timer.rs
   [lockdep]=src/lockdep/hooks.rs
@@ -96,8 +105,17 @@ declare -A tests=(
   [wakers]="model_queue_async model_event model_semaphore queue event semaphore"
   [priority]="queue queue_memory conformance_queue"
   [future]="model_pool pool conformance_futures model_timer timer"
+  [future_state]="model_pool pool conformance_futures model_timer timer"
+  [future_phase]="model_pool pool conformance_futures model_timer timer"
+  [future_promise]="model_pool pool conformance_futures model_timer timer"
+  [future_awaited]="model_pool pool conformance_futures model_timer timer"
+  [future_settler]="model_pool pool conformance_futures model_timer timer"
+  [future_error]="model_pool pool conformance_futures model_timer timer"
   [task]="model_pool pool conformance_futures"
   [pool]="model_pool pool conformance_futures"
+  [pool_worker]="model_pool pool conformance_futures"
+  [pool_map]="model_pool pool conformance_futures"
+  [pool_error]="model_pool pool conformance_futures"
   [wait]="pool conformance_futures model_pool"
   [timer]="timer model_timer"
   [lockdep]="lockdep examples"
@@ -118,7 +136,7 @@ declare -A features=(
   [lockdep_lock]=lockdep
   [lockdep_graph]=lockdep
 )
-order=(raw_mutex mutex rlock condvar semaphore semaphore_permit semaphore_owned semaphore_async semaphore_bounded semaphore_error event barrier queue queue_iter queue_order fifo fifo_slots fifo_sleepers locked priority queue_future wakers future task pool wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather)
+order=(raw_mutex mutex rlock condvar semaphore semaphore_permit semaphore_owned semaphore_async semaphore_bounded semaphore_error event barrier queue queue_iter queue_order fifo fifo_slots fifo_sleepers locked priority queue_future wakers future future_state future_phase future_promise future_awaited future_settler future_error task pool pool_worker pool_map pool_error wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather)
 
 command -v cargo-mutants >/dev/null || {
   echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2

@@ -23,7 +23,7 @@
 //! | `await asyncio.gather(*aws)` | [`gather(futures)`](gather) | `gather.rs` |
 //! | `done, pending = await asyncio.wait(tasks, return_when=...)` | [`wait(handles, ReturnWhen::..)`](wait) | `gather.rs` |
 //! | `await loop.run_in_executor(pool, func)` | [`run_in_executor(&pool, func)`](run_in_executor) | `executor.rs` |
-//! | `asyncio.Future()`, `fut.set_result(x)`, `await fut` | [`pool::Future::pending()`](crate::pool::Future::pending), [`Promise::finish`](crate::pool::Promise::finish), `future.await` | `pool/future.rs` |
+//! | `asyncio.Future()`, `fut.set_result(x)`, `await fut` | [`pool::Future::pending()`](crate::pool::Future::pending), [`Promise::finish`](crate::pool::Promise::finish), `future.await` | `pool/future/` |
 //! | `asyncio.Queue`, `Event`, `Semaphore` | turnstile's own, shared with threads: `get_async`, `wait_async`, `acquire_async` | their own files |
 //! | a coroutine (`async def`) | an `async fn` or `async` block: a future, polled by the loop | |
 //!

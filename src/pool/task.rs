@@ -3,22 +3,24 @@
 //!
 //! A learner can skip this file: it is how the pool stores tasks of every
 //! closure and value type in one queue, not how a future behaves (that is
-//! `future.rs`).
+//! `future/`). This file imports the future, never the reverse: the future
+//! reaches its task only through `future::Settler`, which the task
+//! implements.
 
 use core::any::Any;
-use core::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
 
 use super::super::facade::{Arc, UnsafeCell, arc_dyn};
-use super::future::{Core, Future, TaskError, panic_message};
+use super::future::{Core, CoreRef, Future, Settler, TaskError, panic_message};
 
 /// One task in one allocation: the future's state and the closure that
 /// settles it. `repr(C)` puts `core` first, at the start of the allocation,
-/// which is how a `TaskRef<T>` finds it without knowing `F` (see
-/// [`TaskRef::core`]).
+/// which is how the future's `CoreRef<T>` finds it without knowing `F` (see
+/// `CoreRef::core` in `future/settler.rs`).
 ///
-/// The future, the promise and the pool's queue all hold the same task as an
-/// `Arc<dyn Job>`, so a submitted task costs one allocation, and it is
+/// The future holds the task as an `Arc<dyn Settler>`, the pool's queue as
+/// an `Arc<dyn Job>`: two views of the same allocation, with one count (see
+/// [`submitted`]), so a submitted task costs one allocation, and it is
 /// usually freed by the thread that made it (the caller reading the result),
 /// which is what allocators are fastest at.
 #[repr(C)]
@@ -38,9 +40,6 @@ unsafe impl<F: Send, T: Send> Sync for Task<F, T> {}
 
 /// A task seen without its closure's type: what the pool's queue holds.
 pub(super) trait Job: Send + Sync + 'static {
-    /// The future's state, a `Core<T>`, as `Any`: what `TaskRef::core`
-    /// checks its cast against in debug builds.
-    fn core(&self) -> &dyn Any;
     /// The whole `Task<F, T>` (`take_back` downcasts it).
     fn as_any(&self) -> &dyn Any;
     /// Runs the closure, unless the task was cancelled, and settles the
@@ -51,8 +50,6 @@ pub(super) trait Job: Send + Sync + 'static {
     fn abandon(&self, error: TaskError);
     /// Cancels the task if it has not started.
     fn cancel(&self);
-    /// Its promise was dropped unfinished (see `Core::promise_dropped`).
-    fn promise_dropped(&self);
 }
 
 impl<F, T> Task<F, T>
@@ -95,10 +92,6 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    fn core(&self) -> &dyn Any {
-        &self.core
-    }
-
     fn as_any(&self) -> &dyn Any {
         self
     }
@@ -123,65 +116,21 @@ where
     fn cancel(&self) {
         self.core.cancel();
     }
+}
+
+// SAFETY: `repr(C)`, with the `Core<T>` first; the one `CoreRef` made on a
+// task (in `submitted`) is a `CoreRef<T>` of the same `T`.
+unsafe impl<F, T> Settler for Task<F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    fn core(&self) -> &dyn Any {
+        &self.core
+    }
 
     fn promise_dropped(&self) {
         self.core.promise_dropped();
-    }
-}
-
-/// A typed handle on a task: what a `Future<T>` and a `Promise<T>` hold.
-pub(super) struct TaskRef<T> {
-    job: Arc<dyn Job>,
-    /// Stands for the `T` to come: the handle is `Send` only if `T` is, and
-    /// `Sync` only if `T` is.
-    _value: PhantomData<T>,
-}
-
-impl<T: Send + 'static> TaskRef<T> {
-    /// A task with no closure, and a second handle on it: `Future::pending`'s
-    /// future and promise (the promise's holder does the work).
-    pub(super) fn without_closure() -> (Self, Self) {
-        let job = arc_dyn!(Task::<fn() -> T, T> {
-            core: Core::new(),
-            closure: UnsafeCell::new(None),
-        } => dyn Job);
-        let twin = Self {
-            job: Arc::clone(&job),
-            _value: PhantomData,
-        };
-        (
-            Self {
-                job,
-                _value: PhantomData,
-            },
-            twin,
-        )
-    }
-
-    /// The future's state.
-    #[inline]
-    pub(super) fn core(&self) -> &Core<T> {
-        // Every `TaskRef<T>` is made beside a `Task<F, T>` of its own `T`
-        // (here and in `submitted`), and a `Task` starts with its `Core<T>`
-        // (`repr(C)`). So the job's address is the core's, whatever `F` is:
-        // no virtual call and no type check on the way, which `submit` and
-        // `into_result` each took once per task before (a downcast through
-        // `Any`). Debug builds still check the type.
-        debug_assert!(
-            self.job.core().is::<Core<T>>(),
-            "a task handle's job holds the state of the handle's own value type"
-        );
-        let job: *const dyn Job = &*self.job;
-        // SAFETY: as above, `job` points to a `Task<F, T>` whose first field
-        // (offset 0, `repr(C)`) is a `Core<T>`; it lives as long as
-        // `self.job`, and the borrow is tied to `&self`.
-        unsafe { &*job.cast::<Core<T>>() }
-    }
-}
-
-impl<T> TaskRef<T> {
-    pub(super) fn promise_dropped(&self) {
-        self.job.promise_dropped();
     }
 }
 
@@ -228,10 +177,21 @@ where
         core: Core::new(),
         closure: UnsafeCell::new(Some(closure)),
     } => dyn Job);
-    let future = Future::from_task(TaskRef {
-        job: Arc::clone(&job),
-        _value: PhantomData,
-    });
+    // The future's view of the same task. Rust 1.86 would turn an
+    // `Arc<dyn Job>` into an `Arc<dyn Settler>` by itself (trait upcasting,
+    // were `Settler` a supertrait), but the crate builds on 1.85, and loom's
+    // `Arc` cannot coerce at all (see `arc_dyn!`). So the pointer leaves one
+    // `Arc` and enters the other: the clone's count goes with it, and the
+    // new handle gives it back when it drops. No allocation, no virtual
+    // call: here the task's type is still known.
+    let task = Arc::into_raw(Arc::clone(&job)).cast::<Task<F, T>>();
+    // SAFETY: `task` came from `Arc::into_raw` on an `Arc` of this task, a
+    // `Task<F, T>`; the `dyn Settler` pointer made from it by unsizing has
+    // that same type's size and alignment, which is what `Arc::from_raw`
+    // asks of a pointer taken from an `Arc` of another (unsized) type.
+    let settler = unsafe { Arc::from_raw(task as *const dyn Settler) };
+    // SAFETY: a `Task<F, T>` starts with a `Core<T>` (`repr(C)`).
+    let future = Future::from_core(unsafe { CoreRef::new(settler) });
     (future, Queued(Some(job)))
 }
 
@@ -263,7 +223,7 @@ mod tests {
     /// small enough for glibc's fast bins (requests up to 120 bytes) and to
     /// be moved into place without a `memcpy` call. It was 136 bytes while
     /// the listener list, the waker and the calling-back thread sat inline
-    /// in every task. Shrinking it, with the downcast `TaskRef::core` no
+    /// in every task. Shrinking it, with the downcast `TaskRef::core` (now `CoreRef::core`) no
     /// longer makes, took `submit` + `into_result` from a median 1.03x to
     /// 0.64x threadpool's time on the AMD host (BENCHMARKS.md, issue 12).
     #[test]

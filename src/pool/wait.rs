@@ -9,11 +9,7 @@ use super::super::deadline;
 use super::super::facade::Arc;
 use super::super::queue::FifoQueue;
 use super::super::timeout::Timeout;
-use super::Future;
-
-/// Where watched futures report `(index, raised)` as they settle: `index`
-/// into the watcher's list, `raised` whether it failed (not cancelled).
-pub(super) type Reports = FifoQueue<(usize, bool)>;
+use super::future::{Future, Reports};
 
 /// When [`wait`] returns (Python's `FIRST_COMPLETED`, `FIRST_EXCEPTION`,
 /// `ALL_COMPLETED`).
@@ -277,5 +273,32 @@ impl<'a, T: Send + 'static> Iterator for AsCompletedTimeout<'a, T> {
         let next = self.inner.next_until(self.deadline)?;
         self.timed_out = next.is_err();
         Some(next)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::super::facade::run_test;
+    use super::super::future::Future;
+    use super::{WaitFor, as_completed_timeout, wait_timeout};
+
+    /// A `wait` or `as_completed` that ends takes its watchers off the
+    /// futures it watched: a future that never settles must not collect one
+    /// per timed-out wait. (Nothing outside can count them; a leftover one
+    /// only costs memory until the future settles, which is why this is a
+    /// unit test.)
+    #[test]
+    fn an_ended_wait_leaves_no_watcher_behind() {
+        run_test(|| {
+            let (future, _promise) = Future::<u8>::pending();
+            let waited = wait_timeout([&future], WaitFor::AllCompleted, Duration::ZERO);
+            assert_eq!(waited.pending.len(), 1);
+            assert!(!future.core().has_listeners());
+            let yielded = as_completed_timeout([&future], Duration::ZERO).count();
+            assert_eq!(yielded, 1, "the timeout alone");
+            assert!(!future.core().has_listeners());
+        });
     }
 }
