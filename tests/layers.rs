@@ -558,13 +558,22 @@ fn every_long_file_says_why_it_is_one_idea() {
         if lines <= LONG {
             continue;
         }
-        let opening: String = source
+        // The opening comment's words, without the `//!` and `//` markers.
+        let opening: Vec<String> = source
             .lines()
-            .take_while(|l| l.trim_start().starts_with("//") || l.trim().is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase();
-        if !opening.contains("one idea") {
+            .map(str::trim)
+            .take_while(|l| l.starts_with("//") || l.is_empty())
+            .flat_map(|l| {
+                l.trim_start_matches('/')
+                    .trim_start_matches('!')
+                    .split_whitespace()
+            })
+            .map(|w| {
+                w.trim_matches(|c: char| !c.is_alphanumeric())
+                    .to_lowercase()
+            })
+            .collect();
+        if !opening.windows(2).any(|w| w == ["one", "idea"]) {
             unexplained.push(format!("{} ({lines} lines)", shown(&file)));
         }
     }
