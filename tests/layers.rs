@@ -421,6 +421,20 @@ fn import_graph(src: &Path) -> Graph {
                         continue;
                     }
                 }
+                // `pub(in super::super)` is a visibility, not a use of the
+                // module it names.
+                Token::Ident(word)
+                    if word == "in"
+                        && i >= 2
+                        && matches!(&toks[i - 1].0, Token::Other('('))
+                        && matches!(&toks[i - 2].0, Token::Ident(w) if w == "pub") =>
+                {
+                    i += 1;
+                    while matches!(toks.get(i), Some((Token::Ident(_) | Token::PathSep, _))) {
+                        i += 1;
+                    }
+                    continue;
+                }
                 Token::Ident(word)
                     if matches!(word.as_str(), "crate" | "super" | "self")
                         && matches!(toks.get(i + 1), Some((Token::PathSep, _))) =>
@@ -599,7 +613,7 @@ fn the_scan_sees_a_cycle_through_a_door_and_ignores_comments() {
     .unwrap();
     fs::write(
         dir.join("room/a.rs"),
-        "use super::b::{B, self as _};\npub struct A;\n",
+        "use super::b::{B, self as _};\npub struct A;\npub(in super::super) fn f() {}\n",
     )
     .unwrap();
     fs::write(

@@ -12,8 +12,9 @@
 //!
 //! - **Classes.** A lock's class is the place that created it (the
 //!   `#[track_caller]` site of `Mutex::new` and the others), so the thousand
-//!   locks made in one loop are one class. [`Mutex::with_class`] and its
-//!   siblings name a class instead; locks with one name are one class.
+//!   locks made in one loop are one class.
+//!   [`Mutex::with_class`](crate::Mutex::with_class) and its siblings name
+//!   a class instead; locks with one name are one class.
 //! - **Held locks.** Each thread keeps the locks it holds, in order, with
 //!   where it took each one.
 //! - **The graph.** Taking lock B while holding A adds the edge A → B, once.
