@@ -73,6 +73,21 @@
 //!   `asyncio`: `run`, `spawn`, `sleep`, `gather`, `wait`,
 //!   `run_in_executor`), one idea per file.
 //!
+//! # Reading the source
+//!
+//! Each file holds one idea and is meant to be read in one sitting, and the
+//! imports run one way, from the floor up: the facade (atomics, cells,
+//! parking; loom's in the model build), [`RawMutex`], the lock-order
+//! checker (feature `lockdep`, whose own state sits behind a raw lock so it
+//! never leans on the locks it checks), [`Mutex`] / [`RLock`] /
+//! [`Condvar`], then the primitives built on them. A directory is a door
+//! and its rooms: `semaphore/counting.rs` is the counting algorithm, with
+//! the permits, the bounded form and the async acquire beside it;
+//! `queue/api.rs` is the one queue API over the engines in `fifo.rs`
+//! (two locks) and `locked.rs` (CPython's one); `pool/future/` is a future
+//! that knows nothing of the pool, and `pool/task.rs` what settles it.
+//! ARCHITECTURE.md maps every file.
+//!
 //! # One convention for timed waits
 //!
 //! Every wait that can give up has a `*_timeout(Duration)` form, and most a
