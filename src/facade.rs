@@ -394,12 +394,14 @@ pub(crate) fn run_test(test: impl Fn() + Sync + Send + 'static) {
 /// (tens of cycles) is left out. That is a hardware guarantee, not one of
 /// Rust's memory model (a SeqCst access on one location is not a fence for
 /// others); crossbeam-epoch relies on the same fact when it pins. Elsewhere,
-/// and in the loom copy of this facade, it is a real fence. The add is SeqCst
-/// so that the compiler also keeps later loads after it.
+/// under Miri (which checks Rust's memory model, not x86's, and finds the
+/// lost wake-up without it) and in the loom copy of this facade, it is a
+/// real fence. The add is SeqCst so that the compiler also keeps later loads
+/// after it.
 #[inline(always)]
 pub(crate) fn fetch_add_then_fence(atomic: &AtomicUsize, n: usize) -> usize {
     let previous = atomic.fetch_add(n, Ordering::SeqCst);
-    #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+    #[cfg(any(miri, not(any(target_arch = "x86", target_arch = "x86_64"))))]
     fence(Ordering::SeqCst);
     previous
 }

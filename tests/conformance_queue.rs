@@ -331,7 +331,7 @@ fn shutdown_all_methods_in_many_threads_with<S: Order<i32> + Send + Sync + 'stat
     const WRITERS: usize = 4;
     const READERS: usize = 6;
     const JOINERS: usize = 2;
-    const MESSAGES_EACH: i32 = 8 * 1024 / WRITERS as i32;
+    const MESSAGES_EACH: i32 = if cfg!(miri) { 64 } else { 8 * 1024 } / WRITERS as i32;
     const SHUTDOWN_AT: i32 = MESSAGES_EACH / 2;
     let q = unbounded::<S>();
     let parties = WRITERS + READERS + if immediate { JOINERS } else { 0 };
@@ -868,19 +868,22 @@ fn many_threads_deliver_each_item_once(items: i32, consume: Consume) {
 /// BaseSimpleQueueTest.test_many_threads
 #[test]
 fn simple_queue_test_many_threads() {
-    many_threads_deliver_each_item_once(10_000, Consume::Blocking);
+    many_threads_deliver_each_item_once(if cfg!(miri) { 100 } else { 10_000 }, Consume::Blocking);
 }
 
 /// BaseSimpleQueueTest.test_many_threads_nonblock
 #[test]
 fn simple_queue_test_many_threads_nonblock() {
-    many_threads_deliver_each_item_once(10_000, Consume::NonBlocking);
+    many_threads_deliver_each_item_once(
+        if cfg!(miri) { 100 } else { 10_000 },
+        Consume::NonBlocking,
+    );
 }
 
 /// BaseSimpleQueueTest.test_many_threads_timeout
 #[test]
 fn simple_queue_test_many_threads_timeout() {
-    many_threads_deliver_each_item_once(1_000, Consume::Timeout);
+    many_threads_deliver_each_item_once(if cfg!(miri) { 50 } else { 1_000 }, Consume::Timeout);
 }
 
 /// BaseSimpleQueueTest.test_references: the queue lets go of each item as

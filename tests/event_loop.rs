@@ -27,6 +27,10 @@ fn note(log: &Log, line: impl Into<String>) {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "asserts < 300 ms; Miri's clock runs with each step it interprets"
+)]
 fn two_sleeping_tasks_share_one_thread_and_interleave_in_deadline_order() {
     let log = log();
     let start = Instant::now();
@@ -356,6 +360,10 @@ fn wait_for_times_out_and_drops_the_slow_future() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "races ticks against a sleep; Miri's clock runs with each step"
+)]
 fn run_in_executor_keeps_the_loop_free_and_a_blocking_sleep_does_not() {
     let pool = ThreadPool::new(1).unwrap();
     // The other coroutine ticks every 10 ms while the work takes 100 ms.
@@ -393,6 +401,10 @@ fn run_in_executor_keeps_the_loop_free_and_a_blocking_sleep_does_not() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "asserts < 200 ms; Miri's clock runs with each step it interprets"
+)]
 fn sleep_works_on_tokio_through_a_timer_thread() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -449,6 +461,10 @@ async fn poll_once_pending<F: std::future::Future + Unpin>(slot: Rc<RefCell<Opti
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "a 20 ms sleep is due before its first poll under Miri's clock"
+)]
 fn a_sleep_moved_to_another_task_wakes_that_task() {
     let start = Instant::now();
     run(async {
@@ -526,6 +542,10 @@ fn a_dropped_sleep_leaves_no_timer_to_wake_its_task_later() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "a 20 ms sleep is due before its first poll under Miri's clock"
+)]
 fn a_handle_awaited_by_one_task_then_another_wakes_the_second() {
     let start = Instant::now();
     run(async {

@@ -92,7 +92,7 @@ fn lock_really_blocks_until_release() {
 #[test]
 fn lots_and_lots() {
     const THREADS: usize = 4;
-    const ITERS: usize = 20_000;
+    const ITERS: usize = if cfg!(miri) { 200 } else { 20_000 };
     let counter = Arc::new(Mutex::new(0usize));
     let workers: Vec<_> = (0..THREADS)
         .map(|_| {

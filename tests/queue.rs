@@ -381,7 +381,7 @@ fn unfinished_tasks_counts_puts_not_marked_done() {
 #[test]
 fn stress_four_producers_four_consumers() {
     const PRODUCERS: u64 = 4;
-    const PER_PRODUCER: u64 = 100_000;
+    const PER_PRODUCER: u64 = if cfg!(miri) { 100 } else { 100_000 };
     let queue = Arc::new(FifoQueue::bounded(64).unwrap());
     let producers: Vec<_> = (0..PRODUCERS)
         .map(|p| {
@@ -681,7 +681,7 @@ fn priority_order_matches_a_sorted_reference() {
     let mut reference = std::collections::BTreeSet::new(); // (priority, insertion number)
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
     let mut next_number = 0u32;
-    for _ in 0..20_000 {
+    for _ in 0..if cfg!(miri) { 500 } else { 20_000 } {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
@@ -742,7 +742,7 @@ fn threads_and_tasks_share_one_queue<O>()
 where
     O: turnstile::queue::Order<u64> + 'static,
 {
-    const PER_PRODUCER: u64 = 2_000;
+    const PER_PRODUCER: u64 = if cfg!(miri) { 50 } else { 2_000 };
     let queue = turnstile::queue::Queue::<u64, O>::bounded(4).unwrap();
     let taken = std::sync::Mutex::new(Vec::new());
     thread::scope(|scope| {
