@@ -648,7 +648,9 @@ fn shutdown_test_cancel_futures() {
                 .unwrap()
         })
         .collect();
-    common::wait_until(|| futures.iter().any(Future::is_running));
+    common::wait_until("a worker to start one of the 50 tasks", || {
+        futures.iter().any(Future::is_running)
+    });
     pool.shutdown_now();
     let (cancelled, others): (Vec<_>, Vec<_>) = futures
         .into_iter()
@@ -1125,7 +1127,9 @@ fn init_test_failing_initializer() {
         )),
         Err(error) => assert!(matches!(error, SubmitError::Broken { .. })),
     }
-    common::wait_until(|| matches!(pool.submit(|| ()), Err(SubmitError::Broken { .. })));
+    common::wait_until("the pool to be broken by its failing initializer", || {
+        matches!(pool.submit(|| ()), Err(SubmitError::Broken { .. }))
+    });
 }
 
 // Not restated, and why:
