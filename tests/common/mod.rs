@@ -269,28 +269,38 @@ pub struct Holder {
 /// Runs `hold` on a new thread and returns once it has taken its lock.
 /// `hold` takes the lock, then calls the `wait` it is given, which returns
 /// when the test calls [`Holder::release`]; then `hold` returns and its
-/// guards drop.
+/// guards drop. Ends the test binary ([`hung`]) if the lock is not taken
+/// within [`PATIENCE`].
 pub fn hold_elsewhere(hold: impl FnOnce(&dyn Fn()) + Send + 'static) -> Holder {
     let (release, released) = std::sync::mpsc::channel::<()>();
-    let held = std::sync::Arc::new(std::sync::Barrier::new(2));
-    let thread = {
-        let held = std::sync::Arc::clone(&held);
-        std::thread::spawn(move || {
-            hold(&|| {
-                held.wait();
-                let _ = released.recv();
-            })
+    let (held, taken) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        hold(&|| {
+            let _ = held.send(());
+            let _ = released.recv();
         })
-    };
-    held.wait();
+    });
+    match taken.recv_timeout(PATIENCE) {
+        Ok(()) => {}
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => hung(
+            "another thread's lock, to hold it (hold_elsewhere)",
+            PATIENCE,
+        ),
+        // `hold` panicked before it took its lock: pass the panic on.
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match thread.join() {
+            Ok(()) => panic!("hold_elsewhere: `hold` returned without calling `wait`"),
+            Err(payload) => panic::resume_unwind(payload),
+        },
+    }
     Holder { release, thread }
 }
 
 impl Holder {
-    /// Lets the holding thread drop its guards, and waits until it has.
+    /// Lets the holding thread drop its guards, and waits (at most
+    /// [`PATIENCE`]) until it has.
     pub fn release(self) {
         self.release.send(()).expect("the holder waits for this");
-        self.thread.join().expect("the holder does not panic");
+        join_within("the holding thread, to release its lock", self.thread);
     }
 }
 
@@ -612,18 +622,26 @@ impl Unparker {
     }
 }
 
-/// The smallest executor: poll, and park until woken (10 s at most per
-/// park, so a lost wake-up shows as a slow test, not a hang). Returns the
-/// output and how many times the waker was woken.
+/// The smallest executor: poll, and park until woken. Returns the output
+/// and how many times the waker was woken. A park that nothing ends for
+/// [`PATIENCE`] is followed by one more poll: a lost wake-up shows as a
+/// slow test, not a hang, and a future still pending then ends the test
+/// binary ([`hung`]).
 pub fn block_on<F: std::future::Future>(future: F) -> (F::Output, usize) {
     let (waker, unparker) = Unparker::new();
     let mut context = std::task::Context::from_waker(&waker);
     let mut future = std::pin::pin!(future);
+    let mut last_chance = false;
     loop {
         if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
             return (output, unparker.wakes());
         }
+        if last_chance {
+            hung("a future under block_on, to be woken and ready", PATIENCE);
+        }
         // A wake-up that came before this park makes it return at once.
-        std::thread::park_timeout(std::time::Duration::from_secs(10));
+        let parked = std::time::Instant::now();
+        std::thread::park_timeout(PATIENCE);
+        last_chance = parked.elapsed() >= PATIENCE;
     }
 }
