@@ -27,14 +27,14 @@ fn spawn_parties(
         .collect()
 }
 
-/// Waits (at most [`PATIENCE`]) until `n` threads wait at the barrier.
+/// Waits until `n` threads wait at the barrier; ends the test binary
+/// ([`common::hung`]) if they have not arrived after [`PATIENCE`].
 fn until_waiting(barrier: &Barrier, n: usize) {
     let start = Instant::now();
     while barrier.n_waiting() < n {
-        assert!(
-            start.elapsed() < PATIENCE,
-            "{n} parties never arrived at the barrier"
-        );
+        if start.elapsed() >= PATIENCE {
+            common::hung("the parties, to be waiting at the barrier", PATIENCE);
+        }
         thread::yield_now();
     }
 }

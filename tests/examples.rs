@@ -339,7 +339,8 @@ fn deadlock_act_0_reports_the_inversion_on_a_run_that_did_not_hang() {
     );
 }
 
-#[cfg(feature = "lockdep")]fn deadlock_act_0_reports_the_inversion_on_a_run_that_did_not_hang_body() {
+#[cfg(feature = "lockdep")]
+fn deadlock_act_0_reports_the_inversion_on_a_run_that_did_not_hang_body() {
     let reports = deadlock::orders_one_after_the_other();
     assert_eq!(reports.len(), 1, "{reports:?}");
     let report = &reports[0];
@@ -648,7 +649,8 @@ fn booking_model_finds_the_oversell_without_the_lock_and_none_with_it() {
     );
 }
 
-#[cfg(feature = "model")]fn booking_model_finds_the_oversell_without_the_lock_and_none_with_it_body() {
+#[cfg(feature = "model")]
+fn booking_model_finds_the_oversell_without_the_lock_and_none_with_it_body() {
     let failure = booking_model::check_two_buyers(false).expect("loom finds the oversell");
     assert!(
         failure.message().contains("sold 2 tickets"),
