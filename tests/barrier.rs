@@ -1,5 +1,10 @@
 //! Ordinary tests of `Barrier` on real threads: timeouts (which loom cannot
 //! show), breaking, resetting and the error for zero parties.
+//!
+//! Every wait that a broken barrier could leave hanging (a join, a wait on
+//! this thread) runs under a watchdog ([`common::within`],
+//! [`common::join_within`]), so such a bug fails the test in seconds,
+//! naming what it waited for.
 
 mod common;
 
@@ -7,7 +12,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::SLACK;
+use common::{PATIENCE, SLACK, join_within, within};
 use turnstile::{Barrier, BarrierError, ZeroParties};
 
 fn spawn_parties(
@@ -22,16 +27,26 @@ fn spawn_parties(
         .collect()
 }
 
-/// Waits (bounded) until `n` threads wait at the barrier.
+/// Waits until `n` threads wait at the barrier; ends the test binary
+/// ([`common::hung`]) if they have not arrived after [`PATIENCE`].
 fn until_waiting(barrier: &Barrier, n: usize) {
     let start = Instant::now();
     while barrier.n_waiting() < n {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "threads never arrived"
-        );
+        if start.elapsed() >= PATIENCE {
+            common::hung("the parties, to be waiting at the barrier", PATIENCE);
+        }
         thread::yield_now();
     }
+}
+
+/// `barrier.wait()` on a new thread under [`within`], failing the test
+/// (naming `what`) if it has not returned after [`PATIENCE`].
+fn wait_within(
+    what: &str,
+    barrier: &Arc<Barrier>,
+) -> Result<turnstile::BarrierWaitResult, BarrierError> {
+    let barrier = Arc::clone(barrier);
+    within(PATIENCE, what, move || barrier.wait())
 }
 
 #[test]
@@ -45,9 +60,9 @@ fn zero_parties_is_an_error() {
 
 #[test]
 fn one_party_passes_at_once_as_leader() {
-    let barrier = Barrier::new(1).unwrap();
+    let barrier = Arc::new(Barrier::new(1).unwrap());
     for _ in 0..3 {
-        let result = barrier.wait().unwrap();
+        let result = wait_within("a lone party's wait, to pass at once", &barrier).unwrap();
         assert!(result.is_leader());
         assert_eq!(result.index(), 0);
     }
@@ -61,7 +76,7 @@ fn rounds_release_together_with_one_leader_each() {
         let parties = spawn_parties(&barrier, 3);
         let leaders = parties
             .into_iter()
-            .map(|p| p.join().unwrap().unwrap())
+            .map(|p| join_within("a party's wait in a round of three", p).unwrap())
             .filter(|&l| l)
             .count();
         assert_eq!(leaders, 1);
@@ -76,9 +91,11 @@ fn nobody_passes_until_the_last_arrives() {
     until_waiting(&barrier, 1);
     thread::sleep(Duration::from_millis(30));
     assert!(!first[0].is_finished(), "passed the barrier alone");
-    assert_eq!(barrier.wait().unwrap().index(), 1);
+    let last = wait_within("the last party's wait, to release the round", &barrier);
+    assert_eq!(last.unwrap().index(), 1);
     for party in first {
-        assert!(!party.join().unwrap().unwrap());
+        let released = join_within("the first party's wait, released by the last", party);
+        assert!(!released.unwrap());
     }
 }
 
@@ -88,19 +105,29 @@ fn a_timeout_breaks_the_barrier_for_everyone() {
     let other = spawn_parties(&barrier, 1);
     until_waiting(&barrier, 1);
     let timeout = Duration::from_millis(100);
-    let start = Instant::now();
-    assert_eq!(barrier.wait_timeout(timeout), Err(BarrierError::Timeout));
-    let waited = start.elapsed();
+    let (result, waited) = within(PATIENCE, "a wait_timeout of 100 ms, to give up", {
+        let barrier = Arc::clone(&barrier);
+        move || {
+            let start = Instant::now();
+            (barrier.wait_timeout(timeout), start.elapsed())
+        }
+    });
+    assert_eq!(result, Err(BarrierError::Timeout));
     assert!(
         waited >= timeout && waited < timeout + SLACK,
         "waited {waited:?}"
     );
+    let other = other.into_iter().next().unwrap();
     assert_eq!(
-        other.into_iter().next().unwrap().join().unwrap(),
+        join_within("the other party's wait, broken by the timeout", other),
         Err(BarrierError::Broken)
     );
     assert!(barrier.is_broken());
-    assert_eq!(barrier.wait(), Err(BarrierError::Broken), "stays broken");
+    assert_eq!(
+        wait_within("a wait on the broken barrier, to fail at once", &barrier),
+        Err(BarrierError::Broken),
+        "stays broken"
+    );
 }
 
 #[test]
@@ -109,7 +136,10 @@ fn zero_and_max_timeouts() {
     // A zero timeout with a party missing gives up at once (and breaks it).
     let start = Instant::now();
     assert_eq!(
-        barrier.wait_timeout(Duration::ZERO),
+        within(PATIENCE, "a zero wait_timeout, to give up at once", {
+            let barrier = Arc::clone(&barrier);
+            move || barrier.wait_timeout(Duration::ZERO)
+        }),
         Err(BarrierError::Timeout)
     );
     assert!(start.elapsed() < SLACK);
@@ -122,8 +152,19 @@ fn zero_and_max_timeouts() {
             barrier.wait().unwrap()
         })
     };
-    assert!(barrier.wait_timeout(Duration::MAX).is_ok());
-    other.join().unwrap();
+    let mine = within(
+        PATIENCE,
+        "a wait_timeout(MAX), released by the other party",
+        {
+            let barrier = Arc::clone(&barrier);
+            move || barrier.wait_timeout(Duration::MAX)
+        },
+    );
+    assert!(mine.is_ok());
+    join_within(
+        "the other party's wait, released by the wait_timeout(MAX)",
+        other,
+    );
 }
 
 #[test]
@@ -132,8 +173,9 @@ fn abort_then_reset() {
     let waiter = spawn_parties(&barrier, 1);
     until_waiting(&barrier, 1);
     barrier.abort();
+    let waiter = waiter.into_iter().next().unwrap();
     assert_eq!(
-        waiter.into_iter().next().unwrap().join().unwrap(),
+        join_within("the waiting party's wait, to be broken by abort", waiter),
         Err(BarrierError::Broken)
     );
     assert!(barrier.is_broken());
@@ -141,7 +183,8 @@ fn abort_then_reset() {
     assert!(!barrier.is_broken());
     let parties = spawn_parties(&barrier, 2);
     for party in parties {
-        assert!(party.join().unwrap().is_ok(), "a reset barrier works again");
+        let passed = join_within("a party's wait at the barrier reset after abort", party);
+        assert!(passed.is_ok(), "a reset barrier works again");
     }
 }
 
@@ -152,12 +195,15 @@ fn reset_with_waiters_breaks_them_and_reopens() {
     until_waiting(&barrier, 2);
     barrier.reset();
     for waiter in waiters {
-        assert_eq!(waiter.join().unwrap(), Err(BarrierError::Broken));
+        assert_eq!(
+            join_within("a waiting party's wait, to be broken by reset", waiter),
+            Err(BarrierError::Broken)
+        );
     }
     assert!(!barrier.is_broken());
     let parties = spawn_parties(&barrier, 3);
     for party in parties {
-        assert!(party.join().unwrap().is_ok());
+        assert!(join_within("a party's wait in the round after the reset", party).is_ok());
     }
     assert_eq!(
         format!("{barrier:?}"),
@@ -193,15 +239,23 @@ fn the_action_runs_on_the_last_arrival_and_may_use_the_barrier() {
     });
     let parties = spawn_parties(&barrier, 1);
     until_waiting(&barrier, 1);
-    let mine = barrier.wait().unwrap();
-    assert!(mine.is_leader());
+    let (mine, last) = within(
+        PATIENCE,
+        "the last arrival's wait, which runs the action",
+        {
+            let barrier = Arc::clone(&barrier);
+            move || (barrier.wait(), thread::current().id())
+        },
+    );
+    assert!(mine.unwrap().is_leader());
+    let party = parties.into_iter().next().unwrap();
     assert_eq!(
-        parties.into_iter().next().unwrap().join().unwrap(),
+        join_within("the first party's wait, released after the action", party),
         Ok(false)
     );
     assert_eq!(
         *seen.lock().unwrap(),
-        [(thread::current().id(), 2, false)],
+        [(last, 2, false)],
         "once, on the last arrival, with the barrier usable"
     );
 }
@@ -218,11 +272,17 @@ fn a_panicking_action_breaks_the_barrier_and_the_panic_reaches_its_thread() {
     );
     let parties = spawn_parties(&barrier, 1);
     until_waiting(&barrier, 1);
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| barrier.wait()));
+    let caught = within(PATIENCE, "the last arrival's wait, whose action panics", {
+        let barrier = Arc::clone(&barrier);
+        move || std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| barrier.wait()))
+    });
     let payload = caught.expect_err("the action's panic reaches the last arrival");
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"the action failed"));
     for party in parties {
-        assert_eq!(party.join().unwrap(), Err(BarrierError::Broken));
+        assert_eq!(
+            join_within("the other party's wait, to be broken by the panic", party),
+            Err(BarrierError::Broken)
+        );
     }
     assert!(barrier.is_broken());
     barrier.reset();
@@ -260,17 +320,29 @@ fn a_running_action_keeps_its_round_whole() {
         let barrier = Arc::clone(&barrier);
         thread::spawn(move || barrier.wait().is_ok())
     };
-    started.wait();
+    within(PATIENCE, "the action to start on the last arrival", {
+        let started = Arc::clone(&started);
+        move || started.wait()
+    });
     thread::sleep(Duration::from_millis(200)); // well past the 50 ms timeout
     barrier.abort();
     assert!(barrier.is_broken(), "broken, as soon as the round has left");
     finish.set();
     assert!(
-        impatient.join().unwrap(),
+        join_within(
+            "the impatient party's wait, released by the round",
+            impatient
+        ),
         "its round completed before it gave up"
     );
-    assert!(last.join().unwrap());
-    assert_eq!(barrier.wait(), Err(BarrierError::Broken));
+    assert!(join_within(
+        "the last arrival's wait, after its action",
+        last
+    ));
+    assert_eq!(
+        wait_within("a wait on the aborted barrier, to fail at once", &barrier),
+        Err(BarrierError::Broken)
+    );
 }
 
 /// A `reset` while the action runs comes too late for that round: the
@@ -284,15 +356,30 @@ fn a_reset_during_the_action_lets_the_round_finish() {
         let barrier = Arc::clone(&barrier);
         thread::spawn(move || barrier.wait().map(|result| result.is_leader()))
     };
-    started.wait();
+    within(PATIENCE, "the action to start on the last arrival", {
+        let started = Arc::clone(&started);
+        move || started.wait()
+    });
     barrier.reset();
     finish.set();
     for party in waiting {
-        assert_eq!(party.join().unwrap(), Ok(false), "released, not broken");
+        assert_eq!(
+            join_within("the first party's wait, released by its round", party),
+            Ok(false),
+            "released, not broken"
+        );
     }
-    assert_eq!(last.join().unwrap(), Ok(true));
+    assert_eq!(
+        join_within("the last arrival's wait, after its action", last),
+        Ok(true)
+    );
     assert!(!barrier.is_broken());
     let next = spawn_parties(&barrier, 1);
-    assert!(barrier.wait().is_ok(), "the next round runs");
-    assert!(next.into_iter().all(|party| party.join().unwrap().is_ok()));
+    assert!(
+        wait_within("this thread's wait in the round after the reset", &barrier).is_ok(),
+        "the next round runs"
+    );
+    assert!(next.into_iter().all(|party| {
+        join_within("the other party's wait in the round after the reset", party).is_ok()
+    }));
 }

@@ -47,6 +47,14 @@ fn notify_with_nobody_waiting_wakes_nobody() {
 
 #[test]
 fn notify_n_wakes_that_many() {
+    common::within(
+        common::PATIENCE,
+        "three condvar waiters, let through by notify(2) then notify_all",
+        notify_n_wakes_that_many_body,
+    );
+}
+
+fn notify_n_wakes_that_many_body() {
     let shared = Arc::new((Mutex::new(0u32), Condvar::new(), Mutex::new(0u32)));
     let waiters = spawn_waiters(&shared, 3);
     let (gate, cv, passed) = &*shared;
@@ -67,6 +75,14 @@ fn notify_n_wakes_that_many() {
 
 #[test]
 fn wait_timeout_waits_then_gives_up() {
+    common::within(
+        common::PATIENCE,
+        "a condvar wait_timeout nobody notifies, to give up",
+        wait_timeout_waits_then_gives_up_body,
+    );
+}
+
+fn wait_timeout_waits_then_gives_up_body() {
     let mutex = Mutex::new(());
     let cv = Condvar::new();
     let mut guard = mutex.lock();
@@ -86,6 +102,14 @@ fn wait_timeout_waits_then_gives_up() {
 /// condition turning true) ends them early with `Ok`.
 #[test]
 fn wait_deadline_gives_up_at_the_deadline_or_is_woken() {
+    common::within(
+        common::PATIENCE,
+        "condvar waits until a deadline, or until woken",
+        wait_deadline_gives_up_at_the_deadline_or_is_woken_body,
+    );
+}
+
+fn wait_deadline_gives_up_at_the_deadline_or_is_woken_body() {
     let shared = Arc::new((Mutex::new(false), Condvar::new()));
     let (flag, cv) = &*shared;
     let mut guard = flag.lock();
@@ -122,6 +146,14 @@ fn wait_deadline_gives_up_at_the_deadline_or_is_woken() {
 
 #[test]
 fn zero_timeout_returns_at_once_and_max_does_not_panic() {
+    common::within(
+        common::PATIENCE,
+        "zero and unlimited condvar wait_timeouts",
+        zero_timeout_returns_at_once_and_max_does_not_panic_body,
+    );
+}
+
+fn zero_timeout_returns_at_once_and_max_does_not_panic_body() {
     let shared = Arc::new((Mutex::new(false), Condvar::new()));
     let (flag, cv) = &*shared;
     let mut guard = flag.lock();
@@ -153,6 +185,14 @@ fn zero_timeout_returns_at_once_and_max_does_not_panic() {
 
 #[test]
 fn wait_timeout_while_reports_which_came_first() {
+    common::within(
+        common::PATIENCE,
+        "condvar wait_timeout_whiles, timed out or satisfied",
+        wait_timeout_while_reports_which_came_first_body,
+    );
+}
+
+fn wait_timeout_while_reports_which_came_first_body() {
     let shared = Arc::new((Mutex::new(0u32), Condvar::new()));
     let (count, cv) = &*shared;
     let mut guard = count.lock();
@@ -183,6 +223,14 @@ fn wait_timeout_while_reports_which_came_first() {
 
 #[test]
 fn wait_on_an_rlock_held_twice() {
+    common::within(
+        common::PATIENCE,
+        "a condvar waiter on an RLock held twice, notified",
+        wait_on_an_rlock_held_twice_body,
+    );
+}
+
+fn wait_on_an_rlock_held_twice_body() {
     let shared = Arc::new((RLock::new(Cell::new(0)), Condvar::new()));
     let waiter = {
         let shared = Arc::clone(&shared);
@@ -213,6 +261,14 @@ fn wait_on_an_rlock_held_twice() {
 
 #[test]
 fn rlock_wait_timeout_restores_the_count() {
+    common::within(
+        common::PATIENCE,
+        "a 10 ms condvar wait_timeout on an RLock held three times",
+        rlock_wait_timeout_restores_the_count_body,
+    );
+}
+
+fn rlock_wait_timeout_restores_the_count_body() {
     let lock = RLock::new(());
     let cv = Condvar::new();
     let _a = lock.lock();
@@ -228,6 +284,14 @@ fn rlock_wait_timeout_restores_the_count() {
 /// waiter is given long enough to fall asleep.)
 #[test]
 fn notify_one_reports_whether_it_woke_a_thread() {
+    common::within(
+        common::PATIENCE,
+        "a condvar waiter asleep in wait, woken by notify_one",
+        notify_one_reports_whether_it_woke_a_thread_body,
+    );
+}
+
+fn notify_one_reports_whether_it_woke_a_thread_body() {
     let shared = Arc::new((Mutex::new(false), Condvar::new()));
     let waiter = {
         let shared = Arc::clone(&shared);

@@ -83,6 +83,14 @@ fn recorder<T: Clone + Send + 'static>()
 /// test_future.FutureTests.test_done_callback_with_result
 #[test]
 fn future_test_done_callback_with_result() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_done_callback_with_result_body,
+    );
+}
+
+fn future_test_done_callback_with_result_body() {
     let (future, promise) = pending::<i32>();
     let (seen, callback) = recorder();
     future.add_done_callback(callback);
@@ -94,6 +102,14 @@ fn future_test_done_callback_with_result() {
 /// test_future.FutureTests.test_done_callback_with_exception
 #[test]
 fn future_test_done_callback_with_exception() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_done_callback_with_exception_body,
+    );
+}
+
+fn future_test_done_callback_with_exception_body() {
     let (future, promise) = pending::<i32>();
     let (seen, callback) = recorder();
     future.add_done_callback(callback);
@@ -108,6 +124,14 @@ fn future_test_done_callback_with_exception() {
 /// test_future.FutureTests.test_done_callback_with_cancel
 #[test]
 fn future_test_done_callback_with_cancel() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_done_callback_with_cancel_body,
+    );
+}
+
+fn future_test_done_callback_with_cancel_body() {
     let (future, _promise) = pending::<i32>();
     let (seen, callback) = recorder();
     future.add_done_callback(callback);
@@ -119,6 +143,14 @@ fn future_test_done_callback_with_cancel() {
 /// reported (on stderr) and the next one still runs.
 #[test]
 fn future_test_done_callback_raises() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_done_callback_raises_body,
+    );
+}
+
+fn future_test_done_callback_raises_body() {
     let (future, promise) = pending::<i32>();
     let raising_called = Arc::new(AtomicUsize::new(0));
     {
@@ -140,6 +172,14 @@ fn future_test_done_callback_raises() {
 /// after the result, the callback runs at once.
 #[test]
 fn future_test_done_callback_already_successful() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_done_callback_already_successful_body,
+    );
+}
+
+fn future_test_done_callback_already_successful_body() {
     let future = settled(Ok(5));
     let (seen, callback) = recorder();
     future.add_done_callback(callback);
@@ -149,6 +189,14 @@ fn future_test_done_callback_already_successful() {
 /// test_future.FutureTests.test_done_callback_already_failed
 #[test]
 fn future_test_done_callback_already_failed() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_done_callback_already_failed_body,
+    );
+}
+
+fn future_test_done_callback_already_failed_body() {
     let future = settled::<i32>(Err(TaskError::Panicked("test".into())));
     let (seen, callback) = recorder();
     future.add_done_callback(callback);
@@ -161,6 +209,14 @@ fn future_test_done_callback_already_failed() {
 /// test_future.FutureTests.test_done_callback_already_cancelled
 #[test]
 fn future_test_done_callback_already_cancelled() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_done_callback_already_cancelled_body,
+    );
+}
+
+fn future_test_done_callback_already_cancelled_body() {
     let future = cancelled::<i32>();
     let (seen, callback) = recorder();
     future.add_done_callback(callback);
@@ -172,6 +228,14 @@ fn future_test_done_callback_already_cancelled() {
 /// the future is unharmed.
 #[test]
 fn future_test_done_callback_raises_already_succeeded() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_done_callback_raises_already_succeeded_body,
+    );
+}
+
+fn future_test_done_callback_raises_already_succeeded_body() {
     let future = settled(Ok(5));
     future.add_done_callback(|_| panic!("doh!"));
     assert_eq!(future.into_result(), Ok(5));
@@ -265,6 +329,14 @@ fn future_test_running() {
 /// one it gives the outcome.
 #[test]
 fn future_test_result_with_timeout() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_result_with_timeout_body,
+    );
+}
+
+fn future_test_result_with_timeout_body() {
     for (name, future, _promise) in every_kind() {
         let outcome = future.result_timeout(Duration::ZERO);
         match name {
@@ -280,6 +352,14 @@ fn future_test_result_with_timeout() {
 /// another thread while this one waits.
 #[test]
 fn future_test_result_with_success() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_result_with_success_body,
+    );
+}
+
+fn future_test_result_with_success_body() {
     let (future, promise) = pending::<i32>();
     let setter = thread::spawn(move || {
         thread::sleep(Duration::from_millis(200)); // the main thread waits
@@ -294,6 +374,14 @@ fn future_test_result_with_success() {
 /// the shared future by another thread while this one waits in `result`.
 #[test]
 fn future_test_result_with_cancel() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_result_with_cancel_body,
+    );
+}
+
+fn future_test_result_with_cancel_body() {
     let (future, _promise) = pending::<i32>();
     thread::scope(|s| {
         s.spawn(|| {
@@ -313,6 +401,14 @@ fn future_test_result_with_cancel() {
 /// `Some(TaskError::Cancelled)`: TESTING.md.)
 #[test]
 fn future_test_exception_with_timeout() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_exception_with_timeout_body,
+    );
+}
+
+fn future_test_exception_with_timeout_body() {
     for (name, future, _promise) in every_kind() {
         let error = future.exception_timeout(Duration::ZERO);
         match name {
@@ -328,6 +424,14 @@ fn future_test_exception_with_timeout() {
 /// on another thread while this one waits in `exception`.
 #[test]
 fn future_test_exception_with_success() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_exception_with_success_body,
+    );
+}
+
+fn future_test_exception_with_success_body() {
     let (future, promise) = pending::<i32>();
     let setter = thread::spawn(move || {
         thread::sleep(Duration::from_millis(200));
@@ -348,6 +452,14 @@ fn future_test_exception_with_success() {
 /// again, and a finish after a cancel changes nothing.
 #[test]
 fn future_test_multiple_set_result() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_multiple_set_result_body,
+    );
+}
+
+fn future_test_multiple_set_result_body() {
     let future = settled(Ok(1));
     assert!(future.is_done());
     assert_eq!(future.result(), Ok(&1));
@@ -373,6 +485,14 @@ fn future_test_multiple_set_exception() {
 /// gives every one of them the same answer.
 #[test]
 fn future_test_get_snapshot_concurrent() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        future_test_get_snapshot_concurrent_body,
+    );
+}
+
+fn future_test_get_snapshot_concurrent_body() {
     let future = settled(Ok(100));
     thread::scope(|s| {
         for _ in 0..4 {
@@ -398,6 +518,14 @@ fn pool(workers: usize) -> ThreadPool {
 /// executor.ExecutorTest.test_submit
 #[test]
 fn executor_test_submit() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        executor_test_submit_body,
+    );
+}
+
+fn executor_test_submit_body() {
     let pool = pool(2);
     let future = pool.submit(|| 2u32.pow(8)).unwrap();
     assert_eq!(future.into_result(), Ok(256));
@@ -407,6 +535,14 @@ fn executor_test_submit() {
 /// `chunksize` has no counterpart: every item is its own task)
 #[test]
 fn executor_test_map() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        executor_test_map_body,
+    );
+}
+
+fn executor_test_map_body() {
     let pool = pool(2);
     let results: Vec<_> = pool
         .map(|n: u64| n.pow(n as u32), 0..10)
@@ -422,6 +558,14 @@ fn executor_test_map() {
 /// zero; its result is the task's panic.
 #[test]
 fn executor_test_map_exception() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        executor_test_map_exception_body,
+    );
+}
+
+fn executor_test_map_exception_body() {
     let pool = pool(2);
     let mut results = pool.map(
         |(a, b): (i32, i32)| (a.checked_div(b).expect("ZeroDivisionError"), a % b.max(1)),
@@ -437,6 +581,14 @@ fn executor_test_map_exception() {
 /// executor.ExecutorTest.test_shutdown_race_issue12456
 #[test]
 fn executor_test_shutdown_race_issue12456() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        executor_test_shutdown_race_issue12456_body,
+    );
+}
+
+fn executor_test_shutdown_race_issue12456_body() {
     let pool = pool(2);
     let results = pool.map(|n: i32| n.to_string(), [2; 3]);
     pool.shutdown();
@@ -452,6 +604,14 @@ fn executor_test_shutdown_race_issue12456() {
 /// timeout, and the iterator is exhausted: the rest was cancelled.
 #[test]
 fn executor_test_map_timeout() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        executor_test_map_timeout_body,
+    );
+}
+
+fn executor_test_map_timeout_body() {
     let pool = pool(2);
     let mut results = pool.map_timeout(
         |millis: u64| thread::sleep(Duration::from_millis(millis)),
@@ -477,6 +637,14 @@ fn executor_test_map_timeout() {
 /// its first result; that task and the next are cancelled and never start.
 #[test]
 fn thread_pool_test_executor_map_current_future_cancel() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        thread_pool_test_executor_map_current_future_cancel_body,
+    );
+}
+
+fn thread_pool_test_executor_map_current_future_cancel_body() {
     let log = Arc::new(StdMutex::new(Vec::new()));
     let stop = Arc::new(Event::new());
     let log_n_wait = {
@@ -518,6 +686,14 @@ impl Drop for SetOnDrop {
 /// whose future is discarded does not keep what it captured alive.
 #[test]
 fn executor_test_no_stale_references() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        executor_test_no_stale_references_body,
+    );
+}
+
+fn executor_test_no_stale_references_body() {
     let pool = pool(2);
     let collected = Arc::new(Event::new());
     let my_object = SetOnDrop(Arc::clone(&collected));
@@ -540,6 +716,14 @@ fn executor_test_max_workers_negative() {
 /// iterator keeps no reference to the results it has yielded.
 #[test]
 fn executor_test_free_reference() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        executor_test_free_reference_body,
+    );
+}
+
+fn executor_test_free_reference_body() {
     let pool = pool(2);
     for object in pool.map(|_| Arc::new(()), 0..10) {
         let object = object.unwrap();
@@ -552,6 +736,14 @@ fn executor_test_free_reference() {
 /// read.
 #[test]
 fn thread_pool_test_map_submits_without_iteration() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        thread_pool_test_map_submits_without_iteration_body,
+    );
+}
+
+fn thread_pool_test_map_submits_without_iteration_body() {
     let pool = pool(2);
     let finished = Arc::new(StdMutex::new(Vec::new()));
     let sink = Arc::clone(&finished);
@@ -566,6 +758,14 @@ fn thread_pool_test_map_submits_without_iteration() {
 /// `min(32, cpu_count + 4)`, as in Python.
 #[test]
 fn thread_pool_test_default_workers() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        thread_pool_test_default_workers_body,
+    );
+}
+
+fn thread_pool_test_default_workers_body() {
     let cpus = thread::available_parallelism().map_or(1, usize::from);
     let expected = (cpus + 4).min(32);
     assert_eq!(ThreadPool::builder().build().unwrap().workers(), expected);
@@ -575,6 +775,14 @@ fn thread_pool_test_default_workers() {
 /// block, on 4 workers: never more than 4 threads.
 #[test]
 fn thread_pool_test_saturation() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        thread_pool_test_saturation_body,
+    );
+}
+
+fn thread_pool_test_saturation_body() {
     let pool = pool(4);
     let sem = Arc::new(Semaphore::new(0));
     for _ in 0..15 * 4 {
@@ -595,6 +803,14 @@ fn thread_pool_test_saturation() {
 /// worker up front (see TESTING.md), so the count stays what was asked.
 #[test]
 fn thread_pool_test_idle_thread_reuse() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        thread_pool_test_idle_thread_reuse_body,
+    );
+}
+
+fn thread_pool_test_idle_thread_reuse_body() {
     let pool = pool(3);
     for (a, b) in [(21, 2), (6, 7), (3, 14)] {
         assert_eq!(pool.submit(move || a * b).unwrap().into_result(), Ok(42));
@@ -610,6 +826,14 @@ fn thread_pool_test_idle_thread_reuse() {
 /// (Python: RuntimeError), and the closure comes back.
 #[test]
 fn shutdown_test_run_after_shutdown() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        shutdown_test_run_after_shutdown_body,
+    );
+}
+
+fn shutdown_test_run_after_shutdown_body() {
     let pool = pool(2);
     pool.shutdown();
     match pool.submit(|| 2u32.pow(5)) {
@@ -622,6 +846,14 @@ fn shutdown_test_run_after_shutdown() {
 /// many tasks queued finishes them all.
 #[test]
 fn shutdown_test_hang_issue12364() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        shutdown_test_hang_issue12364_body,
+    );
+}
+
+fn shutdown_test_hang_issue12364_body() {
     let pool = pool(5);
     let futures: Vec<_> = (0..50)
         .map(|_| {
@@ -641,6 +873,14 @@ fn shutdown_test_hang_issue12364() {
 /// started one by then; here the test waits until one has.)
 #[test]
 fn shutdown_test_cancel_futures() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        shutdown_test_cancel_futures_body,
+    );
+}
+
+fn shutdown_test_cancel_futures_body() {
     let pool = pool(2);
     let futures: Vec<_> = (0..50)
         .map(|_| {
@@ -648,7 +888,9 @@ fn shutdown_test_cancel_futures() {
                 .unwrap()
         })
         .collect();
-    common::wait_until(|| futures.iter().any(Future::is_running));
+    common::wait_until("a worker to start one of the 50 tasks", || {
+        futures.iter().any(Future::is_running)
+    });
     pool.shutdown_now();
     let (cancelled, others): (Vec<_>, Vec<_>) = futures
         .into_iter()
@@ -665,6 +907,14 @@ fn shutdown_test_cancel_futures() {
 /// and cancelled just before `shutdown()` does not hang it.
 #[test]
 fn shutdown_test_hang_gh94440() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        shutdown_test_hang_gh94440_body,
+    );
+}
+
+fn shutdown_test_hang_gh94440_body() {
     let pool = pool(1);
     assert_eq!(pool.submit(|| 0).unwrap().into_result(), Ok(0));
     pool.submit(|| 0).unwrap().cancel();
@@ -678,6 +928,14 @@ fn shutdown_test_hang_gh94440() {
 /// test_shutdown.ThreadPoolShutdownTest.test_threads_terminate
 #[test]
 fn shutdown_test_threads_terminate() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        shutdown_test_threads_terminate_body,
+    );
+}
+
+fn shutdown_test_threads_terminate_body() {
     let pool = pool(3);
     let sem = Arc::new(Semaphore::new(0));
     for _ in 0..3 {
@@ -694,6 +952,14 @@ fn shutdown_test_threads_terminate() {
 /// `with` block is the pool's scope; leaving it waits for the work.
 #[test]
 fn shutdown_test_context_manager_shutdown() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        shutdown_test_context_manager_shutdown_body,
+    );
+}
+
+fn shutdown_test_context_manager_shutdown_body() {
     let results: Vec<i32> = {
         let pool = pool(5);
         pool.map(i32::abs, -5..5).map(Result::unwrap).collect()
@@ -705,6 +971,14 @@ fn shutdown_test_context_manager_shutdown() {
 /// pool with results unread still computes them all.
 #[test]
 fn shutdown_test_del_shutdown() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        shutdown_test_del_shutdown_body,
+    );
+}
+
+fn shutdown_test_del_shutdown_body() {
     let pool = pool(5);
     let results = pool.map(i32::abs, -5..5);
     drop(pool);
@@ -715,6 +989,14 @@ fn shutdown_test_del_shutdown() {
 /// test_shutdown.ThreadPoolShutdownTest.test_shutdown_no_wait
 #[test]
 fn shutdown_test_shutdown_no_wait() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        shutdown_test_shutdown_no_wait_body,
+    );
+}
+
+fn shutdown_test_shutdown_no_wait_body() {
     let pool = pool(5);
     let results = pool.map(i32::abs, -5..5);
     pool.shutdown_background();
@@ -740,6 +1022,14 @@ fn thread_names(pool: &ThreadPool, tasks: usize) -> Vec<String> {
 /// names them `SpecialPool_0` …; turnstile `SpecialPool-0` … (TESTING.md).
 #[test]
 fn shutdown_test_thread_names_assigned() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        shutdown_test_thread_names_assigned_body,
+    );
+}
+
+fn shutdown_test_thread_names_assigned_body() {
     let pool = ThreadPool::builder()
         .workers(5)
         .thread_name("SpecialPool")
@@ -757,6 +1047,14 @@ fn shutdown_test_thread_names_assigned() {
 /// test_shutdown.ThreadPoolShutdownTest.test_thread_names_default
 #[test]
 fn shutdown_test_thread_names_default() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        shutdown_test_thread_names_default_body,
+    );
+}
+
+fn shutdown_test_thread_names_default_body() {
     let pool = pool(5);
     for name in thread_names(&pool, 50) {
         let index: usize = name
@@ -810,6 +1108,14 @@ fn waiting_task(pool: &ThreadPool, event: &Arc<Event>, value: i32) -> Future<i32
 /// (TESTING.md).
 #[test]
 fn wait_test_first_completed() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        wait_test_first_completed_body,
+    );
+}
+
+fn wait_test_first_completed_body() {
     let pool = pool(2);
     let event = Arc::new(Event::new());
     let _release = SetOnDrop(Arc::clone(&event));
@@ -826,6 +1132,14 @@ fn wait_test_first_completed() {
 /// test_wait.WaitTests.test_first_completed_some_already_completed
 #[test]
 fn wait_test_first_completed_some_already_completed() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        wait_test_first_completed_some_already_completed_body,
+    );
+}
+
+fn wait_test_first_completed_some_already_completed_body() {
     let pool = pool(2);
     let event = Arc::new(Event::new());
     let _release = SetOnDrop(Arc::clone(&event));
@@ -843,6 +1157,14 @@ fn wait_test_first_completed_some_already_completed() {
 /// raises; future3 is still waiting.
 #[test]
 fn wait_test_first_exception() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        wait_test_first_exception_body,
+    );
+}
+
+fn wait_test_first_exception_body() {
     let pool = pool(3);
     let (event1, event2) = (Arc::new(Event::new()), Arc::new(Event::new()));
     let _release = (
@@ -877,6 +1199,14 @@ fn wait_test_first_exception() {
 /// cancelled future is not an exception; the division by zero is.
 #[test]
 fn wait_test_first_exception_some_already_complete() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        wait_test_first_exception_some_already_complete_body,
+    );
+}
+
+fn wait_test_first_exception_some_already_complete_body() {
     let pool = pool(2);
     let event = Arc::new(Event::new());
     let _release = SetOnDrop(Arc::clone(&event));
@@ -902,6 +1232,14 @@ fn wait_test_first_exception_some_already_complete() {
 /// test_wait.WaitTests.test_first_exception_one_already_failed
 #[test]
 fn wait_test_first_exception_one_already_failed() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        wait_test_first_exception_one_already_failed_body,
+    );
+}
+
+fn wait_test_first_exception_one_already_failed_body() {
     let pool = pool(2);
     let event = Arc::new(Event::new());
     let _release = SetOnDrop(Arc::clone(&event));
@@ -915,6 +1253,14 @@ fn wait_test_first_exception_one_already_failed() {
 /// test_wait.WaitTests.test_all_completed
 #[test]
 fn wait_test_all_completed() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        wait_test_all_completed_body,
+    );
+}
+
+fn wait_test_all_completed_body() {
     let pool = pool(2);
     let future1 = pool
         .submit(|| 2i32.checked_div(0).expect("ZeroDivisionError"))
@@ -935,6 +1281,14 @@ fn wait_test_all_completed() {
 /// test_wait.WaitTests.test_timeout
 #[test]
 fn wait_test_timeout() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        wait_test_timeout_body,
+    );
+}
+
+fn wait_test_timeout_body() {
     let pool = pool(2);
     let event = Arc::new(Event::new());
     let _release = SetOnDrop(Arc::clone(&event));
@@ -953,6 +1307,14 @@ fn wait_test_timeout() {
 /// test_wait.WaitTests.test_20369: the same future twice counts once.
 #[test]
 fn wait_test_20369() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        wait_test_20369_body,
+    );
+}
+
+fn wait_test_20369_body() {
     let pool = pool(2);
     let future = pool
         .submit(|| thread::sleep(Duration::from_millis(100)))
@@ -967,6 +1329,14 @@ fn wait_test_20369() {
 /// tasks released at once, waited for all together.
 #[test]
 fn wait_test_pending_calls_race() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        wait_test_pending_calls_race_body,
+    );
+}
+
+fn wait_test_pending_calls_race_body() {
     let pool = pool(4);
     let event = Arc::new(Event::new());
     let _release = SetOnDrop(Arc::clone(&event));
@@ -986,6 +1356,14 @@ fn wait_test_pending_calls_race() {
 /// out, once.
 #[test]
 fn as_completed_test_no_timeout() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        as_completed_test_no_timeout_body,
+    );
+}
+
+fn as_completed_test_no_timeout_body() {
     let pool = pool(2);
     let future1 = pool.submit(|| 2 * 21).unwrap();
     let future2 = pool.submit(|| 7 * 6 + 1).unwrap();
@@ -1014,6 +1392,14 @@ fn as_completed_test_no_timeout() {
 /// timeout (Python: TimeoutError); the slow one never does.
 #[test]
 fn as_completed_test_future_times_out() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        as_completed_test_future_times_out_body,
+    );
+}
+
+fn as_completed_test_future_times_out_body() {
     let pool = pool(2);
     for timeout in [Duration::ZERO, Duration::from_millis(100)] {
         let done = [cancelled(), settled(Err(oserror())), settled(Ok(42))];
@@ -1045,6 +1431,14 @@ fn as_completed_test_future_times_out() {
 /// future three times (any iterable) comes out once.
 #[test]
 fn as_completed_test_duplicate_futures() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        as_completed_test_duplicate_futures_body,
+    );
+}
+
+fn as_completed_test_duplicate_futures_body() {
     let pool = pool(2);
     let future = pool
         .submit(|| thread::sleep(Duration::from_millis(200)))
@@ -1060,6 +1454,14 @@ fn as_completed_test_duplicate_futures() {
 /// timeout, and the iterator ends.
 #[test]
 fn as_completed_test_correct_timeout_exception_msg() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        as_completed_test_correct_timeout_exception_msg_body,
+    );
+}
+
+fn as_completed_test_correct_timeout_exception_msg_body() {
     let (pending_future, _pending) = pending::<i32>();
     let (running_future, _running) = running::<i32>();
     let futures = [cancelled(), settled(Ok(1))];
@@ -1084,6 +1486,14 @@ thread_local! {
 /// initializer before any task.
 #[test]
 fn init_test_initializer() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        init_test_initializer_body,
+    );
+}
+
+fn init_test_initializer_body() {
     let pool = ThreadPool::builder()
         .workers(2)
         .initializer(|| {
@@ -1110,6 +1520,14 @@ fn init_test_initializer() {
 /// errors.)
 #[test]
 fn init_test_failing_initializer() {
+    common::within(
+        common::PATIENCE,
+        "the futures, waits and pool shutdowns this test blocks on",
+        init_test_failing_initializer_body,
+    );
+}
+
+fn init_test_failing_initializer_body() {
     let pool = ThreadPool::builder()
         .workers(2)
         .initializer(|| {
@@ -1125,7 +1543,9 @@ fn init_test_failing_initializer() {
         )),
         Err(error) => assert!(matches!(error, SubmitError::Broken { .. })),
     }
-    common::wait_until(|| matches!(pool.submit(|| ()), Err(SubmitError::Broken { .. })));
+    common::wait_until("the pool to be broken by its failing initializer", || {
+        matches!(pool.submit(|| ()), Err(SubmitError::Broken { .. }))
+    });
 }
 
 // Not restated, and why:

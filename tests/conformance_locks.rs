@@ -6,6 +6,11 @@
 //! behaviour and says so; the table "Where turnstile differs from Python" in
 //! TESTING.md lists each difference with its reason. CPython tests that
 //! cannot be expressed here are listed at the end of this file, with why.
+//!
+//! Unlike CPython's tests, every test that joins, waits or locks does so
+//! under a watchdog ([`common::within`], [`Bunch::wait_for_finished`],
+//! [`common::wait_until`]), so a primitive that hangs fails the test within
+//! seconds, naming what it waited for.
 
 mod common;
 
@@ -16,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{Bunch, assert_timeout, short_wait, wait_until};
+use common::{Bunch, PATIENCE, assert_timeout, join_within, short_wait, wait_until, within};
 use turnstile::{
     Barrier, BarrierError, BoundedSemaphore, Condvar, Event, Lock, Mutex, RLock, Semaphore, Timeout,
 };
@@ -67,29 +72,36 @@ impl PyLock for RLock<()> {
     }
 }
 
-/// Runs one BaseLockTests test against both lock types.
+/// Runs one BaseLockTests test against both lock types, each under
+/// [`within`] with the description given (what the test waits for).
 macro_rules! for_both_locks {
-    ($($name:ident => $body:ident;)*) => {
+    ($($name:ident => $body:ident, $what:literal;)*) => {
         $(
             #[test]
             fn $name() {
-                $body::<Lock>();
-                $body::<RLock<()>>();
+                within(PATIENCE, concat!($what, " (Lock)"), $body::<Lock>);
+                within(PATIENCE, concat!($what, " (RLock)"), $body::<RLock<()>>);
             }
         )*
     };
 }
 
 for_both_locks! {
-    base_lock_test_constructor => lock_constructor;
-    base_lock_test_repr => lock_repr;
-    base_lock_test_acquire_destroy => lock_acquire_destroy;
-    base_lock_test_acquire_release => lock_acquire_release;
-    base_lock_test_try_acquire => lock_try_acquire;
-    base_lock_test_try_acquire_contended => lock_try_acquire_contended;
-    base_lock_test_acquire_contended => lock_acquire_contended;
-    base_lock_test_with => lock_with;
-    base_lock_test_timeout => lock_timeout;
+    base_lock_test_constructor => lock_constructor, "creating and dropping a lock";
+    base_lock_test_repr => lock_repr, "formatting a lock";
+    base_lock_test_acquire_destroy => lock_acquire_destroy,
+        "an acquire of a free lock, then dropping it held";
+    base_lock_test_acquire_release => lock_acquire_release,
+        "an acquire and release of a free lock";
+    base_lock_test_try_acquire => lock_try_acquire, "a try_acquire of a free lock";
+    base_lock_test_try_acquire_contended => lock_try_acquire_contended,
+        "another thread's try_acquire of a held lock";
+    base_lock_test_acquire_contended => lock_acquire_contended,
+        "five acquires blocked on a held lock, to get through after its release";
+    base_lock_test_with => lock_with,
+        "acquires of a lock released by a guard's scope ending, or by a panic";
+    base_lock_test_timeout => lock_timeout,
+        "a timed acquire of a held lock, to give up after 500 ms";
 }
 
 /// BaseLockTests.test_constructor
@@ -151,7 +163,7 @@ fn lock_acquire_contended<L: PyLock>() {
     short_wait();
     assert_eq!(bunch.finished(), 0, "a thread got past a held lock");
     drop(held);
-    bunch.wait_for_finished();
+    bunch.wait_for_finished("five acquires blocked on a held lock, after its release");
 }
 
 /// BaseLockTests.test_with: the lock is released when the `with` block (the
@@ -209,10 +221,12 @@ fn lock_timeout<L: PyLock>() {
 /// acquire is a timed one that must fail: see TESTING.md.)
 #[test]
 fn lock_test_reacquire() {
-    let lock = Lock::new();
-    let _first = lock.acquire();
-    assert!(lock.acquire_timeout(Duration::from_millis(50)).is_err());
-    assert!(lock.try_acquire().is_none());
+    within(PATIENCE, "a timed re-acquire by the Lock's holder", || {
+        let lock = Lock::new();
+        let _first = lock.acquire();
+        assert!(lock.acquire_timeout(Duration::from_millis(50)).is_err());
+        assert!(lock.try_acquire().is_none());
+    });
 }
 
 /// LockTests.test_different_thread: Python lets another thread release a
@@ -223,44 +237,61 @@ fn lock_test_different_thread() {
     let lock = Arc::new(Semaphore::new(1));
     lock.acquire().forget();
     let other = Arc::clone(&lock);
-    thread::spawn(move || other.release(1)).join().unwrap();
-    drop(lock.acquire());
+    join_within(
+        "another thread's release of the semaphore",
+        thread::spawn(move || other.release(1)),
+    );
+    within(
+        PATIENCE,
+        "an acquire of the permit another thread released",
+        move || drop(lock.acquire()),
+    );
 }
 
 /// LockTests.test_state_after_timeout (bpo-11618): after a timed-out
 /// acquire the lock is in a proper state.
 #[test]
 fn lock_test_state_after_timeout() {
-    let lock = Lock::new();
-    let held = lock.acquire();
-    assert!(lock.acquire_timeout(Duration::from_millis(10)).is_err());
-    drop(held);
-    assert!(!lock.locked());
-    assert!(lock.try_acquire().is_some());
+    within(
+        PATIENCE,
+        "a timed acquire of a held Lock, to give up",
+        || {
+            let lock = Lock::new();
+            let held = lock.acquire();
+            assert!(lock.acquire_timeout(Duration::from_millis(10)).is_err());
+            drop(held);
+            assert!(!lock.locked());
+            assert!(lock.try_acquire().is_some());
+        },
+    );
 }
 
 /// LockTests.test_locked
 #[test]
 fn lock_test_locked() {
-    let lock = Lock::new();
-    assert!(!lock.locked());
-    let held = lock.acquire();
-    assert!(lock.locked());
-    drop(held);
-    assert!(!lock.locked());
+    within(PATIENCE, "an acquire of a free Lock", || {
+        let lock = Lock::new();
+        assert!(!lock.locked());
+        let held = lock.acquire();
+        assert!(lock.locked());
+        drop(held);
+        assert!(!lock.locked());
+    });
 }
 
 /// RLockTests.test_reacquire: the owner acquires again without blocking.
 #[test]
 fn rlock_test_reacquire() {
-    let lock = RLock::new(());
-    let a = lock.lock();
-    let b = lock.lock();
-    drop(b);
-    let c = lock.lock();
-    drop(c);
-    drop(a);
-    assert!(!lock.is_locked());
+    within(PATIENCE, "an RLock's owner acquiring it again", || {
+        let lock = RLock::new(());
+        let a = lock.lock();
+        let b = lock.lock();
+        drop(b);
+        let c = lock.lock();
+        drop(c);
+        drop(a);
+        assert!(!lock.is_locked());
+    });
 }
 
 /// RLockTests.test_release_unacquired: Python raises RuntimeError on a
@@ -269,17 +300,19 @@ fn rlock_test_reacquire() {
 /// the hold count follows acquire and release exactly.
 #[test]
 fn rlock_test_release_unacquired() {
-    let lock = RLock::new(());
-    assert_eq!(lock.hold_count(), 0);
-    let a = lock.lock();
-    let b = lock.lock();
-    assert_eq!(lock.hold_count(), 2);
-    drop(b);
-    let c = lock.lock();
-    drop(c);
-    drop(a);
-    assert_eq!(lock.hold_count(), 0);
-    assert!(!lock.is_locked());
+    within(PATIENCE, "an RLock's owner acquiring it again", || {
+        let lock = RLock::new(());
+        assert_eq!(lock.hold_count(), 0);
+        let a = lock.lock();
+        let b = lock.lock();
+        assert_eq!(lock.hold_count(), 2);
+        drop(b);
+        let c = lock.lock();
+        drop(c);
+        drop(a);
+        assert_eq!(lock.hold_count(), 0);
+        assert!(!lock.is_locked());
+    });
 }
 
 /// RLockTests.test_different_thread: another thread cannot release the
@@ -288,48 +321,61 @@ fn rlock_test_release_unacquired() {
 /// does not own the lock waits for it instead.
 #[test]
 fn rlock_test_different_thread() {
-    let lock = Arc::new(RLock::new(()));
-    let (taken, release) = (
-        Arc::new(std::sync::Barrier::new(2)),
-        Arc::new(std::sync::Barrier::new(2)),
-    );
-    let owner = {
-        let (lock, taken, release) = (Arc::clone(&lock), Arc::clone(&taken), Arc::clone(&release));
-        thread::spawn(move || {
-            let _held = lock.lock();
+    within(
+        PATIENCE,
+        "another thread's hold of an RLock, and its release after this thread's try_lock",
+        || {
+            let lock = Arc::new(RLock::new(()));
+            let (taken, release) = (
+                Arc::new(std::sync::Barrier::new(2)),
+                Arc::new(std::sync::Barrier::new(2)),
+            );
+            let owner = {
+                let (lock, taken, release) =
+                    (Arc::clone(&lock), Arc::clone(&taken), Arc::clone(&release));
+                thread::spawn(move || {
+                    let _held = lock.lock();
+                    taken.wait();
+                    release.wait();
+                })
+            };
             taken.wait();
+            assert!(
+                lock.try_lock().is_none(),
+                "another thread's hold is not ours"
+            );
+            assert!(!lock.is_owned_by_current_thread());
             release.wait();
-        })
-    };
-    taken.wait();
-    assert!(
-        lock.try_lock().is_none(),
-        "another thread's hold is not ours"
+            owner.join().unwrap();
+        },
     );
-    assert!(!lock.is_owned_by_current_thread());
-    release.wait();
-    owner.join().unwrap();
 }
 
 /// RLockTests.test__is_owned
 #[test]
 fn rlock_test_is_owned() {
-    let lock = Arc::new(RLock::new(()));
-    assert!(!lock.is_owned_by_current_thread());
-    let a = lock.lock();
-    assert!(lock.is_owned_by_current_thread());
-    let b = lock.lock();
-    assert!(lock.is_owned_by_current_thread());
-    let other = Arc::clone(&lock);
-    assert!(
-        !thread::spawn(move || other.is_owned_by_current_thread())
-            .join()
-            .unwrap()
+    within(
+        PATIENCE,
+        "acquires of an RLock by its owner, and another thread's ownership check",
+        || {
+            let lock = Arc::new(RLock::new(()));
+            assert!(!lock.is_owned_by_current_thread());
+            let a = lock.lock();
+            assert!(lock.is_owned_by_current_thread());
+            let b = lock.lock();
+            assert!(lock.is_owned_by_current_thread());
+            let other = Arc::clone(&lock);
+            assert!(
+                !thread::spawn(move || other.is_owned_by_current_thread())
+                    .join()
+                    .unwrap()
+            );
+            drop(b);
+            assert!(lock.is_owned_by_current_thread());
+            drop(a);
+            assert!(!lock.is_owned_by_current_thread());
+        },
     );
-    drop(b);
-    assert!(lock.is_owned_by_current_thread());
-    drop(a);
-    assert!(!lock.is_owned_by_current_thread());
 }
 
 // ---------------------------------------------------------------------------
@@ -368,7 +414,7 @@ fn check_event_notify(event: &Arc<Event>) {
     short_wait();
     assert_eq!(returned.load(SeqCst), 0);
     event.set();
-    bunch.wait_for_finished();
+    bunch.wait_for_finished("five threads' two waits each, released by the event's set");
     assert_eq!(returned.load(SeqCst), 10);
 }
 
@@ -402,7 +448,7 @@ fn event_test_timeout() {
                     .push((at_once, later, started.elapsed()));
             })
         };
-        bunch.wait_for_finished();
+        bunch.wait_for_finished("five threads' timed waits (0 and 500 ms) on the event");
         Arc::try_unwrap(results).unwrap().into_inner().unwrap()
     };
     for (at_once, later, took) in run(&event) {
@@ -432,7 +478,7 @@ fn event_test_set_and_clear() {
     thread::sleep(Duration::from_millis(500));
     event.set();
     event.clear();
-    bunch.wait_for_finished();
+    bunch.wait_for_finished("five 1 s timed waits, woken by set() then clear()");
     assert_eq!(*results.lock().unwrap(), [true; 5]);
 }
 
@@ -445,19 +491,25 @@ fn event_test_set_and_clear() {
 /// lock of your choice, and works with an `RLock` held more than once.
 #[test]
 fn condition_test_acquire() {
-    let (lock, cv) = (RLock::new(()), Condvar::new());
-    let outer = lock.lock();
-    let mut inner = lock.lock();
-    assert_eq!(lock.hold_count(), 2);
-    // A timed wait releases both holds and restores them.
-    assert!(
-        cv.wait_timeout(&mut inner, Duration::from_millis(10))
-            .is_err()
+    within(
+        PATIENCE,
+        "a 10 ms timed wait on a condvar beside an RLock held twice",
+        || {
+            let (lock, cv) = (RLock::new(()), Condvar::new());
+            let outer = lock.lock();
+            let mut inner = lock.lock();
+            assert_eq!(lock.hold_count(), 2);
+            // A timed wait releases both holds and restores them.
+            assert!(
+                cv.wait_timeout(&mut inner, Duration::from_millis(10))
+                    .is_err()
+            );
+            assert_eq!(lock.hold_count(), 2);
+            drop(inner);
+            drop(outer);
+            assert!(!lock.is_locked());
+        },
     );
-    assert_eq!(lock.hold_count(), 2);
-    drop(inner);
-    drop(outer);
-    assert!(!lock.is_locked());
 }
 
 /// ConditionTests.test_unacquired_wait / test_unacquired_notify: Python
@@ -510,25 +562,35 @@ fn check_condition_notify() {
         woken
     };
     assert_eq!(notify_in_phase(Some(3), 1), 3);
-    wait_until(|| first.lock().unwrap().len() == 3);
+    wait_until("three condvar waiters, woken by notify(3)", || {
+        first.lock().unwrap().len() == 3
+    });
     settle(); // let the three settle into their second wait (bpo-8799)
     assert_eq!(*first.lock().unwrap(), [1, 1, 1]);
     assert!(second.lock().unwrap().is_empty());
     assert_eq!(notify_in_phase(Some(5), 2), 5);
-    wait_until(|| first.lock().unwrap().len() + second.lock().unwrap().len() == 8);
+    wait_until("five condvar waiters, woken by notify(5)", || {
+        first.lock().unwrap().len() + second.lock().unwrap().len() == 8
+    });
     settle();
     assert_eq!(*first.lock().unwrap(), [1, 1, 1, 2, 2]);
     assert_eq!(*second.lock().unwrap(), [2, 2, 2]);
     assert_eq!(notify_in_phase(None, 3), 2);
-    bunch.wait_for_finished();
+    bunch.wait_for_finished("the last two condvar waiters, woken by notify_all");
     assert_eq!(*second.lock().unwrap(), [2, 2, 2, 3, 3]);
 }
 
 /// ConditionTests.test_notify, twice to check the state is still right.
 #[test]
 fn condition_test_notify() {
-    check_condition_notify();
-    check_condition_notify();
+    // Two watchdogs' worth: the check sleeps about 1.5 s in its settles.
+    for _ in 0..2 {
+        within(
+            2 * PATIENCE,
+            "five condvar waiters notified in phases",
+            check_condition_notify,
+        );
+    }
 }
 
 /// ConditionTests.test_timeout: five threads each wait 0.5 s with nobody
@@ -549,7 +611,7 @@ fn condition_test_timeout() {
             results.lock().unwrap().push((started.elapsed(), woken));
         })
     };
-    bunch.wait_for_finished();
+    bunch.wait_for_finished("five 500 ms timed waits on a condvar nobody notifies");
     let results = results.lock().unwrap();
     assert_eq!(results.len(), 5);
     for &(took, woken) in results.iter() {
@@ -571,12 +633,21 @@ fn condition_test_waitfor() {
         })
     };
     bunch.wait_for_started();
-    for _ in 0..4 {
-        thread::sleep(Duration::from_millis(10));
-        *shared.0.lock() += 1;
-        shared.1.notify_one();
-    }
-    bunch.wait_for_finished();
+    within(
+        PATIENCE,
+        "this thread's four locks of the state a waiter waits on",
+        {
+            let shared = Arc::clone(&shared);
+            move || {
+                for _ in 0..4 {
+                    thread::sleep(Duration::from_millis(10));
+                    *shared.0.lock() += 1;
+                    shared.1.notify_one();
+                }
+            }
+        },
+    );
+    bunch.wait_for_finished("a wait_while for the state to reach 4, notified four times");
 }
 
 /// ConditionTests.test_waitfor_timeout: the state never reaches 4, so the
@@ -600,12 +671,21 @@ fn condition_test_waitfor_timeout() {
         })
     };
     bunch.wait_for_started();
-    for _ in 0..3 {
-        thread::sleep(Duration::from_millis(10));
-        *shared.0.lock() += 1;
-        shared.1.notify_one();
-    }
-    bunch.wait_for_finished();
+    within(
+        PATIENCE,
+        "this thread's three locks of the state a waiter waits on",
+        {
+            let shared = Arc::clone(&shared);
+            move || {
+                for _ in 0..3 {
+                    thread::sleep(Duration::from_millis(10));
+                    *shared.0.lock() += 1;
+                    shared.1.notify_one();
+                }
+            }
+        },
+    );
+    bunch.wait_for_finished("a 100 ms wait_timeout_while for a state that never comes");
 }
 
 /// Long enough for a waiter to be past its spin and asleep, even on a busy
@@ -630,24 +710,32 @@ fn semaphore_test_constructor() {
 /// BaseSemaphoreTests.test_acquire
 #[test]
 fn semaphore_test_acquire() {
-    let sem = Semaphore::new(1);
-    drop(sem.acquire());
-    let sem = Semaphore::new(2);
-    let (a, b) = (sem.acquire(), sem.acquire());
-    drop((a, b));
-    let sem = BoundedSemaphore::new(2);
-    let (a, b) = (sem.acquire(), sem.acquire());
-    drop((a, b));
-    assert_eq!(sem.available_permits(), 2);
+    within(PATIENCE, "acquires of free permits", || {
+        let sem = Semaphore::new(1);
+        drop(sem.acquire());
+        let sem = Semaphore::new(2);
+        let (a, b) = (sem.acquire(), sem.acquire());
+        drop((a, b));
+        let sem = BoundedSemaphore::new(2);
+        let (a, b) = (sem.acquire(), sem.acquire());
+        drop((a, b));
+        assert_eq!(sem.available_permits(), 2);
+    });
 }
 
 /// BaseSemaphoreTests.test_acquire_destroy
 #[test]
 fn semaphore_test_acquire_destroy() {
-    let sem = Semaphore::default();
-    assert_eq!(sem.acquire().forget(), 1);
-    assert_eq!(sem.available_permits(), 0);
-    // `sem` goes out of scope with its permit taken: nothing to clean up.
+    within(
+        PATIENCE,
+        "an acquire of a default semaphore's permit",
+        || {
+            let sem = Semaphore::default();
+            assert_eq!(sem.acquire().forget(), 1);
+            assert_eq!(sem.available_permits(), 0);
+            // `sem` goes out of scope with its permit taken: nothing to clean up.
+        },
+    );
 }
 
 /// BaseSemaphoreTests.test_acquire_contended: ten threads acquire twice
@@ -671,16 +759,18 @@ fn semaphore_test_acquire_contended() {
     };
     bunch.wait_for_started();
     let count = || results.lock().unwrap().len();
-    wait_until(|| count() >= 6);
+    wait_until("six acquires of the semaphore's six permits", || {
+        count() >= 6
+    });
     short_wait();
     assert_eq!(*results.lock().unwrap(), [0; 6]);
     phase.store(1, SeqCst);
     sem.release(7);
-    wait_until(|| count() >= 13);
+    wait_until("seven acquires, after release(7)", || count() >= 13);
     short_wait();
     phase.store(2, SeqCst);
     sem.release(6);
-    wait_until(|| count() >= 19);
+    wait_until("six acquires, after release(6)", || count() >= 19);
     short_wait();
     let mut seen = results.lock().unwrap().clone();
     seen.sort_unstable();
@@ -688,7 +778,7 @@ fn semaphore_test_acquire_contended() {
     assert_eq!(seen, expected);
     assert!(sem.try_acquire().is_none(), "the semaphore is still taken");
     sem.release(1);
-    bunch.wait_for_finished();
+    bunch.wait_for_finished("the last acquire, after the final release(1)");
 }
 
 /// BaseSemaphoreTests.test_try_acquire
@@ -718,7 +808,7 @@ fn semaphore_test_try_acquire_contended() {
             }
         })
     };
-    bunch.wait_for_finished();
+    bunch.wait_for_finished("five threads' two try_acquires each");
     let mut results = results.lock().unwrap().clone();
     results.sort_unstable();
     assert_eq!(results, [[false; 7].as_slice(), &[true; 3]].concat());
@@ -729,17 +819,23 @@ fn semaphore_test_try_acquire_contended() {
 /// here.)
 #[test]
 fn semaphore_test_acquire_timeout() {
-    let sem = Semaphore::new(2);
-    let short = Duration::from_millis(5);
-    sem.acquire_timeout(short).unwrap().forget();
-    sem.acquire_timeout(short).unwrap().forget();
-    assert!(sem.acquire_timeout(short).is_err());
-    sem.release(1);
-    sem.acquire_timeout(short).unwrap().forget();
-    let started = Instant::now();
-    assert!(sem.acquire_timeout(Duration::from_millis(500)).is_err());
-    assert_timeout(started.elapsed(), Duration::from_millis(500));
-    assert_eq!(sem.available_permits(), 0, "no timeout gave a permit back");
+    within(
+        PATIENCE,
+        "timed acquires (5 ms, 500 ms) of a semaphore",
+        || {
+            let sem = Semaphore::new(2);
+            let short = Duration::from_millis(5);
+            sem.acquire_timeout(short).unwrap().forget();
+            sem.acquire_timeout(short).unwrap().forget();
+            assert!(sem.acquire_timeout(short).is_err());
+            sem.release(1);
+            sem.acquire_timeout(short).unwrap().forget();
+            let started = Instant::now();
+            assert!(sem.acquire_timeout(Duration::from_millis(500)).is_err());
+            assert_timeout(started.elapsed(), Duration::from_millis(500));
+            assert_eq!(sem.available_permits(), 0, "no timeout gave a permit back");
+        },
+    );
 }
 
 /// BaseSemaphoreTests.test_default_value: the default is one permit.
@@ -755,47 +851,55 @@ fn semaphore_test_default_value() {
     short_wait();
     assert_eq!(bunch.finished(), 0);
     sem.release(taken);
-    bunch.wait_for_finished();
+    bunch.wait_for_finished("an acquire blocked on a default semaphore, after its release");
 }
 
 /// BaseSemaphoreTests.test_with, for both kinds: nested `with sem:` blocks,
 /// released on a panic too.
 #[test]
 fn semaphore_test_with() {
-    let sem = Semaphore::new(2);
-    let with = |raise: bool| {
-        let _outer = sem.acquire();
-        assert!(sem.try_acquire().is_some());
-        let _inner = sem.acquire();
-        assert!(sem.try_acquire().is_none());
-        assert!(!raise, "TypeError");
-    };
-    with(false);
-    assert_eq!(sem.available_permits(), 2);
-    assert!(catch_unwind(AssertUnwindSafe(|| with(true))).is_err());
-    assert_eq!(sem.available_permits(), 2);
+    within(
+        PATIENCE,
+        "nested acquires of a semaphore's two permits",
+        || {
+            let sem = Semaphore::new(2);
+            let with = |raise: bool| {
+                let _outer = sem.acquire();
+                assert!(sem.try_acquire().is_some());
+                let _inner = sem.acquire();
+                assert!(sem.try_acquire().is_none());
+                assert!(!raise, "TypeError");
+            };
+            with(false);
+            assert_eq!(sem.available_permits(), 2);
+            assert!(catch_unwind(AssertUnwindSafe(|| with(true))).is_err());
+            assert_eq!(sem.available_permits(), 2);
 
-    let sem = BoundedSemaphore::new(2);
-    let with = |raise: bool| {
-        let _outer = sem.acquire();
-        let _inner = sem.acquire();
-        assert!(sem.try_acquire().is_none());
-        assert!(!raise, "TypeError");
-    };
-    assert!(catch_unwind(AssertUnwindSafe(|| with(true))).is_err());
-    assert_eq!(sem.available_permits(), 2);
+            let sem = BoundedSemaphore::new(2);
+            let with = |raise: bool| {
+                let _outer = sem.acquire();
+                let _inner = sem.acquire();
+                assert!(sem.try_acquire().is_none());
+                assert!(!raise, "TypeError");
+            };
+            assert!(catch_unwind(AssertUnwindSafe(|| with(true))).is_err());
+            assert_eq!(sem.available_permits(), 2);
+        },
+    );
 }
 
 /// SemaphoreTests.test_release_unacquired: an unbounded semaphore takes any
 /// release and counts up.
 #[test]
 fn semaphore_test_release_unacquired() {
-    let sem = Semaphore::new(1);
-    sem.release(1);
-    sem.acquire().forget();
-    sem.acquire().forget();
-    sem.release(1);
-    assert_eq!(sem.available_permits(), 1);
+    within(PATIENCE, "acquires of released permits", || {
+        let sem = Semaphore::new(1);
+        sem.release(1);
+        sem.acquire().forget();
+        sem.acquire().forget();
+        sem.release(1);
+        assert_eq!(sem.available_permits(), 1);
+    });
 }
 
 /// BoundedSemaphoreTests.test_release_unacquired: a bounded one cannot go
@@ -803,18 +907,20 @@ fn semaphore_test_release_unacquired() {
 /// still held cannot be released by hand as well.
 #[test]
 fn bounded_semaphore_test_release_unacquired() {
-    let sem = BoundedSemaphore::new(1);
-    assert!(sem.release(1).is_err());
-    sem.acquire().forget();
-    assert!(sem.release(1).is_ok());
-    assert!(sem.release(1).is_err());
-    let held = sem.acquire();
-    assert!(
-        sem.release(1).is_err(),
-        "the held permit comes back by itself"
-    );
-    drop(held);
-    assert_eq!(sem.available_permits(), 1);
+    within(PATIENCE, "acquires of a bounded semaphore's permit", || {
+        let sem = BoundedSemaphore::new(1);
+        assert!(sem.release(1).is_err());
+        sem.acquire().forget();
+        assert!(sem.release(1).is_ok());
+        assert!(sem.release(1).is_err());
+        let held = sem.acquire();
+        assert!(
+            sem.release(1).is_err(),
+            "the held permit comes back by itself"
+        );
+        drop(held);
+        assert_eq!(sem.available_permits(), 1);
+    });
 }
 
 // ---------------------------------------------------------------------------
@@ -823,15 +929,17 @@ fn bounded_semaphore_test_release_unacquired() {
 
 const N: usize = 5;
 
-/// BarrierTests.run_threads: `f` on N - 1 new threads and on this one.
-fn run_threads(f: impl Fn() + Send + Sync + 'static) {
+/// BarrierTests.run_threads: `f` on N - 1 new threads and on this one
+/// (under [`within`]); fails the test naming `what` (what the parties wait
+/// for) if they have not all finished after [`PATIENCE`].
+fn run_threads(what: &str, f: impl Fn() + Send + Sync + 'static) {
     let f = Arc::new(f);
     let bunch = {
         let f = Arc::clone(&f);
         Bunch::new(N - 1, move |_| f())
     };
-    f();
-    bunch.wait_for_finished();
+    within(PATIENCE, what, move || f());
+    bunch.wait_for_finished(what);
 }
 
 /// BarrierTests.multipass: in lockstep, `passes` times.
@@ -852,7 +960,9 @@ fn multipass(barrier: &Barrier, counts: &[AtomicUsize; 2], passes: usize) {
 fn check_barrier_passes(passes: usize) {
     let barrier = Arc::new(Barrier::new(N).unwrap());
     let counts = Arc::new([AtomicUsize::new(0), AtomicUsize::new(0)]);
-    run_threads(move || multipass(&barrier, &counts, passes));
+    run_threads("N parties passing a barrier in lockstep", move || {
+        multipass(&barrier, &counts, passes)
+    });
 }
 
 /// BarrierTests.test_barrier
@@ -878,7 +988,7 @@ fn barrier_test_action() {
             results.fetch_add(1, SeqCst);
         }))
     };
-    run_threads(move || {
+    run_threads("N parties' waits at a barrier with an action", move || {
         barrier.wait().unwrap();
         assert_eq!(results.load(SeqCst), 1);
     });
@@ -895,7 +1005,8 @@ fn barrier_test_default_timeout() {
             .unwrap()
             .with_timeout(Duration::from_millis(300)),
     );
-    run_threads(move || {
+    let what = "N parties' waits with a 0.3 s default timeout, one of them late";
+    run_threads(what, move || {
         let index = barrier.wait().unwrap().index();
         if index == N / 2 {
             thread::sleep(Duration::from_secs(1)); // later than the default timeout
@@ -914,7 +1025,7 @@ fn barrier_test_wait_return() {
     let total = Arc::new(AtomicUsize::new(0));
     {
         let (barrier, total) = (Arc::clone(&barrier), Arc::clone(&total));
-        run_threads(move || {
+        run_threads("N parties' one wait at a barrier", move || {
             total.fetch_add(barrier.wait().unwrap().index(), SeqCst);
         });
     }
@@ -933,7 +1044,7 @@ fn barrier_test_abort() {
             Arc::clone(&passed),
             Arc::clone(&broken),
         );
-        run_threads(move || {
+        run_threads("N parties' second wait, to be broken by abort", move || {
             let index = barrier.wait().unwrap().index();
             if index == N / 2 {
                 barrier.abort(); // the RuntimeError branch
@@ -963,10 +1074,13 @@ fn barrier_test_reset() {
     ]);
     {
         let (barrier, counts) = (Arc::clone(&barrier), Arc::clone(&counts));
-        run_threads(move || {
+        let what = "N parties' waits, broken by reset, then a round after it";
+        run_threads(what, move || {
             let index = barrier.wait().unwrap().index();
             if index == N / 2 {
-                wait_until(|| barrier.n_waiting() == N - 1);
+                wait_until("N - 1 parties waiting before the reset", || {
+                    barrier.n_waiting() == N - 1
+                });
                 barrier.reset();
             } else {
                 match barrier.wait() {
@@ -999,7 +1113,8 @@ fn barrier_test_abort_and_reset() {
             Arc::clone(&barrier2),
             Arc::clone(&counts),
         );
-        run_threads(move || {
+        let what = "N parties' waits, broken by abort, then rounds after a reset";
+        run_threads(what, move || {
             let index = barrier.wait().unwrap().index();
             if index == N / 2 {
                 barrier.abort();
@@ -1031,19 +1146,22 @@ fn barrier_test_timeout() {
     let timed_out = Arc::new(AtomicUsize::new(0));
     {
         let (barrier, timed_out) = (Arc::clone(&barrier), Arc::clone(&timed_out));
-        run_threads(move || {
-            let index = barrier.wait().unwrap().index();
-            if index == N / 2 {
-                thread::sleep(Duration::from_secs(1)); // one thread is late
-            }
-            match barrier.wait_timeout(Duration::from_millis(500)) {
-                Err(BarrierError::Timeout) => {
-                    timed_out.fetch_add(1, SeqCst);
+        run_threads(
+            "N parties' 0.5 s timed waits, one of them late",
+            move || {
+                let index = barrier.wait().unwrap().index();
+                if index == N / 2 {
+                    thread::sleep(Duration::from_secs(1)); // one thread is late
                 }
-                Err(BarrierError::Broken) => {}
-                Ok(_) => panic!("the late thread cannot have been waited for"),
-            }
-        });
+                match barrier.wait_timeout(Duration::from_millis(500)) {
+                    Err(BarrierError::Timeout) => {
+                        timed_out.fetch_add(1, SeqCst);
+                    }
+                    Err(BarrierError::Broken) => {}
+                    Ok(_) => panic!("the late thread cannot have been waited for"),
+                }
+            },
+        );
     }
     assert!(timed_out.load(SeqCst) >= 1, "someone gave up first");
     assert!(barrier.is_broken());
@@ -1052,9 +1170,15 @@ fn barrier_test_timeout() {
 /// BarrierTests.test_single_thread
 #[test]
 fn barrier_test_single_thread() {
-    let barrier = Barrier::new(1).unwrap();
-    barrier.wait().unwrap();
-    barrier.wait().unwrap();
+    within(
+        PATIENCE,
+        "a lone party's two waits at a barrier of one",
+        || {
+            let barrier = Barrier::new(1).unwrap();
+            barrier.wait().unwrap();
+            barrier.wait().unwrap();
+        },
+    );
 }
 
 // Not restated, and why:

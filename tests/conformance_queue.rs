@@ -50,17 +50,26 @@ fn do_blocking_test<R>(block: impl FnOnce() -> R, trigger: impl FnOnce() + Send 
     result
 }
 
-/// One `BaseQueueTestMixin` test for each kind of queue.
+/// One `BaseQueueTestMixin` test for each kind of queue, each under
+/// [`common::within`]: a queue that hangs ends the test binary in seconds,
+/// naming the test and the kind.
 macro_rules! for_each_queue_kind {
     ($($name:ident => $body:ident;)*) => {
         $(
             #[test]
             fn $name() {
-                $body::<Fifo<i32>>([111, 333, 222]);
-                $body::<Lifo<i32>>([222, 333, 111]);
-                $body::<Priority<i32>>([111, 222, 333]);
+                let test = stringify!($name);
+                let what = |kind| format!("the gets, puts and joins of {test} on a {kind} queue");
+                let limit = common::PATIENCE;
+                common::within(limit, &what("FIFO"), || $body::<Fifo<i32>>([111, 333, 222]));
+                common::within(limit, &what("LIFO"), || $body::<Lifo<i32>>([222, 333, 111]));
+                common::within(limit, &what("priority"), || {
+                    $body::<Priority<i32>>([111, 222, 333])
+                });
                 // CPython's own design: a deque behind one lock.
-                $body::<Locked<VecDeque<i32>>>([111, 333, 222]);
+                common::within(limit, &what("locked deque"), || {
+                    $body::<Locked<VecDeque<i32>>>([111, 333, 222])
+                });
             }
         )*
     };
@@ -732,6 +741,14 @@ fn failing_queue_test(q: &Q<Locked<Failing>>) {
 /// item put is accounted for by task_done.
 #[test]
 fn test_failing_queue() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and join of a queue whose storage fails",
+        test_failing_queue_body,
+    );
+}
+
+fn test_failing_queue_body() {
     let q: Q<Locked<Failing>> = Arc::new(Queue::bounded(QUEUE_SIZE).unwrap());
     failing_queue_test(&q);
     failing_queue_test(&q);
@@ -809,7 +826,7 @@ fn run_simple_threads(n: usize, inputs: Vec<i32>, consume: Consume) -> Vec<i32> 
         }));
     }
     for thread in threads {
-        thread.join().unwrap();
+        common::join_within("a producer or consumer of the simple queue", thread);
     }
     assert!(q.is_empty());
     assert_eq!(q.len(), 0);
@@ -819,6 +836,14 @@ fn run_simple_threads(n: usize, inputs: Vec<i32>, consume: Consume) -> Vec<i32> 
 /// BaseSimpleQueueTest.test_basic
 #[test]
 fn simple_queue_test_basic() {
+    common::within(
+        common::PATIENCE,
+        "timed gets of a simple queue",
+        simple_queue_test_basic_body,
+    );
+}
+
+fn simple_queue_test_basic_body() {
     let q = turnstile::FifoQueue::unbounded();
     assert!(q.is_empty());
     assert_eq!(q.len(), 0);

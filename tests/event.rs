@@ -38,11 +38,19 @@ fn wait_blocks_until_set() {
     assert!(!waiter.is_finished(), "wait returned before set");
     let set_at = Instant::now();
     event.set();
-    assert!(waiter.join().unwrap() >= set_at);
+    assert!(common::join_within("a wait() on the event, released by set", waiter) >= set_at);
 }
 
 #[test]
 fn wait_timeout_waits_then_reports_false() {
+    common::within(
+        common::PATIENCE,
+        "a 100 ms wait_timeout on an event never set",
+        wait_timeout_waits_then_reports_false_body,
+    );
+}
+
+fn wait_timeout_waits_then_reports_false_body() {
     let event = Event::new();
     let timeout = Duration::from_millis(100);
     let start = Instant::now();
@@ -54,6 +62,14 @@ fn wait_timeout_waits_then_reports_false() {
 
 #[test]
 fn zero_and_max_timeouts() {
+    common::within(
+        common::PATIENCE,
+        "zero and unlimited wait_timeouts on an event",
+        zero_and_max_timeouts_body,
+    );
+}
+
+fn zero_and_max_timeouts_body() {
     let event = Arc::new(Event::new());
     let start = Instant::now();
     assert!(
@@ -75,6 +91,14 @@ fn zero_and_max_timeouts() {
 
 #[test]
 fn clear_makes_later_waiters_wait_again() {
+    common::within(
+        common::PATIENCE,
+        "10 ms wait_timeouts on a set, then cleared, event",
+        clear_makes_later_waiters_wait_again_body,
+    );
+}
+
+fn clear_makes_later_waiters_wait_again_body() {
     let event = Event::new();
     event.set();
     assert!(event.wait_timeout(Duration::from_millis(10)).is_ok());
@@ -116,10 +140,13 @@ fn a_set_followed_by_clear_still_releases_every_waiter() {
     event.set();
     event.clear();
     for waiter in waiters {
-        assert!(
-            waiter.join().unwrap(),
-            "a waiter woken by set() reports true"
+        // Longer than the waiters' own 5 s limits, so that theirs report.
+        let woken = common::within(
+            2 * common::PATIENCE,
+            "a waiter, woken by set() then clear()",
+            move || waiter.join(),
         );
+        assert!(woken.unwrap(), "a waiter woken by set() reports true");
     }
     assert!(!event.is_set());
 }
@@ -128,6 +155,14 @@ fn a_set_followed_by_clear_still_releases_every_waiter() {
 /// same way `wait_timeout` does; a set wakes it early.
 #[test]
 fn wait_deadline_waits_until_then_gives_up_or_is_woken() {
+    common::within(
+        common::PATIENCE,
+        "wait_deadlines on an event, timed out or set",
+        wait_deadline_waits_until_then_gives_up_or_is_woken_body,
+    );
+}
+
+fn wait_deadline_waits_until_then_gives_up_or_is_woken_body() {
     let event = Arc::new(Event::new());
     let deadline = Instant::now() + Duration::from_millis(100);
     assert_eq!(event.wait_deadline(deadline), Err(turnstile::Timeout));
@@ -183,8 +218,9 @@ fn a_thread_and_an_async_task_wait_for_the_same_set() {
     };
     thread::sleep(Duration::from_millis(20)); // both waiting by now, most likely
     event.set();
-    thread_waiter.join().unwrap();
-    assert!(task_waiter.join().unwrap() <= 1);
+    common::join_within("a thread's wait(), released by set", thread_waiter);
+    let wakes = common::join_within("a task's wait_async, woken by set", task_waiter);
+    assert!(wakes <= 1);
 }
 
 #[test]

@@ -32,6 +32,14 @@ fn note(log: &Log, line: impl Into<String>) {
     ignore = "asserts < 300 ms; Miri's clock runs with each step it interprets"
 )]
 fn two_sleeping_tasks_share_one_thread_and_interleave_in_deadline_order() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        two_sleeping_tasks_share_one_thread_and_interleave_in_deadline_order_body,
+    );
+}
+
+fn two_sleeping_tasks_share_one_thread_and_interleave_in_deadline_order_body() {
     let log = log();
     let start = Instant::now();
     let loop_thread = thread::current().id();
@@ -64,6 +72,14 @@ fn two_sleeping_tasks_share_one_thread_and_interleave_in_deadline_order() {
 
 #[test]
 fn a_spawned_task_runs_only_when_the_spawner_awaits() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        a_spawned_task_runs_only_when_the_spawner_awaits_body,
+    );
+}
+
+fn a_spawned_task_runs_only_when_the_spawner_awaits_body() {
     let log = log();
     run({
         let log = Rc::clone(&log);
@@ -89,6 +105,14 @@ fn a_spawned_task_runs_only_when_the_spawner_awaits() {
 
 #[test]
 fn yielding_tasks_take_turns() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        yielding_tasks_take_turns_body,
+    );
+}
+
+fn yielding_tasks_take_turns_body() {
     let log = log();
     run({
         let log = Rc::clone(&log);
@@ -113,6 +137,14 @@ fn yielding_tasks_take_turns() {
 
 #[test]
 fn a_task_that_always_yields_does_not_starve_a_timer() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        a_task_that_always_yields_does_not_starve_a_timer_body,
+    );
+}
+
+fn a_task_that_always_yields_does_not_starve_a_timer_body() {
     let stop = Rc::new(std::cell::Cell::new(false));
     let spins = run({
         let stop = Rc::clone(&stop);
@@ -139,6 +171,14 @@ fn a_task_that_always_yields_does_not_starve_a_timer() {
 
 #[test]
 fn a_panicking_task_fails_alone_and_its_handle_says_why() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        a_panicking_task_fails_alone_and_its_handle_says_why_body,
+    );
+}
+
+fn a_panicking_task_fails_alone_and_its_handle_says_why_body() {
     let (failed, fine) = run(async {
         let failed = spawn(async { panic!("boom") }).unwrap();
         let fine = spawn(async { 7 }).unwrap();
@@ -159,6 +199,14 @@ impl Drop for DropGuard {
 
 #[test]
 fn cancel_drops_a_sleeping_task_at_the_next_turn_and_the_handle_reports_it() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        cancel_drops_a_sleeping_task_at_the_next_turn_and_the_handle_reports_it_body,
+    );
+}
+
+fn cancel_drops_a_sleeping_task_at_the_next_turn_and_the_handle_reports_it_body() {
     let log = log();
     let start = Instant::now();
     run({
@@ -222,6 +270,14 @@ fn tasks_left_when_main_returns_are_dropped() {
 
 #[test]
 fn spawn_outside_a_loop_is_an_error_not_a_panic() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        spawn_outside_a_loop_is_an_error_not_a_panic_body,
+    );
+}
+
+fn spawn_outside_a_loop_is_an_error_not_a_panic_body() {
     assert_eq!(spawn(async {}).unwrap_err(), NoRunningLoop);
     // And inside a loop that has ended.
     run(async {});
@@ -230,6 +286,14 @@ fn spawn_outside_a_loop_is_an_error_not_a_panic() {
 
 #[test]
 fn a_run_inside_a_task_runs_its_own_loop_and_restores_the_outer_one() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        a_run_inside_a_task_runs_its_own_loop_and_restores_the_outer_one_body,
+    );
+}
+
+fn a_run_inside_a_task_runs_its_own_loop_and_restores_the_outer_one_body() {
     let outer = run(async {
         let inner = run(async { spawn(async { 1 }).unwrap().await.unwrap() });
         // The outer loop is current again.
@@ -241,6 +305,14 @@ fn a_run_inside_a_task_runs_its_own_loop_and_restores_the_outer_one() {
 
 #[test]
 fn threads_wake_tasks_through_events_queues_and_semaphores() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        threads_wake_tasks_through_events_queues_and_semaphores_body,
+    );
+}
+
+fn threads_wake_tasks_through_events_queues_and_semaphores_body() {
     let event = Arc::new(Event::new());
     let queue = Arc::new(FifoQueue::bounded(1).unwrap());
     let semaphore = Arc::new(Semaphore::new(0));
@@ -275,6 +347,14 @@ fn threads_wake_tasks_through_events_queues_and_semaphores() {
 
 #[test]
 fn producer_and_consumer_tasks_over_an_async_queue() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        producer_and_consumer_tasks_over_an_async_queue_body,
+    );
+}
+
+fn producer_and_consumer_tasks_over_an_async_queue_body() {
     let queue = Rc::new(FifoQueue::bounded(2).unwrap());
     let log = log();
     run({
@@ -315,6 +395,14 @@ fn producer_and_consumer_tasks_over_an_async_queue() {
 
 #[test]
 fn gather_keeps_the_given_order_and_wait_splits_done_from_pending() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        gather_keeps_the_given_order_and_wait_splits_done_from_pending_body,
+    );
+}
+
+fn gather_keeps_the_given_order_and_wait_splits_done_from_pending_body() {
     let values = run(gather([30u64, 10, 20].map(|ms| async move {
         sleep(Duration::from_millis(ms)).await;
         ms
@@ -337,6 +425,14 @@ fn gather_keeps_the_given_order_and_wait_splits_done_from_pending() {
 
 #[test]
 fn wait_for_times_out_and_drops_the_slow_future() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        wait_for_times_out_and_drops_the_slow_future_body,
+    );
+}
+
+fn wait_for_times_out_and_drops_the_slow_future_body() {
     let log = log();
     let start = Instant::now();
     let outcome = run({
@@ -365,6 +461,14 @@ fn wait_for_times_out_and_drops_the_slow_future() {
     ignore = "races ticks against a sleep; Miri's clock runs with each step"
 )]
 fn run_in_executor_keeps_the_loop_free_and_a_blocking_sleep_does_not() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        run_in_executor_keeps_the_loop_free_and_a_blocking_sleep_does_not_body,
+    );
+}
+
+fn run_in_executor_keeps_the_loop_free_and_a_blocking_sleep_does_not_body() {
     let pool = ThreadPool::new(1).unwrap();
     // The other coroutine ticks every 10 ms while the work takes 100 ms.
     let ticks_while = |blocking_on_the_loop: bool| {
@@ -406,6 +510,14 @@ fn run_in_executor_keeps_the_loop_free_and_a_blocking_sleep_does_not() {
     ignore = "asserts < 200 ms; Miri's clock runs with each step it interprets"
 )]
 fn sleep_works_on_tokio_through_a_timer_thread() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        sleep_works_on_tokio_through_a_timer_thread_body,
+    );
+}
+
+fn sleep_works_on_tokio_through_a_timer_thread_body() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -426,6 +538,14 @@ fn sleep_works_on_tokio_through_a_timer_thread() {
 #[test]
 #[should_panic(expected = "JoinHandle polled after it resolved")]
 fn a_handle_awaited_twice_panics_with_a_clear_message() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        a_handle_awaited_twice_panics_with_a_clear_message_body,
+    );
+}
+
+fn a_handle_awaited_twice_panics_with_a_clear_message_body() {
     run(async {
         let mut handle = spawn(async {}).unwrap();
         (&mut handle).await.unwrap();
@@ -435,6 +555,14 @@ fn a_handle_awaited_twice_panics_with_a_clear_message() {
 
 #[test]
 fn two_tasks_sleeping_until_one_instant_are_both_woken() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        two_tasks_sleeping_until_one_instant_are_both_woken_body,
+    );
+}
+
+fn two_tasks_sleeping_until_one_instant_are_both_woken_body() {
     let at = Instant::now() + Duration::from_millis(30);
     let woken = run(async move {
         let a = spawn(turnstile::event_loop::sleep_until(at)).unwrap();
@@ -466,6 +594,14 @@ async fn poll_once_pending<F: std::future::Future + Unpin>(slot: Rc<RefCell<Opti
     ignore = "a 20 ms sleep is due before its first poll under Miri's clock"
 )]
 fn a_sleep_moved_to_another_task_wakes_that_task() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        a_sleep_moved_to_another_task_wakes_that_task_body,
+    );
+}
+
+fn a_sleep_moved_to_another_task_wakes_that_task_body() {
     let start = Instant::now();
     run(async {
         let nap = Rc::new(RefCell::new(Some(sleep(Duration::from_millis(20)))));
@@ -507,6 +643,14 @@ impl<F: std::future::Future> std::future::Future for CountPolls<F> {
 
 #[test]
 fn a_dropped_sleep_leaves_no_timer_to_wake_its_task_later() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        a_dropped_sleep_leaves_no_timer_to_wake_its_task_later_body,
+    );
+}
+
+fn a_dropped_sleep_leaves_no_timer_to_wake_its_task_later_body() {
     let event = Arc::new(Event::new());
     let setter = {
         let event = Arc::clone(&event);
@@ -547,6 +691,14 @@ fn a_dropped_sleep_leaves_no_timer_to_wake_its_task_later() {
     ignore = "a 20 ms sleep is due before its first poll under Miri's clock"
 )]
 fn a_handle_awaited_by_one_task_then_another_wakes_the_second() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        a_handle_awaited_by_one_task_then_another_wakes_the_second_body,
+    );
+}
+
+fn a_handle_awaited_by_one_task_then_another_wakes_the_second_body() {
     let start = Instant::now();
     run(async {
         let slow = spawn(sleep(Duration::from_millis(20))).unwrap();
@@ -570,6 +722,14 @@ fn a_handle_awaited_by_one_task_then_another_wakes_the_second() {
 
 #[test]
 fn the_loops_futures_print_their_state() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        the_loops_futures_print_their_state_body,
+    );
+}
+
+fn the_loops_futures_print_their_state_body() {
     run(async {
         let mut both = gather([1u64, 30].map(|ms| sleep(Duration::from_millis(ms))));
         assert_eq!(format!("{both:?}"), "Gather { members: 2, done: 0 }");
@@ -613,6 +773,14 @@ fn the_loops_futures_print_their_state() {
 
 #[test]
 fn a_sleep_outside_the_loop_wakes_the_latest_waker() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's run, and the threads and waits it drives",
+        a_sleep_outside_the_loop_wakes_the_latest_waker_body,
+    );
+}
+
+fn a_sleep_outside_the_loop_wakes_the_latest_waker_body() {
     let mut nap = sleep(Duration::from_millis(50));
     let mut first = std::task::Context::from_waker(std::task::Waker::noop());
     assert!(std::pin::Pin::new(&mut nap).poll(&mut first).is_pending());

@@ -6,6 +6,8 @@
 // several of them loads it once per example: separate modules, on purpose.
 #![allow(clippy::duplicate_mod)]
 
+mod common;
+
 #[cfg(feature = "model")]
 #[path = "../examples/booking_model.rs"]
 #[allow(dead_code)]
@@ -74,6 +76,14 @@ impl Drop for Scratch {
 
 #[test]
 fn ticket_booking_with_the_lock_never_oversells() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        ticket_booking_with_the_lock_never_oversells_body,
+    );
+}
+
+fn ticket_booking_with_the_lock_never_oversells_body() {
     let scratch = Scratch::new("tickets-locked");
     for _ in 0..20 {
         let config = ticket_booking::Config {
@@ -92,6 +102,14 @@ fn ticket_booking_with_the_lock_never_oversells() {
 
 #[test]
 fn ticket_booking_without_the_lock_oversells_when_every_buyer_reads_first() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        ticket_booking_without_the_lock_oversells_when_every_buyer_reads_first_body,
+    );
+}
+
+fn ticket_booking_without_the_lock_oversells_when_every_buyer_reads_first_body() {
     let scratch = Scratch::new("tickets-race");
     let config = ticket_booking::Config {
         buyers: 5,
@@ -112,6 +130,14 @@ fn ticket_booking_without_the_lock_oversells_when_every_buyer_reads_first() {
 
 #[test]
 fn ticket_booking_refuses_bad_flags_and_bad_files_clearly() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        ticket_booking_refuses_bad_flags_and_bad_files_clearly_body,
+    );
+}
+
+fn ticket_booking_refuses_bad_flags_and_bad_files_clearly_body() {
     let args = |list: &[&str]| list.iter().map(|arg| arg.to_string()).collect::<Vec<_>>();
     let error = ticket_booking::parse_args(args(&["--buyers", "many"]).into_iter()).unwrap_err();
     assert_eq!(
@@ -174,6 +200,14 @@ fn process_child() {
 
 #[test]
 fn ticket_booking_processes_oversell_even_with_a_turnstile_lock_but_not_with_a_file_lock() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        ticket_booking_processes_oversell_even_with_a_turnstile_lock_but_not_with_a_file_lock_body,
+    );
+}
+
+fn ticket_booking_processes_oversell_even_with_a_turnstile_lock_but_not_with_a_file_lock_body() {
     use ticket_booking::Guard;
     let scratch = Scratch::new("tickets-processes");
     let config = |force_race| ticket_booking::Config {
@@ -225,6 +259,14 @@ fn ticket_booking_help_and_bad_flags_exit_as_a_command_should() {
 
 #[test]
 fn process_pool_fails_the_task_that_aborts_its_process_and_carries_on() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        process_pool_fails_the_task_that_aborts_its_process_and_carries_on_body,
+    );
+}
+
+fn process_pool_fails_the_task_that_aborts_its_process_and_carries_on_body() {
     let tasks = process_pool::tasks(5, 2_000);
     let launch = || child_command(&["worker".to_string()]);
     let run = process_pool::run_processes(2, &tasks, &launch).expect("the pool runs");
@@ -266,6 +308,14 @@ fn process_pool_fails_the_task_that_aborts_its_process_and_carries_on() {
 
 #[test]
 fn producer_consumer_eats_every_dish_once_and_everyone_goes_home() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        producer_consumer_eats_every_dish_once_and_everyone_goes_home_body,
+    );
+}
+
+fn producer_consumer_eats_every_dish_once_and_everyone_goes_home_body() {
     let config = producer_consumer::Config {
         eating: Duration::from_millis(1),
         ..producer_consumer::Config::default()
@@ -282,6 +332,15 @@ fn producer_consumer_eats_every_dish_once_and_everyone_goes_home() {
 #[cfg(feature = "lockdep")]
 #[test]
 fn deadlock_act_0_reports_the_inversion_on_a_run_that_did_not_hang() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        deadlock_act_0_reports_the_inversion_on_a_run_that_did_not_hang_body,
+    );
+}
+
+#[cfg(feature = "lockdep")]
+fn deadlock_act_0_reports_the_inversion_on_a_run_that_did_not_hang_body() {
     let reports = deadlock::orders_one_after_the_other();
     assert_eq!(reports.len(), 1, "{reports:?}");
     let report = &reports[0];
@@ -301,12 +360,28 @@ fn deadlock_act_0_reports_the_inversion_on_a_run_that_did_not_hang() {
 
 #[test]
 fn deadlock_is_seen_on_both_sides_and_both_fixes_work() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        deadlock_is_seen_on_both_sides_and_both_fixes_work_body,
+    );
+}
+
+fn deadlock_is_seen_on_both_sides_and_both_fixes_work_body() {
     let report = deadlock::run();
     assert!(report.as_the_notes_say(), "{report}");
 }
 
 #[test]
 fn parking_lot_never_holds_more_cars_than_spaces() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        parking_lot_never_holds_more_cars_than_spaces_body,
+    );
+}
+
+fn parking_lot_never_holds_more_cars_than_spaces_body() {
     let config = car_park::Config {
         stay: (Duration::from_millis(1), Duration::from_millis(10)),
         ..car_park::Config::default()
@@ -319,6 +394,14 @@ fn parking_lot_never_holds_more_cars_than_spaces() {
 
 #[test]
 fn bus_stop_everyone_boards_after_the_bus_and_clients_connect_when_the_database_is_up() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        bus_stop_everyone_boards_after_the_bus_and_clients_connect_when_the_database_is_up_body,
+    );
+}
+
+fn bus_stop_everyone_boards_after_the_bus_and_clients_connect_when_the_database_is_up_body() {
     let config = bus_stop::Config {
         wait: Duration::from_millis(300),
         stagger: Duration::from_millis(5),
@@ -343,6 +426,14 @@ fn bus_stop_everyone_boards_after_the_bus_and_clients_connect_when_the_database_
 
 #[test]
 fn bus_stop_clients_give_up_after_their_attempts_while_the_database_is_down() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        bus_stop_clients_give_up_after_their_attempts_while_the_database_is_down_body,
+    );
+}
+
+fn bus_stop_clients_give_up_after_their_attempts_while_the_database_is_down_body() {
     let config = bus_stop::Config {
         wait: Duration::from_millis(20),
         stagger: Duration::ZERO,
@@ -361,6 +452,14 @@ fn bus_stop_clients_give_up_after_their_attempts_while_the_database_is_down() {
 
 #[test]
 fn pool_callbacks_result_keeps_submit_order_and_callbacks_fire_as_tasks_finish() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        pool_callbacks_result_keeps_submit_order_and_callbacks_fire_as_tasks_finish_body,
+    );
+}
+
+fn pool_callbacks_result_keeps_submit_order_and_callbacks_fire_as_tasks_finish_body() {
     let report = pool_callbacks::run().expect("the run succeeds");
     let submitted: Vec<String> = pool_callbacks::PAGES
         .iter()
@@ -398,6 +497,14 @@ fn pool_callbacks_result_keeps_submit_order_and_callbacks_fire_as_tasks_finish()
 
 #[test]
 fn echo_server_echoes_everything_within_its_limit_and_shuts_down() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        echo_server_echoes_everything_within_its_limit_and_shuts_down_body,
+    );
+}
+
+fn echo_server_echoes_everything_within_its_limit_and_shuts_down_body() {
     let mut config = echo_server::Config::default();
     config.clients.pause = Duration::from_millis(2);
     let outcome = echo_server::run(&config).expect("the run succeeds");
@@ -414,6 +521,14 @@ fn echo_server_echoes_everything_within_its_limit_and_shuts_down() {
 
 #[test]
 fn echo_nonblocking_serves_everyone_on_one_thread_and_counts_its_empty_passes() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        echo_nonblocking_serves_everyone_on_one_thread_and_counts_its_empty_passes_body,
+    );
+}
+
+fn echo_nonblocking_serves_everyone_on_one_thread_and_counts_its_empty_passes_body() {
     let clients = echo_nonblocking::Clients {
         count: 5,
         messages_each: 3,
@@ -435,6 +550,14 @@ fn echo_nonblocking_serves_everyone_on_one_thread_and_counts_its_empty_passes() 
 
 #[test]
 fn echo_epoll_serves_everyone_on_one_thread() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        echo_epoll_serves_everyone_on_one_thread_body,
+    );
+}
+
+fn echo_epoll_serves_everyone_on_one_thread_body() {
     let clients = echo_epoll::Clients {
         count: 5,
         messages_each: 3,
@@ -454,6 +577,14 @@ fn echo_epoll_serves_everyone_on_one_thread() {
 
 #[test]
 fn echo_bench_runs_the_three_models_on_the_same_clients() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        echo_bench_runs_the_three_models_on_the_same_clients_body,
+    );
+}
+
+fn echo_bench_runs_the_three_models_on_the_same_clients_body() {
     let setup = echo_bench::Setup {
         clients: 6,
         messages: 4,
@@ -488,6 +619,14 @@ fn echo_bench_runs_the_three_models_on_the_same_clients() {
 
 #[test]
 fn counter_race_with_the_mutex_loses_no_update() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        counter_race_with_the_mutex_loses_no_update_body,
+    );
+}
+
+fn counter_race_with_the_mutex_loses_no_update_body() {
     let g_num = turnstile::Mutex::new(0);
     counter_race::race(&g_num, counter_race::add_one_locked);
     assert_eq!(
@@ -503,6 +642,15 @@ fn counter_race_with_the_mutex_loses_no_update() {
 #[cfg(feature = "model")]
 #[test]
 fn booking_model_finds_the_oversell_without_the_lock_and_none_with_it() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        booking_model_finds_the_oversell_without_the_lock_and_none_with_it_body,
+    );
+}
+
+#[cfg(feature = "model")]
+fn booking_model_finds_the_oversell_without_the_lock_and_none_with_it_body() {
     let failure = booking_model::check_two_buyers(false).expect("loom finds the oversell");
     assert!(
         failure.message().contains("sold 2 tickets"),
@@ -526,6 +674,14 @@ fn booking_model_finds_the_oversell_without_the_lock_and_none_with_it() {
 
 #[test]
 fn coroutines_two_sleeps_share_one_thread_and_take_one_nap() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        coroutines_two_sleeps_share_one_thread_and_take_one_nap_body,
+    );
+}
+
+fn coroutines_two_sleeps_share_one_thread_and_take_one_nap_body() {
     let nap = Duration::from_millis(150);
     let timeline = coroutines::f1_and_f2(nap, false);
     assert_eq!(timeline.lines, ["f1 start", "f2 start", "f1 end", "f2 end"]);
@@ -547,6 +703,14 @@ fn coroutines_two_sleeps_share_one_thread_and_take_one_nap() {
 
 #[test]
 fn coroutines_a_blocking_sleep_stops_the_loop() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        coroutines_a_blocking_sleep_stops_the_loop_body,
+    );
+}
+
+fn coroutines_a_blocking_sleep_stops_the_loop_body() {
     let nap = Duration::from_millis(100);
     let timeline = coroutines::f1_and_f2(nap, true);
     assert_eq!(timeline.lines, ["f1 start", "f1 end", "f2 start", "f2 end"]);
@@ -555,6 +719,14 @@ fn coroutines_a_blocking_sleep_stops_the_loop() {
 
 #[test]
 fn coroutines_chef_and_eater_take_turns_at_a_full_table() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        coroutines_chef_and_eater_take_turns_at_a_full_table_body,
+    );
+}
+
+fn coroutines_chef_and_eater_take_turns_at_a_full_table_body() {
     assert_eq!(
         coroutines::chef_and_eater(4, 2),
         [
@@ -572,6 +744,14 @@ fn coroutines_chef_and_eater_take_turns_at_a_full_table() {
 
 #[test]
 fn coroutines_run_in_executor_counts_on_the_pool_while_the_loop_ticks() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        coroutines_run_in_executor_counts_on_the_pool_while_the_loop_ticks_body,
+    );
+}
+
+fn coroutines_run_in_executor_counts_on_the_pool_while_the_loop_ticks_body() {
     let pool = turnstile::ThreadPool::new(2).unwrap();
     let offloaded = coroutines::offload(&pool, &[200_000, 100_000], Duration::from_millis(1));
     assert_eq!(offloaded.counts, [17984, 9592]);

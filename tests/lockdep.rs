@@ -7,6 +7,8 @@
 //! the tests run at the same time.
 #![cfg(feature = "lockdep")]
 
+mod common;
+
 use std::sync::{Mutex as StdMutex, Once};
 use std::thread;
 use std::time::Duration;
@@ -64,6 +66,14 @@ fn here(line: u32) -> String {
 
 #[test]
 fn the_notes_inversion_is_reported_on_a_run_that_did_not_hang() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        the_notes_inversion_is_reported_on_a_run_that_did_not_hang_body,
+    );
+}
+
+fn the_notes_inversion_is_reported_on_a_run_that_did_not_hang_body() {
     let (mutex_a, mutex_b) = (Mutex::new("A"), Mutex::new("B"));
     let (a_created, b_created) = (line!() - 1, line!() - 1);
     let lines = StdMutex::new([0; 4]);
@@ -105,6 +115,14 @@ fn the_notes_inversion_is_reported_on_a_run_that_did_not_hang() {
 
 #[test]
 fn the_same_order_twice_is_not_reported() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        the_same_order_twice_is_not_reported_body,
+    );
+}
+
+fn the_same_order_twice_is_not_reported_body() {
     let (a, b) = (Mutex::new(()), Mutex::new(()));
     for name in ["same-order-1", "same-order-2"] {
         on_thread(name, || {
@@ -117,6 +135,14 @@ fn the_same_order_twice_is_not_reported() {
 
 #[test]
 fn an_inversion_is_reported_once_however_often_it_happens() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        an_inversion_is_reported_once_however_often_it_happens_body,
+    );
+}
+
+fn an_inversion_is_reported_once_however_often_it_happens_body() {
     let (a, b) = (Mutex::new(()), Mutex::new(()));
     on_thread("once-first", || {
         let _a = a.lock();
@@ -133,6 +159,14 @@ fn an_inversion_is_reported_once_however_often_it_happens() {
 
 #[test]
 fn rlock_reentry_by_its_owner_is_not_an_edge() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        rlock_reentry_by_its_owner_is_not_an_edge_body,
+    );
+}
+
+fn rlock_reentry_by_its_owner_is_not_an_edge_body() {
     let (outer, inner) = (RLock::new(()), Mutex::new(()));
     on_thread("reentry", || {
         let _outer = outer.lock();
@@ -144,6 +178,14 @@ fn rlock_reentry_by_its_owner_is_not_an_edge() {
 
 #[test]
 fn locks_of_one_class_taken_in_address_order_are_not_reported() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        locks_of_one_class_taken_in_address_order_are_not_reported_body,
+    );
+}
+
+fn locks_of_one_class_taken_in_address_order_are_not_reported_body() {
     let accounts: Vec<Mutex<u64>> = (0..4).map(|_| Mutex::new(100)).collect();
     on_thread("one-class", || {
         for pair in accounts.windows(2) {
@@ -163,6 +205,14 @@ fn locks_of_one_class_taken_in_address_order_are_not_reported() {
 
 #[test]
 fn named_classes_join_locks_made_in_different_places() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        named_classes_join_locks_made_in_different_places_body,
+    );
+}
+
+fn named_classes_join_locks_made_in_different_places_body() {
     let a = Mutex::with_class((), "lockdep-test-ledger");
     let b = Mutex::new(());
     let c = Mutex::with_class((), "lockdep-test-ledger"); // a's class
@@ -181,6 +231,14 @@ fn named_classes_join_locks_made_in_different_places() {
 
 #[test]
 fn try_lock_adds_no_edge_but_counts_as_held() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        try_lock_adds_no_edge_but_counts_as_held_body,
+    );
+}
+
+fn try_lock_adds_no_edge_but_counts_as_held_body() {
     let (a, b, c) = (Mutex::new(()), Mutex::new(()), Mutex::new(()));
     on_thread("try-1", || {
         let _a = a.lock();
@@ -203,6 +261,14 @@ fn try_lock_adds_no_edge_but_counts_as_held() {
 
 #[test]
 fn a_timed_acquire_reports_with_the_timed_action() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        a_timed_acquire_reports_with_the_timed_action_body,
+    );
+}
+
+fn a_timed_acquire_reports_with_the_timed_action_body() {
     let (a, b) = (Mutex::new(()), Mutex::new(()));
     on_thread("timed-1", || {
         let _a = a.lock();
@@ -219,6 +285,14 @@ fn a_timed_acquire_reports_with_the_timed_action() {
 
 #[test]
 fn a_panicking_action_leaves_the_lock_untaken() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        a_panicking_action_leaves_the_lock_untaken_body,
+    );
+}
+
+fn a_panicking_action_leaves_the_lock_untaken_body() {
     let (a, b) = (Mutex::new(1), Mutex::new(2));
     on_thread("panic-setup", || {
         // Not a panic- report: this only records a → b.
@@ -243,6 +317,14 @@ fn a_panicking_action_leaves_the_lock_untaken() {
 
 #[test]
 fn taking_a_held_mutex_again_is_reported_before_it_hangs() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        taking_a_held_mutex_again_is_reported_before_it_hangs_body,
+    );
+}
+
+fn taking_a_held_mutex_again_is_reported_before_it_hangs_body() {
     let mutex = Mutex::new(());
     install();
     let outcome = thread::scope(|scope| {
@@ -264,6 +346,14 @@ fn taking_a_held_mutex_again_is_reported_before_it_hangs() {
 
 #[test]
 fn semaphore_permits_take_part_as_locks() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        semaphore_permits_take_part_as_locks_body,
+    );
+}
+
+fn semaphore_permits_take_part_as_locks_body() {
     let (permits, mutex) = (Semaphore::new(2), Mutex::new(()));
     on_thread("permits-1", || {
         let _permit = permits.acquire();
@@ -282,6 +372,14 @@ fn semaphore_permits_take_part_as_locks() {
 
 #[test]
 fn permits_let_go_out_of_order_leave_the_right_one_held() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        permits_let_go_out_of_order_leave_the_right_one_held_body,
+    );
+}
+
+fn permits_let_go_out_of_order_leave_the_right_one_held_body() {
     let (first, second, mutex) = (Semaphore::new(1), Semaphore::new(1), Mutex::new(()));
     on_thread("out-of-order-1", || {
         let one = first.acquire();
@@ -302,6 +400,14 @@ fn permits_let_go_out_of_order_leave_the_right_one_held() {
 
 #[test]
 fn a_forgotten_or_owned_permit_is_no_longer_held() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        a_forgotten_or_owned_permit_is_no_longer_held_body,
+    );
+}
+
+fn a_forgotten_or_owned_permit_is_no_longer_held_body() {
     let (permits, mutex) = (std::sync::Arc::new(Semaphore::new(2)), Mutex::new(()));
     on_thread("let-go-1", || {
         permits.acquire().forget();
@@ -319,6 +425,14 @@ fn a_forgotten_or_owned_permit_is_no_longer_held() {
 
 #[test]
 fn a_condvar_wait_retakes_its_lock_under_the_others() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        a_condvar_wait_retakes_its_lock_under_the_others_body,
+    );
+}
+
+fn a_condvar_wait_retakes_its_lock_under_the_others_body() {
     let (outer, state, changed) = (Mutex::new(()), Mutex::new(false), Condvar::new());
     on_thread("condvar", || {
         let mut ready = state.lock();
@@ -334,6 +448,14 @@ fn a_condvar_wait_retakes_its_lock_under_the_others() {
 
 #[test]
 fn a_condvar_wait_under_only_its_own_lock_is_not_reported() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        a_condvar_wait_under_only_its_own_lock_is_not_reported_body,
+    );
+}
+
+fn a_condvar_wait_under_only_its_own_lock_is_not_reported_body() {
     let (state, changed) = (Mutex::new(false), Condvar::new());
     on_thread("condvar-alone", || {
         let mut ready = state.lock();
@@ -346,6 +468,14 @@ fn a_condvar_wait_under_only_its_own_lock_is_not_reported() {
 /// it must give.
 #[test]
 fn holding_a_lock_across_a_blocking_wait_is_reported() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        holding_a_lock_across_a_blocking_wait_is_reported_body,
+    );
+}
+
+fn holding_a_lock_across_a_blocking_wait_is_reported_body() {
     let held = Mutex::new(());
     let queue = FifoQueue::bounded(4).unwrap();
     let barrier = Barrier::new(1).unwrap();
@@ -392,6 +522,14 @@ fn holding_a_lock_across_a_blocking_wait_is_reported() {
 
 #[test]
 fn timed_waits_holding_a_lock_are_reported_with_the_timed_action() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        timed_waits_holding_a_lock_are_reported_with_the_timed_action_body,
+    );
+}
+
+fn timed_waits_holding_a_lock_are_reported_with_the_timed_action_body() {
     let held = Mutex::new(());
     let queue = FifoQueue::bounded(1).unwrap();
     let barrier = Barrier::new(1).unwrap();
@@ -422,6 +560,14 @@ fn timed_waits_holding_a_lock_are_reported_with_the_timed_action() {
 /// of `run` (not at the queue inside the loop that it waits on).
 #[test]
 fn a_lock_held_across_an_await_on_the_event_loop_is_reported_as_the_loops_wait() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        a_lock_held_across_an_await_on_the_event_loop_is_reported_as_the_loops_wait_body,
+    );
+}
+
+fn a_lock_held_across_an_await_on_the_event_loop_is_reported_as_the_loops_wait_body() {
     let held = Mutex::new(());
     on_thread("across-await", || {
         turnstile::event_loop::run(async {
@@ -445,6 +591,14 @@ fn a_lock_held_across_an_await_on_the_event_loop_is_reported_as_the_loops_wait()
 
 #[test]
 fn a_blocking_wait_without_a_lock_held_is_not_reported() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        a_blocking_wait_without_a_lock_held_is_not_reported_body,
+    );
+}
+
+fn a_blocking_wait_without_a_lock_held_is_not_reported_body() {
     let queue = FifoQueue::unbounded();
     on_thread("wait-free", || {
         queue.put(1).unwrap();
@@ -455,6 +609,14 @@ fn a_blocking_wait_without_a_lock_held_is_not_reported() {
 
 #[test]
 fn a_task_waiting_on_its_own_pool_is_reported() {
+    common::within(
+        common::PATIENCE,
+        "the locks and waits of this test's threads",
+        a_task_waiting_on_its_own_pool_is_reported_body,
+    );
+}
+
+fn a_task_waiting_on_its_own_pool_is_reported_body() {
     install();
     let pool = std::sync::Arc::new(
         ThreadPool::builder()

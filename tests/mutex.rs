@@ -84,7 +84,10 @@ fn lock_really_blocks_until_release() {
         "lock() entered a held mutex"
     );
     holder.release();
-    waiter.join().unwrap();
+    common::join_within(
+        "a lock() blocked on a held mutex, after its release",
+        waiter,
+    );
     assert!(entered.load(Ordering::SeqCst));
     assert_eq!(*mutex.lock(), 1);
 }
@@ -105,13 +108,21 @@ fn lots_and_lots() {
         })
         .collect();
     for worker in workers {
-        worker.join().unwrap();
+        common::join_within("a thread's locks of a contended counter", worker);
     }
     assert_eq!(*counter.lock(), THREADS * ITERS);
 }
 
 #[test]
 fn contended_lock_timeout_waits_then_gives_up() {
+    common::within(
+        common::PATIENCE,
+        "a 100 ms lock_timeout of a mutex held elsewhere",
+        contended_lock_timeout_waits_then_gives_up_body,
+    );
+}
+
+fn contended_lock_timeout_waits_then_gives_up_body() {
     let mutex = Arc::new(Mutex::new(()));
     let holder = hold_mutex_elsewhere(&mutex);
     let timeout = Duration::from_millis(100);
@@ -128,6 +139,14 @@ fn contended_lock_timeout_waits_then_gives_up() {
 
 #[test]
 fn lock_timeout_succeeds_when_released_in_time() {
+    common::within(
+        common::PATIENCE,
+        "a lock_timeout of a mutex released in time",
+        lock_timeout_succeeds_when_released_in_time_body,
+    );
+}
+
+fn lock_timeout_succeeds_when_released_in_time_body() {
     let mutex = Arc::new(Mutex::new(7));
     let holder = hold_mutex_elsewhere(&mutex);
     let releaser = thread::spawn(move || {
@@ -142,6 +161,14 @@ fn lock_timeout_succeeds_when_released_in_time() {
 
 #[test]
 fn zero_timeout_behaves_like_try_lock() {
+    common::within(
+        common::PATIENCE,
+        "zero-timeout locks of a held mutex, to fail at once",
+        zero_timeout_behaves_like_try_lock_body,
+    );
+}
+
+fn zero_timeout_behaves_like_try_lock_body() {
     let mutex = Arc::new(Mutex::new(()));
     assert!(mutex.lock_timeout(Duration::ZERO).is_ok(), "a free mutex");
     let holder = hold_mutex_elsewhere(&mutex);
@@ -158,6 +185,14 @@ fn zero_timeout_behaves_like_try_lock() {
 
 #[test]
 fn deadline_in_the_past_behaves_like_try_lock() {
+    common::within(
+        common::PATIENCE,
+        "a lock_deadline already past, of a held mutex",
+        deadline_in_the_past_behaves_like_try_lock_body,
+    );
+}
+
+fn deadline_in_the_past_behaves_like_try_lock_body() {
     let mutex = Mutex::new(());
     let past = Instant::now();
     thread::sleep(Duration::from_millis(1));
@@ -168,6 +203,14 @@ fn deadline_in_the_past_behaves_like_try_lock() {
 
 #[test]
 fn max_timeout_neither_panics_nor_overflows() {
+    common::within(
+        common::PATIENCE,
+        "a lock_timeout(MAX) of a mutex released later",
+        max_timeout_neither_panics_nor_overflows_body,
+    );
+}
+
+fn max_timeout_neither_panics_nor_overflows_body() {
     let mutex = Arc::new(Mutex::new(()));
     // Free: returns at once.
     assert!(mutex.lock_timeout(Duration::MAX).is_ok());
@@ -183,6 +226,14 @@ fn max_timeout_neither_panics_nor_overflows() {
 
 #[test]
 fn panic_while_holding_releases_without_poisoning() {
+    common::within(
+        common::PATIENCE,
+        "a lock of a mutex whose holder panicked",
+        panic_while_holding_releases_without_poisoning_body,
+    );
+}
+
+fn panic_while_holding_releases_without_poisoning_body() {
     let mutex = Arc::new(Mutex::new(vec![1, 2, 3]));
     let result = {
         let mutex = Arc::clone(&mutex);
@@ -266,6 +317,14 @@ fn debug_default_and_from() {
 
 #[test]
 fn python_lock_api() {
+    common::within(
+        common::PATIENCE,
+        "a 20 ms acquire_timeout of a held Lock",
+        python_lock_api_body,
+    );
+}
+
+fn python_lock_api_body() {
     let lock = Arc::new(Lock::new());
     let guard = lock.acquire();
     assert!(lock.locked());
@@ -280,6 +339,14 @@ fn python_lock_api() {
 
 #[test]
 fn raw_mutex_by_hand() {
+    common::within(
+        common::PATIENCE,
+        "timed locks of a RawMutex this thread holds, to give up",
+        raw_mutex_by_hand_body,
+    );
+}
+
+fn raw_mutex_by_hand_body() {
     let raw = RawMutex::new();
     raw.lock();
     assert!(raw.is_locked());

@@ -37,6 +37,14 @@ fn zero_workers_is_an_error() {
 
 #[test]
 fn workers_are_named() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        workers_are_named_body,
+    );
+}
+
+fn workers_are_named_body() {
     let pool = ThreadPool::builder()
         .workers(1)
         .thread_name("chef")
@@ -52,6 +60,14 @@ fn workers_are_named() {
 
 #[test]
 fn a_panicking_task_reports_and_the_worker_survives() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        a_panicking_task_reports_and_the_worker_survives_body,
+    );
+}
+
+fn a_panicking_task_reports_and_the_worker_survives_body() {
     let pool = ThreadPool::new(1).unwrap();
     for round in 0..3 {
         let failed = pool
@@ -68,6 +84,14 @@ fn a_panicking_task_reports_and_the_worker_survives() {
 
 #[test]
 fn result_timeout_times_out_and_the_future_can_be_asked_again() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        result_timeout_times_out_and_the_future_can_be_asked_again_body,
+    );
+}
+
+fn result_timeout_times_out_and_the_future_can_be_asked_again_body() {
     let pool = ThreadPool::new(1).unwrap();
     let (future, gate) = submit_gated(&pool, 5);
     let timeout = Duration::from_millis(100);
@@ -86,6 +110,14 @@ fn result_timeout_times_out_and_the_future_can_be_asked_again() {
 
 #[test]
 fn cancel_only_before_start_and_a_cancelled_task_never_runs() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        cancel_only_before_start_and_a_cancelled_task_never_runs_body,
+    );
+}
+
+fn cancel_only_before_start_and_a_cancelled_task_never_runs_body() {
     let pool = ThreadPool::new(1).unwrap();
     let ran = Arc::new(AtomicUsize::new(0));
     // Occupy the single worker so the next task stays pending.
@@ -113,6 +145,14 @@ fn cancel_only_before_start_and_a_cancelled_task_never_runs() {
 
 #[test]
 fn a_running_task_cannot_be_cancelled() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        a_running_task_cannot_be_cancelled_body,
+    );
+}
+
+fn a_running_task_cannot_be_cancelled_body() {
     let pool = ThreadPool::new(1).unwrap();
     let started = Arc::new(Barrier::new(2));
     let finish = Arc::new(Barrier::new(2));
@@ -133,6 +173,14 @@ fn a_running_task_cannot_be_cancelled() {
 
 #[test]
 fn callbacks_run_once_on_the_completing_thread_or_at_once() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        callbacks_run_once_on_the_completing_thread_or_at_once_body,
+    );
+}
+
+fn callbacks_run_once_on_the_completing_thread_or_at_once_body() {
     let pool = ThreadPool::builder()
         .workers(1)
         .thread_name("worker")
@@ -186,6 +234,14 @@ fn callbacks_run_once_on_the_completing_thread_or_at_once() {
 /// does not wait behind them.
 #[test]
 fn a_callback_added_to_a_done_future_runs_at_once_while_others_still_run() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        a_callback_added_to_a_done_future_runs_at_once_while_others_still_run_body,
+    );
+}
+
+fn a_callback_added_to_a_done_future_runs_at_once_while_others_still_run_body() {
     let (future, promise) = Future::pending();
     let (release, held) = std::sync::mpsc::channel::<()>();
     future.add_done_callback(move |_: &Result<u8, TaskError>| {
@@ -221,6 +277,14 @@ fn a_callback_added_to_a_done_future_runs_at_once_while_others_still_run() {
 
 #[test]
 fn a_panicking_callback_is_contained() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        a_panicking_callback_is_contained_body,
+    );
+}
+
+fn a_panicking_callback_is_contained_body() {
     let pool = ThreadPool::new(1).unwrap();
     let after = Arc::new(AtomicUsize::new(0));
     let (future, promise) = Future::<u8>::pending();
@@ -250,6 +314,14 @@ fn a_panicking_callback_is_contained() {
 
 #[test]
 fn shutdown_refuses_new_work_and_hands_the_closure_back() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        shutdown_refuses_new_work_and_hands_the_closure_back_body,
+    );
+}
+
+fn shutdown_refuses_new_work_and_hands_the_closure_back_body() {
     let pool = ThreadPool::new(2).unwrap();
     pool.shutdown();
     pool.shutdown(); // harmless
@@ -263,6 +335,14 @@ fn shutdown_refuses_new_work_and_hands_the_closure_back() {
 
 #[test]
 fn shutdown_now_cancels_what_has_not_started() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        shutdown_now_cancels_what_has_not_started_body,
+    );
+}
+
+fn shutdown_now_cancels_what_has_not_started_body() {
     let pool = ThreadPool::new(1).unwrap();
     let (running, gate) = submit_gated(&pool, "finished");
     // Make sure the first task is running before queueing the rest.
@@ -294,6 +374,14 @@ fn shutdown_now_cancels_what_has_not_started() {
 /// submits again gets the closure back instead of deadlocking.
 #[test]
 fn a_callback_of_a_task_cancelled_by_shutdown_can_use_the_pool() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        a_callback_of_a_task_cancelled_by_shutdown_can_use_the_pool_body,
+    );
+}
+
+fn a_callback_of_a_task_cancelled_by_shutdown_can_use_the_pool_body() {
     let pool = Arc::new(ThreadPool::new(1).unwrap());
     let (running, gate) = submit_gated(&pool, ());
     while !running.is_running() {
@@ -324,6 +412,14 @@ fn a_callback_of_a_task_cancelled_by_shutdown_can_use_the_pool() {
 
 #[test]
 fn drop_waits_for_queued_work() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        drop_waits_for_queued_work_body,
+    );
+}
+
+fn drop_waits_for_queued_work_body() {
     let done = Arc::new(AtomicUsize::new(0));
     {
         let pool = ThreadPool::new(2).unwrap();
@@ -342,6 +438,14 @@ fn drop_waits_for_queued_work() {
 /// its own value.
 #[test]
 fn lots_of_tasks_each_resolved_once() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        lots_of_tasks_each_resolved_once_body,
+    );
+}
+
+fn lots_of_tasks_each_resolved_once_body() {
     const TASKS: u64 = if cfg!(miri) { 200 } else { 100_000 };
     let pool = ThreadPool::new(4).unwrap();
     let callbacks = Arc::new(AtomicUsize::new(0));
@@ -366,6 +470,14 @@ fn lots_of_tasks_each_resolved_once() {
 
 #[test]
 fn a_promise_dropped_while_running_reports_a_panic() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        a_promise_dropped_while_running_reports_a_panic_body,
+    );
+}
+
+fn a_promise_dropped_while_running_reports_a_panic_body() {
     let (future, promise) = Future::<u8>::pending();
     assert!(promise.start());
     drop(promise);
@@ -374,6 +486,14 @@ fn a_promise_dropped_while_running_reports_a_panic() {
 
 #[test]
 fn map_keeps_item_order() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        map_keeps_item_order_body,
+    );
+}
+
+fn map_keeps_item_order_body() {
     let pool = ThreadPool::new(3).unwrap();
     let results: Vec<_> = pool
         .map(
@@ -396,6 +516,14 @@ fn map_keeps_item_order() {
 
 #[test]
 fn as_completed_yields_in_completion_order() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        as_completed_yields_in_completion_order_body,
+    );
+}
+
+fn as_completed_yields_in_completion_order_body() {
     use turnstile::pool::as_completed;
     let pool = ThreadPool::new(2).unwrap();
     let (slow, gate) = submit_gated(&pool, "slow");
@@ -410,6 +538,14 @@ fn as_completed_yields_in_completion_order() {
 
 #[test]
 fn wait_first_completed_all_completed_first_error_and_timeout() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        wait_first_completed_all_completed_first_error_and_timeout_body,
+    );
+}
+
+fn wait_first_completed_all_completed_first_error_and_timeout_body() {
     use turnstile::pool::{WaitFor, wait, wait_timeout};
     let pool = ThreadPool::new(2).unwrap();
     let gate = Arc::new(Barrier::new(2));
@@ -459,6 +595,14 @@ fn wait_first_completed_all_completed_first_error_and_timeout() {
 
 #[test]
 fn a_bounded_submission_queue_makes_submit_wait() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        a_bounded_submission_queue_makes_submit_wait_body,
+    );
+}
+
+fn a_bounded_submission_queue_makes_submit_wait_body() {
     assert!(matches!(
         ThreadPool::builder().queue_capacity(0).build(),
         Err(PoolError::ZeroCapacity)
@@ -491,6 +635,14 @@ fn a_bounded_submission_queue_makes_submit_wait() {
 
 #[test]
 fn the_initializer_runs_once_on_every_worker() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        the_initializer_runs_once_on_every_worker_body,
+    );
+}
+
+fn the_initializer_runs_once_on_every_worker_body() {
     let initialized = Arc::new(AtomicUsize::new(0));
     let pool = {
         let initialized = Arc::clone(&initialized);
@@ -512,6 +664,14 @@ fn the_initializer_runs_once_on_every_worker() {
 /// submits are refused with the reason. The same for a panicking one.
 #[test]
 fn a_failed_initializer_breaks_the_pool() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        a_failed_initializer_breaks_the_pool_body,
+    );
+}
+
+fn a_failed_initializer_breaks_the_pool_body() {
     use turnstile::pool::SubmitError;
     for (pool, reason) in [
         (
@@ -560,6 +720,14 @@ fn a_failed_initializer_breaks_the_pool() {
 /// pool's `Drop` runs on a worker): the worker must not try to join itself.
 #[test]
 fn a_task_can_shut_down_or_drop_its_own_pool() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        a_task_can_shut_down_or_drop_its_own_pool_body,
+    );
+}
+
+fn a_task_can_shut_down_or_drop_its_own_pool_body() {
     let pool = Arc::new(ThreadPool::new(2).unwrap());
     let inside = Arc::clone(&pool);
     let outcome = pool
@@ -588,6 +756,14 @@ fn a_task_can_shut_down_or_drop_its_own_pool() {
 /// worker.)
 #[test]
 fn a_done_callback_sees_its_future_finished() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        a_done_callback_sees_its_future_finished_body,
+    );
+}
+
+fn a_done_callback_sees_its_future_finished_body() {
     let pool = ThreadPool::new(1).unwrap();
     let (future, gate) = submit_gated(&pool, 7);
     let shared = Arc::new(Mutex::new(None::<Future<i32>>));
@@ -622,6 +798,14 @@ fn a_done_callback_sees_its_future_finished() {
 /// must fail at once, not hang the worker, and the pool must go on.
 #[test]
 fn inside_its_own_callback_a_future_reads_and_into_result_refuses_instead_of_hanging() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        inside_its_own_callback_a_future_reads_and_into_result_refuses_instead_of_hanging_body,
+    );
+}
+
+fn inside_its_own_callback_a_future_reads_and_into_result_refuses_instead_of_hanging_body() {
     let pool = ThreadPool::new(1).unwrap();
     let (future, gate) = submit_gated(&pool, 7);
     let shared = Arc::new(Mutex::new(None::<Future<i32>>));
@@ -660,6 +844,14 @@ fn inside_its_own_callback_a_future_reads_and_into_result_refuses_instead_of_han
 /// the join handles taken and returned at once.)
 #[test]
 fn every_waiting_shutdown_returns_after_the_workers_exit() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        every_waiting_shutdown_returns_after_the_workers_exit_body,
+    );
+}
+
+fn every_waiting_shutdown_returns_after_the_workers_exit_body() {
     let pool = Arc::new(ThreadPool::new(1).unwrap());
     let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let gate = Arc::new(Barrier::new(2));
@@ -729,6 +921,14 @@ fn a_thread_name_with_a_nul_byte_is_an_error() {
 /// many results are left (surviving mutants blanked each).
 #[test]
 fn pool_types_print_and_map_knows_its_length() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        pool_types_print_and_map_knows_its_length_body,
+    );
+}
+
+fn pool_types_print_and_map_knows_its_length_body() {
     let pool = ThreadPool::builder()
         .workers(1)
         .thread_name("printer")
@@ -755,6 +955,14 @@ fn pool_types_print_and_map_knows_its_length() {
 /// and another wait still watching it, are told when it settles.
 #[test]
 fn an_ended_wait_leaves_callbacks_and_other_waits_in_place() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        an_ended_wait_leaves_callbacks_and_other_waits_in_place_body,
+    );
+}
+
+fn an_ended_wait_leaves_callbacks_and_other_waits_in_place_body() {
     use turnstile::pool::{WaitFor, wait_timeout};
     let (future, promise) = Future::<u8>::pending();
     let (told, heard) = std::sync::mpsc::channel();
@@ -779,6 +987,14 @@ fn an_ended_wait_leaves_callbacks_and_other_waits_in_place() {
 
 #[test]
 fn a_pool_future_can_be_awaited_and_wakes_its_task_once() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        a_pool_future_can_be_awaited_and_wakes_its_task_once_body,
+    );
+}
+
+fn a_pool_future_can_be_awaited_and_wakes_its_task_once_body() {
     let pool = ThreadPool::new(2).unwrap();
     let (release, gate) = std::sync::mpsc::channel::<()>();
     let slow = pool
@@ -808,6 +1024,14 @@ fn a_pool_future_can_be_awaited_and_wakes_its_task_once() {
 
 #[test]
 fn an_awaited_future_resolves_after_its_done_callbacks_return() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        an_awaited_future_resolves_after_its_done_callbacks_return_body,
+    );
+}
+
+fn an_awaited_future_resolves_after_its_done_callbacks_return_body() {
     let (future, promise) = Future::pending();
     let (entered, callback_running) = std::sync::mpsc::channel::<()>();
     let (finish_callback, callback_may_end) = std::sync::mpsc::channel::<()>();
@@ -835,6 +1059,14 @@ fn an_awaited_future_resolves_after_its_done_callbacks_return() {
 
 #[test]
 fn dropping_a_pending_await_lets_the_task_run_and_frees_the_waker() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        dropping_a_pending_await_lets_the_task_run_and_frees_the_waker_body,
+    );
+}
+
+fn dropping_a_pending_await_lets_the_task_run_and_frees_the_waker_body() {
     let pool = ThreadPool::new(1).unwrap();
     let ran = Arc::new(AtomicUsize::new(0));
     let (release, gate) = std::sync::mpsc::channel::<()>();
@@ -867,6 +1099,14 @@ fn dropping_a_pending_await_lets_the_task_run_and_frees_the_waker() {
 #[test]
 #[should_panic(expected = "polled after it was ready")]
 fn polling_an_awaited_future_after_it_was_ready_panics() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        polling_an_awaited_future_after_it_was_ready_panics_body,
+    );
+}
+
+fn polling_an_awaited_future_after_it_was_ready_panics_body() {
     let (future, promise) = Future::pending();
     promise.start();
     promise.finish(Ok(1u8));
@@ -878,6 +1118,14 @@ fn polling_an_awaited_future_after_it_was_ready_panics() {
 
 #[test]
 fn a_pool_future_awaited_on_tokio() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        a_pool_future_awaited_on_tokio_body,
+    );
+}
+
+fn a_pool_future_awaited_on_tokio_body() {
     let pool = ThreadPool::new(2).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -900,6 +1148,14 @@ fn a_pool_future_awaited_on_tokio() {
 
 #[test]
 fn a_re_polled_awaited_future_wakes_the_latest_waker_and_prints_its_state() {
+    common::within(
+        common::PATIENCE,
+        "the pool's tasks, futures and shutdown this test waits on",
+        a_re_polled_awaited_future_wakes_the_latest_waker_and_prints_its_state_body,
+    );
+}
+
+fn a_re_polled_awaited_future_wakes_the_latest_waker_and_prints_its_state_body() {
     let (future, promise) = Future::<u8>::pending();
     let mut awaited = std::pin::pin!(std::future::IntoFuture::into_future(future));
     assert_eq!(

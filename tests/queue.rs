@@ -19,6 +19,14 @@ use turnstile::{
 
 #[test]
 fn orders() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        orders_body,
+    );
+}
+
+fn orders_body() {
     let fifo = FifoQueue::unbounded();
     let lifo = LifoQueue::unbounded();
     let priority = PriorityQueue::unbounded();
@@ -37,6 +45,14 @@ fn orders() {
 
 #[test]
 fn priority_is_stable_for_equal_priorities() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        priority_is_stable_for_equal_priorities_body,
+    );
+}
+
+fn priority_is_stable_for_equal_priorities_body() {
     use turnstile::queue::Prioritized;
     let queue = PriorityQueue::unbounded();
     for (priority, name) in [(2, "a"), (1, "b"), (2, "c"), (1, "d"), (2, "e")] {
@@ -48,6 +64,14 @@ fn priority_is_stable_for_equal_priorities() {
 
 #[test]
 fn priority_ties_between_equal_items_keep_insertion_order() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        priority_ties_between_equal_items_keep_insertion_order_body,
+    );
+}
+
+fn priority_ties_between_equal_items_keep_insertion_order_body() {
     // Items that compare equal but are distinguishable by address.
     let (first, second) = (String::from("same"), String::from("same"));
     let (first_ptr, second_ptr) = (first.as_ptr(), second.as_ptr());
@@ -69,6 +93,14 @@ fn bounded_zero_is_an_error() {
 
 #[test]
 fn snapshots() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        snapshots_body,
+    );
+}
+
+fn snapshots_body() {
     let queue = FifoQueue::bounded(2).unwrap();
     assert!(queue.is_empty() && !queue.is_full());
     queue.put(1).unwrap();
@@ -84,6 +116,14 @@ fn snapshots() {
 
 #[test]
 fn errors_hand_the_item_back() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        errors_hand_the_item_back_body,
+    );
+}
+
+fn errors_hand_the_item_back_body() {
     let queue = FifoQueue::bounded(1).unwrap();
     queue.put(String::from("first")).unwrap();
     let full = queue.try_put(String::from("second")).unwrap_err();
@@ -113,6 +153,14 @@ fn errors_hand_the_item_back() {
 
 #[test]
 fn close_drains_then_reports_closed() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        close_drains_then_reports_closed_body,
+    );
+}
+
+fn close_drains_then_reports_closed_body() {
     let queue = FifoQueue::unbounded();
     queue.put(1).unwrap();
     queue.put(2).unwrap();
@@ -131,6 +179,14 @@ fn close_drains_then_reports_closed() {
 
 #[test]
 fn close_wakes_every_blocked_thread() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        close_wakes_every_blocked_thread_body,
+    );
+}
+
+fn close_wakes_every_blocked_thread_body() {
     let empty = Arc::new(FifoQueue::<u32>::unbounded());
     let full = Arc::new(FifoQueue::bounded(1).unwrap());
     full.put(0).unwrap();
@@ -174,6 +230,14 @@ fn close_wakes_every_blocked_thread() {
 
 #[test]
 fn immediate_shutdown_discards_and_counts_as_done() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        immediate_shutdown_discards_and_counts_as_done_body,
+    );
+}
+
+fn immediate_shutdown_discards_and_counts_as_done_body() {
     let queue = Arc::new(FifoQueue::unbounded());
     for n in 0..5 {
         queue.put(n).unwrap();
@@ -193,6 +257,14 @@ fn immediate_shutdown_discards_and_counts_as_done() {
 
 #[test]
 fn task_done_too_often_is_an_error_and_changes_nothing() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        task_done_too_often_is_an_error_and_changes_nothing_body,
+    );
+}
+
+fn task_done_too_often_is_an_error_and_changes_nothing_body() {
     let queue = FifoQueue::unbounded();
     queue.put('x').unwrap();
     queue.get().unwrap();
@@ -211,6 +283,14 @@ fn task_done_too_often_is_an_error_and_changes_nothing() {
 
 #[test]
 fn put_blocks_on_a_full_queue_until_a_get() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        put_blocks_on_a_full_queue_until_a_get_body,
+    );
+}
+
+fn put_blocks_on_a_full_queue_until_a_get_body() {
     let queue = Arc::new(FifoQueue::bounded(1).unwrap());
     queue.put(1).unwrap();
     let putter = {
@@ -226,6 +306,14 @@ fn put_blocks_on_a_full_queue_until_a_get() {
 
 #[test]
 fn timeouts_wait_then_give_up() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        timeouts_wait_then_give_up_body,
+    );
+}
+
+fn timeouts_wait_then_give_up_body() {
     let timeout = Duration::from_millis(100);
     let full = FifoQueue::bounded(1).unwrap();
     full.put(0).unwrap();
@@ -259,6 +347,14 @@ fn timeouts_wait_then_give_up() {
 /// same way, and succeed at once when they can.
 #[test]
 fn deadlines_wait_until_then_give_up() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        deadlines_wait_until_then_give_up_body,
+    );
+}
+
+fn deadlines_wait_until_then_give_up_body() {
     let wait = Duration::from_millis(100);
     let full = FifoQueue::bounded(1).unwrap();
     full.put(0).unwrap();
@@ -291,6 +387,14 @@ fn deadlines_wait_until_then_give_up() {
 
 #[test]
 fn zero_and_max_timeouts() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        zero_and_max_timeouts_body,
+    );
+}
+
+fn zero_and_max_timeouts_body() {
     let queue = Arc::new(FifoQueue::bounded(1).unwrap());
     let start = Instant::now();
     assert_eq!(
@@ -321,6 +425,14 @@ fn zero_and_max_timeouts() {
 
 #[test]
 fn iterating_yields_until_closed_and_drained() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        iterating_yields_until_closed_and_drained_body,
+    );
+}
+
+fn iterating_yields_until_closed_and_drained_body() {
     let queue = Arc::new(FifoQueue::bounded(2).unwrap());
     let producer = {
         let queue = Arc::clone(&queue);
@@ -343,6 +455,14 @@ fn iterating_yields_until_closed_and_drained() {
 /// waiting; it does not close anything, and works on a closed queue too.
 #[test]
 fn try_iter_takes_what_is_there_and_never_waits() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        try_iter_takes_what_is_there_and_never_waits_body,
+    );
+}
+
+fn try_iter_takes_what_is_there_and_never_waits_body() {
     let queue = FifoQueue::new();
     for n in 0..3 {
         queue.put(n).unwrap();
@@ -363,6 +483,14 @@ fn try_iter_takes_what_is_there_and_never_waits() {
 /// `task_done`, and items an immediate close discards.
 #[test]
 fn unfinished_tasks_counts_puts_not_marked_done() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        unfinished_tasks_counts_puts_not_marked_done_body,
+    );
+}
+
+fn unfinished_tasks_counts_puts_not_marked_done_body() {
     let queue: LifoQueue<u8> = Default::default();
     assert_eq!((queue.unfinished_tasks(), queue.capacity()), (0, None));
     for n in 0..4 {
@@ -380,6 +508,14 @@ fn unfinished_tasks_counts_puts_not_marked_done() {
 /// small bounded queue: every item arrives exactly once (count and sum).
 #[test]
 fn stress_four_producers_four_consumers() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        stress_four_producers_four_consumers_body,
+    );
+}
+
+fn stress_four_producers_four_consumers_body() {
     const PRODUCERS: u64 = 4;
     const PER_PRODUCER: u64 = if cfg!(miri) { 100 } else { 100_000 };
     let queue = Arc::new(FifoQueue::bounded(64).unwrap());
@@ -424,6 +560,14 @@ fn stress_four_producers_four_consumers() {
 
 #[test]
 fn put_after_close_keeps_nothing() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        put_after_close_keeps_nothing_body,
+    );
+}
+
+fn put_after_close_keeps_nothing_body() {
     let queue = FifoQueue::unbounded();
     queue.close();
     assert_eq!(queue.put(1), Err(PutError::Closed(1)));
@@ -440,6 +584,14 @@ fn put_after_close_keeps_nothing() {
 /// wait for a lock its own thread holds, forever.
 #[test]
 fn discarded_items_are_dropped_with_the_lock_released() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        discarded_items_are_dropped_with_the_lock_released_body,
+    );
+}
+
+fn discarded_items_are_dropped_with_the_lock_released_body() {
     struct Probe(Arc<FifoQueue<Probe>>, std::sync::mpsc::Sender<usize>);
     impl Drop for Probe {
         fn drop(&mut self) {
@@ -494,6 +646,14 @@ impl Ord for Touchy {
 /// and a blocked `put` was never woken.)
 #[test]
 fn a_panicking_ord_leaves_the_priority_queue_whole() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        a_panicking_ord_leaves_the_priority_queue_whole_body,
+    );
+}
+
+fn a_panicking_ord_leaves_the_priority_queue_whole_body() {
     static PANICKY: AtomicBool = AtomicBool::new(false);
     let queue = Arc::new(PriorityQueue::bounded(4).unwrap());
     for n in [3, 1, 4, 2] {
@@ -540,6 +700,14 @@ fn a_panicking_ord_leaves_the_priority_queue_whole() {
 /// A panic inside `put` leaves the count and the storage in step.
 #[test]
 fn a_panicking_ord_in_put_leaves_the_count_in_step() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        a_panicking_ord_in_put_leaves_the_count_in_step_body,
+    );
+}
+
+fn a_panicking_ord_in_put_leaves_the_count_in_step_body() {
     static PANICKY: AtomicBool = AtomicBool::new(false);
     let queue = Arc::new(PriorityQueue::unbounded());
     queue.put(Touchy(2, &PANICKY)).unwrap();
@@ -606,6 +774,14 @@ fn expect_hook_panic<R>(call: impl FnOnce() -> R) {
 /// and announced to a blocked getter.
 #[test]
 fn a_storage_that_stores_an_item_and_panics_leaves_the_books_right() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        a_storage_that_stores_an_item_and_panics_leaves_the_books_right_body,
+    );
+}
+
+fn a_storage_that_stores_an_item_and_panics_leaves_the_books_right_body() {
     let queue = Arc::new(GlitchyQueue::bounded(3).unwrap());
     let getter = {
         let queue = Arc::clone(&queue);
@@ -631,6 +807,14 @@ fn a_storage_that_stores_an_item_and_panics_leaves_the_books_right() {
 /// and releases a blocked joiner only when nothing else is unfinished.
 #[test]
 fn a_storage_that_loses_an_item_in_a_panic_leaves_the_books_right() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        a_storage_that_loses_an_item_in_a_panic_leaves_the_books_right_body,
+    );
+}
+
+fn a_storage_that_loses_an_item_in_a_panic_leaves_the_books_right_body() {
     let queue = Arc::new(GlitchyQueue::bounded(2).unwrap());
     queue.put(13).unwrap();
     queue.put(7).unwrap();
@@ -677,6 +861,14 @@ fn a_storage_that_loses_an_item_in_a_panic_leaves_the_books_right() {
 /// the insertion-order tie-break is exercised.
 #[test]
 fn priority_order_matches_a_sorted_reference() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        priority_order_matches_a_sorted_reference_body,
+    );
+}
+
+fn priority_order_matches_a_sorted_reference_body() {
     let queue = PriorityQueue::unbounded();
     let mut reference = std::collections::BTreeSet::new(); // (priority, insertion number)
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
@@ -791,16 +983,40 @@ where
 
 #[test]
 fn fifo_threads_and_async_tasks_share_one_queue_and_lose_nothing() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        fifo_threads_and_async_tasks_share_one_queue_and_lose_nothing_body,
+    );
+}
+
+fn fifo_threads_and_async_tasks_share_one_queue_and_lose_nothing_body() {
     threads_and_tasks_share_one_queue::<turnstile::queue::Fifo<u64>>();
 }
 
 #[test]
 fn lifo_threads_and_async_tasks_share_one_queue_and_lose_nothing() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        lifo_threads_and_async_tasks_share_one_queue_and_lose_nothing_body,
+    );
+}
+
+fn lifo_threads_and_async_tasks_share_one_queue_and_lose_nothing_body() {
     threads_and_tasks_share_one_queue::<turnstile::queue::Lifo<u64>>();
 }
 
 #[test]
 fn async_get_and_put_keep_the_queue_order() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        async_get_and_put_keep_the_queue_order_body,
+    );
+}
+
+fn async_get_and_put_keep_the_queue_order_body() {
     let fifo = FifoQueue::unbounded();
     let lifo = LifoQueue::unbounded();
     let priority = PriorityQueue::unbounded();
@@ -823,6 +1039,14 @@ fn async_get_and_put_keep_the_queue_order() {
 
 #[test]
 fn a_cancelled_async_put_puts_nothing_hands_its_item_back_and_leaves_no_waker() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        a_cancelled_async_put_puts_nothing_hands_its_item_back_and_leaves_no_waker_body,
+    );
+}
+
+fn a_cancelled_async_put_puts_nothing_hands_its_item_back_and_leaves_no_waker_body() {
     let queue = FifoQueue::bounded(1).unwrap();
     queue.put('a').unwrap();
     let (waker, unparker) = common::Unparker::new();
@@ -861,6 +1085,14 @@ fn a_cancelled_async_put_puts_nothing_hands_its_item_back_and_leaves_no_waker() 
 
 #[test]
 fn a_cancelled_async_get_takes_nothing_and_leaves_no_waker() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        a_cancelled_async_get_takes_nothing_and_leaves_no_waker_body,
+    );
+}
+
+fn a_cancelled_async_get_takes_nothing_and_leaves_no_waker_body() {
     let fifo = FifoQueue::<u8>::unbounded();
     let lifo = LifoQueue::<u8>::unbounded();
     let (waker, unparker) = common::Unparker::new();
@@ -882,6 +1114,14 @@ fn a_cancelled_async_get_takes_nothing_and_leaves_no_waker() {
 
 #[test]
 fn close_ends_async_waits_and_hands_the_put_item_back() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        close_ends_async_waits_and_hands_the_put_item_back_body,
+    );
+}
+
+fn close_ends_async_waits_and_hands_the_put_item_back_body() {
     let empty = FifoQueue::<u8>::unbounded();
     let full = LifoQueue::bounded(1).unwrap();
     full.put(1).unwrap();
@@ -914,6 +1154,14 @@ fn an_async_put_polled_after_it_resolved_panics_with_a_clear_message() {
 
 #[test]
 fn async_queue_on_tokio_with_a_producing_thread() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        async_queue_on_tokio_with_a_producing_thread_body,
+    );
+}
+
+fn async_queue_on_tokio_with_a_producing_thread_body() {
     let queue = Arc::new(FifoQueue::bounded(2).unwrap());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -975,10 +1223,26 @@ fn a_task_served_without_its_wake_leaves_the_list<O: turnstile::queue::Order<u8>
 
 #[test]
 fn fifo_a_task_served_without_its_wake_leaves_the_waker_list() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        fifo_a_task_served_without_its_wake_leaves_the_waker_list_body,
+    );
+}
+
+fn fifo_a_task_served_without_its_wake_leaves_the_waker_list_body() {
     a_task_served_without_its_wake_leaves_the_list::<turnstile::queue::Fifo<u8>>();
 }
 
 #[test]
 fn lifo_a_task_served_without_its_wake_leaves_the_waker_list() {
+    common::within(
+        common::PATIENCE,
+        "the gets, puts and joins this test blocks on",
+        lifo_a_task_served_without_its_wake_leaves_the_waker_list_body,
+    );
+}
+
+fn lifo_a_task_served_without_its_wake_leaves_the_waker_list_body() {
     a_task_served_without_its_wake_leaves_the_list::<turnstile::queue::Lifo<u8>>();
 }

@@ -76,12 +76,23 @@ fn owner_reenters_while_others_wait() {
         "a second thread entered a held RLock"
     );
     holder.release();
-    waiter.join().unwrap();
+    common::join_within(
+        "a lock() blocked on a held RLock, after its release",
+        waiter,
+    );
     assert!(entered.load(Ordering::SeqCst));
 }
 
 #[test]
 fn count_back_to_zero_releases() {
+    common::within(
+        common::PATIENCE,
+        "other threads' try_lock of an RLock held twice",
+        count_back_to_zero_releases_body,
+    );
+}
+
+fn count_back_to_zero_releases_body() {
     let lock = Arc::new(RLock::new(()));
     let outer = lock.lock();
     let inner = lock.lock();
@@ -110,6 +121,14 @@ fn try_lock_reenters() {
 
 #[test]
 fn contended_lock_timeout_waits_then_gives_up() {
+    common::within(
+        common::PATIENCE,
+        "a 100 ms lock_timeout of an RLock held elsewhere",
+        contended_lock_timeout_waits_then_gives_up_body,
+    );
+}
+
+fn contended_lock_timeout_waits_then_gives_up_body() {
     let lock = Arc::new(RLock::new(()));
     let holder = hold_rlock_elsewhere(&lock);
     let timeout = Duration::from_millis(100);
@@ -126,6 +145,14 @@ fn contended_lock_timeout_waits_then_gives_up() {
 
 #[test]
 fn lock_timeout_reenters_at_once() {
+    common::within(
+        common::PATIENCE,
+        "an owner's lock_timeout, to re-enter at once",
+        lock_timeout_reenters_at_once_body,
+    );
+}
+
+fn lock_timeout_reenters_at_once_body() {
     let lock = RLock::new(());
     let _outer = lock.lock();
     let start = Instant::now();
@@ -135,6 +162,14 @@ fn lock_timeout_reenters_at_once() {
 
 #[test]
 fn zero_and_max_timeouts() {
+    common::within(
+        common::PATIENCE,
+        "zero and unlimited lock_timeouts of an RLock",
+        zero_and_max_timeouts_body,
+    );
+}
+
+fn zero_and_max_timeouts_body() {
     let lock = Arc::new(RLock::new(()));
     assert!(lock.lock_timeout(Duration::ZERO).is_ok());
     assert!(lock.lock_timeout(Duration::MAX).is_ok());
@@ -156,6 +191,14 @@ fn zero_and_max_timeouts() {
 
 #[test]
 fn panic_while_holding_releases_every_hold() {
+    common::within(
+        common::PATIENCE,
+        "a try_lock of an RLock whose holder panicked",
+        panic_while_holding_releases_every_hold_body,
+    );
+}
+
+fn panic_while_holding_releases_every_hold_body() {
     let lock = Arc::new(RLock::new(()));
     let result = {
         let lock = Arc::clone(&lock);

@@ -70,12 +70,23 @@ fn acquire_really_blocks_until_release() {
         "acquire returned with no permit free"
     );
     semaphore.release(1);
-    waiter.join().unwrap();
+    common::join_within(
+        "an acquire blocked on an empty semaphore, after a release",
+        waiter,
+    );
     assert_eq!(semaphore.available_permits(), 0);
 }
 
 #[test]
 fn acquire_timeout_waits_then_gives_up() {
+    common::within(
+        common::PATIENCE,
+        "timed acquires of an empty semaphore, to give up",
+        acquire_timeout_waits_then_gives_up_body,
+    );
+}
+
+fn acquire_timeout_waits_then_gives_up_body() {
     let semaphore = Semaphore::new(0);
     let timeout = Duration::from_millis(100);
     let start = Instant::now();
@@ -92,6 +103,14 @@ fn acquire_timeout_waits_then_gives_up() {
 
 #[test]
 fn zero_and_max_timeouts() {
+    common::within(
+        common::PATIENCE,
+        "zero and unlimited acquire_timeouts of a semaphore",
+        zero_and_max_timeouts_body,
+    );
+}
+
+fn zero_and_max_timeouts_body() {
     let semaphore = Arc::new(Semaphore::new(1));
     let held = semaphore
         .acquire_timeout(Duration::ZERO)
@@ -200,6 +219,14 @@ fn bounded_semaphore_refuses_over_release() {
 
 #[test]
 fn bounded_semaphore_refuses_a_wait_that_could_never_end() {
+    common::within(
+        common::PATIENCE,
+        "acquires past a bounded semaphore's bound, to be refused at once",
+        bounded_semaphore_refuses_a_wait_that_could_never_end_body,
+    );
+}
+
+fn bounded_semaphore_refuses_a_wait_that_could_never_end_body() {
     let semaphore = BoundedSemaphore::new(2);
     let error = semaphore.acquire_many(3).unwrap_err();
     assert_eq!(
@@ -252,7 +279,7 @@ fn lots_and_lots() {
         })
         .collect();
     for thread in threads {
-        thread.join().unwrap();
+        common::join_within("a thread's acquires of three shared permits", thread);
     }
     assert!(most.load(Ordering::SeqCst) <= PERMITS);
     assert_eq!(semaphore.available_permits(), PERMITS);
@@ -263,6 +290,14 @@ fn lots_and_lots() {
 /// that permit's drop released one that was never taken.)
 #[test]
 fn a_timed_out_acquire_creates_no_permit() {
+    common::within(
+        common::PATIENCE,
+        "10 ms acquires of held permits, to give up",
+        a_timed_out_acquire_creates_no_permit_body,
+    );
+}
+
+fn a_timed_out_acquire_creates_no_permit_body() {
     let bounded = BoundedSemaphore::new(1);
     let plain = Semaphore::new(2);
     let held = bounded.acquire();
@@ -339,6 +374,14 @@ fn a_bounded_semaphore_refuses_a_release_while_the_permit_is_held() {
 /// one's do (each is a thin layer, and each needs its own test).
 #[test]
 fn bounded_semaphore_takes_permits_like_the_plain_one() {
+    common::within(
+        common::PATIENCE,
+        "5 ms acquires of a bounded semaphore's last permits",
+        bounded_semaphore_takes_permits_like_the_plain_one_body,
+    );
+}
+
+fn bounded_semaphore_takes_permits_like_the_plain_one_body() {
     let semaphore = BoundedSemaphore::new(3);
     let two = semaphore
         .try_acquire_many(2)
@@ -376,6 +419,14 @@ fn bounded_semaphore_takes_permits_like_the_plain_one() {
 /// their semaphore.
 #[test]
 fn owned_permits_move_count_forget_and_give_back() {
+    common::within(
+        common::PATIENCE,
+        "timed acquires of owned permits, and their return from another thread",
+        owned_permits_move_count_forget_and_give_back_body,
+    );
+}
+
+fn owned_permits_move_count_forget_and_give_back_body() {
     use std::time::Duration;
     let plain = Arc::new(Semaphore::new(2));
     let first = plain.acquire_owned();
@@ -509,7 +560,7 @@ fn threads_and_async_tasks_share_the_permits_and_none_is_lost() {
         })
         .collect();
     for car in cars {
-        car.join().unwrap();
+        common::join_within("a car's acquires (by thread or task) of five spaces", car);
     }
     assert!(most.load(Ordering::SeqCst) <= 5);
     assert_eq!(sem.available_permits(), 5, "every permit came back");

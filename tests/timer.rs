@@ -14,6 +14,14 @@ use turnstile::{Event, Timer};
 
 #[test]
 fn the_call_comes_after_the_interval_once() {
+    common::within(
+        common::PATIENCE,
+        "a timer's join, after its call 100 ms later",
+        the_call_comes_after_the_interval_once_body,
+    );
+}
+
+fn the_call_comes_after_the_interval_once_body() {
     let calls = Arc::new(AtomicUsize::new(0));
     let interval = Duration::from_millis(100);
     let started = Instant::now();
@@ -35,6 +43,14 @@ fn the_call_comes_after_the_interval_once() {
 
 #[test]
 fn a_cancel_in_time_stops_the_call_for_good() {
+    common::within(
+        common::PATIENCE,
+        "a cancelled timer's join, to return at once",
+        a_cancel_in_time_stops_the_call_for_good_body,
+    );
+}
+
+fn a_cancel_in_time_stops_the_call_for_good_body() {
     let calls = Arc::new(AtomicUsize::new(0));
     let timer = {
         let calls = Arc::clone(&calls);
@@ -56,6 +72,14 @@ fn a_cancel_in_time_stops_the_call_for_good() {
 
 #[test]
 fn a_cancel_after_the_call_started_is_too_late() {
+    common::within(
+        common::PATIENCE,
+        "a timer's call to start, and its join after it",
+        a_cancel_after_the_call_started_is_too_late_body,
+    );
+}
+
+fn a_cancel_after_the_call_started_is_too_late_body() {
     let (running, finish) = (Arc::new(Event::new()), Arc::new(Event::new()));
     let timer = {
         let (running, finish) = (Arc::clone(&running), Arc::clone(&finish));
@@ -73,6 +97,14 @@ fn a_cancel_after_the_call_started_is_too_late() {
 
 #[test]
 fn a_panicking_call_is_reported_by_join() {
+    common::within(
+        common::PATIENCE,
+        "the join of a timer whose call panics",
+        a_panicking_call_is_reported_by_join_body,
+    );
+}
+
+fn a_panicking_call_is_reported_by_join_body() {
     let timer = Timer::start(Duration::ZERO, || panic!("the alarm broke")).unwrap();
     assert_eq!(
         timer.join(),
@@ -82,6 +114,14 @@ fn a_panicking_call_is_reported_by_join() {
 
 #[test]
 fn a_dropped_timer_still_calls() {
+    common::within(
+        2 * common::PATIENCE,
+        "the call of a dropped timer (its own limit is 5 s)",
+        a_dropped_timer_still_calls_body,
+    );
+}
+
+fn a_dropped_timer_still_calls_body() {
     let called = Arc::new(Event::new());
     {
         let called = Arc::clone(&called);

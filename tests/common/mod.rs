@@ -269,28 +269,38 @@ pub struct Holder {
 /// Runs `hold` on a new thread and returns once it has taken its lock.
 /// `hold` takes the lock, then calls the `wait` it is given, which returns
 /// when the test calls [`Holder::release`]; then `hold` returns and its
-/// guards drop.
+/// guards drop. Ends the test binary ([`hung`]) if the lock is not taken
+/// within [`PATIENCE`].
 pub fn hold_elsewhere(hold: impl FnOnce(&dyn Fn()) + Send + 'static) -> Holder {
     let (release, released) = std::sync::mpsc::channel::<()>();
-    let held = std::sync::Arc::new(std::sync::Barrier::new(2));
-    let thread = {
-        let held = std::sync::Arc::clone(&held);
-        std::thread::spawn(move || {
-            hold(&|| {
-                held.wait();
-                let _ = released.recv();
-            })
+    let (held, taken) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        hold(&|| {
+            let _ = held.send(());
+            let _ = released.recv();
         })
-    };
-    held.wait();
+    });
+    match taken.recv_timeout(PATIENCE) {
+        Ok(()) => {}
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => hung(
+            "another thread's lock, to hold it (hold_elsewhere)",
+            PATIENCE,
+        ),
+        // `hold` panicked before it took its lock: pass the panic on.
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => match thread.join() {
+            Ok(()) => panic!("hold_elsewhere: `hold` returned without calling `wait`"),
+            Err(payload) => panic::resume_unwind(payload),
+        },
+    }
     Holder { release, thread }
 }
 
 impl Holder {
-    /// Lets the holding thread drop its guards, and waits until it has.
+    /// Lets the holding thread drop its guards, and waits (at most
+    /// [`PATIENCE`]) until it has.
     pub fn release(self) {
         self.release.send(()).expect("the holder waits for this");
-        self.thread.join().expect("the holder does not panic");
+        join_within("the holding thread, to release its lock", self.thread);
     }
 }
 
@@ -308,10 +318,11 @@ macro_rules! assert_not_send {
     }};
 }
 
-/// Runs `body` on a new thread and returns what it returns, or fails the
-/// test if it has not finished after `limit`: a hang (a lost wake-up, a
-/// deadlock) becomes a prompt failure that names `what`, not a test run
-/// killed from outside. A hung thread is left behind; the test fails anyway.
+/// Runs `body` on a new thread and returns what it returns (or passes on
+/// its panic), or ends the test binary if it has not finished after
+/// `limit`: a hang (a lost wake-up, a deadlock) becomes a prompt failure
+/// that names `what`, not a test run killed from outside. See [`hung`] for
+/// why a hang ends the whole binary rather than failing one test.
 pub fn within<T: Send + 'static>(
     limit: std::time::Duration,
     what: &str,
@@ -329,9 +340,49 @@ pub fn within<T: Send + 'static>(
             Ok(value) => value,
             Err(payload) => panic::resume_unwind(payload),
         },
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-            panic!("{what}: still not finished after {limit:?} (a lost wake-up or a deadlock)")
-        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => hung(what, limit),
+    }
+}
+
+/// Ends the test binary (exit code 101, as for a failed test) with a
+/// message naming `what` the test waited for `limit` in vain.
+///
+/// Why the whole binary and not only the test (a panic): a hung thread
+/// cannot be stopped, and what hangs one test often hangs its neighbours,
+/// so each would wait out its own limit in turn, two at a time: ten hung
+/// tests of five seconds each took 25 s, past cargo-mutants' 20 s per
+/// mutant. Unwinding could hang too (a pool's drop joins its workers).
+/// Ending at the first hang fails the run within one limit of it, with
+/// the message. It is written to the real stderr, past the test harness's
+/// capture, which would be lost with the process.
+pub fn hung(what: &str, limit: std::time::Duration) -> ! {
+    use std::io::Write as _;
+    let _ = writeln!(
+        std::io::stderr(),
+        "\nthread '{}': {what}: still not finished after {limit:?} (a lost wake-up or a \
+         deadlock); a hung thread cannot be stopped, so the test binary ends here",
+        std::thread::current().name().unwrap_or("<unnamed>"),
+    );
+    std::process::exit(101)
+}
+
+/// How long one blocking step of an ordinary test (a join, a wait, a lock)
+/// may take under [`within`] before the test fails: far above any step's
+/// normal time on two busy cores (the slowest steps sleep or time out for
+/// about a second), and far below cargo-mutants' 20 s per mutant
+/// (`MUTANTS_TIMEOUT` in scripts/mutants.sh), so that a mutant, or a real
+/// bug, that makes a primitive hang fails its test binary with a message
+/// naming the wait, in seconds, instead of being killed from outside.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Joins `thread` under [`within`] with [`PATIENCE`]: returns what the
+/// thread returned, passes on its panic (with the thread's own message), or
+/// ends the test binary naming `what` (what the thread was waiting for) if
+/// it has not finished in time.
+pub fn join_within<T: Send + 'static>(what: &str, thread: std::thread::JoinHandle<T>) -> T {
+    match within(PATIENCE, what, move || thread.join()) {
+        Ok(value) => value,
+        Err(payload) => panic::resume_unwind(payload),
     }
 }
 
@@ -377,17 +428,21 @@ impl Bunch {
         self.finished.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// Waits until every thread has started (fails the test after 10 s).
+    /// Waits until every thread has started (ends the test binary after
+    /// [`PATIENCE`]).
     pub fn wait_for_started(&self) {
         let n = self.threads.len();
-        wait_until(|| self.started.load(std::sync::atomic::Ordering::SeqCst) == n);
+        wait_until("every thread of the bunch to start", || {
+            self.started.load(std::sync::atomic::Ordering::SeqCst) == n
+        });
     }
 
-    /// Joins every thread, passing on a panic from any of them (fails the
-    /// test if they have not all finished after 10 s).
-    pub fn wait_for_finished(self) {
+    /// Joins every thread, passing on a panic from any of them; ends the
+    /// test binary, naming `what` (what the threads wait for), if they have
+    /// not all finished after [`PATIENCE`].
+    pub fn wait_for_finished(self, what: &str) {
         let n = self.threads.len();
-        wait_until(|| self.finished() == n);
+        wait_until(what, || self.finished() == n);
         for thread in self.threads {
             if let Err(payload) = thread.join() {
                 panic::resume_unwind(payload);
@@ -396,15 +451,15 @@ impl Bunch {
     }
 }
 
-/// Polls `condition` every millisecond; fails the test if it is still
-/// false after 10 s (CPython's tests loop on `_wait()` the same way).
-pub fn wait_until(mut condition: impl FnMut() -> bool) {
-    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+/// Polls `condition` every millisecond; ends the test binary ([`hung`]),
+/// naming `what` (what it waited for), if it is still false after
+/// [`PATIENCE`] (CPython's tests loop on `_wait()` the same way).
+pub fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let give_up = std::time::Instant::now() + PATIENCE;
     while !condition() {
-        assert!(
-            std::time::Instant::now() < give_up,
-            "a condition the test waits for never came (a thread hung?)"
-        );
+        if std::time::Instant::now() >= give_up {
+            hung(what, PATIENCE);
+        }
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
 }
@@ -567,18 +622,26 @@ impl Unparker {
     }
 }
 
-/// The smallest executor: poll, and park until woken (10 s at most per
-/// park, so a lost wake-up shows as a slow test, not a hang). Returns the
-/// output and how many times the waker was woken.
+/// The smallest executor: poll, and park until woken. Returns the output
+/// and how many times the waker was woken. A park that nothing ends for
+/// [`PATIENCE`] is followed by one more poll: a lost wake-up shows as a
+/// slow test, not a hang, and a future still pending then ends the test
+/// binary ([`hung`]).
 pub fn block_on<F: std::future::Future>(future: F) -> (F::Output, usize) {
     let (waker, unparker) = Unparker::new();
     let mut context = std::task::Context::from_waker(&waker);
     let mut future = std::pin::pin!(future);
+    let mut last_chance = false;
     loop {
         if let std::task::Poll::Ready(output) = future.as_mut().poll(&mut context) {
             return (output, unparker.wakes());
         }
+        if last_chance {
+            hung("a future under block_on, to be woken and ready", PATIENCE);
+        }
         // A wake-up that came before this park makes it return at once.
-        std::thread::park_timeout(std::time::Duration::from_secs(10));
+        let parked = std::time::Instant::now();
+        std::thread::park_timeout(PATIENCE);
+        last_chance = parked.elapsed() >= PATIENCE;
     }
 }
