@@ -470,7 +470,8 @@ fn run_in_executor_keeps_the_loop_free_and_a_blocking_sleep_does_not() {
 
 fn run_in_executor_keeps_the_loop_free_and_a_blocking_sleep_does_not_body() {
     let pool = ThreadPool::new(1).unwrap();
-    // The other coroutine ticks every 10 ms while the work takes 100 ms.
+    // The other coroutine ticks every 10 ms while the work takes 250 ms: five
+    // times its 50 ms, so a loaded machine's late timers do not decide it.
     let ticks_while = |blocking_on_the_loop: bool| {
         run(async {
             let ticker = spawn(async {
@@ -485,10 +486,10 @@ fn run_in_executor_keeps_the_loop_free_and_a_blocking_sleep_does_not_body() {
             let ticker_done_first;
             if blocking_on_the_loop {
                 yield_now().await; // the ticker starts its first sleep
-                thread::sleep(Duration::from_millis(100)); // the notes' mistake
+                thread::sleep(Duration::from_millis(250)); // the notes' mistake
                 ticker_done_first = ticker.is_finished();
             } else {
-                let work = run_in_executor(&pool, || thread::sleep(Duration::from_millis(100)))
+                let work = run_in_executor(&pool, || thread::sleep(Duration::from_millis(250)))
                     .unwrap_or_else(|_| panic!("the pool runs"));
                 work.await.unwrap();
                 ticker_done_first = ticker.is_finished();

@@ -373,7 +373,12 @@ pub fn hung(what: &str, limit: std::time::Duration) -> ! {
 /// (`MUTANTS_TIMEOUT` in scripts/mutants.sh), so that a mutant, or a real
 /// bug, that makes a primitive hang fails its test binary with a message
 /// naming the wait, in seconds, instead of being killed from outside.
-pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
+///
+/// Under Miri (`scripts/miri.sh`) the clock is virtual and runs on with
+/// every interpreted step, so a step that takes a millisecond here reads as
+/// seconds there: the limit is two minutes of that clock.
+pub const PATIENCE: std::time::Duration =
+    std::time::Duration::from_secs(if cfg!(miri) { 120 } else { 5 });
 
 /// Joins `thread` under [`within`] with [`PATIENCE`]: returns what the
 /// thread returned, passes on its panic (with the thread's own message), or
