@@ -11,7 +11,9 @@
 # not by source file, so code moving between files of src/ changes
 # nothing here). Not run: the loom models (tests/model_*.rs; loom's
 # scheduler does not run under Miri), doctests, and the binaries that spawn
-# processes or open sockets (examples, lessons, lockdep, facade_discipline).
+# processes or only read source (examples, lessons, facade_discipline,
+# layers). The lock-order checker's tests run in a second pass, with its
+# feature on.
 # Stress sizes shrink under `cfg(miri)`; a test that cannot run under Miri
 # carries `#[cfg_attr(miri, ignore = "why")]`.
 #
@@ -62,4 +64,8 @@ echo "MIRIFLAGS=$MIRIFLAGS"
 # `--skip model::`: the loom copies of the unit tests (src/model/ includes
 # every primitive a second time; its `run_test` is `loom::model`).
 cargo "+$toolchain" miri test --no-fail-fast "${targets[@]}" -- --skip model:: "$@"
-echo "ok: the unit tests and ${#binaries[@]} test binaries run clean under Miri"
+# The lock-order checker's own lock (`lockdep/lock.rs`, a raw lock and a
+# cell) is compiled only with feature `lockdep`: its tests drive it from
+# several threads at once.
+cargo "+$toolchain" miri test --no-fail-fast --features lockdep --test lockdep -- "$@"
+echo "ok: the unit tests, ${#binaries[@]} test binaries and the lock-order checker's tests run clean under Miri"
