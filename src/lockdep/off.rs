@@ -1,7 +1,8 @@
 //! The lock-order checker's hooks when feature `lockdep` is off, and in the
 //! model copy: empty inline functions and a class of no size, so a normal
-//! build pays nothing. The real ones are in `lockdep/mod.rs`; the signatures
-//! match.
+//! build pays nothing. The real ones are in `lockdep/hooks.rs` and
+//! `lockdep/class.rs` (re-exported by `lockdep/mod.rs`, the door); the
+//! signatures match.
 
 /// A lock's class: nothing, here.
 pub(crate) struct Class;
