@@ -633,3 +633,27 @@ fn the_scan_sees_a_cycle_through_a_door_and_ignores_comments() {
     assert_eq!(cycle_through(&graph, &door), Some(vec![door.clone(), a, b]));
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// ARCHITECTURE.md maps the house: every file of `src/` is named there (a
+/// directory of one kind of room, such as the broken twins, may be named
+/// as `dir/*.rs`), so a new room cannot go in unmapped.
+#[test]
+fn architecture_md_names_every_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let map = fs::read_to_string(root.join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let unmapped: Vec<String> = rust_files(&src())
+        .iter()
+        .filter(|file| {
+            let name = file.file_name().unwrap().to_string_lossy();
+            let dir = file.parent().unwrap().strip_prefix(src()).unwrap();
+            let all_in_dir = format!("src/{}/*.rs", dir.display());
+            let dir_named = !dir.as_os_str().is_empty() && map.contains(&all_in_dir);
+            !map.contains(&*name) && !dir_named
+        })
+        .map(|file| shown(file))
+        .collect();
+    assert!(
+        unmapped.is_empty(),
+        "files ARCHITECTURE.md does not name (add them to its map): {unmapped:?}"
+    );
+}
