@@ -379,11 +379,49 @@ pub(crate) fn current_thread_id() -> usize {
 pub(crate) const IS_MODEL: bool = false;
 
 /// Runs a unit test written beside a primitive. Shared files are compiled
-/// twice, so their unit tests are too: here the test simply runs; the model
-/// facade runs it inside `loom::model`.
+/// twice, so their unit tests are too: here the test runs on a thread of
+/// its own under a watchdog; the model facade runs it inside `loom::model`,
+/// which reports a hang as a deadlock.
+///
+/// The watchdog is the integration tests' rule (`tests/common`, `within`):
+/// a test that a broken primitive makes hang fails in seconds, naming
+/// itself, and ends the test binary, since a hung thread cannot be stopped.
+/// A panic in the test (an assertion, a `should_panic`) reaches the caller
+/// as it would have.
 #[cfg(test)]
 pub(crate) fn run_test(test: impl Fn() + Sync + Send + 'static) {
-    test()
+    use std::sync::mpsc::{self, RecvTimeoutError};
+    // Under Miri the clock is virtual and runs on with every interpreted
+    // step: there the limit is two minutes of it.
+    let limit = std::time::Duration::from_secs(if cfg!(miri) { 120 } else { 5 });
+    let name = std::thread::current()
+        .name()
+        .unwrap_or("<unnamed>")
+        .to_owned();
+    let (finished, done) = mpsc::channel();
+    let runner = std::thread::spawn(move || {
+        test();
+        let _ = finished.send(());
+    });
+    match done.recv_timeout(limit) {
+        // Disconnected: the test panicked; join hands its panic on.
+        Ok(()) | Err(RecvTimeoutError::Disconnected) => {
+            if let Err(panic) = runner.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+        Err(RecvTimeoutError::Timeout) => {
+            use std::io::Write as _;
+            // To the real stderr: the harness's capture (`eprintln!`) is
+            // lost with the process.
+            let _ = writeln!(
+                std::io::stderr(),
+                "\nunit test '{name}': still not finished after {limit:?} (a lost wake-up or \
+                 a deadlock); a hung thread cannot be stopped, so the test binary ends here"
+            );
+            std::process::exit(101);
+        }
+    }
 }
 
 /// `atomic.fetch_add(n)`, then a SeqCst fence: the writing half of Dekker's
