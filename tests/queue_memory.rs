@@ -3,6 +3,13 @@
 //! freed. The items are counted by their `Drop`; the blocks by a global
 //! allocator that counts, per thread, the bytes this test allocated and has
 //! not freed. One binary of its own, so no other test allocates beside it.
+//!
+//! Each test runs under the watchdog (`common::within`): a `get` that never
+//! finds an item put before it would otherwise hang. The count is per
+//! thread and read inside the body, on the watchdog's body thread, so the
+//! watchdog's own allocations (its thread, its channel) are not in it.
+
+mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -88,6 +95,14 @@ fn nothing_left_behind<O: turnstile::queue::Order<Item>>(
 
 #[test]
 fn a_dropped_queue_drops_its_items_and_frees_its_memory() {
+    common::within(
+        common::PATIENCE,
+        "the gets of items put just before, on four kinds of queue",
+        a_dropped_queue_drops_its_items_and_frees_its_memory_body,
+    );
+}
+
+fn a_dropped_queue_drops_its_items_and_frees_its_memory_body() {
     nothing_left_behind(FifoQueue::unbounded);
     nothing_left_behind(|| FifoQueue::bounded(1000).unwrap());
     nothing_left_behind(LifoQueue::unbounded);
@@ -98,6 +113,14 @@ fn a_dropped_queue_drops_its_items_and_frees_its_memory() {
 /// holding items: a retired block is reused or freed, never leaked.
 #[test]
 fn a_fifo_reuses_or_frees_the_blocks_it_drained() {
+    common::within(
+        common::PATIENCE,
+        "the gets of items put just before, through many FIFO blocks",
+        a_fifo_reuses_or_frees_the_blocks_it_drained_body,
+    );
+}
+
+fn a_fifo_reuses_or_frees_the_blocks_it_drained_body() {
     let queue = FifoQueue::unbounded();
     queue.put(0u64).unwrap();
     queue.get().unwrap();
