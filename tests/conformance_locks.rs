@@ -620,6 +620,21 @@ fn condition_test_timeout() {
     }
 }
 
+/// ConditionTests' driver for `wait_for`: `times` times, 10 ms apart,
+/// raise the state under its lock and notify one waiter, on this thread
+/// under the watchdog.
+fn bump_and_notify(shared: &Arc<(Mutex<u32>, Condvar)>, times: u32) {
+    let shared = Arc::clone(shared);
+    let what = format!("this thread's {times} locks of the state a waiter waits on");
+    within(PATIENCE, &what, move || {
+        for _ in 0..times {
+            thread::sleep(Duration::from_millis(10));
+            *shared.0.lock() += 1;
+            shared.1.notify_one();
+        }
+    });
+}
+
 /// ConditionTests.test_waitfor: `wait_for(lambda: state == 4)`.
 #[test]
 fn condition_test_waitfor() {
@@ -633,20 +648,7 @@ fn condition_test_waitfor() {
         })
     };
     bunch.wait_for_started();
-    within(
-        PATIENCE,
-        "this thread's four locks of the state a waiter waits on",
-        {
-            let shared = Arc::clone(&shared);
-            move || {
-                for _ in 0..4 {
-                    thread::sleep(Duration::from_millis(10));
-                    *shared.0.lock() += 1;
-                    shared.1.notify_one();
-                }
-            }
-        },
-    );
+    bump_and_notify(&shared, 4);
     bunch.wait_for_finished("a wait_while for the state to reach 4, notified four times");
 }
 
@@ -671,20 +673,7 @@ fn condition_test_waitfor_timeout() {
         })
     };
     bunch.wait_for_started();
-    within(
-        PATIENCE,
-        "this thread's three locks of the state a waiter waits on",
-        {
-            let shared = Arc::clone(&shared);
-            move || {
-                for _ in 0..3 {
-                    thread::sleep(Duration::from_millis(10));
-                    *shared.0.lock() += 1;
-                    shared.1.notify_one();
-                }
-            }
-        },
-    );
+    bump_and_notify(&shared, 3);
     bunch.wait_for_finished("a 100 ms wait_timeout_while for a state that never comes");
 }
 
