@@ -5,8 +5,10 @@
 //! pick the *normal* facade from inside the model copy. This test reads the
 //! source and fails on either.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The files allowed to name the real things: the two facades, and the
 /// model's own tooling (its runner, recorder and threads), which are not
@@ -76,22 +78,13 @@ fn violations_in_line(line: &str) -> Vec<&'static str> {
 /// Every `(file:line, forbidden name)` in the source files under `dir`.
 fn violations_in_tree(dir: &Path, root: &Path) -> Vec<String> {
     let mut found = Vec::new();
-    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-        .expect("src/ is readable")
-        .map(|entry| entry.expect("a readable entry").path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            found.extend(violations_in_tree(&path, root));
-            continue;
-        }
+    for path in common::rust_files(dir) {
         let relative = path
             .strip_prefix(root)
             .unwrap()
             .to_string_lossy()
             .replace('\\', "/");
-        if path.extension().is_none_or(|ext| ext != "rs") || FACADES.contains(&relative.as_str()) {
+        if FACADES.contains(&relative.as_str()) {
             continue;
         }
         let source = fs::read_to_string(&path).expect("a readable source file");

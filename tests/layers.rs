@@ -18,33 +18,19 @@
 //! - a file over [`LONG`] lines says in its opening comment why it is "one
 //!   idea" that splitting would cut in two.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
 use std::path::{Path, PathBuf};
+
+use common::rust_files;
 
 /// A file longer than this must say why it is one idea.
 const LONG: usize = 500;
 
 /// A module path, as segments below the crate root.
 type ModPath = Vec<String>;
-
-/// Every `.rs` file under `dir`, sorted.
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(dir) = todo.pop() {
-        for entry in fs::read_dir(&dir).expect("src/ is readable") {
-            let path = entry.expect("a directory entry").path();
-            if path.is_dir() {
-                todo.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
-}
 
 /// The module a file is in the normal build: `src/queue/fifo.rs` is
 /// `queue::fifo`, `src/queue/mod.rs` is `queue`, `src/lib.rs` the root.
@@ -190,7 +176,7 @@ fn tokens(code: &str) -> Vec<(Token, usize)> {
                 i += 1;
             }
             let word: String = chars[start..i].iter().collect();
-            out.push((Token::Ident(word.trim_start_matches("r#").to_owned()), line));
+            out.push((Token::Ident(word), line));
         } else if c == ':' && chars.get(i + 1) == Some(&':') {
             out.push((Token::PathSep, line));
             i += 2;

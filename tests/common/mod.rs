@@ -650,3 +650,22 @@ pub fn block_on<F: std::future::Future>(future: F) -> (F::Output, usize) {
         last_chance = parked.elapsed() >= PATIENCE;
     }
 }
+
+/// Every `.rs` file under `dir`, recursively, sorted: the source the
+/// source-reading tests (`facade_discipline`, `layers`) scan.
+pub fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).expect("a readable source directory") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
