@@ -61,12 +61,14 @@
 //
 // - `counting.rs`: `Semaphore` itself: the count of free permits and the
 //   room left under the bound, `new`, `release`, the wait and the wake-up,
-//   and the implementation notes. It imports only `error.rs`.
+//   and the implementation notes. It imports `error.rs` and `task_line.rs`.
 // - `permit.rs`: `SemaphorePermit`, and the blocking `acquire*` methods
 //   that hand it out.
 // - `owned.rs`: `OwnedSemaphorePermit`, the `acquire*_owned` methods, and
 //   the sealed `AsSemaphore` trait.
 // - `wait_async.rs`: `SemaphoreAcquire`, the future of `acquire_async`.
+// - `task_line.rs`: `TaskLine`, the waiting tasks in arrival order, and
+//   the hand-off that serves them. It imports nothing of the module.
 // - `bounded.rs`: `BoundedSemaphore`, a `Semaphore` with a bound.
 // - `error.rs`: `OverRelease`, `ExceedsBound`, `TryAcquireError`,
 //   `AcquireTimeoutError`.
@@ -79,6 +81,7 @@ mod counting;
 mod error;
 mod owned;
 mod permit;
+mod task_line;
 mod wait_async;
 
 pub use bounded::BoundedSemaphore;
