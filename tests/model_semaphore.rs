@@ -335,3 +335,79 @@ fn semaphore_acquire_async_arriving_during_a_release_serves_the_first_in_line() 
         assert_eq!(sem.available_permits(), 0, "two permits, two tasks served");
     });
 }
+
+/// Property: a task chosen by a release and dropped (cancelled) before it
+/// runs loses no permit: two tasks in line, one permit; the release races
+/// the first task's drop. Once both are over, the second task has been
+/// served and woken, whichever came first (the release handing the permit
+/// to the first, whose drop gives it back and so on to the second; or the
+/// drop, then the release serving the second).
+#[test]
+fn semaphore_acquire_async_cancel_racing_the_hand_off_loses_no_permit() {
+    model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let (first_waker, _) = CountingWaker::new();
+        let (second_waker, second_wakes) = CountingWaker::new();
+        let mut second_context = Context::from_waker(&second_waker);
+        let mut first = Box::pin(sem.acquire_async());
+        let mut second = Box::pin(sem.acquire_async());
+        assert!(
+            first
+                .as_mut()
+                .poll(&mut Context::from_waker(&first_waker))
+                .is_pending()
+        );
+        assert!(second.as_mut().poll(&mut second_context).is_pending());
+        let releaser = {
+            let sem = Arc::clone(&sem);
+            thread::spawn(move || sem.release(1))
+        };
+        drop(first);
+        releaser.join().unwrap();
+        let std::task::Poll::Ready(permit) = second.as_mut().poll(&mut second_context) else {
+            panic!("the permit was lost: the second task in line is not served");
+        };
+        assert_eq!(second_wakes.wakes(), 1, "served, and not woken once");
+        assert_eq!((permit.count(), sem.available_permits()), (1, 0));
+        drop(permit);
+        assert_eq!(sem.available_permits(), 1, "the permit came back");
+    });
+}
+
+/// Property: a task that joins the line behind a task served and not yet
+/// run (asyncio's order: it does not take the permit left free meanwhile)
+/// is served when that task leaves, however the two race. Two permits
+/// released to one task in line leave one free; a second task arrives on
+/// another thread while the first leaves the line with its permit. (The
+/// semaphore is leaked, once a schedule, so that the second task's future
+/// can come back from its thread pending.)
+#[test]
+fn semaphore_acquire_async_joining_behind_a_served_task_is_served_when_it_leaves() {
+    model(|| {
+        let sem: &'static Semaphore = Box::leak(Box::new(Semaphore::new(0)));
+        let (waker, _) = CountingWaker::new();
+        let mut context = Context::from_waker(&waker);
+        let mut first = Box::pin(sem.acquire_async());
+        assert!(first.as_mut().poll(&mut context).is_pending());
+        sem.release(2); // serves the first; one permit is left free
+        let arriving = thread::spawn(move || {
+            let (waker, wakes) = CountingWaker::new();
+            let mut second = Box::pin(sem.acquire_async());
+            let poll = second.as_mut().poll(&mut Context::from_waker(&waker));
+            (second, poll, waker, wakes)
+        });
+        let std::task::Poll::Ready(permit) = first.as_mut().poll(&mut context) else {
+            panic!("released to it, and not served");
+        };
+        permit.forget();
+        let (mut second, poll, waker, wakes) = arriving.join().unwrap();
+        let permit = ready_after_at_most_one_wake(
+            poll,
+            &mut second,
+            &mut Context::from_waker(&waker),
+            &wakes,
+        );
+        permit.forget();
+        assert_eq!(sem.available_permits(), 0);
+    });
+}

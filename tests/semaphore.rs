@@ -731,7 +731,10 @@ fn asyncio_test_acquire_cancel() {
         assert_eq!(acquire.await, Err(turnstile::TaskError::Cancelled));
         // No waiter is left in line: a release's permit is free for anyone.
         sem.release(1);
-        assert!(sem.try_acquire().is_some(), "the cancelled wait kept a place");
+        assert!(
+            sem.try_acquire().is_some(),
+            "the cancelled wait kept a place"
+        );
     });
 }
 
@@ -750,7 +753,10 @@ fn asyncio_test_acquire_cancel_before_awoken() {
         t2.cancel();
         sem.release(1);
         turns(2).await;
-        assert!(t3.is_finished(), "the permit passed the cancelled tasks to t3");
+        assert!(
+            t3.is_finished(),
+            "the permit passed the cancelled tasks to t3"
+        );
         assert!(!t4.is_finished(), "one permit, one task served");
         assert_eq!(sem.available_permits(), 0);
         t3.cancel();
@@ -811,7 +817,10 @@ fn asyncio_test_acquire_no_hang() {
         let t2 = t2_cell.borrow_mut().take().unwrap();
         assert_eq!(t2.await, Err(turnstile::TaskError::Cancelled));
         let again = wait_for(Duration::from_secs(1), sem.acquire_async()).await;
-        assert!(again.is_ok(), "the permit handed to the cancelled t2 came back");
+        assert!(
+            again.is_ok(),
+            "the permit handed to the cancelled t2 came back"
+        );
     });
 }
 
@@ -939,7 +948,10 @@ fn a_release_hands_its_permit_to_the_oldest_waiting_task() {
     assert!(oldest.as_mut().poll(&mut first_context).is_pending());
     assert!(younger.as_mut().poll(&mut second_context).is_pending());
     sem.release(1);
-    assert!(sem.try_acquire().is_none(), "the permit went to a waiting task");
+    assert!(
+        sem.try_acquire().is_none(),
+        "the permit went to a waiting task"
+    );
     assert_eq!((first_wakes.wakes(), second_wakes.wakes()), (1, 0));
     assert!(younger.as_mut().poll(&mut second_context).is_pending());
     let std::task::Poll::Ready(permit) = oldest.as_mut().poll(&mut first_context) else {

@@ -5,8 +5,8 @@
 //! poll that finds it served or when it is dropped (cancelled). This file
 //! knows nothing of the count: `hand_off` is given the way to take permits.
 
-use std::collections::VecDeque;
 use core::task::Waker;
+use std::collections::VecDeque;
 
 /// The waiting tasks, oldest first.
 pub(super) struct TaskLine {
