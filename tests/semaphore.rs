@@ -961,3 +961,39 @@ fn a_release_hands_its_permit_to_the_oldest_waiting_task() {
     assert_eq!(second_wakes.wakes(), 1);
     assert!(younger.as_mut().poll(&mut second_context).is_ready());
 }
+
+/// A task waiting for more permits than are free keeps the tasks behind it
+/// waiting, even one that wants fewer (strict arrival order, as tokio's
+/// semaphore); when it leaves the line, cancelled, the one behind is
+/// served with what is free.
+#[test]
+fn acquire_many_async_keeps_the_tasks_behind_it_waiting() {
+    let sem = Semaphore::new(0);
+    let (waker, _) = Unparker::new();
+    let (behind_waker, behind_wakes) = Unparker::new();
+    let mut context = std::task::Context::from_waker(&waker);
+    let mut behind_context = std::task::Context::from_waker(&behind_waker);
+    let mut two = Box::pin(sem.acquire_many_async(2));
+    let mut one = std::pin::pin!(sem.acquire_async());
+    assert!(two.as_mut().poll(&mut context).is_pending());
+    assert!(one.as_mut().poll(&mut behind_context).is_pending());
+    sem.release(1);
+    assert_eq!(
+        sem.available_permits(),
+        1,
+        "not enough for the first in line"
+    );
+    assert!(
+        one.as_mut().poll(&mut behind_context).is_pending(),
+        "served past the first"
+    );
+    assert_eq!(behind_wakes.wakes(), 0);
+    drop(two); // cancelled: the line moves on
+    assert_eq!(behind_wakes.wakes(), 1);
+    assert_eq!(
+        sem.available_permits(),
+        0,
+        "the free permit went to the task behind"
+    );
+    assert!(one.as_mut().poll(&mut behind_context).is_ready());
+}

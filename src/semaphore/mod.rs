@@ -22,10 +22,34 @@
 //! | `BoundedSemaphore(5)`                | `BoundedSemaphore::new(5)`                  |
 //! | `ValueError` on over-release         | `Err(OverRelease)` from `release`           |
 //!
-//! **Not FIFO.** A thread that arrives while permits are free takes one even
-//! if others are waiting to be woken, and waiters are not served in arrival
-//! order. That keeps throughput high; a waiter can be overtaken but is never
-//! left asleep while permits it can use are free.
+//! # The order waiters are served in
+//!
+//! **Threads: not FIFO** (as `threading.Semaphore` promises none). A thread
+//! that arrives while permits are free takes one even if others are waiting
+//! to be woken, and waiting threads are not served in arrival order. That
+//! keeps throughput high; a thread can be overtaken but is never left asleep
+//! while permits it can use are free.
+//!
+//! **Async tasks: in arrival order**, as `asyncio.Semaphore`. Tasks that
+//! find no permit wait in a line. A release hands its permits to the oldest
+//! task in line and wakes only that one (the permit is the task's before it
+//! runs); a task that arrives while others are in line joins the back, even
+//! if a permit is free for a moment (one handed to a task that has not run
+//! yet waits for it, and that task hands on what is left when it runs). A
+//! task handed a permit and then dropped (cancelled) before it runs gives
+//! it back, and so on to the next in line. With
+//! [`acquire_many_async`](Semaphore::acquire_many_async) the order is
+//! strict: a task that wants more permits than are free keeps the tasks
+//! behind it waiting.
+//!
+//! **Threads and tasks together**: a release serves the tasks in line
+//! first, and waiting threads look for what is left; a thread that arrives
+//! while permits are free may still take one before the release has handed
+//! it on. So a steady line of tasks can keep a waiting thread waiting.
+//! One consequence of the line: a task handed a permit must be polled
+//! before the tasks behind it can be served, so an executor that does not
+//! poll a woken task until another task in line has its permit deadlocks
+//! (one event loop, like asyncio's, never does that).
 //!
 //! [`Mutex`]: super::mutex::Mutex
 //!

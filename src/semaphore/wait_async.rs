@@ -1,7 +1,8 @@
 //! The async acquire: [`Semaphore::acquire_async`] and its future,
 //! [`SemaphoreAcquire`], which waits on the same count as a blocking
-//! thread (`counting.rs`), with a waker where the thread would sleep, and
-//! is ready with a [`SemaphorePermit`] (`permit.rs`).
+//! thread (`counting.rs`), with a place in the line of waiting tasks
+//! (`task_line.rs`) where the thread would sleep, and is ready with a
+//! [`SemaphorePermit`] (`permit.rs`).
 
 use core::fmt;
 use core::future::Future;
@@ -16,8 +17,11 @@ impl Semaphore {
     /// Waits, in an async task, for a permit: the same permits as
     /// [`acquire`](Self::acquire), shared with waiting threads, without
     /// blocking a thread (Python's `async with asyncio.Semaphore():`). The
-    /// permit is given back when it drops. Dropping the wait before it is
-    /// ready (cancelling it) takes nothing and leaves no waker behind.
+    /// permit is given back when it drops. Waiting tasks are served in
+    /// arrival order, as asyncio's (see [the module docs](super) for how
+    /// they share the permits with threads). Dropping the wait before it
+    /// is ready (cancelling it) leaves the line and no waker behind; a
+    /// permit already handed to it goes on to the next task in line.
     ///
     /// Permits taken this way are not tracked by the lock-order checker
     /// (feature `lockdep`): an async task may move between threads while it
@@ -32,7 +36,7 @@ impl Semaphore {
     /// let mut waiting = std::pin::pin!(sem.acquire_async());
     /// let mut context = Context::from_waker(Waker::noop());
     /// assert!(waiting.as_mut().poll(&mut context).is_pending());
-    /// drop(held); // wakes the task; its next poll takes the permit
+    /// drop(held); // hands the permit to the waiting task, and wakes it
     /// let Poll::Ready(permit) = waiting.as_mut().poll(&mut context) else {
     ///     panic!("the permit is free")
     /// };
@@ -44,6 +48,8 @@ impl Semaphore {
 
     /// Waits, in an async task, until `n` permits are free and takes them
     /// together, as [`acquire_many`](Self::acquire_many) does for a thread.
+    /// In line with the other tasks: while it waits for `n`, tasks that
+    /// came after it wait too, even for fewer.
     ///
     /// ```
     /// # use std::task::{Context, Waker};
@@ -71,8 +77,8 @@ impl Semaphore {
 pub struct SemaphoreAcquire<'a> {
     semaphore: &'a Semaphore,
     n: usize,
-    /// While the task is counted among the waiters: its key in the waker
-    /// list.
+    /// While the task is in line (and counted among the waiters): its key
+    /// there.
     key: Option<u64>,
 }
 
