@@ -67,7 +67,8 @@
 //! **Coroutines**
 //! - Async waits on the same primitives, for tasks on any executor:
 //!   [`Event::wait_async`], [`Semaphore::acquire_async`],
-//!   [`Queue::put_async`] / [`Queue::get_async`], and a pool future
+//!   [`Queue::put_async`] / [`Queue::get_async`] / [`Queue::join_async`],
+//!   [`Barrier::wait_async`], and a pool future
 //!   `.await`ed. A thread and a task can wait on one primitive together.
 //! - [`event_loop`]: a single-threaded event loop to read (Python's
 //!   `asyncio`: `run`, `spawn`, `sleep`, `gather`, `wait`,
@@ -147,6 +148,7 @@
 //! | `pool.shutdown(...)`              | [`ThreadPool::shutdown`], [`shutdown_background`](ThreadPool::shutdown_background), [`shutdown_now`](ThreadPool::shutdown_now) |
 //! | `asyncio.run`, `create_task`, `sleep`, `gather` | [`event_loop::run`], [`event_loop::spawn`], [`event_loop::sleep`], [`event_loop::gather`] |
 //! | `await event.wait()`, `async with sem:`, `await q.get()` | [`Event::wait_async`], [`Semaphore::acquire_async`], [`Queue::get_async`] |
+//! | `await q.join()`, `await barrier.wait()` (`asyncio`) | [`Queue::join_async`], [`Barrier::wait_async`] |
 //! | `await loop.run_in_executor(pool, f)` | [`event_loop::run_in_executor`], or `pool.submit(f)?.await` |
 //!
 //! CPython's own tests of these classes are restated in Rust and run with
@@ -186,6 +188,7 @@
 struct ReadmeDoctests;
 
 pub mod barrier;
+mod barrier_async;
 pub mod condvar;
 mod deadline;
 pub mod event;
@@ -207,13 +210,14 @@ pub mod timer;
 mod wakers;
 
 pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
+pub use barrier_async::BarrierWait;
 pub use condvar::{Condvar, Relock};
 pub use event::{Event, EventWait};
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
 pub use pool::{PoolError, SubmitError, TaskError, ThreadPool};
 pub use queue::{
     FifoQueue, GetError, GetTimeoutError, LifoQueue, PriorityQueue, PutError, PutTimeoutError,
-    Queue, QueueGet, QueuePut, TaskDoneError, TryGetError, TryPutError, ZeroCapacity,
+    Queue, QueueGet, QueueJoin, QueuePut, TaskDoneError, TryGetError, TryPutError, ZeroCapacity,
 };
 pub use raw_mutex::RawMutex;
 pub use rlock::{RLock, RLockGuard};
