@@ -429,7 +429,8 @@ impl<T> Engine<T> for TwoLock<T> {
             self.joining.register(key, waker);
             // SeqCst fence: see `wake_joiners`. A `task_done` that came
             // before it is seen in the look below; one after it sees the
-            // registration.
+            // registration. (One in between may do both: it wakes a task
+            // that is ready at once, a spare poll.)
             fence(Ordering::SeqCst);
             if self.unfinished() > 0 {
                 return false;
