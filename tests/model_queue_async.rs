@@ -5,11 +5,12 @@
 
 mod common;
 
-use common::{CountingWaker, model, ready_after_at_most_one_wake};
+use common::{CountingWaker, expect_loom_to_catch, model, ready_after_at_most_one_wake};
 use std::future::Future as _;
 use std::task::{Context, Poll};
 
 use loom::sync::Arc;
+use turnstile::model::broken::NoFenceJoinQueue;
 use turnstile::model::queue::{Fifo, Lifo, Order, Queue};
 use turnstile::model::thread;
 use turnstile::model::{GetError, PutError};
@@ -308,4 +309,28 @@ fn thread_and_task_joining_are_both_released<O: Order<u32> + 'static>() {
     worker.join().unwrap();
     joiner.join().unwrap();
     assert_eq!(queue.unfinished_tasks(), 0);
+}
+
+/// The FIFO's join without its fence (`NoFenceJoinQueue`): the same race
+/// as `queue_join_async_racing_task_done_is_woken`, and loom finds the
+/// schedule where the task stays pending and nobody wakes it.
+#[test]
+fn broken_join_async_without_its_fence_is_caught() {
+    let report = expect_loom_to_catch("a joining task's wake-up lost", || {
+        let queue = Arc::new(NoFenceJoinQueue::new());
+        queue.put();
+        let worker = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || queue.task_done())
+        };
+        let (waker, wakes) = CountingWaker::new();
+        let done_at_once = queue.poll_join(&waker);
+        worker.join().unwrap();
+        assert!(
+            done_at_once || wakes.wakes() == 1,
+            "pending, then woken {} times",
+            wakes.wakes()
+        );
+    });
+    assert!(report.contains("pending, then woken 0 times"), "{report}");
 }
