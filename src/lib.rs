@@ -49,7 +49,8 @@
 //!
 //! - [`Barrier`]: a fixed number of threads wait for each other, round after
 //!   round, with an optional action and default timeout; Python's
-//!   `threading.Barrier`.
+//!   `threading.Barrier` (and, with async tasks among the parties,
+//!   `asyncio.Barrier`).
 //! - [`Timer`]: a call made once after a delay, unless cancelled first;
 //!   Python's `threading.Timer`.
 //!

@@ -821,3 +821,31 @@ fn a_barrier_wait_says_where_it_is() {
         "BarrierWait { stage: Inside { index: 0 }, .. }"
     );
 }
+
+/// A task dropped while its round fills, or while it waits for a closing
+/// round to end, takes its waker with it: the next phase change wakes the
+/// tasks still waiting, not the dropped ones.
+#[test]
+fn a_dropped_wait_leaves_no_waker_behind() {
+    let barrier = Barrier::new(3).unwrap();
+    let (dropped_waker, dropped) = common::Unparker::new();
+    let (kept_waker, kept) = common::Unparker::new();
+    let mut dropped_context = std::task::Context::from_waker(&dropped_waker);
+    let mut kept_context = std::task::Context::from_waker(&kept_waker);
+    let mut kept_wait = std::pin::pin!(barrier.wait_async());
+    assert!(kept_wait.as_mut().poll(&mut kept_context).is_pending());
+    // Inside the filling round.
+    let mut inside = Box::pin(barrier.wait_async());
+    assert!(inside.as_mut().poll(&mut dropped_context).is_pending());
+    drop(inside);
+    barrier.reset(); // `kept_wait` is inside: the barrier is resetting
+    assert_eq!((dropped.wakes(), kept.wakes()), (0, 1));
+    // Arriving while the reset round is closing.
+    let mut arriving = Box::pin(barrier.wait_async());
+    assert!(arriving.as_mut().poll(&mut dropped_context).is_pending());
+    drop(arriving);
+    assert!(kept_wait.as_mut().poll(&mut kept_context).is_ready()); // leaves
+    assert_eq!(dropped.wakes(), 0, "the reopening woke a dropped task");
+    assert_eq!(barrier.n_waiting(), 0);
+    assert!(!barrier.is_broken());
+}
