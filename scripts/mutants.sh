@@ -48,6 +48,7 @@ declare -A file=(
   [semaphore_error]=src/semaphore/error.rs
   [event]=src/event.rs
   [barrier]=src/barrier.rs
+  [barrier_async]=src/barrier_async.rs
   [queue]=src/queue/api.rs
   [queue_iter]=src/queue/iter.rs
   [queue_order]=src/queue/order.rs
@@ -97,6 +98,7 @@ declare -A tests=(
   [semaphore_error]="model_semaphore semaphore conformance_locks"
   [event]="model_event event conformance_locks"
   [barrier]="model_barrier barrier conformance_locks"
+  [barrier_async]="model_barrier barrier"
   [queue]="model_queue model_queue_async queue queue_memory conformance_queue"
   [queue_iter]="model_queue model_queue_async queue queue_memory conformance_queue"
   [queue_order]="model_queue model_queue_async queue queue_memory conformance_queue"
@@ -105,7 +107,7 @@ declare -A tests=(
   [fifo_sleepers]="model_queue model_queue_async queue queue_memory conformance_queue"
   [locked]="model_queue model_queue_async queue queue_memory conformance_queue"
   [queue_future]="model_queue_async queue"
-  [wakers]="model_queue_async model_event model_semaphore queue event semaphore"
+  [wakers]="model_queue_async model_event model_semaphore model_barrier queue event semaphore barrier"
   [priority]="queue queue_memory conformance_queue"
   [future]="model_pool pool conformance_futures model_timer timer"
   [future_state]="model_pool pool conformance_futures model_timer timer"
@@ -140,7 +142,7 @@ declare -A features=(
   [lockdep_lock]=lockdep
   [lockdep_graph]=lockdep
 )
-order=(raw_mutex mutex rlock condvar semaphore semaphore_permit semaphore_owned semaphore_async semaphore_line semaphore_bounded semaphore_error event barrier queue queue_iter queue_order fifo fifo_slots fifo_sleepers locked priority queue_future wakers future future_state future_phase future_promise future_awaited future_settler future_error task pool pool_worker pool_map pool_error wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather loop_group)
+order=(raw_mutex mutex rlock condvar semaphore semaphore_permit semaphore_owned semaphore_async semaphore_line semaphore_bounded semaphore_error event barrier barrier_async queue queue_iter queue_order fifo fifo_slots fifo_sleepers locked priority queue_future wakers future future_state future_phase future_promise future_awaited future_settler future_error task pool pool_worker pool_map pool_error wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather loop_group)
 
 command -v cargo-mutants >/dev/null || {
   echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2

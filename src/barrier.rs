@@ -8,6 +8,8 @@
 //! later arrival, gets [`BarrierError::Broken`] until [`reset`](Barrier::reset).
 //! A barrier suits rounds of work ("everyone finishes step 1 before anyone
 //! starts step 2"); an [`Event`](super::event::Event) suits one-off news.
+//! Async tasks wait in the same rounds as threads, with
+//! [`wait_async`](Barrier::wait_async) (in `barrier_async.rs`).
 //!
 //! | Python (`threading`)                 | turnstile                               |
 //! |--------------------------------------|-----------------------------------------|
@@ -20,6 +22,7 @@
 //! | `BrokenBarrierError`                 | `Err(BarrierError::Broken)` (or `Timeout` for the one that timed out) |
 //! | `b.abort()` / `b.reset()`            | `b.abort()` / `b.reset()`               |
 //! | `b.parties`, `b.n_waiting`, `b.broken` | `b.parties()`, `b.n_waiting()`, `b.is_broken()` |
+//! | `await b.wait()` (`asyncio.Barrier`) | `b.wait_async().await` (see [`wait_async`](Barrier::wait_async)) |
 //!
 //! # Examples
 //!
@@ -39,12 +42,14 @@
 //! assert_eq!(leaders, 1, "exactly one thread is told it released the barrier");
 //! ```
 
-// Why one file of ~560 lines: it is one idea, the barrier's round. The
+// Why one file of ~600 lines: it is one idea, the barrier's round. The
 // phase state machine (`Phase`, `State`), `wait` and its timed forms,
 // `abort` and `reset` read and write the same few fields under one lock,
 // and each is checked against the others; split, a reader would hold two
 // files open to follow one round. The result and error types beside them
-// are seventy lines that only the barrier uses.
+// are seventy lines that only the barrier uses. The async wait, which
+// walks the same round with a waker, is in `barrier_async.rs`; the steps
+// it shares with a thread (`release`, `leave`, `outcome`) are here.
 
 use core::fmt;
 use std::panic::{self, AssertUnwindSafe};
@@ -54,6 +59,7 @@ use super::condvar::Condvar;
 use super::deadline;
 use super::lockdep;
 use super::mutex::{Mutex, MutexGuard};
+use super::wakers::{Wakers, Woken};
 
 /// Threads that wait for each other. See the [module docs](self).
 ///
@@ -67,8 +73,8 @@ use super::mutex::{Mutex, MutexGuard};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Barrier {
-    parties: usize,
-    state: Mutex<State>,
+    pub(super) parties: usize,
+    pub(super) state: Mutex<State>,
     changed: Condvar,
     /// Run by the last party to arrive, before the round is released.
     action: Option<Box<dyn Fn() + Send + Sync>>,
@@ -78,7 +84,7 @@ pub struct Barrier {
 
 /// Where the barrier is in its cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
+pub(super) enum Phase {
     /// Taking arrivals for the current round.
     Filling,
     /// The last party has arrived and is running the action; the round is
@@ -109,7 +115,7 @@ enum Phase {
 impl Phase {
     /// A round is closing: released (or reset) threads are still leaving.
     /// Arrivals wait for it to end; the last thread out reopens the barrier.
-    fn is_closing(self) -> bool {
+    pub(super) fn is_closing(self) -> bool {
         matches!(
             self,
             Self::Acting { .. } | Self::Draining { .. } | Self::Resetting
@@ -118,7 +124,7 @@ impl Phase {
 
     /// Broken, or about to be once a round that an `abort` came too late for
     /// has ended.
-    fn is_broken(self) -> bool {
+    pub(super) fn is_broken(self) -> bool {
         matches!(
             self,
             Self::Broken
@@ -145,10 +151,13 @@ impl Phase {
 // A drain is never cut short: the threads in it were released (CPython's
 // reset likewise leaves a draining round alone).
 
-struct State {
-    phase: Phase,
-    /// Threads inside `wait`: arrived and not yet left.
-    inside: usize,
+pub(super) struct State {
+    pub(super) phase: Phase,
+    /// Threads (and async tasks) inside `wait`: arrived and not yet left.
+    pub(super) inside: usize,
+    /// The async tasks waiting (`barrier_async.rs`): every phase change
+    /// wakes them all, as it notifies every thread.
+    pub(super) tasks: Wakers,
 }
 
 /// The error of building a barrier for zero parties, which could never
@@ -248,6 +257,7 @@ impl Barrier {
             state: Mutex::untracked(State {
                 phase: Phase::Filling,
                 inside: 0,
+                tasks: Wakers::new(),
             }),
             changed: Condvar::new(),
             action: None,
@@ -382,7 +392,9 @@ impl Barrier {
             Phase::Draining { .. } => Phase::Draining { then_broken: true },
             _ => Phase::Broken,
         };
-        self.changed.notify_all();
+        let woken = self.announce(&mut state);
+        drop(state);
+        woken.wake();
     }
 
     /// Returns the barrier to its empty, unbroken state. Threads waiting now
@@ -407,7 +419,9 @@ impl Barrier {
             _ if state.inside > 0 => Phase::Resetting,
             _ => Phase::Filling,
         };
-        self.changed.notify_all();
+        let woken = self.announce(&mut state);
+        drop(state);
+        woken.wake();
     }
 
     /// The number of threads needed to release the barrier.
@@ -454,25 +468,27 @@ impl Barrier {
         }
         let index = state.inside;
         state.inside += 1;
+        let mut woken = Woken::none();
         let outcome = if index + 1 == self.parties {
             let released;
-            (state, released) = self.release(state);
+            (state, released) = self.release(state, &mut woken);
             released
         } else {
-            self.wait_for_release(&mut state, deadline)
+            self.wait_for_release(&mut state, deadline, &mut woken)
         };
-        // Leave: the last one out of a drained or reset round reopens it
-        // (or breaks it, if an abort came during the drain).
-        state.inside -= 1;
-        if state.inside == 0 && state.phase.is_closing() {
-            state.phase = if state.phase.is_broken() {
-                Phase::Broken
-            } else {
-                Phase::Filling
-            };
-            self.changed.notify_all();
-        }
+        self.leave(&mut state, &mut woken);
         drop(state);
+        woken.wake();
+        self.outcome(index, outcome)
+    }
+
+    /// What `wait` returns for a round that ended with `outcome`, the
+    /// barrier unlocked.
+    pub(super) fn outcome(
+        &self,
+        index: usize,
+        outcome: Result<(), Released>,
+    ) -> Result<BarrierWaitResult, BarrierError> {
         match outcome {
             Ok(()) => Ok(BarrierWaitResult {
                 index,
@@ -485,11 +501,35 @@ impl Barrier {
         }
     }
 
+    /// A party leaves (its round released, broken or reset; or, for an
+    /// async task, cancelled): the last one out of a drained or reset round
+    /// reopens it (or breaks it, if an abort came during the drain).
+    pub(super) fn leave(&self, state: &mut State, woken: &mut Woken) {
+        state.inside -= 1;
+        if state.inside == 0 && state.phase.is_closing() {
+            state.phase = if state.phase.is_broken() {
+                Phase::Broken
+            } else {
+                Phase::Filling
+            };
+            woken.add(self.announce(state));
+        }
+    }
+
+    /// The phase changed: wakes every waiting thread, and takes every
+    /// waiting task's waker, to be woken once the lock is let go.
+    fn announce(&self, state: &mut State) -> Woken {
+        self.changed.notify_all();
+        state.tasks.take_all()
+    }
+
     /// The last party has arrived: runs the action (without the lock, so it
-    /// may use the barrier), then releases the round.
-    fn release<'a>(
+    /// may use the barrier), then releases the round. The waiting tasks'
+    /// wakers go into `woken`.
+    pub(super) fn release<'a>(
         &'a self,
         mut state: MutexGuard<'a, State>,
+        woken: &mut Woken,
     ) -> (MutexGuard<'a, State>, Result<(), Released>) {
         if let Some(action) = &self.action {
             state.phase = Phase::Acting { then_broken: false };
@@ -498,13 +538,13 @@ impl Barrier {
             state = self.state.lock();
             if let Err(payload) = ran {
                 state.phase = Phase::Broken;
-                self.changed.notify_all();
+                woken.add(self.announce(&mut state));
                 return (state, Err(Released::ActionPanicked(payload)));
             }
         }
         let then_broken = matches!(state.phase, Phase::Acting { then_broken: true });
         state.phase = Phase::Draining { then_broken };
-        self.changed.notify_all();
+        woken.add(self.announce(&mut state));
         (state, Ok(()))
     }
 
@@ -514,6 +554,7 @@ impl Barrier {
         &self,
         state: &mut MutexGuard<'_, State>,
         deadline: Option<Instant>,
+        woken: &mut Woken,
     ) -> Result<(), Released> {
         let filling = |state: &mut MutexGuard<'_, State>| state.phase == Phase::Filling;
         if self
@@ -522,7 +563,7 @@ impl Barrier {
             .is_err()
         {
             state.phase = Phase::Broken;
-            self.changed.notify_all();
+            woken.add(self.announce(state));
             return Err(Released::No(BarrierError::Timeout));
         }
         // The round is complete; an action may still be running. Its end is
@@ -539,7 +580,7 @@ impl Barrier {
 }
 
 /// How a round ended for one thread, when it was not released.
-enum Released {
+pub(super) enum Released {
     /// Broken, reset or timed out: the error `wait` returns.
     No(BarrierError),
     /// This thread ran the action, which panicked: the panic to resume.

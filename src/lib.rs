@@ -49,7 +49,8 @@
 //!
 //! - [`Barrier`]: a fixed number of threads wait for each other, round after
 //!   round, with an optional action and default timeout; Python's
-//!   `threading.Barrier`.
+//!   `threading.Barrier` (and, with async tasks among the parties,
+//!   `asyncio.Barrier`).
 //! - [`Timer`]: a call made once after a delay, unless cancelled first;
 //!   Python's `threading.Timer`.
 //!
@@ -67,7 +68,8 @@
 //! **Coroutines**
 //! - Async waits on the same primitives, for tasks on any executor:
 //!   [`Event::wait_async`], [`Semaphore::acquire_async`],
-//!   [`Queue::put_async`] / [`Queue::get_async`], and a pool future
+//!   [`Queue::put_async`] / [`Queue::get_async`] / [`Queue::join_async`],
+//!   [`Barrier::wait_async`], and a pool future
 //!   `.await`ed. A thread and a task can wait on one primitive together.
 //! - [`event_loop`]: a single-threaded event loop to read (Python's
 //!   `asyncio`: `run`, `spawn`, `sleep`, `gather`, `wait`,
@@ -148,6 +150,7 @@
 //! | `asyncio.run`, `create_task`, `sleep`, `gather`, `wait_for` | [`event_loop::run`], [`event_loop::spawn`], [`event_loop::sleep`], [`event_loop::try_gather`], [`event_loop::wait_for`] |
 //! | `asyncio.TaskGroup`               | [`event_loop::TaskGroup`]                   |
 //! | `await event.wait()`, `async with sem:`, `await q.get()` | [`Event::wait_async`], [`Semaphore::acquire_async`], [`Queue::get_async`] |
+//! | `await q.join()`, `await barrier.wait()` (`asyncio`) | [`Queue::join_async`], [`Barrier::wait_async`] |
 //! | `await loop.run_in_executor(pool, f)` | [`event_loop::run_in_executor`], or `pool.submit(f)?.await` |
 //!
 //! CPython's own tests of these classes are restated in Rust and run with
@@ -187,6 +190,7 @@
 struct ReadmeDoctests;
 
 pub mod barrier;
+mod barrier_async;
 pub mod condvar;
 mod deadline;
 pub mod event;
@@ -208,13 +212,14 @@ pub mod timer;
 mod wakers;
 
 pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
+pub use barrier_async::BarrierWait;
 pub use condvar::{Condvar, Relock};
 pub use event::{Event, EventWait};
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
 pub use pool::{PoolError, SubmitError, TaskError, ThreadPool};
 pub use queue::{
     FifoQueue, GetError, GetTimeoutError, LifoQueue, PriorityQueue, PutError, PutTimeoutError,
-    Queue, QueueGet, QueuePut, TaskDoneError, TryGetError, TryPutError, ZeroCapacity,
+    Queue, QueueGet, QueueJoin, QueuePut, TaskDoneError, TryGetError, TryPutError, ZeroCapacity,
 };
 pub use raw_mutex::RawMutex;
 pub use rlock::{RLock, RLockGuard};

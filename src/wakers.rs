@@ -2,7 +2,7 @@
 //! the waiting future keeps, so a poll can replace its own waker and a
 //! dropped (cancelled) wait can remove it. The owner keeps the list under
 //! its lock, takes it whole when it wakes, and wakes the wakers after
-//! unlocking ([`Woken::wake`]). `Event` and the queues use it
+//! unlocking ([`Woken::wake`]). `Event`, `Barrier` and the queues use it
 //! (a queue wakes one task per change, [`take_one`](Wakers::take_one)).
 
 use core::task::Waker;
@@ -87,6 +87,16 @@ impl Wakers {
 pub(crate) struct Woken(Vec<(u64, Waker)>);
 
 impl Woken {
+    /// No waker.
+    pub(crate) const fn none() -> Self {
+        Self(Vec::new())
+    }
+
+    /// Adds `more` to these.
+    pub(crate) fn add(&mut self, more: Woken) {
+        self.0.extend(more.0);
+    }
+
     pub(crate) fn wake(self) {
         for (_, waker) in self.0 {
             waker.wake();

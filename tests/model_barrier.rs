@@ -1,10 +1,16 @@
-//! loom models of `Barrier`, and of the barrier that forgets its generation.
+//! loom models of `Barrier` (threads, and async tasks in `wait_async`), and
+//! of the barrier that forgets its generation.
 //! `cargo test --test model_barrier -- --show-output` prints loom's report.
 
 mod common;
 
-use common::{Branches, expect_deadlock_in_child, model, model_with_preemptions};
+use common::{
+    Branches, CountingWaker, expect_deadlock_in_child, model, model_with_preemptions,
+    ready_after_at_most_one_wake,
+};
 use loom::sync::Arc;
+use std::future::Future as _;
+use std::task::Context;
 use turnstile::model::broken::CountOnlyBarrier;
 use turnstile::model::sync::atomic::{AtomicUsize, Ordering};
 use turnstile::model::thread;
@@ -249,4 +255,133 @@ fn barrier_action_runs_once_before_release_even_racing_a_timeout() {
         }
     });
     BRANCHES.assert_both_taken("a barrier's action racing a timeout");
+}
+
+// ---- async tasks at the barrier (`wait_async`) ----
+
+/// Property: a task's first poll (its arrival and registration) racing
+/// the last party's arrival on a thread: if the task was left pending, the
+/// release wakes it exactly once and it is then released; if it arrived
+/// last, it released the round itself. Both are told the same round.
+#[test]
+fn barrier_task_arrival_racing_the_last_party_is_woken_once() {
+    model(|| {
+        let barrier = Arc::new(Barrier::new(2).unwrap());
+        let other = {
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || barrier.wait().map(|result| result.index()))
+        };
+        let (waker, wakes) = CountingWaker::new();
+        let mut context = Context::from_waker(&waker);
+        let mut waiting = Box::pin(barrier.wait_async());
+        let first = waiting.as_mut().poll(&mut context);
+        let theirs = other.join().unwrap().expect("nobody breaks this barrier");
+        let mine = ready_after_at_most_one_wake(first, &mut waiting, &mut context, &wakes)
+            .expect("nobody breaks this barrier")
+            .index();
+        assert_eq!(mine + theirs, 1, "arrival order 0 and 1");
+    });
+}
+
+/// Property: a task whose wait is dropped (cancelled) while the last party
+/// arrives on a thread leaves the count right. Either the task was still
+/// counted when the thread arrived (the thread, last, releases the round,
+/// and the dropped task leaves the drained round), or it had left (the
+/// thread waits alone and gives up: loom lets its timeout pass at any
+/// step). Either way nobody is left counted in, and after a reset a fresh
+/// round of two releases both parties. (A cancel that did not leave a
+/// drained round, or a filling one, leaves a phantom party: the fresh
+/// round then hangs or releases one thread alone.)
+#[test]
+fn barrier_task_cancelled_while_the_last_party_arrives_leaves_the_count_right() {
+    static BRANCHES: Branches = Branches::new();
+    model(|| {
+        let barrier = Arc::new(Barrier::new(2).unwrap());
+        let (waker, _) = CountingWaker::new();
+        let mut waiting = Box::pin(barrier.wait_async());
+        assert!(
+            waiting
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        let last = {
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || {
+                barrier
+                    .wait_timeout(std::time::Duration::from_secs(3600))
+                    .map(|result| result.is_leader())
+            })
+        };
+        drop(waiting);
+        let outcome = last.join().unwrap();
+        BRANCHES.record(outcome.is_ok());
+        match outcome {
+            Ok(leader) => assert!(leader, "released with the task counted in"),
+            Err(error) => {
+                assert_eq!(error, BarrierError::Timeout, "alone, it gave up");
+                assert!(barrier.is_broken());
+                barrier.reset();
+            }
+        }
+        let seen = format!("{barrier:?}");
+        assert!(
+            seen.contains("phase: Filling") && seen.contains("inside: 0"),
+            "nobody is left counted in: {seen}"
+        );
+        let other = {
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || barrier.wait().map(|result| result.index()))
+        };
+        let mine = barrier.wait().expect("a fresh round").index();
+        let theirs = other.join().unwrap().expect("a fresh round");
+        assert_eq!(mine + theirs, 1, "a round of two, not one");
+    });
+    BRANCHES.assert_both_taken("a task cancelled while the last party arrives");
+}
+
+/// Property: `abort` racing a waiting task's registration: the task ends
+/// with `Broken` whichever came first, woken exactly once if it was left
+/// pending.
+#[test]
+fn barrier_abort_racing_a_waiting_task_wakes_it_once() {
+    model(|| {
+        let barrier = Arc::new(Barrier::new(2).unwrap());
+        let aborter = {
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || barrier.abort())
+        };
+        let (waker, wakes) = CountingWaker::new();
+        let mut context = Context::from_waker(&waker);
+        let mut waiting = Box::pin(barrier.wait_async());
+        let first = waiting.as_mut().poll(&mut context);
+        aborter.join().unwrap();
+        let outcome = ready_after_at_most_one_wake(first, &mut waiting, &mut context, &wakes);
+        assert_eq!(outcome.map(|_| ()), Err(BarrierError::Broken));
+    });
+}
+
+/// Property: a round of three, two threads and a task, releases all three
+/// whoever arrives last: the release wakes every sleeping thread and every
+/// waiting task (loom's executor reports a task never woken as a
+/// deadlock).
+#[test]
+fn barrier_of_two_threads_and_a_task_releases_every_party() {
+    model(|| {
+        let barrier = Arc::new(Barrier::new(3).unwrap());
+        let parties: Vec<_> = (0..2)
+            .map(|_| {
+                let barrier = Arc::clone(&barrier);
+                thread::spawn(move || barrier.wait().unwrap().index())
+            })
+            .collect();
+        let mut indices = vec![
+            loom::future::block_on(barrier.wait_async())
+                .unwrap()
+                .index(),
+        ];
+        indices.extend(parties.into_iter().map(|party| party.join().unwrap()));
+        indices.sort_unstable();
+        assert_eq!(indices, [0, 1, 2], "one arrival index each");
+    });
 }

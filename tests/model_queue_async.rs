@@ -5,11 +5,12 @@
 
 mod common;
 
-use common::{CountingWaker, model, ready_after_at_most_one_wake};
+use common::{CountingWaker, expect_loom_to_catch, model, ready_after_at_most_one_wake};
 use std::future::Future as _;
 use std::task::{Context, Poll};
 
 use loom::sync::Arc;
+use turnstile::model::broken::NoFenceJoinQueue;
 use turnstile::model::queue::{Fifo, Lifo, Order, Queue};
 use turnstile::model::thread;
 use turnstile::model::{GetError, PutError};
@@ -227,4 +228,109 @@ fn close_racing_async_waits_wakes_them<O: Order<u32> + 'static>() {
     closer.join().unwrap();
     assert_eq!(got, Err(GetError::Closed));
     assert_eq!(put, Err(PutError::Closed(2)));
+}
+
+/// Property: an async join racing the `task_done` of another thread that
+/// finishes the last task (the join's look and registration against
+/// `task_done`'s look at the joining tasks) is woken exactly once when it
+/// was left pending, and is then ready: never a lost wake-up. In the FIFO
+/// `task_done` takes no lock; the join registers, fences and looks again
+/// (Dekker's pattern, as the joining threads do), so a `task_done` between
+/// the registration and the second look may wake a task that then finds
+/// the work done at once: one spare wake (a poll, no more), allowed here.
+#[test]
+fn queue_join_async_racing_task_done_is_woken() {
+    model(|| join_async_racing_task_done::<Fifo<u32>>(SpareWake::Allowed));
+}
+
+/// The same property for the one-lock queue (LIFO), where the look and
+/// the registration are under the lock `task_done` takes: no spare wake.
+#[test]
+fn lifo_join_async_racing_task_done_is_woken() {
+    model(|| join_async_racing_task_done::<Lifo<u32>>(SpareWake::Not));
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum SpareWake {
+    Allowed,
+    Not,
+}
+
+fn join_async_racing_task_done<O: Order<u32> + 'static>(spare: SpareWake) {
+    let queue = Arc::new(Queue::<u32, O>::unbounded());
+    queue.put(1).unwrap();
+    assert_eq!(queue.get(), Ok(1));
+    let worker = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || queue.task_done().unwrap())
+    };
+    let (waker, wakes) = CountingWaker::new();
+    let mut context = Context::from_waker(&waker);
+    let mut joining = Box::pin(queue.join_async());
+    let first = joining.as_mut().poll(&mut context);
+    worker.join().unwrap();
+    if first.is_ready() && spare == SpareWake::Allowed {
+        assert!(wakes.wakes() <= 1, "ready at once, and woken twice");
+    } else {
+        ready_after_at_most_one_wake(first, &mut joining, &mut context, &wakes);
+    }
+}
+
+/// Property: a thread in `join` and a task in `join_async` both return
+/// once a thread's `task_done` finishes the last task: the one change
+/// wakes every joiner, thread and task alike (loom's executor reports a
+/// task never woken as a deadlock).
+#[test]
+fn queue_thread_and_task_joining_are_both_released() {
+    model(thread_and_task_joining_are_both_released::<Fifo<u32>>);
+}
+
+/// The same property for the one-lock queue (LIFO).
+#[test]
+fn lifo_thread_and_task_joining_are_both_released() {
+    model(thread_and_task_joining_are_both_released::<Lifo<u32>>);
+}
+
+fn thread_and_task_joining_are_both_released<O: Order<u32> + 'static>() {
+    let queue = Arc::new(Queue::<u32, O>::unbounded());
+    queue.put(1).unwrap();
+    let joiner = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || queue.join())
+    };
+    let worker = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || {
+            queue.get().unwrap();
+            queue.task_done().unwrap();
+        })
+    };
+    loom::future::block_on(queue.join_async());
+    worker.join().unwrap();
+    joiner.join().unwrap();
+    assert_eq!(queue.unfinished_tasks(), 0);
+}
+
+/// The FIFO's join without its fence (`NoFenceJoinQueue`): the same race
+/// as `queue_join_async_racing_task_done_is_woken`, and loom finds the
+/// schedule where the task stays pending and nobody wakes it.
+#[test]
+fn broken_join_async_without_its_fence_is_caught() {
+    let report = expect_loom_to_catch("a joining task's wake-up lost", || {
+        let queue = Arc::new(NoFenceJoinQueue::new());
+        queue.put();
+        let worker = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || queue.task_done())
+        };
+        let (waker, wakes) = CountingWaker::new();
+        let done_at_once = queue.poll_join(&waker);
+        worker.join().unwrap();
+        assert!(
+            done_at_once || wakes.wakes() == 1,
+            "pending, then woken {} times",
+            wakes.wakes()
+        );
+    });
+    assert!(report.contains("pending, then woken 0 times"), "{report}");
 }

@@ -1246,3 +1246,349 @@ fn lifo_a_task_served_without_its_wake_leaves_the_waker_list() {
 fn lifo_a_task_served_without_its_wake_leaves_the_waker_list_body() {
     a_task_served_without_its_wake_leaves_the_list::<turnstile::queue::Lifo<u8>>();
 }
+
+// ---- async join: asyncio's test_queues.py (QueueJoinTests and its Lifo
+// and Priority forms), restated, named after the CPython tests; then the
+// ways a thread and a task meet at one join ----
+
+/// CPython's `test_task_done_underflow`: `task_done` on a queue with no
+/// unfinished task is an error (Python: `ValueError`), for every order.
+#[test]
+fn asyncio_join_test_task_done_underflow() {
+    assert_eq!(FifoQueue::<u8>::unbounded().task_done(), Err(TaskDoneError));
+    assert_eq!(LifoQueue::<u8>::unbounded().task_done(), Err(TaskDoneError));
+    assert_eq!(
+        PriorityQueue::<u8>::unbounded().task_done(),
+        Err(TaskDoneError)
+    );
+}
+
+/// CPython's `test_task_done`: two worker tasks get a hundred items and
+/// mark each done; `await q.join()` returns only once all are processed.
+/// Then the workers are stopped by one item each, as in CPython.
+fn asyncio_join_task_done<O: turnstile::queue::Order<u64> + 'static>() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use turnstile::event_loop::{run, spawn};
+    let queue = Rc::new(turnstile::queue::Queue::<u64, O>::unbounded());
+    let accumulator = Rc::new(Cell::new(0));
+    let running = Rc::new(Cell::new(true));
+    for item in 0..100 {
+        queue.put(item).unwrap();
+    }
+    run(async {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let (queue, accumulator, running) = (
+                    Rc::clone(&queue),
+                    Rc::clone(&accumulator),
+                    Rc::clone(&running),
+                );
+                spawn(async move {
+                    while running.get() {
+                        let item = queue.get_async().await.unwrap();
+                        accumulator.set(accumulator.get() + item);
+                        queue.task_done().unwrap();
+                    }
+                })
+                .unwrap()
+            })
+            .collect();
+        queue.join_async().await;
+        assert_eq!(accumulator.get(), (0..100).sum::<u64>());
+        running.set(false);
+        for _ in &workers {
+            queue.put(0).unwrap();
+        }
+        for worker in workers {
+            worker.await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn asyncio_join_test_task_done() {
+    common::within(
+        common::PATIENCE,
+        "the async workers and the join this test awaits",
+        || {
+            asyncio_join_task_done::<turnstile::queue::Fifo<u64>>();
+            asyncio_join_task_done::<turnstile::queue::Lifo<u64>>();
+            asyncio_join_task_done::<turnstile::queue::Priority<u64>>();
+        },
+    );
+}
+
+/// CPython's `test_join_empty_queue`: joining a queue that never had an
+/// item returns at once, twice.
+#[test]
+fn asyncio_join_test_join_empty_queue() {
+    fn ready_twice<O: turnstile::queue::Order<u8>>() {
+        let queue = turnstile::queue::Queue::<u8, O>::unbounded();
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        for _ in 0..2 {
+            let joining = std::pin::pin!(queue.join_async());
+            assert!(joining.poll(&mut context).is_ready(), "nothing to wait for");
+        }
+    }
+    ready_twice::<turnstile::queue::Fifo<u8>>();
+    ready_twice::<turnstile::queue::Lifo<u8>>();
+    ready_twice::<turnstile::queue::Priority<u8>>();
+}
+
+/// CPython's `test_format`: the queue's description shows its unfinished
+/// tasks (Python's `tasks=2`; here the `Debug` form's `unfinished`).
+#[test]
+fn asyncio_join_test_format() {
+    let queue = LifoQueue::unbounded();
+    assert!(format!("{queue:?}").contains("unfinished: 0"), "{queue:?}");
+    queue.put(1).unwrap();
+    queue.put(2).unwrap();
+    assert!(format!("{queue:?}").contains("unfinished: 2"), "{queue:?}");
+    let joining = queue.join_async();
+    assert_eq!(format!("{joining:?}"), "QueueJoin { waiting: false, .. }");
+}
+
+/// A joining task, woken by the `task_done` of a thread: left pending
+/// while a task is unfinished (taken is not done), woken exactly once by
+/// the `task_done` that finishes the last, then ready.
+fn a_threads_task_done_wakes_a_joining_task<O: turnstile::queue::Order<u8>>() {
+    let queue = turnstile::queue::Queue::<u8, O>::unbounded();
+    queue.put(1).unwrap();
+    queue.put(2).unwrap();
+    let (waker, unparker) = common::Unparker::new();
+    let mut context = std::task::Context::from_waker(&waker);
+    let mut joining = std::pin::pin!(queue.join_async());
+    assert!(joining.as_mut().poll(&mut context).is_pending());
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            queue.get().unwrap();
+            queue.task_done().unwrap();
+        });
+    });
+    assert_eq!(unparker.wakes(), 0, "one task is still unfinished");
+    assert!(joining.as_mut().poll(&mut context).is_pending());
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            queue.get().unwrap();
+            queue.task_done().unwrap();
+        });
+    });
+    assert_eq!(
+        unparker.wakes(),
+        1,
+        "the last task_done wakes the task once"
+    );
+    assert!(joining.as_mut().poll(&mut context).is_ready());
+}
+
+#[test]
+fn fifo_a_threads_task_done_wakes_a_joining_task() {
+    common::within(
+        common::PATIENCE,
+        "the threads' gets",
+        a_threads_task_done_wakes_a_joining_task::<turnstile::queue::Fifo<u8>>,
+    );
+}
+
+#[test]
+fn lifo_a_threads_task_done_wakes_a_joining_task() {
+    common::within(
+        common::PATIENCE,
+        "the threads' gets",
+        a_threads_task_done_wakes_a_joining_task::<turnstile::queue::Lifo<u8>>,
+    );
+}
+
+/// A thread blocked in `join`, released by the `task_done` of an async
+/// task (on the event loop), beside a joining task on the same loop.
+fn a_tasks_task_done_wakes_a_joining_thread<O>()
+where
+    O: turnstile::queue::Order<u8> + 'static,
+{
+    use turnstile::event_loop::{run, spawn};
+    let queue = Arc::new(turnstile::queue::Queue::<u8, O>::unbounded());
+    queue.put(7).unwrap();
+    let joiner = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || queue.join())
+    };
+    // Give the thread time to block (not needed for the outcome).
+    thread::sleep(Duration::from_millis(20));
+    assert!(!joiner.is_finished(), "an item is unfinished");
+    run(async {
+        let joining = {
+            let queue = Arc::clone(&queue);
+            spawn(async move { queue.join_async().await }).unwrap()
+        };
+        let worker = {
+            let queue = Arc::clone(&queue);
+            spawn(async move {
+                assert_eq!(queue.get_async().await, Ok(7));
+                queue.task_done().unwrap();
+            })
+            .unwrap()
+        };
+        worker.await.unwrap();
+        joining.await.unwrap();
+    });
+    common::join_within("a join released by a task's task_done", joiner);
+}
+
+#[test]
+fn fifo_a_tasks_task_done_wakes_a_joining_thread() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's tasks",
+        a_tasks_task_done_wakes_a_joining_thread::<turnstile::queue::Fifo<u8>>,
+    );
+}
+
+#[test]
+fn lifo_a_tasks_task_done_wakes_a_joining_thread() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's tasks",
+        a_tasks_task_done_wakes_a_joining_thread::<turnstile::queue::Lifo<u8>>,
+    );
+}
+
+/// A dropped (cancelled) join leaves no waker: the `task_done` that ends
+/// the work wakes the task still joining, not the dropped one, and a join
+/// polled again after it resolved waits for the tasks put since.
+fn a_cancelled_join_async_leaves_no_waker<O: turnstile::queue::Order<u8>>() {
+    let queue = turnstile::queue::Queue::<u8, O>::unbounded();
+    queue.put(1).unwrap();
+    let (dropped_waker, dropped) = common::Unparker::new();
+    let (kept_waker, kept) = common::Unparker::new();
+    let mut kept_context = std::task::Context::from_waker(&kept_waker);
+    let mut cancelled = Box::pin(queue.join_async());
+    assert!(
+        cancelled
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(&dropped_waker))
+            .is_pending()
+    );
+    let mut joining = std::pin::pin!(queue.join_async());
+    assert!(joining.as_mut().poll(&mut kept_context).is_pending());
+    assert!(format!("{joining:?}").contains("waiting: true"));
+    drop(cancelled);
+    queue.get().unwrap();
+    queue.task_done().unwrap();
+    assert_eq!((dropped.wakes(), kept.wakes()), (0, 1));
+    assert!(joining.as_mut().poll(&mut kept_context).is_ready());
+    assert!(format!("{joining:?}").contains("waiting: false"));
+    // Polled again: new work, a new wait, a new wake.
+    queue.put(2).unwrap();
+    assert!(joining.as_mut().poll(&mut kept_context).is_pending());
+    queue.get().unwrap();
+    queue.task_done().unwrap();
+    assert_eq!(kept.wakes(), 2);
+    assert!(joining.as_mut().poll(&mut kept_context).is_ready());
+}
+
+#[test]
+fn fifo_a_cancelled_join_async_leaves_no_waker() {
+    a_cancelled_join_async_leaves_no_waker::<turnstile::queue::Fifo<u8>>();
+}
+
+#[test]
+fn lifo_a_cancelled_join_async_leaves_no_waker() {
+    a_cancelled_join_async_leaves_no_waker::<turnstile::queue::Lifo<u8>>();
+}
+
+/// `close_immediate` discards the items, which count as done: a joining
+/// task is woken, as a joining thread is.
+fn close_immediate_wakes_a_joining_task<O: turnstile::queue::Order<u8>>() {
+    let queue = turnstile::queue::Queue::<u8, O>::unbounded();
+    queue.put(1).unwrap();
+    queue.put(2).unwrap();
+    let (waker, unparker) = common::Unparker::new();
+    let mut context = std::task::Context::from_waker(&waker);
+    let mut joining = std::pin::pin!(queue.join_async());
+    assert!(joining.as_mut().poll(&mut context).is_pending());
+    queue.close();
+    assert_eq!(
+        unparker.wakes(),
+        0,
+        "a plain close leaves the tasks unfinished"
+    );
+    assert_eq!(queue.close_immediate(), 2);
+    assert_eq!(unparker.wakes(), 1);
+    assert!(joining.as_mut().poll(&mut context).is_ready());
+}
+
+#[test]
+fn fifo_close_immediate_wakes_a_joining_task() {
+    close_immediate_wakes_a_joining_task::<turnstile::queue::Fifo<u8>>();
+}
+
+#[test]
+fn lifo_close_immediate_wakes_a_joining_task() {
+    close_immediate_wakes_a_joining_task::<turnstile::queue::Lifo<u8>>();
+}
+
+/// A storage whose `pop` loses the unlucky 13 in a panic: the lost item
+/// counts as done, and a joining task is woken when it was the last.
+#[test]
+fn a_storage_that_loses_the_last_item_in_a_panic_wakes_a_joining_task() {
+    let queue = GlitchyQueue::unbounded();
+    queue.put(13).unwrap();
+    let (waker, unparker) = common::Unparker::new();
+    let mut context = std::task::Context::from_waker(&waker);
+    let mut joining = std::pin::pin!(queue.join_async());
+    assert!(joining.as_mut().poll(&mut context).is_pending());
+    expect_hook_panic(|| queue.get());
+    assert_eq!(unparker.wakes(), 1, "the lost item was the last task");
+    assert!(joining.as_mut().poll(&mut context).is_ready());
+}
+
+/// A task that panics while its join is pending (holding nothing else)
+/// drops the join in its unwinding: the queue is whole, the other joining
+/// task and a joining thread are released by the last `task_done`, and
+/// the loop goes on.
+#[test]
+fn a_task_that_panics_while_joining_leaves_the_queue_whole() {
+    common::within(
+        common::PATIENCE,
+        "the event loop's tasks and the joining thread",
+        a_task_that_panics_while_joining_leaves_the_queue_whole_body,
+    );
+}
+
+fn a_task_that_panics_while_joining_leaves_the_queue_whole_body() {
+    use turnstile::TaskError;
+    use turnstile::event_loop::{run, spawn, yield_now};
+    let queue = Arc::new(FifoQueue::unbounded());
+    queue.put(1).unwrap();
+    let joiner = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || queue.join())
+    };
+    run(async {
+        let panicking = {
+            let queue = Arc::clone(&queue);
+            spawn(async move {
+                let mut joining = std::pin::pin!(queue.join_async());
+                std::future::poll_fn(|context| {
+                    assert!(joining.as_mut().poll(context).is_pending());
+                    std::task::Poll::Ready(())
+                })
+                .await;
+                panic!("a task fails while its join waits");
+            })
+            .unwrap()
+        };
+        let joining = {
+            let queue = Arc::clone(&queue);
+            spawn(async move { queue.join_async().await }).unwrap()
+        };
+        assert!(matches!(panicking.await, Err(TaskError::Panicked(_))));
+        yield_now().await;
+        assert_eq!(queue.get_async().await, Ok(1));
+        queue.task_done().unwrap();
+        joining.await.unwrap();
+    });
+    common::join_within("a join released after a task panicked", joiner);
+    assert_eq!(queue.unfinished_tasks(), 0);
+}

@@ -77,6 +77,9 @@
 #[path = "../barrier.rs"]
 pub mod barrier;
 #[cfg(not(doctest))]
+#[path = "../barrier_async.rs"]
+mod barrier_async;
+#[cfg(not(doctest))]
 #[path = "../condvar.rs"]
 pub mod condvar;
 #[cfg(not(doctest))]
@@ -130,6 +133,8 @@ pub use check::{DEFAULT_PREEMPTIONS, Failure, Model, check};
 #[cfg(not(doctest))]
 pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 #[cfg(not(doctest))]
+pub use barrier_async::BarrierWait;
+#[cfg(not(doctest))]
 pub use condvar::{Condvar, Relock};
 #[cfg(not(doctest))]
 pub use event::{Event, EventWait};
@@ -140,7 +145,7 @@ pub use pool::{PoolError, SubmitError, TaskError, ThreadPool};
 #[cfg(not(doctest))]
 pub use queue::{
     FifoQueue, GetError, GetTimeoutError, LifoQueue, PriorityQueue, PutError, PutTimeoutError,
-    Queue, TaskDoneError, TryGetError, TryPutError, ZeroCapacity,
+    Queue, QueueJoin, TaskDoneError, TryGetError, TryPutError, ZeroCapacity,
 };
 #[cfg(not(doctest))]
 pub use raw_mutex::RawMutex;

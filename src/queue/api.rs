@@ -288,7 +288,8 @@ impl<T, O: Order<T>> Queue<T, O> {
     }
 
     /// Waits until every item put has been marked with
-    /// [`task_done`](Self::task_done) (Python's `join`).
+    /// [`task_done`](Self::task_done) (Python's `join`). An async task
+    /// waits for the same with [`join_async`](Self::join_async).
     ///
     /// ```
     /// let queue = turnstile::FifoQueue::<u8>::unbounded();

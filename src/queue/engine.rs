@@ -66,4 +66,13 @@ pub trait Engine<T> {
     fn cancel_put(&self, key: u64);
     /// The same for a pending async get.
     fn cancel_get(&self, key: u64);
+    /// One step of an async join: `true` once no task is unfinished;
+    /// otherwise registers `waker` under `key` (making one if `None`),
+    /// ordered against `task_done` so that a `task_done` that finishes the
+    /// last task after the look wakes the task. On `true` the registration
+    /// is gone.
+    fn poll_join(&self, key: &mut Option<u64>, waker: &Waker) -> bool;
+    /// A pending async join was dropped: removes its waker. Every joiner
+    /// is woken by the change it waits for, so there is no wake to pass on.
+    fn cancel_join(&self, key: u64);
 }

@@ -36,7 +36,9 @@
 //! thread *and* one waiting task, if there are any: a thread counted in
 //! may never sleep (it finds the change first), so a wake spent on it must
 //! not be the only one. A task woken and then dropped passes its wake on
-//! to the next task (see `cancel_get`).
+//! to the next task (see `cancel_get`). A task in `join` registers beside
+//! the joining threads (`JoiningTasks`, in `fifo_sleepers.rs`), and the
+//! `task_done` that finishes the last task wakes every one.
 //!
 //! This file is the engine: the put, take and wait logic, kept whole as one
 //! idea although it runs past 500 lines, because no wait in it is safe on
@@ -55,7 +57,7 @@ use super::super::facade::{AtomicBool, AtomicUsize, Backoff, Ordering, fence};
 use super::super::timeout::Timeout;
 use super::engine::{Engine, Missed, Patience, Refused};
 use super::error::TaskDoneError;
-use super::fifo_sleepers::Sleepers;
+use super::fifo_sleepers::{JoiningTasks, Sleepers};
 use super::fifo_slots::{Block, Chain, End, EndGuard, EndLock};
 use super::order::Order;
 
@@ -96,6 +98,8 @@ pub struct TwoLock<T> {
     /// Threads in `join`. `task_done` takes no lock, so these count
     /// themselves in without one (see `join`).
     joiners: Sleepers,
+    /// Async tasks in `join` (`join_async`), registered the same way.
+    joining: JoiningTasks,
 }
 
 struct Head<T> {
@@ -165,6 +169,7 @@ impl<T> Engine<T> for TwoLock<T> {
             closed: AtomicBool::new(false),
             chain: Chain::new(),
             joiners: Sleepers::new(),
+            joining: JoiningTasks::new(),
         }
     }
 
@@ -418,6 +423,26 @@ impl<T> Engine<T> for TwoLock<T> {
     fn cancel_get(&self, key: u64) {
         Self::cancel(&self.tail.lock, key);
     }
+
+    fn poll_join(&self, key: &mut Option<u64>, waker: &Waker) -> bool {
+        if self.unfinished() > 0 {
+            self.joining.register(key, waker);
+            // SeqCst fence: see `wake_joiners`. A `task_done` that came
+            // before it is seen in the look below; one after it sees the
+            // registration. (One in between may do both: it wakes a task
+            // that is ready at once, a spare poll.)
+            fence(Ordering::SeqCst);
+            if self.unfinished() > 0 {
+                return false;
+            }
+        }
+        self.joining.forget(key);
+        true
+    }
+
+    fn cancel_join(&self, key: u64) {
+        self.joining.forget(&mut Some(key));
+    }
 }
 
 impl<T> TwoLock<T> {
@@ -550,8 +575,8 @@ impl<T> TwoLock<T> {
         )
     }
 
-    /// Wakes the threads in `join`, after the change that finished the last
-    /// task.
+    /// Wakes the threads and tasks in `join`, after the change that
+    /// finished the last task.
     ///
     /// No lock orders a joiner's count against this look at it, so it is
     /// Dekker's pattern: each side writes one location (`done`, or the
@@ -562,12 +587,14 @@ impl<T> TwoLock<T> {
     /// comes second sees the other side's write. (Fences rather than SeqCst
     /// accesses: loom models the fences exactly and treats SeqCst accesses
     /// as Acquire/Release, and so would report a lost wake-up that hardware
-    /// cannot produce.)
+    /// cannot produce.) A joining task is the same: its registration is
+    /// its write, then the fence, then its look (`poll_join`).
     fn wake_joiners(&self) {
         fence(Ordering::SeqCst);
         if self.joiners.any() {
             self.joiners.wake_all();
         }
+        self.joining.wake_all();
     }
 
     /// Whether a putter would find no room, `popped` items having been

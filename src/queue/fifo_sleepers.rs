@@ -2,11 +2,16 @@
 //! may be asleep until the other end of the queue changes, and the futex
 //! they sleep on. The two-lock engine (`fifo.rs`) keeps one for getters,
 //! one for putters and one for joiners, and says when each is counted in
-//! and woken; the chain of slots it waits on is in `fifo_slots.rs`.
+//! and woken; the chain of slots it waits on is in `fifo_slots.rs`. The
+//! async tasks in `join` wait beside the joining threads, in
+//! [`JoiningTasks`].
 
+use core::task::Waker;
 use std::time::Instant;
 
-use super::super::facade::{AtomicU32, AtomicUsize, Futex, Ordering, Wait};
+use super::super::facade::{AtomicBool, AtomicU32, AtomicUsize, Futex, Ordering, Wait};
+use super::super::mutex::Mutex;
+use super::super::wakers::Wakers;
 
 /// Threads asleep, or about to sleep, until the other end of the queue
 /// changes. A thread counts itself in with the other end's lock held; that
@@ -67,5 +72,61 @@ impl Sleepers {
     pub(super) fn wake_all(&self) {
         let woken = self.bell.wake_all();
         self.count.fetch_sub(woken, Ordering::Relaxed);
+    }
+}
+
+/// The async tasks in `join`: their wakers, behind a lock of their own
+/// (`task_done` takes no end's lock), and a flag saying whether any is
+/// registered, which `task_done` reads without the lock. The flag is the
+/// joiners' side of the Dekker pattern in `wake_joiners` (`fifo.rs`): a
+/// task sets it, then (after a fence) looks at the count of unfinished
+/// tasks; `task_done` changes that count, then (after a fence) reads the
+/// flag. One of the two sees the other.
+pub(super) struct JoiningTasks {
+    /// Whether `wakers` holds any waker. Written under its lock.
+    any: AtomicBool,
+    wakers: Mutex<Wakers>,
+}
+
+impl JoiningTasks {
+    pub(super) fn new() -> Self {
+        Self {
+            any: AtomicBool::new(false),
+            wakers: Mutex::untracked(Wakers::new()),
+        }
+    }
+
+    /// Registers `waker` under `key` (making one if `None`). The caller
+    /// then fences and looks at the count again.
+    pub(super) fn register(&self, key: &mut Option<u64>, waker: &Waker) {
+        let mut wakers = self.wakers.lock();
+        let registered = *key.get_or_insert_with(|| wakers.new_key());
+        wakers.register(registered, waker);
+        // Relaxed: the fence after it orders it (see the type's docs).
+        self.any.store(true, Ordering::Relaxed);
+    }
+
+    /// The task's join is over (done, or dropped): takes its waker out,
+    /// if still there.
+    pub(super) fn forget(&self, key: &mut Option<u64>) {
+        if let Some(key) = key.take() {
+            let mut wakers = self.wakers.lock();
+            wakers.remove(key);
+            self.any.store(!wakers.is_empty(), Ordering::Relaxed);
+        }
+    }
+
+    /// After the fence that follows the last task's `task_done`: wakes
+    /// every registered task. Relaxed: the fence orders the load.
+    pub(super) fn wake_all(&self) {
+        if !self.any.load(Ordering::Relaxed) {
+            return;
+        }
+        let woken = {
+            let mut wakers = self.wakers.lock();
+            self.any.store(false, Ordering::Relaxed);
+            wakers.take_all()
+        };
+        woken.wake();
     }
 }

@@ -1,8 +1,9 @@
-//! The async put and get: [`Queue::put_async`] and [`Queue::get_async`],
-//! and the futures they return, which wait on the queue's own state, as a
-//! thread in `put` or `get` does, with a waker in place of the sleeping
-//! thread (see each engine's notes, in `fifo.rs` and `locked.rs`, for where
-//! the waker is kept). The blocking methods are in `api.rs`.
+//! The async put, get and join: [`Queue::put_async`], [`Queue::get_async`]
+//! and [`Queue::join_async`], and the futures they return, which wait on
+//! the queue's own state, as a thread in `put`, `get` or `join` does, with
+//! a waker in place of the sleeping thread (see each engine's notes, in
+//! `fifo.rs` and `locked.rs`, for where the waker is kept). The blocking
+//! methods are in `api.rs`.
 
 use core::fmt;
 use core::future::Future;
@@ -77,6 +78,44 @@ impl<T, O: Order<T>> Queue<T, O> {
     pub fn get_async(&self) -> QueueGet<'_, T, O> {
         QueueGet::new(self)
     }
+
+    /// Waits, in an async task, until every item put has been marked done
+    /// with [`task_done`](Self::task_done) (Python's `await queue.join()`).
+    /// The same count as [`join`](Self::join): a thread's `task_done` wakes
+    /// a joining task, and a task's wakes a joining thread. Resolves at
+    /// once if no task is unfinished. Dropping the future before it
+    /// resolves (cancelling it) leaves no waker behind (see [`QueueJoin`]).
+    ///
+    /// ```
+    /// # fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    /// #     let mut future = std::pin::pin!(future);
+    /// #     let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    /// #     loop {
+    /// #         if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut context) {
+    /// #             return out;
+    /// #         }
+    /// #         std::thread::yield_now();
+    /// #     }
+    /// # }
+    /// let queue = turnstile::FifoQueue::unbounded();
+    /// queue.put("wash").unwrap();
+    /// queue.put("dry").unwrap();
+    /// std::thread::scope(|scope| {
+    ///     scope.spawn(|| {
+    ///         while let Ok(_chore) = queue.try_get() {
+    ///             queue.task_done().unwrap(); // a thread finishes each one
+    ///         }
+    ///     });
+    ///     block_on(queue.join_async()); // a task waits for both
+    /// });
+    /// assert_eq!(queue.unfinished_tasks(), 0);
+    /// ```
+    pub fn join_async(&self) -> QueueJoin<'_, T, O> {
+        QueueJoin {
+            queue: self,
+            key: None,
+        }
+    }
 }
 
 /// The future of [`Queue::put_async`]: resolves once the item is in the
@@ -140,6 +179,36 @@ pub struct QueueGet<'a, T, O: Order<T>> {
     key: Option<u64>,
 }
 
+/// The future of [`Queue::join_async`]: resolves once no task of the
+/// queue is unfinished (every item put has been marked done, or discarded
+/// by [`close_immediate`](Queue::close_immediate)).
+///
+/// It may be polled again after it resolved: it then waits for the tasks
+/// put since, if any. Dropping it before it resolves cancels the wait and
+/// removes its waker; it changes nothing else.
+///
+/// ```
+/// use std::pin::pin;
+/// use std::task::{Context, Poll, Waker};
+/// use turnstile::LifoQueue;
+///
+/// let queue = LifoQueue::unbounded();
+/// queue.put(1).unwrap();
+/// let mut joining = pin!(queue.join_async());
+/// let mut context = Context::from_waker(Waker::noop());
+/// assert!(joining.as_mut().poll(&mut context).is_pending()); // 1 unfinished
+/// assert_eq!(queue.get(), Ok(1));
+/// assert!(joining.as_mut().poll(&mut context).is_pending()); // taken is not done
+/// queue.task_done().unwrap(); // wakes the task
+/// assert_eq!(joining.poll(&mut context), Poll::Ready(()));
+/// ```
+#[must_use = "a join does nothing until it is awaited"]
+pub struct QueueJoin<'a, T, O: Order<T>> {
+    queue: &'a Queue<T, O>,
+    /// While the task waits: its key in the queue's list of joining tasks.
+    key: Option<u64>,
+}
+
 impl<'a, T, O: Order<T>> QueuePut<'a, T, O> {
     pub(super) fn new(queue: &'a Queue<T, O>, item: T) -> Self {
         Self {
@@ -179,6 +248,36 @@ impl<'a, T, O: Order<T>> QueueGet<'a, T, O> {
 // in and out by value, never borrowed across a poll.
 impl<T, O: Order<T>> Unpin for QueuePut<'_, T, O> {}
 impl<T, O: Order<T>> Unpin for QueueGet<'_, T, O> {}
+impl<T, O: Order<T>> Unpin for QueueJoin<'_, T, O> {}
+
+impl<T, O: Order<T>> Future for QueueJoin<'_, T, O> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if this.queue.engine.poll_join(&mut this.key, context.waker()) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl<T, O: Order<T>> Drop for QueueJoin<'_, T, O> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            self.queue.engine.cancel_join(key);
+        }
+    }
+}
+
+impl<T, O: Order<T>> fmt::Debug for QueueJoin<'_, T, O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueueJoin")
+            .field("waiting", &self.key.is_some())
+            .finish_non_exhaustive()
+    }
+}
 
 impl<T, O: Order<T>> Future for QueuePut<'_, T, O> {
     type Output = Result<(), PutError<T>>;

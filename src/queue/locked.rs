@@ -11,7 +11,9 @@
 //! Async tasks wait in the same state: a task that cannot go on registers
 //! its waker in `getting` or `putting` under the lock, where a thread would
 //! have waited on `not_empty` or `not_full`, and each change that notifies
-//! one thread also wakes one task (woken after the lock is let go).
+//! one thread also wakes one task (woken after the lock is let go). A task
+//! in `join` registers in `joining`, and the change that lets `all_done`'s
+//! threads go wakes every such task too.
 //!
 //! The engine contract this meets is in `engine.rs`, the [`Storage`] hook
 //! in `order.rs`, and the storages behind `Lifo` and `Priority` in
@@ -25,7 +27,7 @@ use std::time::Instant;
 use super::super::condvar::Condvar;
 use super::super::mutex::{Mutex, MutexGuard};
 use super::super::timeout::Timeout;
-use super::super::wakers::Wakers;
+use super::super::wakers::{Wakers, Woken};
 use super::engine::{Engine, Missed, Patience, Refused};
 use super::error::TaskDoneError;
 use super::order::{Order, Storage};
@@ -78,6 +80,8 @@ struct State<S> {
     getting: Wakers,
     /// Async tasks waiting for room.
     putting: Wakers,
+    /// Async tasks waiting for every task to be done (`join_async`).
+    joining: Wakers,
 }
 
 impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
@@ -89,6 +93,7 @@ impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
                 unfinished: 0,
                 getting: Wakers::new(),
                 putting: Wakers::new(),
+                joining: Wakers::new(),
             }),
             capacity,
             not_empty: Condvar::new(),
@@ -148,7 +153,9 @@ impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
         }
         state.unfinished -= 1;
         if state.unfinished == 0 {
-            self.all_done.notify_all();
+            let joining = self.all_done(&mut state);
+            drop(state);
+            joining.wake();
         }
         Ok(())
     }
@@ -163,11 +170,12 @@ impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
         let mut state = self.state.lock();
         state.closed = true;
         let mut discarded = S::default();
+        let mut joining = None;
         if immediate {
             discarded = core::mem::take(&mut state.items);
             state.unfinished = state.unfinished.saturating_sub(discarded.len());
             if state.unfinished == 0 {
-                self.all_done.notify_all();
+                joining = Some(self.all_done(&mut state));
             }
         }
         self.not_empty.notify_all();
@@ -177,6 +185,9 @@ impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
         drop(state);
         getting.wake();
         putting.wake();
+        if let Some(joining) = joining {
+            joining.wake();
+        }
         // Dropped only now, with the lock released: an item's `Drop` may use
         // this queue (a discarded pool task cancels its future, whose
         // callbacks may submit again) and must not find the lock held.
@@ -251,6 +262,22 @@ impl<T, S: Storage<T>> Engine<T> for OneLock<T, S> {
         let next = self.state.lock().getting.cancel(key);
         wake(next);
     }
+
+    fn poll_join(&self, key: &mut Option<u64>, waker: &Waker) -> bool {
+        let mut state = self.state.lock();
+        if state.unfinished == 0 {
+            forget(&mut state.joining, key);
+            return true;
+        }
+        // Under the lock `task_done` takes the wakers under.
+        let registered = *key.get_or_insert_with(|| state.joining.new_key());
+        state.joining.register(registered, waker);
+        false
+    }
+
+    fn cancel_join(&self, key: u64) {
+        self.state.lock().joining.remove(key);
+    }
 }
 
 /// A task's put or get is done: takes its waker out, if still there.
@@ -268,6 +295,13 @@ fn wake(task: Option<Waker>) {
 }
 
 impl<T, S: Storage<T>> OneLock<T, S> {
+    /// The last unfinished task is done: wakes the threads in `join`, and
+    /// takes the joining tasks' wakers, to be woken once the lock is let go.
+    fn all_done(&self, state: &mut State<S>) -> Woken {
+        self.all_done.notify_all();
+        state.joining.take_all()
+    }
+
     fn is_full_locked(&self, state: &State<S>) -> bool {
         self.capacity
             .is_some_and(|capacity| state.items.len() >= capacity)
@@ -357,7 +391,7 @@ impl<T, S: Storage<T>> Drop for StorageHook<'_, T, S> {
             queue.not_full.notify_all();
             state.putting.take_all().wake();
             if state.unfinished == 0 {
-                queue.all_done.notify_all();
+                queue.all_done(state).wake();
             }
         }
     }

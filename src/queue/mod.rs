@@ -32,6 +32,7 @@
 //! | `q.shutdown()` / `shutdown(immediate=True)` | `q.close()` / `q.close_immediate()` |
 //! | `queue.ShutDown`                   | `PutError::Closed(x)`, `GetError::Closed`  |
 //! | `await aq.put(x)` / `await aq.get()` (`asyncio.Queue`) | `q.put_async(x).await?` / `q.get_async().await?` |
+//! | `await aq.join()` (`asyncio.Queue`) | `q.join_async().await`                    |
 //!
 //! An async task waits on the *same* queue as threads do: a task can get
 //! what a thread put and the other way round, and a waiting task holds no
@@ -83,7 +84,7 @@
 // below define, and they import each other directly, never through it.
 //
 // - `api.rs`: the `Queue` type and its blocking methods; `future.rs`: its
-//   async put and get; `iter.rs`: its iterators; `error.rs`: the errors.
+//   async put, get and join; `iter.rs`: its iterators; `error.rs`: the errors.
 // - `order.rs`: the `Order` and `Storage` traits; `engine.rs`: the
 //   (private) contract every engine meets.
 // - `locked.rs`: CPython's one-lock engine, behind `Locked`, with the
@@ -110,7 +111,7 @@ pub use error::{
     ZeroCapacity,
 };
 pub use fifo::Fifo;
-pub use future::{QueueGet, QueuePut};
+pub use future::{QueueGet, QueueJoin, QueuePut};
 pub use iter::{IntoIter, Iter, TryIter};
 pub use lifo::Lifo;
 pub use locked::Locked;

@@ -22,6 +22,7 @@
 //! | [`LooseCountQueue`]     | task counting | unfinished count updated outside the lock | `join` early, or never |
 //! | [`StampFirstSlot`]      | FIFO hand-over | stamp stored before the item is written  | a data race on the cell  |
 //! | [`CountInOutsideQueue`] | FIFO sleepers | getter counts itself in after the lock   | a deadlock               |
+//! | [`NoFenceJoinQueue`]    | FIFO `join_async` | registers, then looks, with no fence between | a wake-up lost    |
 //! | [`UnlockedCallbackFuture`] | `Future` callbacks | "done?" read without the list's lock | a callback never runs |
 //! | [`CheckThenSetStateFuture`] | `Future` states | cancel and start check, then set     | both win                 |
 //! | [`LateWakerFuture`]     | awaiting a `Future` | "done?" outside the lock, then registers the waker | a wake-up lost |
@@ -59,7 +60,8 @@ pub use pool_twins::{
     CheckThenSetStateFuture, LateWakerFuture, MissedStopPool, UnlockedCallbackFuture,
 };
 pub use queue_twins::{
-    CheckThenPopQueue, CountInOutsideQueue, LooseCountQueue, NotifyOneOnCloseQueue, StampFirstSlot,
+    CheckThenPopQueue, CountInOutsideQueue, LooseCountQueue, NoFenceJoinQueue,
+    NotifyOneOnCloseQueue, StampFirstSlot,
 };
 pub use relaxed::RelaxedLock;
 pub use stale_owner_rlock::StaleOwnerRLock;

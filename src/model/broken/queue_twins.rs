@@ -1,9 +1,12 @@
-//! Five broken queues, each a few lines of a real queue with one bug.
+//! Six broken queues, each a few lines of a real queue with one bug.
 
+use core::task::Waker;
 use std::collections::VecDeque;
 
 use super::super::condvar::Condvar;
-use super::super::facade::{AtomicU32, AtomicUsize, Futex, Ordering, UnsafeCell, Wait};
+use super::super::facade::{
+    AtomicBool, AtomicU32, AtomicUsize, Futex, Ordering, UnsafeCell, Wait, fence,
+};
 use super::super::mutex::Mutex;
 
 /// Broken twin of [`Queue::close`](crate::model::Queue::close): it wakes *one*
@@ -238,5 +241,67 @@ impl<T> CountInOutsideQueue<T> {
                 self.sleepers.fetch_sub(1, Ordering::Relaxed);
             }
         }
+    }
+}
+
+/// Broken twin of the FIFO queue's async join (`join_async`): `task_done`
+/// takes no lock, so a joining task registers its waker, sets a flag, and
+/// looks at the count of unfinished tasks again; `task_done` counts, then
+/// reads the flag. Each side writes one location and reads the other's
+/// (Dekker's pattern), and this task has no SeqCst fence between its
+/// write and its read: both sides may read the old values, the task
+/// staying pending and `task_done` waking nobody. loom reports the lost
+/// wake-up.
+pub struct NoFenceJoinQueue {
+    put: AtomicUsize,
+    done: AtomicUsize,
+    any: AtomicBool,
+    joining: Mutex<Vec<Waker>>,
+}
+
+impl NoFenceJoinQueue {
+    /// A queue with no task.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            put: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+            any: AtomicBool::new(false),
+            joining: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Counts one task (the put of an item).
+    pub fn put(&self) {
+        self.put.fetch_add(1, Ordering::Release);
+    }
+
+    /// Marks one task done; the last wakes the joining tasks.
+    pub fn task_done(&self) {
+        let done = self.done.fetch_add(1, Ordering::AcqRel) + 1;
+        if done == self.put.load(Ordering::Acquire) {
+            fence(Ordering::SeqCst);
+            if self.any.load(Ordering::Relaxed) {
+                let woken = core::mem::take(&mut *self.joining.lock());
+                woken.into_iter().for_each(Waker::wake);
+            }
+        }
+    }
+
+    /// One poll of an async join: `true` once every task is done; else
+    /// `waker` is to be woken when they are (or so it hopes).
+    pub fn poll_join(&self, waker: &Waker) -> bool {
+        if self.unfinished() == 0 {
+            return true;
+        }
+        self.joining.lock().push(waker.clone());
+        self.any.store(true, Ordering::Relaxed);
+        // BUG: no SeqCst fence between the flag's store and the look below.
+        self.unfinished() == 0
+    }
+
+    fn unfinished(&self) -> usize {
+        let done = self.done.load(Ordering::Acquire);
+        self.put.load(Ordering::Acquire) - done
     }
 }
