@@ -37,7 +37,8 @@ use std::thread;
 use std::time::Duration;
 
 use turnstile::event_loop::{
-    JoinHandle, ReturnWhen, gather, run, run_in_executor, sleep, spawn, wait, wait_for, yield_now,
+    GroupSpawnError, JoinHandle, ReturnWhen, TaskGroup, gather, run, run_in_executor, sleep, spawn,
+    try_gather, wait, wait_for, wait_timeout, yield_now,
 };
 use turnstile::pool::{Future, Promise};
 use turnstile::{
@@ -186,6 +187,7 @@ fn tasks_test_cancel() {
         assert!(t.cancel());
         assert_eq!((&mut t).await, Err(TaskError::Cancelled));
         assert!(t.is_finished());
+        assert!(t.is_cancelled());
         assert!(!t.cancel());
     });
 }
@@ -205,6 +207,7 @@ fn tasks_test_cancel_yield() {
         assert!(t.cancel());
         assert_eq!((&mut t).await, Err(TaskError::Cancelled));
         assert!(t.is_finished());
+        assert!(t.is_cancelled());
         assert!(!t.cancel());
     });
 }
@@ -331,8 +334,6 @@ fn tasks_test_cancel_at_end() {
 /// task asks for its own cancel, then awaits a nested task: both end
 /// cancelled, and what the nested task awaited is cancelled with it.
 #[test]
-#[ignore = "fails until issue 30's cancellation lands: cancelling a task that awaits a nested \
-            task's handle leaves the nested task running (its future is not dropped)"]
 fn tasks_test_cancel_awaited_task() {
     asyncio_run("tasks_test_cancel_awaited_task", || async {
         let nested_stopped = Flag::default();
@@ -599,6 +600,84 @@ fn tasks_test_wait_with_exception() {
     });
 }
 
+/// test_tasks.py BaseTaskTests.test_wait_first_exception: with
+/// `FIRST_EXCEPTION`, a task that has already failed (panicked) makes
+/// `wait` return at once: done = {b}, pending = {a}.
+#[test]
+fn tasks_test_wait_first_exception() {
+    asyncio_run("tasks_test_wait_first_exception", || async {
+        let a = spawn(sleep(Duration::from_secs(10))).unwrap();
+        let b = spawn(async { panic!("err") }).unwrap();
+        let (done, pending) = wait(vec![b, a], ReturnWhen::FirstException).await;
+        assert_eq!((done.len(), pending.len()), (1, 1));
+        assert!(!pending[0].is_finished());
+        for b in done {
+            assert_eq!(b.await, Err(TaskError::Panicked("err".into())));
+        }
+    });
+}
+
+/// test_tasks.py BaseTaskTests.test_wait_first_exception_in_wait: the
+/// failure comes while `wait` waits.
+#[test]
+fn tasks_test_wait_first_exception_in_wait() {
+    asyncio_run("tasks_test_wait_first_exception_in_wait", || async {
+        let a = spawn(sleep(Duration::from_secs(10))).unwrap();
+        let b = spawn(async {
+            sleep(Duration::from_millis(10)).await;
+            panic!("err");
+        })
+        .unwrap();
+        let (done, pending) = wait(vec![b, a], ReturnWhen::FirstException).await;
+        assert_eq!((done.len(), pending.len()), (1, 1));
+        assert!(!pending[0].is_finished());
+        for b in done {
+            assert_eq!(b.await, Err(TaskError::Panicked("err".into())));
+        }
+    });
+}
+
+/// test_tasks.py BaseTaskTests.test_wait_with_timeout: after 0.11 s the
+/// 0.1 s sleeper is done and the 0.15 s one pending.
+#[test]
+fn tasks_test_wait_with_timeout() {
+    asyncio_run("tasks_test_wait_with_timeout", || async {
+        let a = spawn(sleep(Duration::from_millis(100))).unwrap();
+        let b = spawn(sleep(Duration::from_millis(150))).unwrap();
+        let (done, pending) = wait_timeout(
+            vec![b, a],
+            Duration::from_millis(110),
+            ReturnWhen::AllCompleted,
+        )
+        .await;
+        assert_eq!((done.len(), pending.len()), (1, 1));
+        assert!(done[0].is_finished() && !pending[0].is_finished());
+        // The pending task runs on: waiting again sees it finish.
+        let (done, pending) = wait(pending, ReturnWhen::AllCompleted).await;
+        assert_eq!((done.len(), pending.len()), (1, 0));
+    });
+}
+
+/// test_tasks.py BaseTaskTests.test_wait_concurrent_complete: the same,
+/// with the timeout equal to the shorter sleep: it is done, the other
+/// pending.
+#[test]
+fn tasks_test_wait_concurrent_complete() {
+    asyncio_run("tasks_test_wait_concurrent_complete", || async {
+        let a = spawn(sleep(Duration::from_millis(100))).unwrap();
+        let b = spawn(sleep(Duration::from_millis(150))).unwrap();
+        yield_now().await; // both sleeps start before the wait's own timer
+        let (done, pending) = wait_timeout(
+            vec![b, a],
+            Duration::from_millis(100),
+            ReturnWhen::AllCompleted,
+        )
+        .await;
+        assert_eq!((done.len(), pending.len()), (1, 1));
+        assert!(done[0].is_finished() && !pending[0].is_finished());
+    });
+}
+
 // ---------------------------------------------------------------------------
 // test_tasks.py: GatherTests (CoroutineGatherTests: gather takes futures)
 
@@ -624,6 +703,97 @@ fn gather_test_result_exception_success() {
         assert!(!fut.is_finished());
         set_result(c, 3);
         assert_eq!((&mut fut).await, Ok(vec![Ok(2), Ok(1), Ok(3)]));
+    });
+}
+
+/// test_tasks.py GatherTestsBase.test_success (`return_exceptions=False`,
+/// which is `try_gather`): not done until the last child is; results in
+/// the order given.
+#[test]
+fn gather_test_success() {
+    asyncio_run("gather_test_success", || async {
+        let (futures, promises) = three_pending();
+        let mut fut = spawn(try_gather(futures.into_iter().map(|f| f.into_future()))).unwrap();
+        let [a, b, c]: [Promise<u32>; 3] = promises.try_into().ok().unwrap();
+        set_result(b, 1);
+        set_result(a, 2);
+        yield_now().await;
+        yield_now().await;
+        assert!(!fut.is_finished());
+        set_result(c, 3);
+        assert_eq!((&mut fut).await, Ok(Ok(vec![2, 1, 3])));
+    });
+}
+
+/// test_tasks.py GatherTestsBase.test_one_exception: the first failure is
+/// the gather's result at once; what the other children do after that
+/// changes nothing.
+#[test]
+fn gather_test_one_exception() {
+    asyncio_run("gather_test_one_exception", || async {
+        let (futures, promises): (Vec<Future<u32>>, Vec<_>) =
+            (0..5).map(|_| Future::pending()).unzip();
+        let mut fut = spawn(try_gather(futures.into_iter().map(|f| f.into_future()))).unwrap();
+        let [a, b, c, d, e]: [Promise<u32>; 5] = promises.try_into().ok().unwrap();
+        set_result(a, 1);
+        set_exception(b, "ZeroDivisionError");
+        until(|| fut.is_finished()).await;
+        assert_eq!(
+            (&mut fut).await,
+            Ok(Err(TaskError::Panicked("ZeroDivisionError".into())))
+        );
+        // Does nothing.
+        set_result(c, 3);
+        drop(d); // d.cancel()
+        set_exception(e, "RuntimeError");
+        yield_now().await;
+    });
+}
+
+/// test_tasks.py FutureGatherTests.test_one_cancellation: a cancelled
+/// child is the gather's error (Python: `fut.exception()` is a
+/// `CancelledError`, and the gather itself is not cancelled).
+#[test]
+fn gather_test_one_cancellation() {
+    asyncio_run("gather_test_one_cancellation", || async {
+        let (futures, promises): (Vec<Future<u32>>, Vec<_>) =
+            (0..5).map(|_| Future::pending()).unzip();
+        let mut fut = spawn(try_gather(futures.into_iter().map(|f| f.into_future()))).unwrap();
+        let [a, b, c, d, e]: [Promise<u32>; 5] = promises.try_into().ok().unwrap();
+        set_result(a, 1);
+        drop(b); // b.cancel()
+        until(|| fut.is_finished()).await;
+        assert!(!fut.is_cancelled());
+        assert_eq!((&mut fut).await, Ok(Err(TaskError::Cancelled)));
+        // Does nothing.
+        set_result(c, 3);
+        drop(d);
+        set_exception(e, "RuntimeError");
+        yield_now().await;
+    });
+}
+
+/// test_tasks.py CoroutineGatherTests.test_exception_marking: a child's
+/// failure reaches the task awaiting the gather.
+#[test]
+fn gather_test_exception_marking() {
+    asyncio_run("gather_test_exception_marking", || async {
+        let (fa, pa) = Future::<()>::pending();
+        let (fb, pb) = Future::<()>::pending();
+        let inner = |f: Future<()>| async move {
+            f.await?;
+            Err::<(), _>(TaskError::Panicked("should not be ignored".into()))
+        };
+        let f = spawn(try_gather([inner(fa), inner(fb)])).unwrap();
+        yield_now().await;
+        set_result(pa, ());
+        yield_now().await;
+        set_result(pb, ());
+        yield_now().await;
+        assert_eq!(
+            f.await,
+            Ok(Err(TaskError::Panicked("should not be ignored".into())))
+        );
     });
 }
 
@@ -715,8 +885,6 @@ fn gather_test_constructor_empty_sequence_without_loop() {
 /// cancelling the task that awaits `gather(child1, child2)` cancels both
 /// children; setting the future they waited for then changes nothing.
 #[test]
-#[ignore = "fails until issue 30's cancellation lands: cancelling a task that awaits \
-            gather(handles) leaves the gathered tasks running"]
 fn gather_test_cancellation_broadcast() {
     asyncio_run("gather_test_cancellation_broadcast", || async {
         let proof = Rc::new(Cell::new(0));
@@ -804,6 +972,9 @@ fn waitfor_test_asyncio_wait_for_timeout() {
 /// test_waitfor.py test_wait_for_timeout_less_then_0_or_0_future_done: a
 /// future already done is returned even with a timeout of zero.
 #[test]
+#[ignore = "finding for the lead, a regression of 567d8b2: wait_for(ZERO, f) on a future already \
+            done (a settled pool::Future, a finished task's handle) now returns Err(Timeout) and \
+            drops the result; asyncio returns the result (only a future not yet done times out)"]
 fn waitfor_test_wait_for_timeout_less_then_0_or_0_future_done() {
     asyncio_run(
         "waitfor_test_wait_for_timeout_less_then_0_or_0_future_done",
@@ -814,6 +985,11 @@ fn waitfor_test_wait_for_timeout_less_then_0_or_0_future_done() {
                 wait_for(Duration::ZERO, fut.into_future()).await,
                 Ok(Ok("done"))
             );
+            // A task that has finished is a future already done too.
+            let task = spawn(async { "done" }).unwrap();
+            yield_now().await;
+            assert!(task.is_finished());
+            assert_eq!(wait_for(Duration::ZERO, task).await, Ok(Ok("done")));
         },
     );
 }
@@ -821,8 +997,6 @@ fn waitfor_test_wait_for_timeout_less_then_0_or_0_future_done() {
 /// test_waitfor.py test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started:
 /// a coroutine whose timeout is already spent is not started: timeout.
 #[test]
-#[ignore = "fails until issue 30's cancellation lands: wait_for(Duration::ZERO, coroutine) runs \
-            the coroutine and returns Ok; asyncio does not start it and raises TimeoutError"]
 fn waitfor_test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started() {
     asyncio_run(
         "waitfor_test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started",
@@ -857,8 +1031,6 @@ fn foo_task() -> (JoinHandle<&'static str>, Flag, Flag) {
 /// `finally:` has run when `wait_for` returns. (A negative timeout cannot
 /// be written: a `Duration` is not negative.)
 #[test]
-#[ignore = "fails until issue 30's cancellation lands: a wait_for(ZERO, handle) that times out \
-            leaves the task running"]
 fn waitfor_test_wait_for_timeout_less_then_0_or_0() {
     asyncio_run("waitfor_test_wait_for_timeout_less_then_0_or_0", || async {
         let (fut, running, stopped) = foo_task();
@@ -871,8 +1043,6 @@ fn waitfor_test_wait_for_timeout_less_then_0_or_0() {
 /// test_waitfor.py test_wait_for: a task awaited for 0.1 s times out and is
 /// cancelled before `wait_for` returns.
 #[test]
-#[ignore = "fails until issue 30's cancellation lands: a wait_for that times out leaves its \
-            task running"]
 fn waitfor_test_wait_for() {
     asyncio_run("waitfor_test_wait_for", || async {
         let (fut, _running, stopped) = foo_task();
@@ -947,8 +1117,6 @@ fn cleaning_task() -> (JoinHandle<()>, Flag) {
 /// `wait_for` cancels the task and waits for it to finish cancelling
 /// before it raises.
 #[test]
-#[ignore = "fails until issue 30's cancellation lands: a wait_for that times out does not \
-            cancel its task, so the task's cleanup has not run when it returns"]
 fn waitfor_test_wait_for_waits_for_task_cancellation() {
     asyncio_run(
         "waitfor_test_wait_for_waits_for_task_cancellation",
@@ -963,8 +1131,6 @@ fn waitfor_test_wait_for_waits_for_task_cancellation() {
 /// test_waitfor.py test_wait_for_waits_for_task_cancellation_w_timeout_0:
 /// the same with a timeout of zero, on a task that has started.
 #[test]
-#[ignore = "fails until issue 30's cancellation lands: wait_for(ZERO, handle) does not cancel \
-            the task, so its cleanup has not run when it returns"]
 fn waitfor_test_wait_for_waits_for_task_cancellation_w_timeout_0() {
     asyncio_run(
         "waitfor_test_wait_for_waits_for_task_cancellation_w_timeout_0",
@@ -1002,8 +1168,6 @@ async fn cancel_wait_for(timeout: Duration) {
 
 /// test_waitfor.py test_cancel_blocking_wait_for (timeout None).
 #[test]
-#[ignore = "fails until issue 30's cancellation lands: cancelling a task that awaits \
-            wait_for(.., handle) leaves the awaited task running"]
 fn waitfor_test_cancel_blocking_wait_for() {
     asyncio_run("waitfor_test_cancel_blocking_wait_for", || {
         cancel_wait_for(Duration::MAX)
@@ -1012,8 +1176,6 @@ fn waitfor_test_cancel_blocking_wait_for() {
 
 /// test_waitfor.py test_cancel_wait_for (timeout 60 s).
 #[test]
-#[ignore = "fails until issue 30's cancellation lands: cancelling a task that awaits \
-            wait_for(.., handle) leaves the awaited task running"]
 fn waitfor_test_cancel_wait_for() {
     asyncio_run("waitfor_test_cancel_wait_for", || {
         cancel_wait_for(Duration::from_secs(60))
