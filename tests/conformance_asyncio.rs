@@ -969,12 +969,13 @@ fn waitfor_test_asyncio_wait_for_timeout() {
     });
 }
 
-/// test_waitfor.py test_wait_for_timeout_less_then_0_or_0_future_done: a
-/// future already done is returned even with a timeout of zero.
+/// test_waitfor.py test_wait_for_timeout_less_then_0_or_0_future_done:
+/// asyncio returns the result of a future already done even with a timeout
+/// of zero. turnstile's `wait_for` with a spent timeout polls nothing, so
+/// it times out, and the future (with its result) is dropped: a settled
+/// pool future and a finished task's handle alike (TESTING.md, the row
+/// "`wait_for(task, 0)` on a task that is already done").
 #[test]
-#[ignore = "finding for the lead, a regression of 567d8b2: wait_for(ZERO, f) on a future already \
-            done (a settled pool::Future, a finished task's handle) now returns Err(Timeout) and \
-            drops the result; asyncio returns the result (only a future not yet done times out)"]
 fn waitfor_test_wait_for_timeout_less_then_0_or_0_future_done() {
     asyncio_run(
         "waitfor_test_wait_for_timeout_less_then_0_or_0_future_done",
@@ -983,13 +984,12 @@ fn waitfor_test_wait_for_timeout_less_then_0_or_0_future_done() {
             set_result(promise, "done");
             assert_eq!(
                 wait_for(Duration::ZERO, fut.into_future()).await,
-                Ok(Ok("done"))
+                Err(Timeout)
             );
-            // A task that has finished is a future already done too.
             let task = spawn(async { "done" }).unwrap();
             yield_now().await;
             assert!(task.is_finished());
-            assert_eq!(wait_for(Duration::ZERO, task).await, Ok(Ok("done")));
+            assert_eq!(wait_for(Duration::ZERO, task).await, Err(Timeout));
         },
     );
 }
@@ -1180,6 +1180,416 @@ fn waitfor_test_cancel_wait_for() {
     asyncio_run("waitfor_test_cancel_wait_for", || {
         cancel_wait_for(Duration::from_secs(60))
     });
+}
+
+// ---------------------------------------------------------------------------
+// test_taskgroups.py: TestTaskGroup (`async with TaskGroup() as g:` is
+// `let g = TaskGroup::new()?; ..; g.join().await`; `1 / 0` in a member is a
+// panic, the exception a group reacts to; `ExceptionGroup` is
+// `TaskGroupError`, its types the panics' messages)
+
+/// A member that sleeps `ms`, then returns `value` (test_taskgroups.py's
+/// foo1 and foo2).
+async fn sleep_then(ms: u64, value: u32) -> u32 {
+    sleep(Duration::from_millis(ms)).await;
+    value
+}
+
+/// A member that sleeps `ms`, then divides by zero (`crash_soon`).
+async fn crash_after(ms: u64) {
+    sleep(Duration::from_millis(ms)).await;
+    panic!("ZeroDivisionError");
+}
+
+fn zero_division() -> Vec<TaskError> {
+    vec![TaskError::Panicked("ZeroDivisionError".into())]
+}
+
+/// test_taskgroups.py test_taskgroup_01: two members; both results there
+/// once the group is joined.
+#[test]
+fn taskgroups_test_taskgroup_01() {
+    asyncio_run("taskgroups_test_taskgroup_01", || async {
+        let g = TaskGroup::new().unwrap();
+        let t1 = g.spawn(sleep_then(100, 42)).unwrap();
+        let t2 = g.spawn(sleep_then(200, 11)).unwrap();
+        assert_eq!(g.join().await, Ok(()));
+        assert!(t1.is_finished() && t2.is_finished());
+        assert_eq!((t1.await, t2.await), (Ok(42), Ok(11)));
+    });
+}
+
+/// test_taskgroups.py test_taskgroup_02: a member added after the body
+/// slept is waited for too.
+#[test]
+fn taskgroups_test_taskgroup_02() {
+    asyncio_run("taskgroups_test_taskgroup_02", || async {
+        let g = TaskGroup::new().unwrap();
+        let t1 = g.spawn(sleep_then(100, 42)).unwrap();
+        sleep(Duration::from_millis(150)).await;
+        let t2 = g.spawn(sleep_then(200, 11)).unwrap();
+        assert_eq!(g.join().await, Ok(()));
+        assert!(t2.is_finished());
+        assert_eq!((t1.await, t2.await), (Ok(42), Ok(11)));
+    });
+}
+
+/// test_taskgroups.py test_taskgroup_03: a member cancelled explicitly is
+/// not a failure; the others go on.
+#[test]
+fn taskgroups_test_taskgroup_03() {
+    asyncio_run("taskgroups_test_taskgroup_03", || async {
+        let g = TaskGroup::new().unwrap();
+        let t1 = g.spawn(sleep_then(1000, 42)).unwrap();
+        sleep(Duration::from_millis(150)).await;
+        assert!(t1.cancel());
+        let t2 = g.spawn(sleep_then(200, 11)).unwrap();
+        assert_eq!(g.join().await, Ok(()));
+        assert!(t1.is_cancelled());
+        assert_eq!(t2.await, Ok(11));
+    });
+}
+
+/// test_taskgroups.py test_taskgroup_04: a member's failure cancels its
+/// sibling (whose cleanup runs) and the group reports it; the code after
+/// the group does not run.
+#[test]
+fn taskgroups_test_taskgroup_04() {
+    asyncio_run("taskgroups_test_taskgroup_04", || async {
+        let num = Rc::new(Cell::new(0));
+        let t2_cancel = Flag::default();
+        let t2_slot: Rc<RefCell<Option<JoinHandle<()>>>> = Rc::default();
+        let (runner_num, runner_cancel, slot) =
+            (Rc::clone(&num), t2_cancel.clone(), Rc::clone(&t2_slot));
+        let runner = async move {
+            let g = TaskGroup::new().unwrap();
+            g.spawn(crash_after(100)).unwrap().detach();
+            let foo2_num = Rc::clone(&runner_num);
+            let finally = runner_cancel.on_drop();
+            let t2 = g
+                .spawn(async move {
+                    let _except = finally;
+                    sleep(Duration::from_secs(1)).await;
+                    foo2_num.set(foo2_num.get() + 1);
+                })
+                .unwrap();
+            *slot.borrow_mut() = Some(t2);
+            g.join().await?;
+            runner_num.set(runner_num.get() + 10);
+            Ok::<(), turnstile::event_loop::TaskGroupError>(())
+        };
+        let failed = spawn(runner).unwrap().await.unwrap().unwrap_err();
+        assert_eq!(failed.failures(), zero_division());
+        assert_eq!(num.get(), 0);
+        assert!(t2_cancel.get());
+        let t2 = t2_slot.borrow_mut().take().unwrap();
+        assert!(t2.is_cancelled());
+    });
+}
+
+/// test_taskgroups.py test_cancel_children_on_child_error: three failing
+/// members and a sleeper; the sleeper is cancelled and the failures
+/// reported. asyncio also cancels the body's own `sleep(10)`; turnstile
+/// does not cancel the code holding the group, which learns of the
+/// failure at `join` (TESTING.md): here the body sleeps 0.3 s, and runs to
+/// its end.
+#[test]
+fn taskgroups_test_cancel_children_on_child_error() {
+    asyncio_run("taskgroups_test_cancel_children_on_child_error", || async {
+        let num = Rc::new(Cell::new(0));
+        let t2_cancel = Flag::default();
+        let body_done = Flag::default();
+        let (runner_num, finally, body) = (Rc::clone(&num), t2_cancel.on_drop(), body_done.clone());
+        let runner = async move {
+            let g = TaskGroup::new().unwrap();
+            for _ in 0..3 {
+                g.spawn(crash_after(100)).unwrap().detach();
+            }
+            let foo2_num = Rc::clone(&runner_num);
+            g.spawn(async move {
+                let _except = finally;
+                sleep(Duration::from_secs(5)).await;
+                foo2_num.set(foo2_num.get() + 1);
+            })
+            .unwrap()
+            .detach();
+            sleep(Duration::from_millis(300)).await;
+            body.set();
+            g.join().await?;
+            runner_num.set(runner_num.get() + 10);
+            Ok::<(), turnstile::event_loop::TaskGroupError>(())
+        };
+        let failed = spawn(runner).unwrap().await.unwrap().unwrap_err();
+        // The three may fail in one turn or be cut short by the first.
+        assert!(!failed.failures().is_empty());
+        assert!(failed.failures().iter().all(|f| *f == zero_division()[0]));
+        assert_eq!(num.get(), 0);
+        assert!(t2_cancel.get());
+        assert!(body_done.get(), "the body is not cancelled here");
+    });
+}
+
+/// test_taskgroups.py test_cancellation: cancelling the task that holds a
+/// group cancels its five members.
+#[test]
+fn taskgroups_test_cancellation() {
+    asyncio_run("taskgroups_test_cancellation", || async {
+        let num = Rc::new(Cell::new(0));
+        let runner_num = Rc::clone(&num);
+        let mut r = spawn(async move {
+            let g = TaskGroup::new().unwrap();
+            for _ in 0..5 {
+                let num = Rc::clone(&runner_num);
+                g.spawn(async move {
+                    let _except = scopeguard_count(num);
+                    sleep(Duration::from_secs(5)).await;
+                })
+                .unwrap()
+                .detach();
+            }
+            g.join().await
+        })
+        .unwrap();
+        sleep(Duration::from_millis(100)).await;
+        assert!(!r.is_finished());
+        assert!(r.cancel());
+        assert_eq!((&mut r).await, Err(TaskError::Cancelled));
+        assert_eq!(num.get(), 5);
+    });
+}
+
+/// Adds one to `count` when dropped: a member's `except CancelledError:
+/// NUM += 1`.
+fn scopeguard_count(count: Rc<Cell<u32>>) -> impl Drop {
+    struct Count(Rc<Cell<u32>>);
+    impl Drop for Count {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+        }
+    }
+    Count(count)
+}
+
+/// test_taskgroups.py test_taskgroup_07: the same, and the body's own
+/// sleep sees the cancel too (NUM 15).
+#[test]
+fn taskgroups_test_taskgroup_07() {
+    asyncio_run("taskgroups_test_taskgroup_07", || async {
+        let num = Rc::new(Cell::new(0));
+        let runner_num = Rc::clone(&num);
+        let mut r = spawn(async move {
+            let g = TaskGroup::new().unwrap();
+            for _ in 0..5 {
+                let num = Rc::clone(&runner_num);
+                g.spawn(async move {
+                    let _except = scopeguard_count(num);
+                    sleep(Duration::from_secs(5)).await;
+                })
+                .unwrap()
+                .detach();
+            }
+            {
+                let _except = [(); 10].map(|()| scopeguard_count(Rc::clone(&runner_num)));
+                sleep(Duration::from_secs(10)).await;
+            }
+            g.join().await
+        })
+        .unwrap();
+        sleep(Duration::from_millis(100)).await;
+        assert!(!r.is_finished());
+        assert!(r.cancel());
+        assert_eq!((&mut r).await, Err(TaskError::Cancelled));
+        assert_eq!(num.get(), 15);
+    });
+}
+
+/// test_taskgroups.py test_taskgroup_09 and _10: the body fails (here: it
+/// returns an error with `?`) after starting two members, with (09) or
+/// without (10) a sleep first: leaving the group cancels both.
+fn body_fails_members_cancelled(test: &'static str, sleep_first: bool) {
+    asyncio_run(test, move || async move {
+        let handles: Rc<RefCell<Vec<JoinHandle<u32>>>> = Rc::default();
+        let kept = Rc::clone(&handles);
+        let runner = async move {
+            let g = TaskGroup::new().unwrap();
+            kept.borrow_mut()
+                .push(g.spawn(sleep_then(1000, 42)).unwrap());
+            kept.borrow_mut()
+                .push(g.spawn(sleep_then(2000, 11)).unwrap());
+            if sleep_first {
+                sleep(Duration::from_millis(100)).await;
+            }
+            Err::<(), _>("ZeroDivisionError")?; // 1 / 0
+            g.join().await.map_err(|_| "the group")
+        };
+        assert_eq!(runner.await, Err("ZeroDivisionError"));
+        for t in handles.borrow().iter() {
+            assert!(t.is_cancelled());
+        }
+    });
+}
+
+#[test]
+fn taskgroups_test_taskgroup_09() {
+    body_fails_members_cancelled("taskgroups_test_taskgroup_09", true);
+}
+
+#[test]
+fn taskgroups_test_taskgroup_10() {
+    body_fails_members_cancelled("taskgroups_test_taskgroup_10", false);
+}
+
+/// test_taskgroups.py test_taskgroup_17: a task holding an empty group is
+/// cancelled in the body's sleep; the body's cleanup runs.
+#[test]
+fn taskgroups_test_taskgroup_17() {
+    asyncio_run("taskgroups_test_taskgroup_17", || async {
+        let num = Rc::new(Cell::new(0));
+        let runner_num = Rc::clone(&num);
+        let mut r = spawn(async move {
+            let g = TaskGroup::new().unwrap();
+            {
+                let _except = [(); 10].map(|()| scopeguard_count(Rc::clone(&runner_num)));
+                sleep(Duration::from_secs(10)).await;
+            }
+            g.join().await
+        })
+        .unwrap();
+        sleep(Duration::from_millis(100)).await;
+        assert!(!r.is_finished());
+        assert!(r.cancel());
+        assert_eq!((&mut r).await, Err(TaskError::Cancelled));
+        assert_eq!(num.get(), 10);
+    });
+}
+
+/// test_taskgroups.py test_taskgroup_22: a task joining its group is
+/// cancelled: it ends cancelled.
+#[test]
+fn taskgroups_test_taskgroup_22() {
+    asyncio_run("taskgroups_test_taskgroup_22", || async {
+        let r = spawn(async {
+            let g = TaskGroup::new().unwrap();
+            g.spawn(sleep_then(1000, 42)).unwrap().detach();
+            g.spawn(sleep_then(2000, 11)).unwrap().detach();
+            g.join().await
+        })
+        .unwrap();
+        sleep(Duration::from_millis(50)).await;
+        assert!(r.cancel());
+        assert_eq!(r.await, Err(TaskError::Cancelled));
+    });
+}
+
+/// test_taskgroups.py test_taskgroup_23: members that have ended leave the
+/// group (Python counts the private `_tasks`; here `running()`).
+#[test]
+fn taskgroups_test_taskgroup_23() {
+    asyncio_run("taskgroups_test_taskgroup_23", || async {
+        let g = TaskGroup::new().unwrap();
+        for count in 0..10 {
+            sleep(Duration::from_millis(100)).await;
+            g.spawn(sleep(Duration::from_millis(300))).unwrap().detach();
+            if count == 5 {
+                assert!(g.running() < 5);
+            }
+        }
+        sleep(Duration::from_millis(1350)).await;
+        assert_eq!(g.running(), 0);
+        assert_eq!(g.join().await, Ok(()));
+    });
+}
+
+/// test_taskgroups.py test_taskgroup_24: a member adds members to its own
+/// group; the group waits for them too.
+#[test]
+fn taskgroups_test_taskgroup_24() {
+    asyncio_run("taskgroups_test_taskgroup_24", || async {
+        let g = Rc::new(TaskGroup::new().unwrap());
+        let ended = Rc::new(Cell::new(0));
+        let (root_g, root_ended) = (Rc::clone(&g), Rc::clone(&ended));
+        g.spawn(async move {
+            sleep(Duration::from_millis(100)).await;
+            for ms in [100, 200] {
+                let ended = Rc::clone(&root_ended);
+                root_g
+                    .spawn(async move {
+                        sleep(Duration::from_millis(ms)).await;
+                        ended.set(ended.get() + 1);
+                    })
+                    .unwrap()
+                    .detach();
+            }
+        })
+        .unwrap()
+        .detach();
+        assert_eq!(g.join().await, Ok(()));
+        assert_eq!(ended.get(), 2);
+    });
+}
+
+/// test_taskgroups.py test_taskgroup_25: hydras that each add two more
+/// members, and a hercules that fails once there are ten: the group ends
+/// with hercules's failure, every hydra cancelled.
+#[test]
+fn taskgroups_test_taskgroup_25() {
+    fn hydra(g: Rc<TaskGroup>, nhydras: Rc<Cell<u32>>) -> Pin<Box<dyn StdFuture<Output = ()>>> {
+        Box::pin(async move {
+            nhydras.set(nhydras.get() + 1);
+            sleep(Duration::from_millis(10)).await;
+            for _ in 0..2 {
+                // Refused once the group shuts down: a hydra woken in the
+                // turn hercules failed in.
+                if let Ok(head) = g.spawn(hydra(Rc::clone(&g), Rc::clone(&nhydras))) {
+                    head.detach();
+                }
+            }
+        })
+    }
+    asyncio_run("taskgroups_test_taskgroup_25", || async {
+        let nhydras = Rc::new(Cell::new(0));
+        let g = Rc::new(TaskGroup::new().unwrap());
+        g.spawn(hydra(Rc::clone(&g), Rc::clone(&nhydras)))
+            .unwrap()
+            .detach();
+        let counted = Rc::clone(&nhydras);
+        g.spawn(async move {
+            while counted.get() < 10 {
+                sleep(Duration::from_millis(15)).await;
+            }
+            panic!("ZeroDivisionError");
+        })
+        .unwrap()
+        .detach();
+        let failed = g.join().await.unwrap_err();
+        assert_eq!(failed.failures(), zero_division());
+        assert!(nhydras.get() >= 10);
+        assert_eq!(g.running(), 0);
+    });
+}
+
+/// test_taskgroups.py test_taskgroup_no_create_task_after_failure: once a
+/// member has failed the group takes no new member. (Python asks from the
+/// cancelled sibling's `except`; here the body asks, which is not
+/// cancelled.)
+#[test]
+fn taskgroups_test_taskgroup_no_create_task_after_failure() {
+    asyncio_run(
+        "taskgroups_test_taskgroup_no_create_task_after_failure",
+        || async {
+            let g = TaskGroup::new().unwrap();
+            let c1 = g.spawn(crash_after(1)).unwrap();
+            let coro2 = g.spawn(sleep(Duration::from_secs(1))).unwrap();
+            until(|| c1.is_finished()).await;
+            assert_eq!(
+                g.spawn(crash_after(1)).map(|_| ()),
+                Err(GroupSpawnError::ShuttingDown)
+            );
+            let failed = g.join().await.unwrap_err();
+            assert_eq!(failed.failures(), zero_division());
+            assert!(coro2.is_cancelled());
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -2108,6 +2518,13 @@ fn futures_test_wrap_future_cancel() {
 //   as_completed, shield, run_coroutine_threadsafe and current_task tests
 //   (not claimed); test_stop_while_run_in_complete and the loop-argument
 //   constructor tests (one loop per thread; `run` takes no loop).
+// - test_taskgroups.py: test_taskgroup_08, _11, _12, _18, _19, _20, _20a,
+//   _21a and test_taskgroup_context_manager_exit_raises (a cleanup that
+//   raises is a panic in a `Drop`), _13, _14 (a failure in an outer group
+//   cancels the inner group's body in asyncio; turnstile does not cancel
+//   the code holding a group, as test_cancel_children_on_child_error
+//   shows), _15, _16 (a cleanup that awaits: a `Drop` cannot), the task
+//   name and context tests (no names or context variables).
 // - test_waitfor.py: test_wait_for_reraises_exception_during_cancellation
 //   (a cleanup that fails is a panic in a `Drop`, which turnstile does not
 //   turn into the awaiter's error).
