@@ -221,3 +221,42 @@ fn a_cancelled_wait_leaves_its_tasks_running() {
         );
     });
 }
+
+/// test_futures.py's test_wrap_future_cancel, through `wait_for`: a wait on
+/// a pool task that gives up cancels the pool task if it has not started
+/// (asyncio cancels the concurrent future behind `run_in_executor`), so it
+/// never runs; one already running runs on, as a started
+/// `concurrent.futures` task does.
+#[test]
+fn a_wait_that_gives_up_on_a_pool_task_cancels_it_if_it_has_not_started() {
+    watched(|| {
+        let pool = turnstile::ThreadPool::new(1).unwrap();
+        let gate = std::sync::Arc::new(turnstile::Event::new());
+        let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let busy = {
+            let gate = std::sync::Arc::clone(&gate);
+            turnstile::event_loop::run_in_executor(&pool, move || gate.wait())
+                .unwrap_or_else(|_| panic!("the pool is running"))
+        };
+        let queued = {
+            let ran = std::sync::Arc::clone(&ran);
+            turnstile::event_loop::run_in_executor(&pool, move || {
+                ran.store(true, std::sync::atomic::Ordering::SeqCst)
+            })
+            .unwrap_or_else(|_| panic!("the pool is running"))
+        };
+        let (busy_waited, queued_waited) = run(async {
+            (
+                wait_for(Duration::from_millis(10), busy).await,
+                wait_for(Duration::from_millis(10), queued).await,
+            )
+        });
+        assert_eq!((busy_waited, queued_waited), (Err(Timeout), Err(Timeout)));
+        gate.set(); // the running task ends; the queued one must not start
+        pool.shutdown();
+        assert!(
+            !ran.load(std::sync::atomic::Ordering::SeqCst),
+            "the queued task ran after its wait gave up"
+        );
+    });
+}
