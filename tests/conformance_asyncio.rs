@@ -405,9 +405,6 @@ fn tasks_test_task_cancel_sleeping_task() {
 /// cancelled while it awaits a future ends cancelled, and (in Python) the
 /// future it awaited is cancelled too.
 #[test]
-#[ignore = "finding for the lead (not among issue 30's three): cancelling a task that awaits a \
-            pool::Future leaves that future pending (its promise can still start); asyncio \
-            cancels the awaited future"]
 fn tasks_test_task_cancel_waiter_future() {
     asyncio_run("tasks_test_task_cancel_waiter_future", || async {
         let (fut, promise) = Future::<()>::pending();
@@ -2489,9 +2486,6 @@ fn futures_test_wrap_future_without_loop() {
 /// test_futures.py BaseFutureTests.test_wrap_future_cancel: cancelling the
 /// awaiting side cancels the wrapped future (not yet running).
 #[test]
-#[ignore = "finding for the lead (not among issue 30's three): cancelling a task that awaits a \
-            pool::Future (asyncio.wrap_future) leaves the pool future pending, so a queued pool \
-            task still runs; asyncio cancels the concurrent future"]
 fn futures_test_wrap_future_cancel() {
     asyncio_run("futures_test_wrap_future_cancel", || async {
         let (f1, promise) = Future::<u32>::pending();
