@@ -8,6 +8,10 @@
 //!   permit, each holding it across a `yield_now`, so every acquire but
 //!   the first waits and is woken by the other's release; ns per acquire
 //!   + release.
+//! - `async_semaphore_8_tasks_1_permit`: the same with eight tasks, so
+//!   that a release has seven waiting tasks to choose from (turnstile
+//!   serves the oldest and wakes it alone; before issue 30 it woke all
+//!   seven to race for the permit).
 //! - `async_queue_1p1c`: a producer task and a consumer task, bounded(1024):
 //!   `put_async` / `get_async` against tokio's `mpsc::channel(1024)`.
 //! - `thread_to_task_1p1c`: a producer *thread* putting with the blocking
@@ -89,6 +93,33 @@ fn semaphore(c: &mut Criterion) {
         });
     });
     group.finish();
+
+    let mut group = c.benchmark_group("async_semaphore_8_tasks_1_permit");
+    group.bench_function("turnstile acquire_async", |b| {
+        b.iter_custom(|iters| {
+            let sem = Rc::new(turnstile::Semaphore::new(1));
+            tasks(&rt, 8, iters, move || {
+                let sem = Rc::clone(&sem);
+                async move {
+                    let _permit = sem.acquire_async().await;
+                    yield_now().await;
+                }
+            })
+        });
+    });
+    group.bench_function("tokio Semaphore acquire", |b| {
+        b.iter_custom(|iters| {
+            let sem = Rc::new(tokio::sync::Semaphore::new(1));
+            tasks(&rt, 8, iters, move || {
+                let sem = Rc::clone(&sem);
+                async move {
+                    let _permit = sem.acquire().await.expect("open");
+                    yield_now().await;
+                }
+            })
+        });
+    });
+    group.finish();
 }
 
 /// Two local tasks, each running `round` `iters / 2` times (at least
@@ -98,11 +129,21 @@ where
     R: Fn() -> F + Clone + 'static,
     F: Future<Output = ()>,
 {
-    let each = (iters / 2).max(1);
+    tasks(rt, 2, iters, round)
+}
+
+/// `n` local tasks, each running `round` `iters / n` times (at least
+/// once); the time for all `iters` rounds.
+fn tasks<R, F>(rt: &Runtime, n: u64, iters: u64, round: R) -> Duration
+where
+    R: Fn() -> F + Clone + 'static,
+    F: Future<Output = ()>,
+{
+    let each = (iters / n).max(1);
     let local = tokio::task::LocalSet::new();
     local.block_on(rt, async move {
         let start = Instant::now();
-        let tasks: Vec<_> = (0..2)
+        let tasks: Vec<_> = (0..n)
             .map(|_| {
                 let round = round.clone();
                 tokio::task::spawn_local(async move {

@@ -43,6 +43,7 @@ declare -A file=(
   [semaphore_permit]=src/semaphore/permit.rs
   [semaphore_owned]=src/semaphore/owned.rs
   [semaphore_async]=src/semaphore/wait_async.rs
+  [semaphore_line]=src/semaphore/task_line.rs
   [semaphore_bounded]=src/semaphore/bounded.rs
   [semaphore_error]=src/semaphore/error.rs
   [event]=src/event.rs
@@ -91,6 +92,7 @@ declare -A tests=(
   [semaphore_permit]="model_semaphore semaphore conformance_locks"
   [semaphore_owned]="model_semaphore semaphore conformance_locks"
   [semaphore_async]="model_semaphore semaphore conformance_locks"
+  [semaphore_line]="model_semaphore semaphore"
   [semaphore_bounded]="model_semaphore semaphore conformance_locks"
   [semaphore_error]="model_semaphore semaphore conformance_locks"
   [event]="model_event event conformance_locks"
@@ -138,7 +140,7 @@ declare -A features=(
   [lockdep_lock]=lockdep
   [lockdep_graph]=lockdep
 )
-order=(raw_mutex mutex rlock condvar semaphore semaphore_permit semaphore_owned semaphore_async semaphore_bounded semaphore_error event barrier queue queue_iter queue_order fifo fifo_slots fifo_sleepers locked priority queue_future wakers future future_state future_phase future_promise future_awaited future_settler future_error task pool pool_worker pool_map pool_error wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather loop_group)
+order=(raw_mutex mutex rlock condvar semaphore semaphore_permit semaphore_owned semaphore_async semaphore_line semaphore_bounded semaphore_error event barrier queue queue_iter queue_order fifo fifo_slots fifo_sleepers locked priority queue_future wakers future future_state future_phase future_promise future_awaited future_settler future_error task pool pool_worker pool_map pool_error wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather loop_group)
 
 command -v cargo-mutants >/dev/null || {
   echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2

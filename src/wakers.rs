@@ -2,7 +2,7 @@
 //! the waiting future keeps, so a poll can replace its own waker and a
 //! dropped (cancelled) wait can remove it. The owner keeps the list under
 //! its lock, takes it whole when it wakes, and wakes the wakers after
-//! unlocking ([`Woken::wake`]). `Event`, `Semaphore` and the queues use it
+//! unlocking ([`Woken::wake`]). `Event` and the queues use it
 //! (a queue wakes one task per change, [`take_one`](Wakers::take_one)).
 
 use core::task::Waker;

@@ -302,22 +302,19 @@ fn semaphore_acquire_async_cancelled_racing_release_loses_no_permit() {
     });
 }
 
-/// Property: a task that takes its permits on the look under the lock (a
-/// release came between its first look and its lock) leaves the other
-/// waiting tasks' wakers in place, so the release, which waits for that
-/// lock, still wakes them.
+/// Property: a task waiting in line is served by a release even when
+/// another task arrives while the release runs (and joins the line, and
+/// may serve it itself): once the release is over, the first task's next
+/// poll is ready; it is woken exactly once; the other is served too, and
+/// no permit is left over or lost.
 #[test]
-fn semaphore_acquire_async_taking_under_the_lock_keeps_the_others_wakers() {
+fn semaphore_acquire_async_arriving_during_a_release_serves_the_first_in_line() {
     model(|| {
         let sem = Arc::new(Semaphore::new(0));
         let (waker, wakes) = CountingWaker::new();
+        let mut context = Context::from_waker(&waker);
         let mut waiting = Box::pin(sem.acquire_async());
-        assert!(
-            waiting
-                .as_mut()
-                .poll(&mut Context::from_waker(&waker))
-                .is_pending()
-        );
+        assert!(waiting.as_mut().poll(&mut context).is_pending());
         let other = {
             let sem = Arc::clone(&sem);
             thread::spawn(move || loom::future::block_on(sem.acquire_async()).forget())
@@ -326,14 +323,91 @@ fn semaphore_acquire_async_taking_under_the_lock_keeps_the_others_wakers() {
             let sem = Arc::clone(&sem);
             thread::spawn(move || sem.release(2))
         };
-        other.join().unwrap();
         releaser.join().unwrap();
-        // One permit is free for the first task: it must have been woken.
-        assert_eq!(sem.available_permits(), 1);
-        assert_eq!(
-            wakes.wakes(),
-            1,
-            "a free permit, and the waiting task not woken"
+        // Served (by the release, or by the other task), if perhaps not
+        // woken yet: whoever served it wakes it after letting the lock go.
+        let std::task::Poll::Ready(permit) = waiting.as_mut().poll(&mut context) else {
+            panic!("the release is over, and the first in line not served");
+        };
+        permit.forget();
+        other.join().unwrap();
+        assert_eq!(wakes.wakes(), 1, "the first task in line not woken once");
+        assert_eq!(sem.available_permits(), 0, "two permits, two tasks served");
+    });
+}
+
+/// Property: a task chosen by a release and dropped (cancelled) before it
+/// runs loses no permit: two tasks in line, one permit; the release races
+/// the first task's drop. Once both are over, the second task has been
+/// served and woken, whichever came first (the release handing the permit
+/// to the first, whose drop gives it back and so on to the second; or the
+/// drop, then the release serving the second).
+#[test]
+fn semaphore_acquire_async_cancel_racing_the_hand_off_loses_no_permit() {
+    model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let (first_waker, _) = CountingWaker::new();
+        let (second_waker, second_wakes) = CountingWaker::new();
+        let mut second_context = Context::from_waker(&second_waker);
+        let mut first = Box::pin(sem.acquire_async());
+        let mut second = Box::pin(sem.acquire_async());
+        assert!(
+            first
+                .as_mut()
+                .poll(&mut Context::from_waker(&first_waker))
+                .is_pending()
         );
+        assert!(second.as_mut().poll(&mut second_context).is_pending());
+        let releaser = {
+            let sem = Arc::clone(&sem);
+            thread::spawn(move || sem.release(1))
+        };
+        drop(first);
+        releaser.join().unwrap();
+        let std::task::Poll::Ready(permit) = second.as_mut().poll(&mut second_context) else {
+            panic!("the permit was lost: the second task in line is not served");
+        };
+        assert_eq!(second_wakes.wakes(), 1, "served, and not woken once");
+        assert_eq!((permit.count(), sem.available_permits()), (1, 0));
+        drop(permit);
+        assert_eq!(sem.available_permits(), 1, "the permit came back");
+    });
+}
+
+/// Property: a task that joins the line behind a task served and not yet
+/// run (asyncio's order: it does not take the permit left free meanwhile)
+/// is served when that task leaves, however the two race. Two permits
+/// released to one task in line leave one free; a second task arrives on
+/// another thread while the first leaves the line with its permit. (The
+/// semaphore is leaked, once a schedule, so that the second task's future
+/// can come back from its thread pending.)
+#[test]
+fn semaphore_acquire_async_joining_behind_a_served_task_is_served_when_it_leaves() {
+    model(|| {
+        let sem: &'static Semaphore = Box::leak(Box::new(Semaphore::new(0)));
+        let (waker, _) = CountingWaker::new();
+        let mut context = Context::from_waker(&waker);
+        let mut first = Box::pin(sem.acquire_async());
+        assert!(first.as_mut().poll(&mut context).is_pending());
+        sem.release(2); // serves the first; one permit is left free
+        let arriving = thread::spawn(move || {
+            let (waker, wakes) = CountingWaker::new();
+            let mut second = Box::pin(sem.acquire_async());
+            let poll = second.as_mut().poll(&mut Context::from_waker(&waker));
+            (second, poll, waker, wakes)
+        });
+        let std::task::Poll::Ready(permit) = first.as_mut().poll(&mut context) else {
+            panic!("released to it, and not served");
+        };
+        permit.forget();
+        let (mut second, poll, waker, wakes) = arriving.join().unwrap();
+        let permit = ready_after_at_most_one_wake(
+            poll,
+            &mut second,
+            &mut Context::from_waker(&waker),
+            &wakes,
+        );
+        permit.forget();
+        assert_eq!(sem.available_permits(), 0);
     });
 }

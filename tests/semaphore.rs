@@ -650,3 +650,350 @@ fn a_re_polled_async_acquire_wakes_the_latest_waker_and_prints_its_state() {
     sem.release(1);
     assert_eq!((first_count.wakes(), second_count.wakes()), (0, 1));
 }
+
+// CPython's asyncio `SemaphoreTests` (Lib/test/test_asyncio/test_locks.py,
+// 3.11), restated for `acquire_async` on turnstile's event loop: one test
+// per CPython test, named after it. asyncio's `sem.locked()` (no permit
+// free, or a task in line) reads here as "no permit free" (a
+// `try_acquire` that fails), and its `task.cancel()` as
+// `JoinHandle::cancel`, which drops the task's future at its next turn.
+
+/// Runs `main` on a new event loop under the watchdog.
+fn on_loop<T: Send + 'static, F: std::future::Future<Output = T>>(
+    what: &str,
+    main: impl FnOnce() -> F + Send + 'static,
+) -> T {
+    common::within(common::PATIENCE, what, move || {
+        turnstile::event_loop::run(main())
+    })
+}
+
+/// Lets every ready task run, as CPython's tests do with
+/// `await asyncio.sleep(0)`: `turns` turns of the loop.
+async fn turns(turns: usize) {
+    for _ in 0..turns {
+        turnstile::event_loop::yield_now().await;
+    }
+}
+
+#[test]
+fn asyncio_test_acquire() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use turnstile::event_loop::spawn;
+    on_loop("asyncio's test_acquire", || async {
+        let sem = Rc::new(Semaphore::new(3));
+        let result = Rc::new(RefCell::new(Vec::new()));
+        sem.acquire_async().await.forget();
+        sem.acquire_async().await.forget();
+        assert_eq!(sem.available_permits(), 1);
+        let task = |tag: u32| {
+            let (sem, result) = (Rc::clone(&sem), Rc::clone(&result));
+            spawn(async move {
+                sem.acquire_async().await.forget();
+                result.borrow_mut().push(tag);
+            })
+            .unwrap()
+        };
+        let (t1, t2, t3) = (task(1), task(2), task(3));
+        turns(1).await;
+        assert_eq!(*result.borrow(), [1]);
+        assert!(sem.try_acquire().is_none());
+        let t4 = task(4);
+        sem.release(1);
+        sem.release(1);
+        turns(1).await;
+        assert_eq!(result.borrow().len(), 3);
+        assert!(t1.is_finished());
+        // asyncio asserts two of t2, t3, t4 done; in arrival order, t2 and t3.
+        assert_eq!(*result.borrow(), [1, 2, 3]);
+        assert!(!t4.is_finished());
+        sem.release(1);
+        for task in [t1, t2, t3, t4] {
+            task.await.unwrap();
+        }
+        assert_eq!(sem.available_permits(), 0);
+    });
+}
+
+#[test]
+fn asyncio_test_acquire_cancel() {
+    use turnstile::event_loop::spawn;
+    on_loop("asyncio's test_acquire_cancel", || async {
+        let sem = std::rc::Rc::new(Semaphore::new(1));
+        sem.acquire_async().await.forget();
+        let acquire = {
+            let sem = std::rc::Rc::clone(&sem);
+            spawn(async move { sem.acquire_async().await.forget() }).unwrap()
+        };
+        turns(1).await; // it waits
+        assert!(acquire.cancel());
+        assert_eq!(acquire.await, Err(turnstile::TaskError::Cancelled));
+        // No waiter is left in line: a release's permit is free for anyone.
+        sem.release(1);
+        assert!(
+            sem.try_acquire().is_some(),
+            "the cancelled wait kept a place"
+        );
+    });
+}
+
+#[test]
+fn asyncio_test_acquire_cancel_before_awoken() {
+    use turnstile::event_loop::spawn;
+    on_loop("asyncio's test_acquire_cancel_before_awoken", || async {
+        let sem = std::rc::Rc::new(Semaphore::new(0));
+        let task = || {
+            let sem = std::rc::Rc::clone(&sem);
+            spawn(async move { sem.acquire_async().await.forget() }).unwrap()
+        };
+        let (t1, t2, t3, t4) = (task(), task(), task(), task());
+        turns(1).await;
+        t1.cancel();
+        t2.cancel();
+        sem.release(1);
+        turns(2).await;
+        assert!(
+            t3.is_finished(),
+            "the permit passed the cancelled tasks to t3"
+        );
+        assert!(!t4.is_finished(), "one permit, one task served");
+        assert_eq!(sem.available_permits(), 0);
+        t3.cancel();
+        t4.cancel();
+        turns(1).await;
+        assert_eq!(sem.available_permits(), 0, "t3 took it and forgot it");
+    });
+}
+
+#[test]
+fn asyncio_test_acquire_hang() {
+    use turnstile::event_loop::spawn;
+    on_loop("asyncio's test_acquire_hang", || async {
+        let sem = std::rc::Rc::new(Semaphore::new(0));
+        let task = || {
+            let sem = std::rc::Rc::clone(&sem);
+            spawn(async move { sem.acquire_async().await.forget() }).unwrap()
+        };
+        let (t1, t2) = (task(), task());
+        turns(1).await;
+        t1.cancel();
+        sem.release(1);
+        turns(2).await;
+        assert!(sem.try_acquire().is_none(), "t2 holds the permit");
+        assert!(t2.is_finished(), "the cancelled t1 passed it on to t2");
+    });
+}
+
+#[test]
+fn asyncio_test_acquire_no_hang() {
+    use std::time::Duration;
+    use turnstile::event_loop::{spawn, wait_for};
+    on_loop("asyncio's test_acquire_no_hang", || async {
+        let sem = std::rc::Rc::new(Semaphore::new(1));
+        let t2_cell = std::rc::Rc::new(std::cell::RefCell::new(None));
+        let t1 = {
+            let (sem, t2_cell) = (std::rc::Rc::clone(&sem), std::rc::Rc::clone(&t2_cell));
+            spawn(async move {
+                {
+                    let _held = sem.acquire_async().await;
+                    turns(1).await;
+                } // released: to t2, which waits
+                let t2: &Option<turnstile::event_loop::JoinHandle<()>> = &t2_cell.borrow();
+                t2.as_ref().unwrap().cancel();
+            })
+            .unwrap()
+        };
+        let t2 = {
+            let sem = std::rc::Rc::clone(&sem);
+            spawn(async move {
+                let _held = sem.acquire_async().await;
+                panic!("t2 was cancelled before it could run with the permit");
+            })
+            .unwrap()
+        };
+        *t2_cell.borrow_mut() = Some(t2);
+        assert_eq!(t1.await, Ok(()));
+        let t2 = t2_cell.borrow_mut().take().unwrap();
+        assert_eq!(t2.await, Err(turnstile::TaskError::Cancelled));
+        let again = wait_for(Duration::from_secs(1), sem.acquire_async()).await;
+        assert!(
+            again.is_ok(),
+            "the permit handed to the cancelled t2 came back"
+        );
+    });
+}
+
+#[test]
+fn asyncio_test_release_no_waiters() {
+    on_loop("asyncio's test_release_no_waiters", || async {
+        let sem = Semaphore::new(1);
+        sem.acquire_async().await.forget();
+        assert_eq!(sem.available_permits(), 0);
+        sem.release(1);
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
+
+#[test]
+fn asyncio_test_acquire_fifo_order() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::Duration;
+    use turnstile::event_loop::{sleep, spawn};
+    let result = on_loop("asyncio's test_acquire_fifo_order", || async {
+        let sem = Rc::new(Semaphore::new(1));
+        let result = Rc::new(RefCell::new(Vec::new()));
+        let tasks: Vec<_> = ["c1", "c2", "c3"]
+            .into_iter()
+            .map(|tag| {
+                let (sem, result) = (Rc::clone(&sem), Rc::clone(&result));
+                spawn(async move {
+                    for round in 1..=2 {
+                        let _held = sem.acquire_async().await;
+                        result.borrow_mut().push(format!("{tag}_{round}"));
+                        sleep(Duration::from_millis(10)).await;
+                    }
+                })
+                .unwrap()
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        Rc::try_unwrap(result).unwrap().into_inner()
+    });
+    assert_eq!(result, ["c1_1", "c2_1", "c3_1", "c1_2", "c2_2", "c3_2"]);
+}
+
+#[test]
+fn asyncio_test_acquire_fifo_order_2() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use turnstile::event_loop::spawn;
+    let result = on_loop("asyncio's test_acquire_fifo_order_2", || async {
+        let sem = Rc::new(Semaphore::new(1));
+        let result = Rc::new(RefCell::new(Vec::new()));
+        let (s1, r1) = (Rc::clone(&sem), Rc::clone(&result));
+        let t1 = spawn(async move {
+            s1.acquire_async().await.forget();
+            r1.borrow_mut().push(1);
+        });
+        let (s2, r2) = (Rc::clone(&sem), Rc::clone(&result));
+        let t2 = spawn(async move {
+            s2.acquire_async().await.forget();
+            r2.borrow_mut().push(2);
+            s2.release(1);
+            s2.acquire_async().await.forget();
+            r2.borrow_mut().push(4);
+        });
+        let (s3, r3) = (Rc::clone(&sem), Rc::clone(&result));
+        let t3 = spawn(async move {
+            s3.acquire_async().await.forget();
+            r3.borrow_mut().push(3);
+        });
+        turns(1).await;
+        sem.release(1);
+        sem.release(1);
+        for task in [t1, t2, t3] {
+            task.unwrap().await.unwrap();
+        }
+        Rc::try_unwrap(result).unwrap().into_inner()
+    });
+    assert_eq!(result, [1, 2, 3, 4]);
+}
+
+#[test]
+fn asyncio_test_acquire_fifo_order_3() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use turnstile::event_loop::spawn;
+    let result = on_loop("asyncio's test_acquire_fifo_order_3", || async {
+        let sem = Rc::new(Semaphore::new(0));
+        let result = Rc::new(RefCell::new(Vec::new()));
+        let tasks: Vec<_> = (1..=3)
+            .map(|tag| {
+                let (sem, result) = (Rc::clone(&sem), Rc::clone(&result));
+                spawn(async move {
+                    sem.acquire_async().await.forget();
+                    result.borrow_mut().push(tag);
+                })
+                .unwrap()
+            })
+            .collect();
+        turns(1).await;
+        tasks[0].cancel();
+        turns(1).await;
+        sem.release(1);
+        sem.release(1);
+        let outcomes: Vec<_> = turnstile::event_loop::gather(tasks).await;
+        assert_eq!(outcomes[0], Err(turnstile::TaskError::Cancelled));
+        Rc::try_unwrap(result).unwrap().into_inner()
+    });
+    assert_eq!(result, [2, 3]);
+}
+
+/// Beyond asyncio's tests: a release hands its permit to the oldest
+/// waiting task at once, so a thread (or a task) that arrives after the
+/// release finds no permit free; the task then needs no second look.
+#[test]
+fn a_release_hands_its_permit_to_the_oldest_waiting_task() {
+    let sem = Semaphore::new(0);
+    let (first, first_wakes) = Unparker::new();
+    let (second, second_wakes) = Unparker::new();
+    let mut oldest = std::pin::pin!(sem.acquire_async());
+    let mut younger = std::pin::pin!(sem.acquire_async());
+    let mut first_context = std::task::Context::from_waker(&first);
+    let mut second_context = std::task::Context::from_waker(&second);
+    assert!(oldest.as_mut().poll(&mut first_context).is_pending());
+    assert!(younger.as_mut().poll(&mut second_context).is_pending());
+    sem.release(1);
+    assert!(
+        sem.try_acquire().is_none(),
+        "the permit went to a waiting task"
+    );
+    assert_eq!((first_wakes.wakes(), second_wakes.wakes()), (1, 0));
+    assert!(younger.as_mut().poll(&mut second_context).is_pending());
+    let std::task::Poll::Ready(permit) = oldest.as_mut().poll(&mut first_context) else {
+        panic!("the oldest task was handed the permit")
+    };
+    drop(permit); // on to the younger one
+    assert_eq!(second_wakes.wakes(), 1);
+    assert!(younger.as_mut().poll(&mut second_context).is_ready());
+}
+
+/// A task waiting for more permits than are free keeps the tasks behind it
+/// waiting, even one that wants fewer (strict arrival order, as tokio's
+/// semaphore); when it leaves the line, cancelled, the one behind is
+/// served with what is free.
+#[test]
+fn acquire_many_async_keeps_the_tasks_behind_it_waiting() {
+    let sem = Semaphore::new(0);
+    let (waker, _) = Unparker::new();
+    let (behind_waker, behind_wakes) = Unparker::new();
+    let mut context = std::task::Context::from_waker(&waker);
+    let mut behind_context = std::task::Context::from_waker(&behind_waker);
+    let mut two = Box::pin(sem.acquire_many_async(2));
+    let mut one = std::pin::pin!(sem.acquire_async());
+    assert!(two.as_mut().poll(&mut context).is_pending());
+    assert!(one.as_mut().poll(&mut behind_context).is_pending());
+    sem.release(1);
+    assert_eq!(
+        sem.available_permits(),
+        1,
+        "not enough for the first in line"
+    );
+    assert!(
+        one.as_mut().poll(&mut behind_context).is_pending(),
+        "served past the first"
+    );
+    assert_eq!(behind_wakes.wakes(), 0);
+    drop(two); // cancelled: the line moves on
+    assert_eq!(behind_wakes.wakes(), 1);
+    assert_eq!(
+        sem.available_permits(),
+        0,
+        "the free permit went to the task behind"
+    );
+    assert!(one.as_mut().poll(&mut behind_context).is_ready());
+}

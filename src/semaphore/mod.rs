@@ -22,10 +22,34 @@
 //! | `BoundedSemaphore(5)`                | `BoundedSemaphore::new(5)`                  |
 //! | `ValueError` on over-release         | `Err(OverRelease)` from `release`           |
 //!
-//! **Not FIFO.** A thread that arrives while permits are free takes one even
-//! if others are waiting to be woken, and waiters are not served in arrival
-//! order. That keeps throughput high; a waiter can be overtaken but is never
-//! left asleep while permits it can use are free.
+//! # The order waiters are served in
+//!
+//! **Threads: not FIFO** (as `threading.Semaphore` promises none). A thread
+//! that arrives while permits are free takes one even if others are waiting
+//! to be woken, and waiting threads are not served in arrival order. That
+//! keeps throughput high; a thread can be overtaken but is never left asleep
+//! while permits it can use are free.
+//!
+//! **Async tasks: in arrival order**, as `asyncio.Semaphore`. Tasks that
+//! find no permit wait in a line. A release hands its permits to the oldest
+//! task in line and wakes only that one (the permit is the task's before it
+//! runs); a task that arrives while others are in line joins the back, even
+//! if a permit is free for a moment (one handed to a task that has not run
+//! yet waits for it, and that task hands on what is left when it runs). A
+//! task handed a permit and then dropped (cancelled) before it runs gives
+//! it back, and so on to the next in line. With
+//! [`acquire_many_async`](Semaphore::acquire_many_async) the order is
+//! strict: a task that wants more permits than are free keeps the tasks
+//! behind it waiting.
+//!
+//! **Threads and tasks together**: a release serves the tasks in line
+//! first, and waiting threads look for what is left; a thread that arrives
+//! while permits are free may still take one before the release has handed
+//! it on. So a steady line of tasks can keep a waiting thread waiting.
+//! One consequence of the line: a task handed a permit must be polled
+//! before the tasks behind it can be served, so an executor that does not
+//! poll a woken task until another task in line has its permit deadlocks
+//! (one event loop, like asyncio's, never does that).
 //!
 //! [`Mutex`]: super::mutex::Mutex
 //!
@@ -61,12 +85,14 @@
 //
 // - `counting.rs`: `Semaphore` itself: the count of free permits and the
 //   room left under the bound, `new`, `release`, the wait and the wake-up,
-//   and the implementation notes. It imports only `error.rs`.
+//   and the implementation notes. It imports `error.rs` and `task_line.rs`.
 // - `permit.rs`: `SemaphorePermit`, and the blocking `acquire*` methods
 //   that hand it out.
 // - `owned.rs`: `OwnedSemaphorePermit`, the `acquire*_owned` methods, and
 //   the sealed `AsSemaphore` trait.
 // - `wait_async.rs`: `SemaphoreAcquire`, the future of `acquire_async`.
+// - `task_line.rs`: `TaskLine`, the waiting tasks in arrival order, and
+//   the hand-off that serves them. It imports nothing of the module.
 // - `bounded.rs`: `BoundedSemaphore`, a `Semaphore` with a bound.
 // - `error.rs`: `OverRelease`, `ExceedsBound`, `TryAcquireError`,
 //   `AcquireTimeoutError`.
@@ -79,6 +105,7 @@ mod counting;
 mod error;
 mod owned;
 mod permit;
+mod task_line;
 mod wait_async;
 
 pub use bounded::BoundedSemaphore;

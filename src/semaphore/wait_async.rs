@@ -1,7 +1,8 @@
 //! The async acquire: [`Semaphore::acquire_async`] and its future,
 //! [`SemaphoreAcquire`], which waits on the same count as a blocking
-//! thread (`counting.rs`), with a waker where the thread would sleep, and
-//! is ready with a [`SemaphorePermit`] (`permit.rs`).
+//! thread (`counting.rs`), with a place in the line of waiting tasks
+//! (`task_line.rs`) where the thread would sleep, and is ready with a
+//! [`SemaphorePermit`] (`permit.rs`).
 
 use core::fmt;
 use core::future::Future;
@@ -10,13 +11,17 @@ use core::task::{Context, Poll};
 
 use super::counting::Semaphore;
 use super::permit::SemaphorePermit;
+use super::task_line::Served;
 
 impl Semaphore {
     /// Waits, in an async task, for a permit: the same permits as
     /// [`acquire`](Self::acquire), shared with waiting threads, without
     /// blocking a thread (Python's `async with asyncio.Semaphore():`). The
-    /// permit is given back when it drops. Dropping the wait before it is
-    /// ready (cancelling it) takes nothing and leaves no waker behind.
+    /// permit is given back when it drops. Waiting tasks are served in
+    /// arrival order, as asyncio's (see [the module docs](super) for how
+    /// they share the permits with threads). Dropping the wait before it
+    /// is ready (cancelling it) leaves the line and no waker behind; a
+    /// permit already handed to it goes on to the next task in line.
     ///
     /// Permits taken this way are not tracked by the lock-order checker
     /// (feature `lockdep`): an async task may move between threads while it
@@ -31,7 +36,7 @@ impl Semaphore {
     /// let mut waiting = std::pin::pin!(sem.acquire_async());
     /// let mut context = Context::from_waker(Waker::noop());
     /// assert!(waiting.as_mut().poll(&mut context).is_pending());
-    /// drop(held); // wakes the task; its next poll takes the permit
+    /// drop(held); // hands the permit to the waiting task, and wakes it
     /// let Poll::Ready(permit) = waiting.as_mut().poll(&mut context) else {
     ///     panic!("the permit is free")
     /// };
@@ -43,6 +48,8 @@ impl Semaphore {
 
     /// Waits, in an async task, until `n` permits are free and takes them
     /// together, as [`acquire_many`](Self::acquire_many) does for a thread.
+    /// In line with the other tasks: while it waits for `n`, tasks that
+    /// came after it wait too, even for fewer.
     ///
     /// ```
     /// # use std::task::{Context, Waker};
@@ -70,8 +77,8 @@ impl Semaphore {
 pub struct SemaphoreAcquire<'a> {
     semaphore: &'a Semaphore,
     n: usize,
-    /// While the task is counted among the waiters: its key in the waker
-    /// list.
+    /// While the task is in line (and counted among the waiters): its key
+    /// there.
     key: Option<u64>,
 }
 
@@ -87,40 +94,69 @@ impl<'a> Future for SemaphoreAcquire<'a> {
             semaphore,
             count: n,
         };
-        if this.key.is_none() && semaphore.try_take(n) {
-            return Poll::Ready(permit());
-        }
-        let mut sleepers = semaphore.sleep.lock();
-        let key = match this.key {
-            Some(key) => key,
+        let (mut line, key, served) = match this.key {
+            Some(key) => (semaphore.sleep.lock(), key, Served::none()),
             None => {
+                // Nobody waits: one compare-and-swap, as a thread's acquire.
+                if semaphore.nobody_waits() && semaphore.try_take(n) {
+                    return Poll::Ready(permit());
+                }
+                let mut line = semaphore.sleep.lock();
                 // Counted in before the look below: a release after that
-                // look sees the count and comes to wake us.
+                // look sees the count and comes to serve the line.
                 semaphore.count_in();
-                let key = sleepers.new_key();
+                // Behind a task served and not yet run, the permits free
+                // now are left for it to hand on when it leaves (asyncio:
+                // a task woken wakes the next if permits are still free);
+                // otherwise the line is served now, this task last.
+                let behind_served = line.has_served();
+                let key = line.join(n);
                 this.key = Some(key);
-                key
+                let served = if behind_served {
+                    Served::none()
+                } else {
+                    semaphore.serve_tasks(&mut line)
+                };
+                (line, key, served)
             }
         };
-        if semaphore.try_take(n) {
-            sleepers.remove(key);
+        let poll = if line.is_served(key) {
+            // Its permits were taken for it: leave the line with them, and
+            // serve those behind if permits are still free.
+            line.leave(key);
             semaphore.count_out();
             this.key = None;
-            return Poll::Ready(permit());
-        }
-        sleepers.register(key, context.waker());
-        Poll::Pending
+            let more = semaphore.serve_tasks(&mut line);
+            drop(line);
+            more.wake();
+            Poll::Ready(permit())
+        } else {
+            line.register(key, context.waker());
+            drop(line);
+            Poll::Pending
+        };
+        served.wake();
+        poll
     }
 }
 
 impl Drop for SemaphoreAcquire<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
-            // Cancelled while waiting: nothing was taken; take the waker out
-            // (a release may have taken it already) and count out.
-            let mut sleepers = self.semaphore.sleep.lock();
-            sleepers.remove(key);
+            // Cancelled while in line. Served already: the permits taken
+            // for it go back to the count, and from there on to the next
+            // in line (`give_back` serves the line), once `sleep` is let
+            // go. Not served: the task behind may now be served (this one
+            // may have wanted more than is free).
+            let mut line = self.semaphore.sleep.lock();
+            let was_served = line.leave(key);
             self.semaphore.count_out();
+            let served = self.semaphore.serve_tasks(&mut line);
+            drop(line);
+            served.wake();
+            if was_served {
+                self.semaphore.give_back(self.n);
+            }
         }
     }
 }
