@@ -2254,6 +2254,8 @@ fn locks_semaphore_test_acquire() {
         let t4 = c(4);
         sem.release(1);
         sem.release(1);
+        // Handed to the first two waiters in line, not left to be taken.
+        assert_eq!(sem.available_permits(), 0);
         yield_now().await;
         assert_eq!(result.borrow().len(), 3);
         assert_eq!(sem.available_permits(), 0);
