@@ -128,11 +128,11 @@ declare -A tests=(
   [lockdep_report]="lockdep examples"
   [lockdep_lock]="model_lockdep lockdep"
   [lockdep_graph]="model_lockdep lockdep"
-  [loop_run]="event_loop event_loop_cancel event_loop_waits"
-  [loop_task]="event_loop event_loop_cancel event_loop_waits"
-  [loop_sleep]="event_loop event_loop_cancel event_loop_waits"
-  [loop_gather]="event_loop event_loop_cancel event_loop_waits"
-  [loop_group]="event_loop event_loop_cancel event_loop_waits"
+  [loop_run]="event_loop event_loop_cancel event_loop_waits conformance_asyncio"
+  [loop_task]="event_loop event_loop_cancel event_loop_waits conformance_asyncio"
+  [loop_sleep]="event_loop event_loop_cancel event_loop_waits conformance_asyncio"
+  [loop_gather]="event_loop event_loop_cancel event_loop_waits conformance_asyncio"
+  [loop_group]="event_loop event_loop_cancel event_loop_waits conformance_asyncio"
 )
 # Cargo features a file's tests need.
 declare -A features=(

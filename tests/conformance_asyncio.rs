@@ -42,8 +42,8 @@ use turnstile::event_loop::{
 };
 use turnstile::pool::{Future, Promise};
 use turnstile::{
-    BoundedSemaphore, Event, FifoQueue, LifoQueue, PriorityQueue, Semaphore, TaskError, ThreadPool,
-    Timeout, TryGetError, TryPutError,
+    Barrier, BarrierError, BoundedSemaphore, Event, FifoQueue, GetError, LifoQueue, PriorityQueue,
+    PutError, Semaphore, TaskError, ThreadPool, Timeout, TryGetError, TryPutError,
 };
 
 /// test_waitfor.py's `_EPSILON`: a timeout above zero that costs nothing.
@@ -306,9 +306,6 @@ fn tasks_test_cancel_current_task() {
 /// and returns in the same step; asyncio ends it cancelled (the cancel was
 /// accepted: `cancel()` returned True).
 #[test]
-#[ignore = "finding for the lead (not among issue 30's three): a task that cancels itself and \
-            returns in the same step ends Ok(12) although cancel() returned true; asyncio ends it \
-            cancelled"]
 fn tasks_test_cancel_at_end() {
     asyncio_run("tasks_test_cancel_at_end", || async {
         let slot: Rc<RefCell<Option<SharedTask<u32>>>> = Rc::default();
@@ -2500,6 +2497,494 @@ fn futures_test_wrap_future_cancel() {
     });
 }
 
+// ---------------------------------------------------------------------------
+// test_queues.py: _QueueJoinTestMixin (Queue, LifoQueue, PriorityQueue)
+
+/// test_queues.py _QueueJoinTestMixin.test_task_done: two workers take a
+/// hundred items and mark each done; `join` returns once all are, with
+/// the sum of them added up. The workers are then stopped by one item
+/// each, as Python's are.
+async fn task_done_test<O: turnstile::queue::Order<u32> + 'static>(q: turnstile::Queue<u32, O>) {
+    let q = Rc::new(q);
+    for i in 0..100 {
+        q.try_put(i).unwrap();
+    }
+    let accumulator = Rc::new(Cell::new(0));
+    let running = Flag::default(); // set: stop
+    let g = TaskGroup::new().unwrap();
+    for _ in 0..2 {
+        let (q, accumulator, stop) = (Rc::clone(&q), Rc::clone(&accumulator), running.clone());
+        g.spawn(async move {
+            while !stop.get() {
+                let item = q.get_async().await.unwrap();
+                accumulator.set(accumulator.get() + item);
+                q.task_done().unwrap();
+            }
+        })
+        .unwrap()
+        .detach();
+    }
+    q.join_async().await;
+    assert_eq!(accumulator.get(), (0..100).sum::<u32>());
+    // Close the running workers.
+    running.set();
+    for _ in 0..2 {
+        q.try_put(0).unwrap();
+    }
+    assert_eq!(g.join().await, Ok(()));
+}
+
+#[test]
+fn queues_test_task_done() {
+    asyncio_run("queues_test_task_done", || {
+        task_done_test(FifoQueue::unbounded())
+    });
+}
+
+#[test]
+fn queues_lifo_test_task_done() {
+    asyncio_run("queues_lifo_test_task_done", || {
+        task_done_test(LifoQueue::unbounded())
+    });
+}
+
+#[test]
+fn queues_priority_test_task_done() {
+    asyncio_run("queues_priority_test_task_done", || {
+        task_done_test(PriorityQueue::unbounded())
+    });
+}
+
+/// test_queues.py _QueueJoinTestMixin.test_join_empty_queue: joining a
+/// queue with nothing unfinished returns at once, twice.
+#[test]
+fn queues_test_join_empty_queue() {
+    asyncio_run("queues_test_join_empty_queue", || async {
+        let fifo = FifoQueue::<u32>::unbounded();
+        fifo.join_async().await;
+        fifo.join_async().await;
+        let lifo = LifoQueue::<u32>::unbounded();
+        lifo.join_async().await;
+        lifo.join_async().await;
+        let priority = PriorityQueue::<u32>::unbounded();
+        priority.join_async().await;
+        priority.join_async().await;
+    });
+}
+
+/// A cancelled `join` leaves the count alone and no joiner behind: the
+/// join of test_cancelled_getters_not_being_held_in_self_getters's kind,
+/// with `wait_for` cutting short a `join` instead of a `get`. (Not a
+/// CPython test: asyncio's join is a wait on an Event, whose cancel test
+/// is test_wait_cancel.)
+#[test]
+fn queues_test_join_cancelled_by_wait_for() {
+    asyncio_run("queues_test_join_cancelled_by_wait_for", || async {
+        let q = FifoQueue::unbounded();
+        q.try_put(1).unwrap();
+        assert_eq!(
+            wait_for(Duration::from_millis(50), q.join_async()).await,
+            Err(Timeout)
+        );
+        assert_eq!(q.unfinished_tasks(), 1);
+        q.try_get().unwrap();
+        q.task_done().unwrap();
+        q.join_async().await;
+    });
+}
+
+// ---------------------------------------------------------------------------
+// test_locks.py: BarrierTests (N = 5 unless a test says otherwise;
+// `async with barrier as i` → `barrier.wait_async().await?.index()`;
+// `barrier.broken` → `is_broken()`)
+
+const N: usize = 5;
+
+/// `BarrierTests.gather_tasks`: `n` tasks of `coro`, gathered.
+async fn gather_tasks<F: StdFuture + 'static>(n: usize, coro: impl Fn() -> F) -> Vec<F::Output>
+where
+    F::Output: 'static,
+{
+    let tasks: Vec<_> = (0..n).map(|_| spawn(coro()).unwrap()).collect();
+    gather(tasks)
+        .await
+        .into_iter()
+        .map(|outcome| outcome.expect("a barrier task failed"))
+        .collect()
+}
+
+/// test_locks.py BarrierTests.test_barrier_parties: no barrier of zero
+/// parties (a negative count cannot be written).
+#[test]
+fn locks_barrier_test_barrier_parties() {
+    assert!(Barrier::new(0).is_err());
+    assert_eq!(Barrier::new(N).unwrap().parties(), N);
+}
+
+/// test_locks.py BarrierTests.test_context_manager: three tasks get the
+/// indices 0, 1 and 2; the barrier is left empty and unbroken.
+#[test]
+fn locks_barrier_test_context_manager() {
+    asyncio_run("locks_barrier_test_context_manager", || async {
+        let barrier = Rc::new(Barrier::new(3).unwrap());
+        let mut results = gather_tasks(3, || {
+            let barrier = Rc::clone(&barrier);
+            async move { barrier.wait_async().await.unwrap().index() }
+        })
+        .await;
+        results.sort_unstable();
+        assert_eq!(results, [0, 1, 2]);
+        assert_eq!(barrier.n_waiting(), 0);
+        assert!(!barrier.is_broken());
+    });
+}
+
+/// test_locks.py BarrierTests.test_filling_one_task: a barrier of one lets
+/// its one task through at once.
+#[test]
+fn locks_barrier_test_filling_one_task() {
+    asyncio_run("locks_barrier_test_filling_one_task", || async {
+        let barrier = Barrier::new(1).unwrap();
+        assert!(barrier.wait_async().await.is_ok());
+        assert_eq!(barrier.n_waiting(), 0);
+        assert!(!barrier.is_broken());
+    });
+}
+
+/// test_locks.py BarrierTests.test_filling_one_task_twice: two rounds of
+/// one, each with index 0.
+#[test]
+fn locks_barrier_test_filling_one_task_twice() {
+    asyncio_run("locks_barrier_test_filling_one_task_twice", || async {
+        let barrier = Rc::new(Barrier::new(1).unwrap());
+        let waiter = || {
+            let barrier = Rc::clone(&barrier);
+            spawn(async move { barrier.wait_async().await.map(|r| r.index()) }).unwrap()
+        };
+        let t1 = waiter();
+        yield_now().await;
+        assert_eq!(barrier.n_waiting(), 0);
+        let t2 = waiter();
+        yield_now().await;
+        assert_eq!(t1.is_finished(), t2.is_finished());
+        assert_eq!(t1.await, t2.await);
+        assert_eq!(barrier.n_waiting(), 0);
+        assert!(!barrier.is_broken());
+    });
+}
+
+/// test_locks.py BarrierTests.test_filling_task_by_task: the waiting count
+/// rises with each task until the third releases all.
+#[test]
+fn locks_barrier_test_filling_task_by_task() {
+    asyncio_run("locks_barrier_test_filling_task_by_task", || async {
+        let barrier = Rc::new(Barrier::new(3).unwrap());
+        let waiter = || {
+            let barrier = Rc::clone(&barrier);
+            spawn(async move { barrier.wait_async().await.map(|r| r.index()) }).unwrap()
+        };
+        let t1 = waiter();
+        yield_now().await;
+        assert_eq!(barrier.n_waiting(), 1);
+        let t2 = waiter();
+        yield_now().await;
+        assert_eq!(barrier.n_waiting(), 2);
+        let t3 = waiter();
+        yield_now().await;
+        let (done, pending) = wait(vec![t1, t2, t3], ReturnWhen::AllCompleted).await;
+        assert_eq!((done.len(), pending.len()), (3, 0));
+        assert_eq!(barrier.n_waiting(), 0);
+        assert!(!barrier.is_broken());
+    });
+}
+
+/// test_locks.py BarrierTests.test_filling_tasks_wait_twice: five tasks
+/// pass the barrier twice: five of each mark.
+#[test]
+fn locks_barrier_test_filling_tasks_wait_twice() {
+    asyncio_run("locks_barrier_test_filling_tasks_wait_twice", || async {
+        let barrier = Rc::new(Barrier::new(N).unwrap());
+        let results = Rc::new(RefCell::new(Vec::new()));
+        gather_tasks(N, || {
+            let (barrier, results) = (Rc::clone(&barrier), Rc::clone(&results));
+            async move {
+                barrier.wait_async().await.unwrap();
+                results.borrow_mut().push(true);
+                barrier.wait_async().await.unwrap();
+                results.borrow_mut().push(false);
+            }
+        })
+        .await;
+        let results = results.borrow();
+        assert_eq!(results.len(), N * 2);
+        assert_eq!(results.iter().filter(|&&r| r).count(), N);
+        assert_eq!(results.iter().filter(|&&r| !r).count(), N);
+        assert_eq!(barrier.n_waiting(), 0);
+        assert!(!barrier.is_broken());
+    });
+}
+
+/// test_locks.py BarrierTests.test_filling_tasks_check_return_value: the
+/// second round's indices are 0 to N-1.
+#[test]
+fn locks_barrier_test_filling_tasks_check_return_value() {
+    asyncio_run(
+        "locks_barrier_test_filling_tasks_check_return_value",
+        || async {
+            let barrier = Rc::new(Barrier::new(N).unwrap());
+            let mut res = gather_tasks(N, || {
+                let barrier = Rc::clone(&barrier);
+                async move {
+                    barrier.wait_async().await.unwrap();
+                    barrier.wait_async().await.unwrap().index()
+                }
+            })
+            .await;
+            res.sort_unstable();
+            assert_eq!(res, (0..N).collect::<Vec<_>>());
+            assert_eq!(barrier.n_waiting(), 0);
+            assert!(!barrier.is_broken());
+        },
+    );
+}
+
+/// test_locks.py BarrierTests.test_filling_tasks_cancel_one: a task
+/// cancelled while the round fills gives up its place; two more tasks
+/// then fill the round with the one left.
+#[test]
+fn locks_barrier_test_filling_tasks_cancel_one() {
+    asyncio_run("locks_barrier_test_filling_tasks_cancel_one", || async {
+        let barrier = Rc::new(Barrier::new(3).unwrap());
+        let results = Rc::new(Cell::new(0));
+        let coro = || {
+            let (barrier, results) = (Rc::clone(&barrier), Rc::clone(&results));
+            spawn(async move {
+                barrier.wait_async().await.unwrap();
+                results.set(results.get() + 1);
+            })
+            .unwrap()
+        };
+        let mut t1 = coro();
+        yield_now().await;
+        assert_eq!(barrier.n_waiting(), 1);
+        let t2 = coro();
+        yield_now().await;
+        assert_eq!(barrier.n_waiting(), 2);
+        t1.cancel();
+        yield_now().await;
+        assert_eq!(barrier.n_waiting(), 1);
+        assert_eq!((&mut t1).await, Err(TaskError::Cancelled));
+        assert!(t1.is_cancelled());
+        let t3 = coro();
+        yield_now().await;
+        assert_eq!(barrier.n_waiting(), 2);
+        let t4 = coro();
+        assert_eq!(gather([t2, t3, t4]).await, vec![Ok(()); 3]);
+        assert_eq!(results.get(), 3);
+        assert_eq!(barrier.n_waiting(), 0);
+        assert!(!barrier.is_broken());
+    });
+}
+
+/// test_locks.py BarrierTests.test_reset_barrier: resetting an idle
+/// barrier leaves it empty and unbroken.
+#[test]
+fn locks_barrier_test_reset_barrier() {
+    asyncio_run("locks_barrier_test_reset_barrier", || async {
+        let barrier = Barrier::new(1).unwrap();
+        barrier.reset();
+        yield_now().await;
+        assert_eq!(barrier.n_waiting(), 0);
+        assert!(!barrier.is_broken());
+    });
+}
+
+/// test_locks.py BarrierTests.test_reset_barrier_while_tasks_waiting:
+/// N-1 waiting tasks each get `BrokenBarrierError` from a reset; the
+/// barrier is then empty and unbroken.
+#[test]
+fn locks_barrier_test_reset_barrier_while_tasks_waiting() {
+    asyncio_run(
+        "locks_barrier_test_reset_barrier_while_tasks_waiting",
+        || async {
+            let barrier = Rc::new(Barrier::new(N).unwrap());
+            let tasks: Vec<_> = (0..N - 1)
+                .map(|_| {
+                    let barrier = Rc::clone(&barrier);
+                    spawn(async move { barrier.wait_async().await.map(|r| r.index()) }).unwrap()
+                })
+                .collect();
+            yield_now().await;
+            let resetter = Rc::clone(&barrier);
+            let _reset = spawn(async move { resetter.reset() }).unwrap();
+            let results = gather(tasks).await;
+            assert_eq!(results, vec![Ok(Err(BarrierError::Broken)); N - 1]);
+            assert_eq!(barrier.n_waiting(), 0);
+            assert!(!barrier.is_broken());
+        },
+    );
+}
+
+/// test_locks.py BarrierTests.test_abort_barrier: an aborted barrier is
+/// broken.
+#[test]
+fn locks_barrier_test_abort_barrier() {
+    asyncio_run("locks_barrier_test_abort_barrier", || async {
+        let barrier = Barrier::new(1).unwrap();
+        barrier.abort();
+        yield_now().await;
+        assert_eq!(barrier.n_waiting(), 0);
+        assert!(barrier.is_broken());
+        assert_eq!(
+            barrier.wait_async().await.map(|r| r.index()),
+            Err(BarrierError::Broken)
+        );
+    });
+}
+
+// ---------------------------------------------------------------------------
+// test_queues.py (3.13+): _QueueShutdownTestMixin, for Queue, LifoQueue and
+// PriorityQueue. `q.shutdown()` → `close()`, `shutdown(immediate=True)` →
+// `close_immediate()`, `QueueShutDown` → the `Closed` variants.
+
+type StrQueue<O> = Rc<turnstile::Queue<&'static str, O>>;
+
+/// Every put and get is refused once the queue is shut down and drained
+/// (the four `assertRaisesShutdown` of each shutdown test).
+async fn puts_and_gets_refused<O: turnstile::queue::Order<&'static str>>(q: &StrQueue<O>) {
+    assert_eq!(q.put_async("data").await, Err(PutError::Closed("data")));
+    assert_eq!(q.try_put("data"), Err(TryPutError::Closed("data")));
+    assert_eq!(q.get_async().await, Err(GetError::Closed));
+    assert_eq!(q.try_get(), Err(TryGetError::Closed));
+}
+
+/// test_shutdown_empty: a waiting getter is refused by the shutdown; join
+/// returns (nothing unfinished).
+async fn shutdown_empty<O: turnstile::queue::Order<&'static str> + 'static>(q: StrQueue<O>) {
+    let get_q = Rc::clone(&q);
+    let mut get_task = spawn(async move { get_q.get_async().await }).unwrap();
+    yield_now().await; // the get waits before the shutdown
+    q.close();
+    assert_eq!(q.len(), 0);
+    q.join_async().await;
+    yield_now().await;
+    assert!(get_task.is_finished());
+    assert_eq!((&mut get_task).await, Ok(Err(GetError::Closed)));
+    puts_and_gets_refused(&q).await;
+}
+
+/// test_shutdown_nonempty: a waiting putter is refused, the item already
+/// in the queue is still got, join waits for its task_done.
+async fn shutdown_nonempty<O: turnstile::queue::Order<&'static str> + 'static>(q: StrQueue<O>) {
+    q.try_put("data").unwrap();
+    let (join_q, put_q) = (Rc::clone(&q), Rc::clone(&q));
+    let mut join_task = spawn(async move { join_q.join_async().await }).unwrap();
+    let mut put_task = spawn(async move { put_q.put_async("data2").await }).unwrap();
+    yield_now().await;
+    assert!(!put_task.is_finished());
+    q.close(); // unfinished tasks: 1 -> 1
+    assert_eq!(q.len(), 1);
+    yield_now().await;
+    assert!(put_task.is_finished());
+    assert_eq!((&mut put_task).await, Ok(Err(PutError::Closed("data2"))));
+    assert_eq!(q.get_async().await, Ok("data"));
+    yield_now().await;
+    assert!(!join_task.is_finished());
+    puts_and_gets_refused(&q).await;
+    q.task_done().unwrap();
+    yield_now().await;
+    assert!(join_task.is_finished());
+    assert_eq!((&mut join_task).await, Ok(()));
+    assert!(
+        q.task_done().is_err(),
+        "didn't appear to mark all tasks done"
+    );
+}
+
+/// test_shutdown_immediate: the items are dropped and count as done, so a
+/// waiting join returns.
+async fn shutdown_immediate<O: turnstile::queue::Order<&'static str> + 'static>(q: StrQueue<O>) {
+    q.try_put("data").unwrap();
+    let join_q = Rc::clone(&q);
+    let mut join_task = spawn(async move { join_q.join_async().await }).unwrap();
+    q.close_immediate(); // unfinished tasks: 1 -> 0
+    assert_eq!(q.len(), 0);
+    yield_now().await;
+    assert!(join_task.is_finished());
+    assert_eq!((&mut join_task).await, Ok(()));
+    puts_and_gets_refused(&q).await;
+    assert!(
+        q.task_done().is_err(),
+        "didn't appear to mark all tasks done"
+    );
+}
+
+/// test_shutdown_immediate_with_unfinished: of two items one was got; the
+/// immediate shutdown drops the other, and join waits for the got one's
+/// task_done.
+async fn shutdown_immediate_with_unfinished<O: turnstile::queue::Order<&'static str> + 'static>(
+    q: StrQueue<O>,
+) {
+    q.try_put("data").unwrap();
+    q.try_put("data").unwrap();
+    let join_q = Rc::clone(&q);
+    let mut join_task = spawn(async move { join_q.join_async().await }).unwrap();
+    assert_eq!(q.get_async().await, Ok("data"));
+    q.close_immediate(); // unfinished tasks: 2 -> 1
+    assert_eq!(q.len(), 0);
+    yield_now().await;
+    assert!(!join_task.is_finished());
+    puts_and_gets_refused(&q).await;
+    q.task_done().unwrap();
+    assert!(
+        q.task_done().is_err(),
+        "didn't appear to mark all tasks done"
+    );
+    yield_now().await;
+    assert!(join_task.is_finished());
+    assert_eq!((&mut join_task).await, Ok(()));
+}
+
+/// One test per shutdown test, each on the three kinds of queue.
+macro_rules! shutdown_tests {
+    ($($name:ident => $body:ident;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                let test = stringify!($name);
+                asyncio_run(test, || $body(Rc::new(FifoQueue::bounded(1).unwrap())));
+                asyncio_run(test, || $body(Rc::new(LifoQueue::bounded(1).unwrap())));
+                asyncio_run(test, || $body(Rc::new(PriorityQueue::bounded(1).unwrap())));
+            }
+        )*
+    };
+}
+
+shutdown_tests! {
+    queues_test_shutdown_empty => shutdown_empty;
+    queues_test_shutdown_nonempty => shutdown_nonempty;
+}
+
+/// The immediate tests put two items: unbounded queues.
+macro_rules! shutdown_tests_unbounded {
+    ($($name:ident => $body:ident;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                let test = stringify!($name);
+                asyncio_run(test, || $body(Rc::new(FifoQueue::unbounded())));
+                asyncio_run(test, || $body(Rc::new(LifoQueue::unbounded())));
+                asyncio_run(test, || $body(Rc::new(PriorityQueue::unbounded())));
+            }
+        )*
+    };
+}
+
+shutdown_tests_unbounded! {
+    queues_test_shutdown_immediate => shutdown_immediate;
+    queues_test_shutdown_immediate_with_unfinished => shutdown_immediate_with_unfinished;
+}
+
 // Not restated, and why:
 // - test_tasks.py: the repr, name, context, stack, traceback, coroutine-
 //   wrapper and `_register_task`/`_enter_task` tests (Python internals);
@@ -2533,6 +3018,10 @@ fn futures_test_wrap_future_cancel() {
 //   test_semaphore_value (a negative count cannot be written), and the
 //   FIFO-order tests (test_acquire_fifo_order*, restated with the FIFO
 //   async semaphore).
+// - test_locks.py BarrierTests: test_barrier and test_repr (awaiting the
+//   barrier itself is a type error; Python's repr), test_draining_state
+//   (reads the repr), and the half-draining reset and abort tests,
+//   restated in tests/barrier.rs (asyncio_barrier_test_*).
 // - test_futures.py: test_wrap_future_future, test_wrap_future_use_*_loop
 //   (no loop argument), test_wrap_future_cancel2 (awaiting moves the pool
 //   future into the task: once the task is cancelled, nobody holds it).

@@ -271,7 +271,20 @@ impl<F: Future> Future for Spawned<F> {
         match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(context))) {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(output)) => {
-                this.finish(Ok(output));
+                // A cancel asked during this very turn (the task cancelled
+                // itself) was accepted: `cancel` returned true. So the
+                // task ends cancelled and its output is dropped, as
+                // asyncio's `_must_cancel` ends it.
+                let outcome = if this.state.cancel_asked.get() {
+                    // The output's drop is user code too.
+                    match catch_unwind(AssertUnwindSafe(move || drop(output))) {
+                        Ok(()) => Err(TaskError::Cancelled),
+                        Err(payload) => Err(TaskError::Panicked(panic_message(payload.as_ref()))),
+                    }
+                } else {
+                    Ok(output)
+                };
+                this.finish(outcome);
                 Poll::Ready(())
             }
             Err(payload) => {
