@@ -151,10 +151,10 @@ fn every_panic_is_reported_and_a_shutting_down_group_takes_no_member() {
                     TaskError::Panicked("second, while cancelled".into())
                 ]
             );
-            assert!(
-                failed
-                    .to_string()
-                    .starts_with("2 tasks of the group failed")
+            assert_eq!(
+                failed.to_string(),
+                "2 tasks of the group failed: the task panicked: first; \
+                 the task panicked: second, while cancelled"
             );
             assert!(never.is_cancelled());
         });
@@ -254,7 +254,12 @@ fn try_gather_of_handles_gives_every_value_or_the_tasks_failure() {
     watched(|| {
         run(async {
             let handles = vec![spawn(async { 1 }).unwrap(), spawn(async { 2 }).unwrap()];
-            assert_eq!(try_gather(handles).await, Ok(vec![1, 2]));
+            let gathering = try_gather(handles);
+            assert_eq!(
+                format!("{gathering:?}"),
+                "TryGather(Gather { members: 2, done: 0 })"
+            );
+            assert_eq!(gathering.await, Ok(vec![1, 2]));
             let failing = vec![
                 spawn(async { 1 }).unwrap(),
                 spawn(async { panic!("lost") }).unwrap(),
