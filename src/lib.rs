@@ -202,6 +202,7 @@ pub mod queue;
 pub mod raw_mutex;
 pub mod rlock;
 pub mod semaphore;
+mod sleep_flag;
 pub mod timeout;
 pub mod timer;
 mod wakers;

@@ -73,7 +73,12 @@
 
 mod executor;
 mod gather;
+mod idle;
+#[cfg(target_os = "linux")]
+pub mod net;
 mod run;
+#[cfg(target_os = "linux")]
+mod selector;
 mod sleep;
 mod task;
 
