@@ -248,6 +248,15 @@ impl Idle {
             waiting.side(direction).remove(key);
         }
     }
+
+    /// Whether any task waits on `token` in `direction` (for tests).
+    #[cfg(all(test, target_os = "linux"))]
+    pub(super) fn is_waiting(&self, token: u64, direction: Direction) -> bool {
+        let mut registry = self.registry.borrow_mut();
+        registry
+            .get_mut(&token)
+            .is_some_and(|waiting| !waiting.side(direction).is_empty())
+    }
 }
 
 /// The wait without a selector: a blocking `get` on the ready queue with

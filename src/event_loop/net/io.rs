@@ -156,3 +156,47 @@ impl<F> Drop for Io<'_, F> {
         self.stop_waiting();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::super::facade::run_test;
+    use super::super::super::run::run;
+    use super::*;
+    use core::pin::pin;
+    use core::task::Waker;
+    use std::os::fd::AsRawFd;
+
+    #[test]
+    fn a_wait_that_ends_or_is_dropped_leaves_no_waker_behind() {
+        run_test(|| {
+            run(async {
+                let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                listener.set_nonblocking(true).unwrap();
+                let registration = Registration::new(listener.as_raw_fd()).unwrap();
+                let running = current().unwrap();
+                let waiting = || running.idle.is_waiting(registration.token, Direction::Read);
+                let mut context = Context::from_waker(Waker::noop());
+                {
+                    let mut accept = pin!(registration.io(Direction::Read, || listener.accept()));
+                    assert!(accept.as_mut().poll(&mut context).is_pending());
+                    assert!(waiting());
+                    assert!(accept.as_mut().poll(&mut context).is_pending());
+                } // dropped: a cancel
+                assert!(!waiting());
+
+                let mut accept = pin!(registration.io(Direction::Read, || listener.accept()));
+                assert!(accept.as_mut().poll(&mut context).is_pending());
+                let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+                // Polled again before the loop saw the socket's report: the
+                // accept succeeds and takes its own waker back.
+                let mut polled = accept.as_mut().poll(&mut context);
+                while polled.is_pending() {
+                    std::thread::yield_now(); // the handshake, on loopback
+                    polled = accept.as_mut().poll(&mut context);
+                }
+                assert!(matches!(polled, Poll::Ready(Ok(_))));
+                assert!(!waiting());
+            });
+        });
+    }
+}

@@ -323,6 +323,14 @@ impl TcpStream {
     }
 }
 
+/// The socket's descriptor, for socket options std does not offer
+/// (`SO_LINGER`, say). Leave reading, writing and closing to the stream.
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.socket.as_raw_fd()
+    }
+}
+
 impl std::fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TcpStream")
