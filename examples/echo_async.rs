@@ -104,8 +104,7 @@ pub fn serve(listener: TcpListener, stop: &AtomicBool) -> Result<Served, String>
                 .map_err(|error| failed("cannot set up a connection", error))?;
             connections.retain(|task: &turnstile::event_loop::JoinHandle<()>| !task.is_finished());
             connections.push(
-                spawn(handle(connection, Rc::clone(&counts)))
-                    .map_err(|error| error.to_string())?,
+                spawn(handle(connection, Rc::clone(&counts))).map_err(|error| error.to_string())?,
             );
         }
     })?;

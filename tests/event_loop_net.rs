@@ -68,37 +68,44 @@ fn accept_and_echo_round_trip() {
 
 #[test]
 fn many_clients_on_one_loop_thread() {
-    common::within(common::PATIENCE, "20 clients and their server on one loop", || {
-        let loop_thread = thread::current().id();
-        run(async move {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            let address = listener.local_addr().unwrap();
-            let server = spawn(async move {
-                let mut connections = Vec::new();
-                for _ in 0..20 {
-                    let (connection, _) = listener.accept().await.unwrap();
-                    connections.push(spawn(echo_one(connection)).unwrap());
-                }
-                let mut total = 0;
-                for connection in connections {
-                    total += connection.await.unwrap().unwrap();
-                }
-                total
-            })
-            .unwrap();
-            let clients = (0..20).map(|n| async move {
-                let mut stream = TcpStream::connect(address).await.unwrap();
-                for m in 0..3 {
-                    let text = format!("client {n:02} line {m}");
-                    assert_eq!(round_trip(&mut stream, text.as_bytes()).await, text.as_bytes());
-                    assert_eq!(thread::current().id(), loop_thread);
-                }
-                stream.shutdown(Shutdown::Write).unwrap();
+    common::within(
+        common::PATIENCE,
+        "20 clients and their server on one loop",
+        || {
+            let loop_thread = thread::current().id();
+            run(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+                let address = listener.local_addr().unwrap();
+                let server = spawn(async move {
+                    let mut connections = Vec::new();
+                    for _ in 0..20 {
+                        let (connection, _) = listener.accept().await.unwrap();
+                        connections.push(spawn(echo_one(connection)).unwrap());
+                    }
+                    let mut total = 0;
+                    for connection in connections {
+                        total += connection.await.unwrap().unwrap();
+                    }
+                    total
+                })
+                .unwrap();
+                let clients = (0..20).map(|n| async move {
+                    let mut stream = TcpStream::connect(address).await.unwrap();
+                    for m in 0..3 {
+                        let text = format!("client {n:02} line {m}");
+                        assert_eq!(
+                            round_trip(&mut stream, text.as_bytes()).await,
+                            text.as_bytes()
+                        );
+                        assert_eq!(thread::current().id(), loop_thread);
+                    }
+                    stream.shutdown(Shutdown::Write).unwrap();
+                });
+                gather(clients).await;
+                assert_eq!(server.await.unwrap(), 20 * 3 * "client 00 line 0".len());
             });
-            gather(clients).await;
-            assert_eq!(server.await.unwrap(), 20 * 3 * "client 00 line 0".len());
-        });
-    });
+        },
+    );
 }
 
 #[test]
@@ -141,7 +148,12 @@ fn reset_on_close(stream: &TcpStream) {
             size_of::<libc::linger>() as libc::socklen_t,
         )
     };
-    assert_eq!(returned, 0, "setsockopt(SO_LINGER): {}", std::io::Error::last_os_error());
+    assert_eq!(
+        returned,
+        0,
+        "setsockopt(SO_LINGER): {}",
+        std::io::Error::last_os_error()
+    );
 }
 
 #[test]
@@ -262,7 +274,9 @@ fn cancelling_a_task_blocked_in_read_loses_no_data() {
     common::within(common::PATIENCE, "reads around a cancelled one", || {
         run(async {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+            let mut client = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
             let (mut server, _) = listener.accept().await.unwrap();
             let mut buffer = [0; 16];
             // The read waits, and is dropped by its timeout.
@@ -293,7 +307,10 @@ fn sockets_outside_their_loop_are_a_clear_error() {
     common::within(common::PATIENCE, "sockets used outside their loop", || {
         let no_loop = TcpListener::bind("127.0.0.1:0").unwrap_err();
         assert_eq!(no_loop.kind(), ErrorKind::Other);
-        assert!(no_loop.to_string().contains("no running event loop"), "{no_loop}");
+        assert!(
+            no_loop.to_string().contains("no running event loop"),
+            "{no_loop}"
+        );
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let address = std_listener.local_addr().unwrap();
         assert!(TcpListener::from_std(std_listener).is_err());
@@ -301,14 +318,24 @@ fn sockets_outside_their_loop_are_a_clear_error() {
         // Made in one loop, used after it and in another.
         let (mut stream, _listener) = run(async move {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            let stream = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+            let stream = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
             (stream, listener)
         });
         let mut buffer = [0; 4];
         let outside = run_outside(stream.read(&mut buffer));
-        assert!(outside.unwrap_err().to_string().contains("no running event loop"));
+        assert!(
+            outside
+                .unwrap_err()
+                .to_string()
+                .contains("no running event loop")
+        );
         let elsewhere = run(stream.read(&mut buffer)).unwrap_err();
-        assert!(elsewhere.to_string().contains("another event loop"), "{elsewhere}");
+        assert!(
+            elsewhere.to_string().contains("another event loop"),
+            "{elsewhere}"
+        );
         let connect = run_outside(TcpStream::connect(address)).unwrap_err();
         assert_eq!(connect.kind(), ErrorKind::Other);
     });
@@ -326,68 +353,82 @@ fn run_outside<F: std::future::Future>(future: F) -> F::Output {
 
 #[test]
 fn a_refused_connect_and_a_std_peer() {
-    common::within(common::PATIENCE, "connects to nobody and to a std listener", || {
-        // A port nobody listens on: bind one, note it, close it.
-        let closed: SocketAddr = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            listener.local_addr().unwrap()
-        };
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = std_listener.local_addr().unwrap();
-        let peer = thread::spawn(move || {
-            let (mut connection, _) = std_listener.accept().unwrap();
-            connection.set_read_timeout(Some(common::PATIENCE)).unwrap();
-            let mut text = String::new();
-            connection.read_to_string(&mut text).unwrap();
-            connection.write_all(text.to_uppercase().as_bytes()).unwrap();
-        });
-        run(async move {
-            let refused = TcpStream::connect(closed).await.unwrap_err();
-            assert_eq!(refused.kind(), ErrorKind::ConnectionRefused);
-            let mut stream = TcpStream::connect(("127.0.0.1", address.port())).await.unwrap();
-            stream.write_all(b"shout").await.unwrap();
-            stream.shutdown(Shutdown::Write).unwrap();
-            let mut got = Vec::new();
-            let mut buffer = [0; 3];
-            loop {
-                match stream.read(&mut buffer).await.unwrap() {
-                    0 => break,
-                    n => got.extend_from_slice(&buffer[..n]),
+    common::within(
+        common::PATIENCE,
+        "connects to nobody and to a std listener",
+        || {
+            // A port nobody listens on: bind one, note it, close it.
+            let closed: SocketAddr = {
+                let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                listener.local_addr().unwrap()
+            };
+            let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let address = std_listener.local_addr().unwrap();
+            let peer = thread::spawn(move || {
+                let (mut connection, _) = std_listener.accept().unwrap();
+                connection.set_read_timeout(Some(common::PATIENCE)).unwrap();
+                let mut text = String::new();
+                connection.read_to_string(&mut text).unwrap();
+                connection
+                    .write_all(text.to_uppercase().as_bytes())
+                    .unwrap();
+            });
+            run(async move {
+                let refused = TcpStream::connect(closed).await.unwrap_err();
+                assert_eq!(refused.kind(), ErrorKind::ConnectionRefused);
+                let mut stream = TcpStream::connect(("127.0.0.1", address.port()))
+                    .await
+                    .unwrap();
+                stream.write_all(b"shout").await.unwrap();
+                stream.shutdown(Shutdown::Write).unwrap();
+                let mut got = Vec::new();
+                let mut buffer = [0; 3];
+                loop {
+                    match stream.read(&mut buffer).await.unwrap() {
+                        0 => break,
+                        n => got.extend_from_slice(&buffer[..n]),
+                    }
                 }
-            }
-            assert_eq!(got, b"SHOUT");
-        });
-        common::join_within("the std peer", peer);
-    });
+                assert_eq!(got, b"SHOUT");
+            });
+            common::join_within("the std peer", peer);
+        },
+    );
 }
 
 #[test]
 fn a_write_larger_than_the_socket_buffers_waits_for_the_reader() {
-    common::within(common::PATIENCE, "a write that fills the send buffer", || {
-        run(async {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-            let (mut server, _) = listener.accept().await.unwrap();
-            // Far more than loopback's buffers hold: write_all must wait
-            // (as a task) for the reader, here another task.
-            let size = 8 << 20;
-            let reader = spawn(async move {
-                let mut buffer = vec![0; 64 << 10];
-                let mut total = 0;
-                loop {
-                    match server.read(&mut buffer).await.unwrap() {
-                        0 => return total,
-                        n => {
-                            assert!(buffer[..n].iter().all(|&byte| byte == 7));
-                            total += n;
+    common::within(
+        common::PATIENCE,
+        "a write that fills the send buffer",
+        || {
+            run(async {
+                let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+                let mut client = TcpStream::connect(listener.local_addr().unwrap())
+                    .await
+                    .unwrap();
+                let (mut server, _) = listener.accept().await.unwrap();
+                // Far more than loopback's buffers hold: write_all must wait
+                // (as a task) for the reader, here another task.
+                let size = 8 << 20;
+                let reader = spawn(async move {
+                    let mut buffer = vec![0; 64 << 10];
+                    let mut total = 0;
+                    loop {
+                        match server.read(&mut buffer).await.unwrap() {
+                            0 => return total,
+                            n => {
+                                assert!(buffer[..n].iter().all(|&byte| byte == 7));
+                                total += n;
+                            }
                         }
                     }
-                }
-            })
-            .unwrap();
-            client.write_all(&vec![7; size]).await.unwrap();
-            client.shutdown(Shutdown::Write).unwrap();
-            assert_eq!(reader.await.unwrap(), size);
-        });
-    });
+                })
+                .unwrap();
+                client.write_all(&vec![7; size]).await.unwrap();
+                client.shutdown(Shutdown::Write).unwrap();
+                assert_eq!(reader.await.unwrap(), size);
+            });
+        },
+    );
 }

@@ -67,7 +67,11 @@ fn a_wake_reaches_the_idle_loop<F: Flag>() {
     };
     flag.sleep_unless(&|| !ready.is_empty(), &|| bell.wait());
     waker.join().unwrap();
-    assert_eq!(ready.try_get().ok(), Some(1), "the loop runs the task it woke for");
+    assert_eq!(
+        ready.try_get().ok(),
+        Some(1),
+        "the loop runs the task it woke for"
+    );
 }
 
 /// Property: the waker's task is never left beside a sleeping loop.

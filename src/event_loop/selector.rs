@@ -192,7 +192,10 @@ impl Selector {
     }
 
     fn control(&self, operation: libc::c_int, fd: RawFd, bits: u32, token: u64) -> io::Result<()> {
-        let mut event = libc::epoll_event { events: bits, u64: token };
+        let mut event = libc::epoll_event {
+            events: bits,
+            u64: token,
+        };
         // SAFETY:
         // - `self.epoll` is an open epoll descriptor (owned by `self`);
         // - `event` is a valid epoll_event for the call's duration (DEL
@@ -316,7 +319,7 @@ impl Wake {
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::facade::run_test;
+    use super::super::super::facade::{run_test, thread};
     use super::*;
     use std::io::Write as _;
     use std::net::{TcpListener, TcpStream};
@@ -335,7 +338,13 @@ mod tests {
     fn a_timeout_with_nothing_ready_reports_nothing() {
         let mut selector = Selector::new().unwrap();
         let start = Instant::now();
-        assert_eq!(selector.select(Some(Duration::from_millis(20))).unwrap().count(), 0);
+        assert_eq!(
+            selector
+                .select(Some(Duration::from_millis(20)))
+                .unwrap()
+                .count(),
+            0
+        );
         assert!(start.elapsed() >= Duration::from_millis(20));
     }
 
@@ -347,7 +356,7 @@ mod tests {
     fn a_wake_from_another_thread_ends_a_wait_without_limit_body() {
         let mut selector = Selector::new().unwrap();
         let wake = selector.waker();
-        let waker = std::thread::spawn(move || wake.wake());
+        let waker = thread::spawn(move || wake.wake());
         // No timeout: only the wake can end it (the unit tests' watchdog
         // names this test if it never does).
         assert_eq!(selector.select(None).unwrap().count(), 0);
@@ -355,7 +364,10 @@ mod tests {
         // Drained: the next wait times out instead of returning at once.
         assert_eq!(selector.select(Some(Duration::ZERO)).unwrap().count(), 0);
         let start = Instant::now();
-        selector.select(Some(Duration::from_millis(10))).unwrap().for_each(drop);
+        selector
+            .select(Some(Duration::from_millis(10)))
+            .unwrap()
+            .for_each(drop);
         assert!(start.elapsed() >= Duration::from_millis(10));
     }
 
@@ -371,7 +383,14 @@ mod tests {
         let (server, _) = listener.accept().unwrap();
         server.set_nonblocking(true).unwrap();
         selector
-            .register(server.as_raw_fd(), Interest { read: true, write: false }, 7)
+            .register(
+                server.as_raw_fd(),
+                Interest {
+                    read: true,
+                    write: false,
+                },
+                7,
+            )
             .unwrap();
         client.write_all(b"x").unwrap();
         let events: Vec<Event> = selector.select(None).unwrap().collect();
@@ -386,13 +405,21 @@ mod tests {
         // Edge-triggered: the byte is still unread, but no new edge came.
         assert_eq!(selector.select(Some(Duration::ZERO)).unwrap().count(), 0);
         // Modified to watch writes too: reported writable, under the new token.
-        selector.modify(server.as_raw_fd(), Interest::BOTH, 8).unwrap();
+        selector
+            .modify(server.as_raw_fd(), Interest::BOTH, 8)
+            .unwrap();
         let events: Vec<Event> = selector.select(None).unwrap().collect();
         assert_eq!(events.len(), 1);
         assert_eq!((events[0].token, events[0].writable), (8, true));
         selector.deregister(server.as_raw_fd()).unwrap();
         client.write_all(b"y").unwrap();
-        assert_eq!(selector.select(Some(Duration::from_millis(10))).unwrap().count(), 0);
+        assert_eq!(
+            selector
+                .select(Some(Duration::from_millis(10)))
+                .unwrap()
+                .count(),
+            0
+        );
     }
 
     #[test]

@@ -159,7 +159,7 @@ impl<F> Drop for Io<'_, F> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::super::facade::run_test;
+    use super::super::super::super::facade::{run_test, thread};
     use super::super::super::run::run;
     use super::*;
     use core::pin::pin;
@@ -191,7 +191,7 @@ mod tests {
                 // accept succeeds and takes its own waker back.
                 let mut polled = accept.as_mut().poll(&mut context);
                 while polled.is_pending() {
-                    std::thread::yield_now(); // the handshake, on loopback
+                    thread::yield_now(); // the handshake, on loopback
                     polled = accept.as_mut().poll(&mut context);
                 }
                 assert!(matches!(polled, Poll::Ready(Ok(_))));
