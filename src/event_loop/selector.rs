@@ -372,6 +372,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "sockets: Miri has no network")]
     fn a_socket_is_reported_by_its_token_once_per_edge() {
         run_test(a_socket_is_reported_by_its_token_once_per_edge_body);
     }
@@ -423,6 +424,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "sockets: Miri has no network")]
     fn the_wake_token_and_bad_descriptors_are_refused() {
         let selector = Selector::new().unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();

@@ -85,6 +85,7 @@ mod tests {
     use std::net::TcpListener;
 
     #[test]
+    #[cfg_attr(miri, ignore = "sockets: Miri has no network")]
     fn a_connect_to_a_listener_reaches_it_for_v4_and_v6() {
         run_test(a_connect_to_a_listener_reaches_it_for_v4_and_v6_body);
     }

@@ -167,6 +167,7 @@ mod tests {
     use std::os::fd::AsRawFd;
 
     #[test]
+    #[cfg_attr(miri, ignore = "sockets: Miri has no network")]
     fn a_wait_that_ends_or_is_dropped_leaves_no_waker_behind() {
         run_test(|| {
             run(async {
