@@ -432,3 +432,34 @@ fn a_write_larger_than_the_socket_buffers_waits_for_the_reader() {
         },
     );
 }
+
+/// The thread's voluntary context switches so far: how many times it
+/// blocked in the kernel (Linux's `/proc/thread-self/status`).
+fn times_blocked() -> u64 {
+    let status = std::fs::read_to_string("/proc/thread-self/status").unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("voluntary_ctxt_switches:"))
+        .expect("a voluntary_ctxt_switches line")
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// An idle loop sleeps in the kernel (epoll) until its timer is due; it
+/// does not turn in circles. A loop that spun would never block: its
+/// thread would make no voluntary context switch during the sleep.
+#[test]
+#[cfg_attr(miri, ignore = "reads /proc, which Miri's isolation hides")]
+fn an_idle_loop_sleeps_in_the_kernel_instead_of_spinning() {
+    common::within(common::PATIENCE, "a loop sleeping 100 ms", || {
+        run(async {
+            let _listener = TcpListener::bind("127.0.0.1:0").unwrap(); // an idle socket
+            let before = times_blocked();
+            sleep(Duration::from_millis(100)).await;
+            let blocked = times_blocked() - before;
+            // Once for the timer; a few more at most (a spurious wake).
+            assert!((1..=10).contains(&blocked), "blocked {blocked} times");
+        });
+    });
+}

@@ -28,8 +28,10 @@
 //! `.await`. The price of edges is one rule, kept by `net.rs`: an
 //! operation is always *tried* first, and a task waits only after the
 //! socket said `WouldBlock`; the next byte to arrive is then a new edge.
-//! The eventfd is **level-triggered**: it is reported until the loop reads
-//! it back to zero, which it does whenever it is reported.
+//! The eventfd is edge-triggered too: each write that makes it readable
+//! is reported once, and the loop reads it back to zero whenever it is
+//! reported, so the next write is a new edge. (Miri, which runs the
+//! event loop's tests, models edge-triggered epoll only.)
 //!
 //! Linux only (`epoll` and `eventfd` are Linux's); elsewhere the loop
 //! waits on its ready queue as before and has no sockets.
@@ -148,11 +150,11 @@ impl Selector {
             wake: Arc::new(Wake { eventfd }),
             reports: Vec::with_capacity(BATCH),
         };
-        // Level-triggered: reported until `drain_wake` reads it to zero.
+        // Edge-triggered; `select` reads it back to zero when reported.
         selector.control(
             libc::EPOLL_CTL_ADD,
             selector.wake.eventfd.as_raw_fd(),
-            libc::EPOLLIN as u32,
+            (libc::EPOLLIN | libc::EPOLLET) as u32,
             WAKE_TOKEN,
         )?;
         Ok(selector)
@@ -271,49 +273,39 @@ impl Wake {
     /// of times.
     pub(super) fn wake(&self) {
         let one: u64 = 1;
-        loop {
-            // SAFETY:
-            // - `self.eventfd` is an open eventfd, owned by `self`;
-            // - the buffer is `one`, 8 readable bytes, the size an eventfd
-            //   write takes.
-            let written = unsafe {
-                libc::write(
-                    self.eventfd.as_raw_fd(),
-                    (&raw const one).cast(),
-                    size_of::<u64>(),
-                )
-            };
-            // Retried if a signal interrupted it. Any other failure is
-            // EAGAIN (the count is at its maximum: readable already, so the
-            // wake is there).
-            if written != -1 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
-                return;
-            }
-        }
+        // SAFETY:
+        // - `self.eventfd` is an open eventfd, owned by `self`;
+        // - the buffer is `one`, 8 readable bytes, the size an eventfd
+        //   write takes.
+        // The result is not needed: a non-blocking eventfd never sleeps, so
+        // it is never interrupted (EINTR), and its one failure, EAGAIN,
+        // means the count is at its maximum: readable already.
+        unsafe {
+            libc::write(
+                self.eventfd.as_raw_fd(),
+                (&raw const one).cast(),
+                size_of::<u64>(),
+            )
+        };
     }
 
-    /// Reads the count back to zero, so the level-triggered eventfd stops
-    /// being reported until the next `wake`.
+    /// Reads the count back to zero, so that the next `wake` is a new
+    /// edge.
     fn drain(&self) {
         let mut count: u64 = 0;
-        loop {
-            // SAFETY:
-            // - `self.eventfd` is an open eventfd, owned by `self`;
-            // - the buffer is `count`, 8 writable bytes, the size an eventfd
-            //   read needs.
-            let read = unsafe {
-                libc::read(
-                    self.eventfd.as_raw_fd(),
-                    (&raw mut count).cast(),
-                    size_of::<u64>(),
-                )
-            };
-            // One read takes the whole count. EAGAIN: already zero (another
-            // report of the same wake).
-            if read != -1 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
-                return;
-            }
-        }
+        // SAFETY:
+        // - `self.eventfd` is an open eventfd, owned by `self`;
+        // - the buffer is `count`, 8 writable bytes, the size an eventfd
+        //   read needs.
+        // One read takes the whole count. Its one failure, EAGAIN, means
+        // the count is zero already; it never sleeps, so no EINTR.
+        unsafe {
+            libc::read(
+                self.eventfd.as_raw_fd(),
+                (&raw mut count).cast(),
+                size_of::<u64>(),
+            )
+        };
     }
 }
 
@@ -421,6 +413,47 @@ mod tests {
                 .count(),
             0
         );
+    }
+
+    /// A signal handler that does nothing: its delivery interrupts a
+    /// sleeping system call (EINTR) and nothing else.
+    extern "C" fn ignore(_: libc::c_int) {}
+
+    #[test]
+    #[cfg_attr(miri, ignore = "signals: Miri does not deliver them")]
+    fn a_signal_during_the_wait_restarts_it_for_the_time_left() {
+        run_test(a_signal_during_the_wait_restarts_it_for_the_time_left_body);
+    }
+
+    fn a_signal_during_the_wait_restarts_it_for_the_time_left_body() {
+        // SAFETY: a zeroed sigaction is a valid value (no flags, an empty
+        // mask); the handler is an `extern "C" fn(c_int)` that touches
+        // nothing, so it is safe to run at any point of any thread.
+        unsafe {
+            let mut action: libc::sigaction = core::mem::zeroed();
+            action.sa_sigaction = ignore as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            assert_eq!(
+                libc::sigaction(libc::SIGURG, &action, core::ptr::null_mut()),
+                0
+            );
+        }
+        let mut selector = Selector::new().unwrap();
+        // SAFETY: pthread_self takes nothing and always succeeds.
+        let waiting = unsafe { libc::pthread_self() };
+        let signaller = thread::spawn(move || {
+            for _ in 0..5 {
+                thread::sleep(Duration::from_millis(10));
+                // SAFETY: `waiting` is alive: it joins this thread below,
+                // after its wait.
+                unsafe { libc::pthread_kill(waiting, libc::SIGURG) };
+            }
+        });
+        let start = Instant::now();
+        let reported = selector.select(Some(Duration::from_millis(100)));
+        let took = start.elapsed();
+        signaller.join().unwrap();
+        assert_eq!(reported.unwrap().count(), 0);
+        assert!(took >= Duration::from_millis(100), "{took:?}");
     }
 
     #[test]
