@@ -33,6 +33,7 @@ use std::time::Instant;
 use super::super::facade::Arc;
 use super::super::lockdep;
 use super::super::queue::FifoQueue;
+#[cfg(target_os = "linux")]
 use super::super::sleep_flag::SleepFlag;
 #[cfg(target_os = "linux")]
 use super::super::wakers::Wakers;
@@ -41,6 +42,7 @@ use super::selector::{Interest, Selector, Wake};
 
 /// How a waker on any thread rouses a sleeping loop.
 pub(super) struct Doorbell {
+    #[cfg(target_os = "linux")]
     flag: SleepFlag,
     /// The selector's eventfd; `None` when the loop waits on its queue.
     #[cfg(target_os = "linux")]
@@ -120,9 +122,7 @@ impl Idle {
         }
         #[cfg(not(target_os = "linux"))]
         Self {
-            doorbell: Arc::new(Doorbell {
-                flag: SleepFlag::new(),
-            }),
+            doorbell: Arc::new(Doorbell {}),
         }
     }
 
