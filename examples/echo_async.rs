@@ -88,9 +88,6 @@ pub fn serve(listener: TcpListener, stop: &AtomicBool) -> Result<Served, String>
     run_loop(async {
         let listener = Listener::from_std(listener)
             .map_err(|error| failed("cannot serve the listener", error))?;
-        // The connections' handles, kept until they finish (dropping an
-        // unfinished one may cancel its task).
-        let mut connections = Vec::new();
         loop {
             let (connection, _) = listener
                 .accept()
@@ -102,10 +99,11 @@ pub fn serve(listener: TcpListener, stop: &AtomicBool) -> Result<Served, String>
             connection
                 .set_nodelay(true)
                 .map_err(|error| failed("cannot set up a connection", error))?;
-            connections.retain(|task: &turnstile::event_loop::JoinHandle<()>| !task.is_finished());
-            connections.push(
-                spawn(handle(connection, Rc::clone(&counts))).map_err(|error| error.to_string())?,
-            );
+            // Detached: it runs on by itself, as asyncio's `start_server`
+            // runs each `handle` (dropping the handle would cancel it).
+            spawn(handle(connection, Rc::clone(&counts)))
+                .map_err(|error| error.to_string())?
+                .detach();
         }
     })?;
     Ok(Served {

@@ -58,9 +58,8 @@
 //!     let address = listener.local_addr().unwrap();
 //!     // The server: a task that accepts, and a task per connection.
 //!     let _server = spawn(async move {
-//!         let mut connections = Vec::new(); // their handles, kept
 //!         while let Ok((connection, _)) = listener.accept().await {
-//!             connections.push(spawn(handle(connection)).unwrap());
+//!             spawn(handle(connection)).unwrap().detach(); // runs on by itself
 //!         }
 //!     })
 //!     .unwrap();
