@@ -353,6 +353,10 @@ mod tests {
         // names this test if it never does).
         assert_eq!(selector.select(None).unwrap().count(), 0);
         waker.join().unwrap();
+        assert_eq!(unread_wakes(&selector), 0, "the report read the count back");
+        selector.waker().wake();
+        selector.waker().wake();
+        assert_eq!(unread_wakes(&selector), 2);
         // Drained: the next wait times out instead of returning at once.
         assert_eq!(selector.select(Some(Duration::ZERO)).unwrap().count(), 0);
         let start = Instant::now();
@@ -413,6 +417,22 @@ mod tests {
                 .count(),
             0
         );
+    }
+
+    /// The eventfd's count, read back to zero (`read` fails with EAGAIN
+    /// when it already is).
+    fn unread_wakes(selector: &Selector) -> u64 {
+        let mut count: u64 = 0;
+        // SAFETY: the eventfd is open (owned by `selector`); `count` is 8
+        // writable bytes.
+        let read = unsafe {
+            libc::read(
+                selector.wake.eventfd.as_raw_fd(),
+                (&raw mut count).cast(),
+                size_of::<u64>(),
+            )
+        };
+        if read == -1 { 0 } else { count }
     }
 
     /// A signal handler that does nothing: its delivery interrupts a
