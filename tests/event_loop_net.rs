@@ -463,3 +463,39 @@ fn an_idle_loop_sleeps_in_the_kernel_instead_of_spinning() {
         });
     });
 }
+
+#[test]
+fn tasks_waiting_on_one_listener_each_get_a_connection_and_a_cancelled_one_none() {
+    common::within(
+        common::PATIENCE,
+        "three tasks accepting on one listener",
+        || {
+            run(async {
+                let listener = Rc::new(TcpListener::bind("127.0.0.1:0").unwrap());
+                let address = listener.local_addr().unwrap();
+                let acceptor = |listener: &Rc<TcpListener>| {
+                    let listener = Rc::clone(listener);
+                    spawn(async move { listener.accept().await.map(|(_, from)| from) }).unwrap()
+                };
+                let (first, cancelled, second) = (
+                    acceptor(&listener),
+                    acceptor(&listener),
+                    acceptor(&listener),
+                );
+                sleep(Duration::from_millis(20)).await; // all three wait in epoll
+                assert!(cancelled.cancel());
+                assert!(matches!(cancelled.await, Err(TaskError::Cancelled)));
+                let one = TcpStream::connect(address).await.unwrap();
+                let two = TcpStream::connect(address).await.unwrap();
+                let mut accepted = vec![
+                    first.await.unwrap().unwrap(),
+                    second.await.unwrap().unwrap(),
+                ];
+                accepted.sort();
+                let mut connected = vec![one.local_addr().unwrap(), two.local_addr().unwrap()];
+                connected.sort();
+                assert_eq!(accepted, connected);
+            });
+        },
+    );
+}

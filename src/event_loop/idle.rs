@@ -249,6 +249,12 @@ impl Idle {
         }
     }
 
+    /// Whether `token` is registered here (for tests).
+    #[cfg(all(test, target_os = "linux"))]
+    pub(super) fn is_registered(&self, token: u64) -> bool {
+        self.registry.borrow().contains_key(&token)
+    }
+
     /// Whether any task waits on `token` in `direction` (for tests).
     #[cfg(all(test, target_os = "linux"))]
     pub(super) fn is_waiting(&self, token: u64, direction: Direction) -> bool {

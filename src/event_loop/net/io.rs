@@ -175,7 +175,8 @@ mod tests {
                 listener.set_nonblocking(true).unwrap();
                 let registration = Registration::new(listener.as_raw_fd()).unwrap();
                 let running = current().unwrap();
-                let waiting = || running.idle.is_waiting(registration.token, Direction::Read);
+                let token = registration.token;
+                let waiting = || running.idle.is_waiting(token, Direction::Read);
                 let mut context = Context::from_waker(Waker::noop());
                 {
                     let mut accept = pin!(registration.io(Direction::Read, || listener.accept()));
@@ -185,18 +186,25 @@ mod tests {
                 } // dropped: a cancel
                 assert!(!waiting());
 
-                let mut accept = pin!(registration.io(Direction::Read, || listener.accept()));
-                assert!(accept.as_mut().poll(&mut context).is_pending());
-                let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-                // Polled again before the loop saw the socket's report: the
-                // accept succeeds and takes its own waker back.
-                let mut polled = accept.as_mut().poll(&mut context);
-                while polled.is_pending() {
-                    thread::yield_now(); // the handshake, on loopback
-                    polled = accept.as_mut().poll(&mut context);
+                {
+                    let mut accept = pin!(registration.io(Direction::Read, || listener.accept()));
+                    assert!(accept.as_mut().poll(&mut context).is_pending());
+                    let _client =
+                        std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+                    // Polled again before the loop saw the socket's report: the
+                    // accept succeeds and takes its own waker back.
+                    let mut polled = accept.as_mut().poll(&mut context);
+                    while polled.is_pending() {
+                        thread::yield_now(); // the handshake, on loopback
+                        polled = accept.as_mut().poll(&mut context);
+                    }
+                    assert!(matches!(polled, Poll::Ready(Ok(_))));
+                    assert!(!waiting());
                 }
-                assert!(matches!(polled, Poll::Ready(Ok(_))));
-                assert!(!waiting());
+
+                assert!(running.idle.is_registered(token));
+                drop(registration);
+                assert!(!running.idle.is_registered(token), "dropped, deregistered");
             });
         });
     }
