@@ -27,6 +27,9 @@ mod counter_race;
 #[path = "../examples/deadlock.rs"]
 #[allow(dead_code)]
 mod deadlock;
+#[path = "../examples/echo_async.rs"]
+#[allow(dead_code)]
+mod echo_async;
 #[path = "../examples/echo_bench.rs"]
 #[allow(dead_code)]
 mod echo_bench;
@@ -573,6 +576,29 @@ fn echo_epoll_serves_everyone_on_one_thread_body() {
         outcome.served.looks > outcome.served.idle_looks,
         "{outcome:?}"
     );
+}
+
+#[test]
+fn echo_async_serves_everyone_as_tasks_on_one_thread() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads and its event loop",
+        echo_async_serves_everyone_as_tasks_on_one_thread_body,
+    );
+}
+
+fn echo_async_serves_everyone_as_tasks_on_one_thread_body() {
+    let clients = echo_async::Clients {
+        count: 5,
+        messages_each: 3,
+        pause: Duration::from_millis(2),
+        verbose: false,
+    };
+    let outcome = echo_async::run(&clients).expect("the run succeeds");
+    assert_eq!(outcome.echoes_ok, 15);
+    assert_eq!(outcome.served.connections, 5);
+    assert_eq!(outcome.served.threads, 1);
+    assert!(outcome.served.most_at_once >= 1, "{outcome:?}");
 }
 
 #[test]
