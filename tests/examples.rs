@@ -39,6 +39,9 @@ mod echo_nonblocking;
 #[path = "../examples/echo_server.rs"]
 #[allow(dead_code)]
 mod echo_server;
+#[path = "../examples/echo_tokio.rs"]
+#[allow(dead_code)]
+mod echo_tokio;
 #[path = "../examples/pool_callbacks.rs"]
 #[allow(dead_code)]
 mod pool_callbacks;
@@ -576,6 +579,31 @@ fn echo_epoll_serves_everyone_on_one_thread_body() {
 }
 
 #[test]
+fn echo_tokio_serves_everyone_on_one_thread() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        echo_tokio_serves_everyone_on_one_thread_body,
+    );
+}
+
+fn echo_tokio_serves_everyone_on_one_thread_body() {
+    let clients = echo_tokio::Clients {
+        count: 5,
+        messages_each: 3,
+        pause: Duration::from_millis(2),
+        verbose: false,
+    };
+    let outcome = echo_tokio::run(&clients).expect("the run succeeds");
+    assert_eq!(outcome.echoes_ok, 15);
+    // The connection that wakes `accept` to stop the server sends nothing:
+    // it is not counted.
+    assert_eq!(outcome.served.connections, 5);
+    assert_eq!(outcome.served.threads, 1);
+    assert!(outcome.served.most_at_once >= 1, "{outcome:?}");
+}
+
+#[test]
 fn echo_bench_runs_the_three_models_on_the_same_clients() {
     common::within(
         2 * common::PATIENCE,
@@ -592,15 +620,16 @@ fn echo_bench_runs_the_three_models_on_the_same_clients_body() {
     };
     let rows = echo_bench::run(setup).expect("the bench runs");
     let threads: Vec<usize> = rows.iter().map(|row| row.threads).collect();
-    assert_eq!(threads, [7, 1, 1]);
+    assert_eq!(threads, [7, 1, 1, 1]);
     for row in &rows {
         assert_eq!(row.echoes_ok, 24, "{row:?}");
         assert_eq!(row.connections, 6, "{row:?}");
         assert!(row.per_second() > 0.0, "{row:?}");
     }
     let table = echo_bench::table(&rows);
-    assert_eq!(table.lines().count(), 2 + 3, "{table}");
+    assert_eq!(table.lines().count(), 2 + 4, "{table}");
     assert!(table.contains("none: the OS wakes it"), "{table}");
+    assert!(table.contains("not counted"), "{table}");
     assert!(
         echo_bench::run(echo_bench::Setup {
             clients: 0,
