@@ -1,18 +1,23 @@
-//! The notes' three I/O models side by side: the same clients (100 by
-//! default, each sending its lines one at a time and waiting for each
-//! echo) against the blocking server on a thread per client
-//! (`echo_server`), the non-blocking server that polls every socket in a
-//! loop on one thread (`echo_nonblocking`), and the multiplexed server that
-//! sleeps in epoll on one thread (`echo_epoll`). For each it prints the
-//! throughput, the threads the server used, and the CPU time they took.
+//! The notes' I/O models side by side: the same clients (100 by default,
+//! each sending its lines one at a time and waiting for each echo) against
+//! the blocking server on a thread per client (`echo_server`), the
+//! non-blocking server that polls every socket in a loop on one thread
+//! (`echo_nonblocking`), the multiplexed server that sleeps in epoll on one
+//! thread (`echo_epoll`), and the coroutine server, a task per connection
+//! on one thread's event loop (`echo_async`, on turnstile's loop; and
+//! `echo_tokio`, the same server on tokio's current-thread runtime, for
+//! scale). For each it prints the throughput, the threads the server used,
+//! the CPU time they took, and that time per round trip.
 //!
 //! Each client pauses between lines (10 ms by default), as real clients
 //! think, type or compute. What to look for: the blocking server needs a
 //! thread per client; the non-blocking one needs one thread but keeps a CPU
 //! busy the whole run asking sockets that have nothing (its idle share);
 //! epoll needs one thread and only the CPU its work takes, because the OS
-//! wakes it only for sockets that are ready. With `--pause-ms 0` every
-//! socket always has work, and the three come out close.
+//! wakes it only for sockets that are ready; the coroutine servers sleep
+//! in epoll too, with each connection written as straight-line code. With
+//! `--pause-ms 0` every socket always has work, and the models come out
+//! close.
 //!
 //! `cargo run --release --example echo_bench` (a debug build measures the
 //! debug build). Options: `--clients N` (100), `--messages N` (30 per
@@ -108,7 +113,7 @@ impl Default for Setup {
     }
 }
 
-/// Runs the three models one after another with the same clients.
+/// Runs the models one after another with the same clients.
 pub fn run(setup: Setup) -> Result<Vec<Row>, String> {
     if setup.clients == 0 || setup.messages == 0 {
         return Err("--clients and --messages must be at least 1".into());
