@@ -80,6 +80,7 @@ declare -A file=(
   [loop_task]=src/event_loop/task.rs
   [loop_sleep]=src/event_loop/sleep.rs
   [loop_gather]=src/event_loop/gather.rs
+  [loop_group]=src/event_loop/group.rs
 )
 declare -A tests=(
   [raw_mutex]="model_mutex mutex rlock model_rlock lessons conformance_locks"
@@ -123,10 +124,11 @@ declare -A tests=(
   [lockdep_report]="lockdep examples"
   [lockdep_lock]="model_lockdep lockdep"
   [lockdep_graph]="model_lockdep lockdep"
-  [loop_run]="event_loop"
-  [loop_task]="event_loop"
-  [loop_sleep]="event_loop"
-  [loop_gather]="event_loop"
+  [loop_run]="event_loop event_loop_cancel event_loop_waits"
+  [loop_task]="event_loop event_loop_cancel event_loop_waits"
+  [loop_sleep]="event_loop event_loop_cancel event_loop_waits"
+  [loop_gather]="event_loop event_loop_cancel event_loop_waits"
+  [loop_group]="event_loop event_loop_cancel event_loop_waits"
 )
 # Cargo features a file's tests need.
 declare -A features=(
@@ -136,7 +138,7 @@ declare -A features=(
   [lockdep_lock]=lockdep
   [lockdep_graph]=lockdep
 )
-order=(raw_mutex mutex rlock condvar semaphore semaphore_permit semaphore_owned semaphore_async semaphore_bounded semaphore_error event barrier queue queue_iter queue_order fifo fifo_slots fifo_sleepers locked priority queue_future wakers future future_state future_phase future_promise future_awaited future_settler future_error task pool pool_worker pool_map pool_error wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather)
+order=(raw_mutex mutex rlock condvar semaphore semaphore_permit semaphore_owned semaphore_async semaphore_bounded semaphore_error event barrier queue queue_iter queue_order fifo fifo_slots fifo_sleepers locked priority queue_future wakers future future_state future_phase future_promise future_awaited future_settler future_error task pool pool_worker pool_map pool_error wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather loop_group)
 
 command -v cargo-mutants >/dev/null || {
   echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2

@@ -145,7 +145,8 @@
 //! | `fut.exception()`                 | [`pool::Future::exception`]                 |
 //! | `fut.add_done_callback(cb)`       | [`pool::Future::add_done_callback`]         |
 //! | `pool.shutdown(...)`              | [`ThreadPool::shutdown`], [`shutdown_background`](ThreadPool::shutdown_background), [`shutdown_now`](ThreadPool::shutdown_now) |
-//! | `asyncio.run`, `create_task`, `sleep`, `gather` | [`event_loop::run`], [`event_loop::spawn`], [`event_loop::sleep`], [`event_loop::gather`] |
+//! | `asyncio.run`, `create_task`, `sleep`, `gather`, `wait_for` | [`event_loop::run`], [`event_loop::spawn`], [`event_loop::sleep`], [`event_loop::try_gather`], [`event_loop::wait_for`] |
+//! | `asyncio.TaskGroup`               | [`event_loop::TaskGroup`]                   |
 //! | `await event.wait()`, `async with sem:`, `await q.get()` | [`Event::wait_async`], [`Semaphore::acquire_async`], [`Queue::get_async`] |
 //! | `await loop.run_in_executor(pool, f)` | [`event_loop::run_in_executor`], or `pool.submit(f)?.await` |
 //!

@@ -19,9 +19,11 @@
 //! | `Queue::join_timeout`        | `Ok(())` (all done)    | `Err(Timeout)`           |
 //! | `Barrier::wait_timeout`      | `Ok(wait result)`      | `Err(BarrierError::Timeout)` |
 //! | `Future::result_timeout`     | `Ok(outcome)`          | `Err(Timeout)`           |
-//! | `event_loop::wait_for` (any future, awaited) | `Ok(output)` | `Err(Timeout)` (the future dropped) |
+//! | `event_loop::wait_for` (any future, awaited) | `Ok(output)` | `Err(Timeout)` (the future dropped; a task stopped) |
 //!
-//! A zero timeout (or a deadline already past) tries once without waiting.
+//! A zero timeout (or a deadline already past) tries once without waiting,
+//! except `wait_for`, which then polls nothing: asyncio does not start a
+//! coroutine whose timeout is spent.
 //! A timeout too large to add to the current time (`Duration::MAX`) waits
 //! without limit.
 //!

@@ -1058,42 +1058,63 @@ fn an_awaited_future_resolves_after_its_done_callbacks_return_body() {
 }
 
 #[test]
-fn dropping_a_pending_await_lets_the_task_run_and_frees_the_waker() {
+fn dropping_a_pending_await_cancels_a_queued_task_and_lets_a_running_one_finish() {
     common::within(
         common::PATIENCE,
         "the pool's tasks, futures and shutdown this test waits on",
-        dropping_a_pending_await_lets_the_task_run_and_frees_the_waker_body,
+        dropping_a_pending_await_cancels_a_queued_task_and_lets_a_running_one_finish_body,
     );
 }
 
-fn dropping_a_pending_await_lets_the_task_run_and_frees_the_waker_body() {
+/// Awaits `future` once (pending), then drops the await, as a cancelled
+/// task or a `wait_for` that gave up does. Returns the waker's counter.
+fn poll_once_then_drop<T: Send + 'static>(future: Future<T>) -> Arc<Unparker> {
+    let (waker, unparker) = Unparker::new();
+    let mut awaited = std::pin::pin!(std::future::IntoFuture::into_future(future));
+    let mut context = std::task::Context::from_waker(&waker);
+    assert!(awaited.as_mut().poll(&mut context).is_pending());
+    unparker
+}
+
+fn dropping_a_pending_await_cancels_a_queued_task_and_lets_a_running_one_finish_body() {
     let pool = ThreadPool::new(1).unwrap();
     let ran = Arc::new(AtomicUsize::new(0));
+    let (started, has_started) = std::sync::mpsc::channel::<()>();
     let (release, gate) = std::sync::mpsc::channel::<()>();
-    let future = {
+    let running = {
         let ran = Arc::clone(&ran);
         pool.submit(move || {
+            started.send(()).unwrap();
             gate.recv().unwrap();
             ran.fetch_add(1, Ordering::SeqCst);
         })
         .unwrap()
     };
-    let (waker, unparker) = Unparker::new();
-    {
-        let mut awaited = std::pin::pin!(std::future::IntoFuture::into_future(future));
-        let mut context = std::task::Context::from_waker(&waker);
-        assert!(awaited.as_mut().poll(&mut context).is_pending());
-    } // cancelled: the await is dropped while pending
-    drop(waker);
+    let queued = {
+        let ran = Arc::clone(&ran);
+        pool.submit(move || {
+            ran.fetch_add(10, Ordering::SeqCst);
+        })
+        .unwrap()
+    };
+    has_started.recv().unwrap(); // the one worker is in `running`
+    let running_waker = poll_once_then_drop(running);
+    let queued_waker = poll_once_then_drop(queued);
     release.send(()).unwrap();
     pool.shutdown();
-    assert_eq!(ran.load(Ordering::SeqCst), 1, "the task still ran");
     assert_eq!(
-        Arc::strong_count(&unparker),
+        ran.load(Ordering::SeqCst),
         1,
-        "the registered waker was dropped"
+        "the running task ran on and the queued one was cancelled"
     );
-    assert_eq!(unparker.wakes(), 1, "woken once, for nothing");
+    for unparker in [running_waker, queued_waker] {
+        assert_eq!(
+            Arc::strong_count(&unparker),
+            1,
+            "the registered waker was dropped"
+        );
+        assert_eq!(unparker.wakes(), 1, "woken once, for nothing");
+    }
 }
 
 #[test]

@@ -1,22 +1,38 @@
-//! Waiting for several at once: `gather` (Python's `asyncio.gather`) and
-//! `wait` (`asyncio.wait`, with `return_when`).
+//! Waiting for several at once: `gather` and `try_gather` (Python's
+//! `asyncio.gather`, with `return_exceptions=True` and with its default)
+//! and `wait` (`asyncio.wait`, with `return_when` and `timeout`).
 //!
-//! Both are plain futures over other futures: each time they are polled
+//! All are plain futures over other futures: each time they are polled
 //! they poll every member not yet done, with their own task's waker, so
 //! whichever member becomes ready wakes them.
+//!
+//! What happens to the members when one of these is dropped unfinished
+//! (its task cancelled) follows asyncio: a gather's members are dropped
+//! with it, so tasks gathered by handle are cancelled ("cancelling gather()
+//! cancels all submitted awaitables"); `wait` gives its handles up, and
+//! their tasks run on ("wait() does not cancel the futures").
 
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
+use std::time::Duration;
 
-use super::task::JoinHandle;
+use super::sleep::{Sleep, sleep};
+use super::task::{Ending, JoinHandle, spawn};
 
-/// Runs `futures` concurrently in the current task and resolves to their
-/// outputs, in the order given (Python's `await asyncio.gather(*aws)`).
-/// The futures need not be tasks: they take turns inside this one. For
-/// futures of different types, [`spawn`](super::spawn) them and gather
-/// the handles.
+/// Runs `futures` concurrently in the current task and resolves to all
+/// their outputs, in the order given, once every one is ready (Python's
+/// `await asyncio.gather(*aws, return_exceptions=True)`: a failure is one
+/// output among the others, as a handle's `Err(TaskError)` is). The
+/// futures need not be tasks: they take turns inside this one. For futures
+/// of different types, [`spawn`](super::spawn) them and gather the
+/// handles. For asyncio's default, where the first error is raised at once,
+/// see [`try_gather`].
+///
+/// Dropped before it is ready (its task cancelled), it drops its members:
+/// tasks gathered by handle are cancelled, as cancelling asyncio's gather
+/// cancels its children.
 ///
 /// ```
 /// use std::time::Duration;
@@ -102,6 +118,113 @@ impl<F: Future> fmt::Debug for Gather<F> {
     }
 }
 
+/// Runs `futures` of `Result`s concurrently and resolves to all their
+/// `Ok` values, in the order given, or to the first `Err` as soon as one
+/// comes (Python's `await asyncio.gather(*aws)`, whose default,
+/// `return_exceptions=False`, raises the first exception in the awaiter).
+///
+/// As in asyncio, the first error does not cancel the others: the members
+/// still running are handed to the running loop as detached tasks and run
+/// on to their end, their outputs dropped (asyncio's gather wraps every
+/// coroutine in a task, which is why they can). Outside a turnstile loop
+/// there is nowhere to hand them, and they are dropped. Dropped before it
+/// is ready, it drops its members, as [`gather`] does.
+///
+/// ```
+/// use std::time::Duration;
+/// use turnstile::event_loop::{run, sleep, try_gather};
+///
+/// async fn fetch(page: u32, ms: u64) -> Result<u32, String> {
+///     sleep(Duration::from_millis(ms)).await;
+///     if page == 2 { Err(format!("page {page}: not found")) } else { Ok(page) }
+/// }
+/// let first_error = run(try_gather([fetch(1, 30), fetch(2, 10), fetch(3, 20)]));
+/// assert_eq!(first_error, Err("page 2: not found".to_owned()));
+/// let all = run(try_gather([fetch(1, 3), fetch(3, 1)]));
+/// assert_eq!(all, Ok(vec![1, 3]));
+/// ```
+pub fn try_gather<F, T, E>(futures: impl IntoIterator<Item = F>) -> TryGather<F>
+where
+    F: Future<Output = Result<T, E>> + 'static,
+    T: 'static,
+    E: 'static,
+{
+    TryGather {
+        inner: gather(futures),
+        resolved: false,
+    }
+}
+
+/// The future of [`try_gather`].
+///
+/// ```
+/// let both = turnstile::event_loop::try_gather([1, 2].map(|n| async move { Ok::<_, ()>(n) }));
+/// assert_eq!(turnstile::event_loop::run(both), Ok(vec![1, 2]));
+/// ```
+#[must_use = "a gather does nothing until it is awaited"]
+pub struct TryGather<F: Future> {
+    inner: Gather<F>,
+    resolved: bool,
+}
+
+impl<F, T, E> Future for TryGather<F>
+where
+    F: Future<Output = Result<T, E>> + 'static,
+    T: 'static,
+    E: 'static,
+{
+    type Output = Result<Vec<T>, E>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Result<Vec<T>, E>> {
+        assert!(!self.resolved, "TryGather polled after it resolved");
+        let members = &mut self.inner.members;
+        let mut all_done = true;
+        let mut failed = None;
+        for (index, member) in members.iter_mut().enumerate() {
+            if let Member::Running(future) = member {
+                match future.as_mut().poll(context) {
+                    Poll::Ready(Err(error)) => {
+                        failed = Some((index, error));
+                        break;
+                    }
+                    Poll::Ready(output) => *member = Member::Done(Some(output)),
+                    Poll::Pending => all_done = false,
+                }
+            }
+        }
+        if let Some((index, error)) = failed {
+            for (other, member) in members.drain(..).enumerate() {
+                if let (Member::Running(future), false) = (member, other == index) {
+                    // Runs on as a task of its own; with no loop, dropped.
+                    if let Ok(handle) = spawn(future) {
+                        handle.detach();
+                    }
+                }
+            }
+            self.resolved = true;
+            return Poll::Ready(Err(error));
+        }
+        if !all_done {
+            return Poll::Pending;
+        }
+        let values = members
+            .drain(..)
+            .map(|member| match member {
+                Member::Done(Some(Ok(value))) => value,
+                _ => unreachable!("every member is done, and none failed"),
+            })
+            .collect();
+        self.resolved = true;
+        Poll::Ready(Ok(values))
+    }
+}
+
+impl<F: Future> fmt::Debug for TryGather<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TryGather").field(&self.inner).finish()
+    }
+}
+
 /// When [`wait`] resolves (Python's `return_when`).
 ///
 /// ```
@@ -112,6 +235,12 @@ impl<F: Future> fmt::Debug for Gather<F> {
 pub enum ReturnWhen {
     /// As soon as one task has finished (`FIRST_COMPLETED`).
     FirstCompleted,
+    /// As soon as one task has panicked, or once every task has finished
+    /// if none does (`FIRST_EXCEPTION`). A panic is the exception here: a
+    /// task that returns an `Err` has finished, as an asyncio coroutine
+    /// that returns an exception object has; and, as in asyncio, a
+    /// cancelled task is not one that failed.
+    FirstException,
     /// Once every task has finished (`ALL_COMPLETED`, Python's default).
     AllCompleted,
 }
@@ -120,7 +249,12 @@ pub enum ReturnWhen {
 /// `(done, pending)`: the handles split by whether their task has
 /// finished, each list in the order given (Python's `done, pending = await
 /// asyncio.wait(tasks, return_when=...)`). Await a done handle for its
-/// output; a pending one is still running.
+/// output; a pending one is still running. See [`wait_timeout`] to stop
+/// waiting after a while.
+///
+/// Dropped before it resolves (its task cancelled), it gives its handles
+/// up and their tasks run on: asyncio's `wait` does not cancel what it
+/// waits for.
 ///
 /// ```
 /// use std::time::Duration;
@@ -141,10 +275,40 @@ pub fn wait<T>(handles: Vec<JoinHandle<T>>, return_when: ReturnWhen) -> Wait<T> 
     Wait {
         handles: Some(handles),
         return_when,
+        timer: None,
     }
 }
 
-/// The future of [`wait`].
+/// [`wait`], for at most `timeout`: once the time is up it resolves to
+/// `(done, pending)` as they are then (Python's `asyncio.wait(tasks,
+/// timeout=...)`, which does not raise on a timeout either). The pending
+/// tasks run on; cancel them, or drop their handles, to stop them.
+///
+/// ```
+/// use std::time::Duration;
+/// use turnstile::event_loop::{ReturnWhen, run, sleep, spawn, wait_timeout};
+///
+/// run(async {
+///     let slow = spawn(sleep(Duration::from_secs(60))).unwrap();
+///     let (done, pending) =
+///         wait_timeout(vec![slow], Duration::from_millis(10), ReturnWhen::AllCompleted).await;
+///     assert_eq!((done.len(), pending.len()), (0, 1));
+///     drop(pending); // cancels the sleeper
+/// });
+/// ```
+pub fn wait_timeout<T>(
+    handles: Vec<JoinHandle<T>>,
+    timeout: Duration,
+    return_when: ReturnWhen,
+) -> Wait<T> {
+    Wait {
+        handles: Some(handles),
+        return_when,
+        timer: Some(sleep(timeout)),
+    }
+}
+
+/// The future of [`wait`] and [`wait_timeout`].
 ///
 /// ```
 /// use turnstile::event_loop::{ReturnWhen, run, wait};
@@ -157,6 +321,8 @@ pub struct Wait<T> {
     /// `None` once resolved.
     handles: Option<Vec<JoinHandle<T>>>,
     return_when: ReturnWhen,
+    /// `wait_timeout`'s clock.
+    timer: Option<Sleep>,
 }
 
 /// The output of [`wait`]: the handles whose tasks have finished, and the
@@ -167,27 +333,43 @@ impl<T> Future for Wait<T> {
     type Output = DoneAndPending<T>;
 
     fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<DoneAndPending<T>> {
-        let return_when = self.return_when;
-        let handles = self
+        let this = &mut *self;
+        let handles = this
             .handles
             .as_ref()
             .expect("Wait polled after it resolved");
         // Every handle is asked (and so registers the waker), not only up
         // to the first finished one.
-        let finished = handles
+        let endings: Vec<Option<Ending>> = handles
             .iter()
-            .map(|handle| handle.poll_finished(context))
-            .filter(|&finished| finished)
-            .count();
-        let ready = match return_when {
-            ReturnWhen::FirstCompleted => finished > 0 || handles.is_empty(),
-            ReturnWhen::AllCompleted => finished == handles.len(),
+            .map(|handle| handle.poll_ending(context))
+            .collect();
+        let finished = endings.iter().flatten().count();
+        let all = finished == handles.len();
+        let ready = match this.return_when {
+            ReturnWhen::FirstCompleted => finished > 0 || all,
+            ReturnWhen::FirstException => all || endings.contains(&Some(Ending::Panicked)),
+            ReturnWhen::AllCompleted => all,
         };
-        if !ready {
+        let timed_out = !ready
+            && this
+                .timer
+                .as_mut()
+                .is_some_and(|timer| Pin::new(timer).poll(context).is_ready());
+        if !ready && !timed_out {
             return Poll::Pending;
         }
-        let handles = self.handles.take().unwrap_or_default();
+        let handles = this.handles.take().unwrap_or_default();
         Poll::Ready(handles.into_iter().partition(JoinHandle::is_finished))
+    }
+}
+
+impl<T> Drop for Wait<T> {
+    /// Unresolved: the tasks run on, as asyncio's `wait` leaves them.
+    fn drop(&mut self) {
+        for handle in self.handles.take().into_iter().flatten() {
+            handle.detach();
+        }
     }
 }
 

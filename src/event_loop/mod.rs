@@ -17,11 +17,15 @@
 //! | the event loop: "a task list; while True: run what is ready, drop what is done" | [`run`] | `run.rs` |
 //! | `asyncio.run(main())` | [`run(main)`](run) | `run.rs` |
 //! | `asyncio.create_task(coro)` | [`spawn(future)`](spawn) → [`JoinHandle`] | `task.rs` |
-//! | `await task`, `task.done()`, `task.cancel()` | `handle.await`, [`is_finished`](JoinHandle::is_finished), [`cancel`](JoinHandle::cancel) | `task.rs` |
+//! | `await task`, `task.done()`, `task.cancelled()`, `task.cancel()` | `handle.await`, [`is_finished`](JoinHandle::is_finished), [`is_cancelled`](JoinHandle::is_cancelled), [`cancel`](JoinHandle::cancel) | `task.rs` |
+//! | a task nobody awaits, left to run | [`handle.detach()`](JoinHandle::detach) (dropping a handle cancels its task) | `task.rs` |
+//! | `async with asyncio.TaskGroup() as tg: tg.create_task(coro)` | [`TaskGroup::new()`](TaskGroup::new), [`group.spawn(future)`](TaskGroup::spawn), [`group.join().await`](TaskGroup::join) → `Err(TaskGroupError)` for `ExceptionGroup` | `group.rs` |
 //! | `await asyncio.sleep(s)`, `asyncio.sleep(0)` | [`sleep(duration)`](sleep) (or [`sleep_until(instant)`](sleep_until)), [`yield_now()`](yield_now) | `sleep.rs` |
-//! | `await asyncio.wait_for(aw, timeout)` | [`wait_for(timeout, future)`](wait_for) → `Result<_, Timeout>` | `sleep.rs` |
-//! | `await asyncio.gather(*aws)` | [`gather(futures)`](gather) | `gather.rs` |
-//! | `done, pending = await asyncio.wait(tasks, return_when=...)` | [`wait(handles, ReturnWhen::..)`](wait) | `gather.rs` |
+//! | `await asyncio.wait_for(aw, timeout)` (cancels `aw` on the timeout) | [`wait_for(timeout, future)`](wait_for) → `Result<_, Timeout>` (drops `future`: a task stops) | `sleep.rs` |
+//! | `await asyncio.gather(*aws, return_exceptions=True)` | [`gather(futures)`](gather) | `gather.rs` |
+//! | `await asyncio.gather(*aws)` (the first exception raised) | [`try_gather(futures)`](try_gather) → `Result<Vec<_>, E>` | `gather.rs` |
+//! | `done, pending = await asyncio.wait(tasks, return_when=...)` | [`wait(handles, ReturnWhen::..)`](wait) (`FirstCompleted`, `FirstException`, `AllCompleted`) | `gather.rs` |
+//! | `done, pending = await asyncio.wait(tasks, timeout=s)` | [`wait_timeout(handles, timeout, ReturnWhen::..)`](wait_timeout) | `gather.rs` |
 //! | `await loop.run_in_executor(pool, func)` | [`run_in_executor(&pool, func)`](run_in_executor) | `executor.rs` |
 //! | `asyncio.Future()`, `fut.set_result(x)`, `await fut` | [`pool::Future::pending()`](crate::pool::Future::pending), [`Promise::finish`](crate::pool::Promise::finish), `future.await` | `pool/future/` |
 //! | `asyncio.Queue`, `Event`, `Semaphore` | turnstile's own, shared with threads: `get_async`, `wait_async`, `acquire_async` | their own files |
@@ -46,6 +50,18 @@
 //!
 //! Tasks and their handles stay on the loop's thread (`spawn` takes
 //! futures that need not be `Send`); only wakers cross threads.
+//!
+//! # Cancelling
+//!
+//! A task is cancelled by dropping its future: whatever it was awaiting
+//! is dropped with it, and a [`JoinHandle`] dropped before its task
+//! finishes cancels that task too. So a cancel reaches down, as asyncio's
+//! does: [`wait_for`] that times out stops the task it waited for before
+//! it reports, and cancelling a task that awaits a [`gather`] or a
+//! `wait_for` stops the tasks it awaits. [`detach`](JoinHandle::detach)
+//! opts a task out; [`wait`] and [`try_gather`] leave tasks running where
+//! asyncio does. (See `task.rs`, "Who owns a task", for why a handle owns
+//! its task rather than detaching on drop as tokio's does.)
 //!
 //! # Example
 //!
@@ -73,12 +89,16 @@
 
 mod executor;
 mod gather;
+mod group;
 mod run;
 mod sleep;
 mod task;
 
 pub use executor::run_in_executor;
-pub use gather::{DoneAndPending, Gather, ReturnWhen, Wait, gather, wait};
+pub use gather::{
+    DoneAndPending, Gather, ReturnWhen, TryGather, Wait, gather, try_gather, wait, wait_timeout,
+};
+pub use group::{GroupJoin, GroupSpawnError, TaskGroup, TaskGroupError};
 pub use run::run;
 pub use sleep::{Sleep, WaitFor, YieldNow, sleep, sleep_until, wait_for, yield_now};
 pub use task::{JoinHandle, NoRunningLoop, spawn};

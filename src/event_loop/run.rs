@@ -142,15 +142,27 @@ impl Loop {
         })
     }
 
-    /// Adds a task and marks it ready; returns its waker (for a cancel).
-    pub(super) fn add_task(&self, future: Pin<Box<dyn Future<Output = ()>>>) -> Waker {
+    /// Adds a task and marks it ready; returns its number and its waker
+    /// (for a cancel).
+    pub(super) fn add_task(&self, future: Pin<Box<dyn Future<Output = ()>>>) -> (TaskId, Waker) {
         let id = self.next_task.get();
         self.next_task.set(id + 1);
         let wakeup = self.wakeup(id);
         let waker = Waker::from(Arc::clone(&wakeup));
         self.tasks.borrow_mut().insert(id, Task { future, wakeup });
         waker.wake_by_ref();
-        waker
+        (id, waker)
+    }
+
+    /// Drops task `id`'s future now, if the task is waiting in the map
+    /// (not done, and not the one running: a task that drops its own
+    /// handle is not here). Returns whether it did. The map is free while
+    /// the future drops: its drop may cancel or spawn others.
+    pub(super) fn cancel_now(&self, id: TaskId) -> bool {
+        let task = self.tasks.borrow_mut().remove(&id);
+        let found = task.is_some();
+        drop(task);
+        found
     }
 
     /// Polls task `id` once, if it still exists; drops it if it is done.

@@ -224,8 +224,20 @@ impl Future for YieldNow {
 }
 
 /// Awaits `future` for at most `timeout` (Python's `asyncio.wait_for`):
-/// `Ok(output)`, or `Err(Timeout)` once the time is up, when `future` is
-/// dropped (cancelled), as the rest of turnstile's timed waits report.
+/// `Ok(output)`, or `Err(Timeout)` once the time is up, as the rest of
+/// turnstile's timed waits report. On a timeout `future` is dropped
+/// (cancelled) before `Err` is returned; if it is a task's
+/// [`JoinHandle`](super::JoinHandle), the task has stopped by then, as
+/// asyncio cancels the task and waits for it (a handle owns its task: see
+/// [`spawn`](super::spawn)).
+///
+/// A timeout already spent when the wait is first polled (`Duration::ZERO`)
+/// times out without polling `future` at all, so a coroutine never starts,
+/// as in asyncio. (Given a task that has already finished, asyncio returns
+/// its result there; here the wait cannot see inside `future` without
+/// starting it, and reports the timeout: await a finished handle directly.)
+/// Once started, `future` is polled before the clock is read, so an output
+/// ready at the deadline wins.
 ///
 /// ```
 /// use std::time::Duration;
@@ -235,13 +247,15 @@ impl Future for YieldNow {
 /// run(async {
 ///     let quick = wait_for(Duration::from_secs(5), async { 1 }).await;
 ///     let slow = wait_for(Duration::from_millis(10), sleep(Duration::from_secs(60))).await;
-///     assert_eq!((quick, slow), (Ok(1), Err(Timeout)));
+///     let spent = wait_for(Duration::ZERO, async { 2 }).await; // never started
+///     assert_eq!((quick, slow, spent), (Ok(1), Err(Timeout), Err(Timeout)));
 /// });
 /// ```
 pub fn wait_for<F: Future>(timeout: Duration, future: F) -> WaitFor<F> {
     WaitFor {
-        future: Box::pin(future),
+        future: Some(Box::pin(future)),
         timer: sleep(timeout),
+        started: false,
     }
 }
 
@@ -254,19 +268,40 @@ pub fn wait_for<F: Future>(timeout: Duration, future: F) -> WaitFor<F> {
 /// ```
 #[must_use = "a wait does nothing until it is awaited"]
 pub struct WaitFor<F> {
-    future: Pin<Box<F>>,
+    /// `None` once it timed out (the future dropped then, not later).
+    future: Option<Pin<Box<F>>>,
     timer: Sleep,
+    /// Whether `future` has been polled.
+    started: bool,
 }
 
 impl<F: Future> Future for WaitFor<F> {
     type Output = Result<F::Output, Timeout>;
 
     fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Poll::Ready(output) = self.future.as_mut().poll(context) {
+        let this = &mut *self;
+        if !this.started {
+            // The clock first, once: a spent timeout starts nothing.
+            if Pin::new(&mut this.timer).poll(context).is_ready() {
+                this.future = None;
+                return Poll::Ready(Err(Timeout));
+            }
+            this.started = true;
+        }
+        let future = this
+            .future
+            .as_mut()
+            .expect("WaitFor polled after it resolved");
+        if let Poll::Ready(output) = future.as_mut().poll(context) {
             return Poll::Ready(Ok(output));
         }
-        match Pin::new(&mut self.timer).poll(context) {
-            Poll::Ready(()) => Poll::Ready(Err(Timeout)),
+        match Pin::new(&mut this.timer).poll(context) {
+            Poll::Ready(()) => {
+                // Dropped here, so whatever it owned (a task) has stopped
+                // before the timeout is reported.
+                this.future = None;
+                Poll::Ready(Err(Timeout))
+            }
             Poll::Pending => Poll::Pending,
         }
     }

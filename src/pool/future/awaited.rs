@@ -20,8 +20,12 @@ use super::handle::Future;
 /// The waiting task is woken once the outcome can be taken: when the task
 /// finishes (or is cancelled, or its promise dropped), after any
 /// done-callbacks have returned. Dropping an `AsyncResult` before it is
-/// ready drops the task's outcome with it, as dropping the future does;
-/// the task itself still runs.
+/// ready (the awaiting task was cancelled, or a
+/// [`wait_for`](crate::event_loop::wait_for) gave up) cancels the task if it
+/// has not started, as cancelling asyncio's `wrap_future` cancels the
+/// `concurrent.futures` future behind it: it never runs, and its
+/// done-callbacks see `Cancelled`. A task already running runs on, its
+/// outcome dropped.
 ///
 /// Awaiting consumes the future, because the outcome is moved out; to await
 /// a future that other threads also read, give them what they need first,
@@ -53,7 +57,7 @@ use super::handle::Future;
 /// assert_eq!(block_on(async { answer.await }), Ok(42));
 /// ```
 #[must_use = "an awaited future does nothing unless polled"]
-pub struct AsyncResult<T> {
+pub struct AsyncResult<T: Send + 'static> {
     future: Option<Future<T>>,
 }
 
@@ -78,9 +82,19 @@ impl<T: Send + 'static> IntoFuture for Future<T> {
     }
 }
 
+impl<T: Send + 'static> Drop for AsyncResult<T> {
+    /// Not ready yet: nobody will take the outcome, so a task that has not
+    /// started need not run (`cancel` does nothing to one that has).
+    fn drop(&mut self) {
+        if let Some(future) = self.future.take() {
+            future.cancel();
+        }
+    }
+}
+
 // Nothing in an `AsyncResult` relies on staying at one address: the future
 // it holds is a pointer to the shared state, moved out and dropped freely.
-impl<T> Unpin for AsyncResult<T> {}
+impl<T: Send + 'static> Unpin for AsyncResult<T> {}
 
 impl<T: Send + 'static> core::future::Future for AsyncResult<T> {
     type Output = Result<T, TaskError>;
