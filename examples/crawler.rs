@@ -223,8 +223,8 @@ pub async fn download(server: SocketAddr, path: &str) -> Result<Page, String> {
 pub async fn download_blocking(server: SocketAddr, path: &str) -> Result<Page, String> {
     let start = Instant::now();
     let failed = |what: &str, error: std::io::Error| format!("{path}: {what}: {error}");
-    let mut stream = std::net::TcpStream::connect(server)
-        .map_err(|error| failed("cannot connect", error))?;
+    let mut stream =
+        std::net::TcpStream::connect(server).map_err(|error| failed("cannot connect", error))?;
     stream
         .set_read_timeout(Some(SOCKET_TIMEOUT))
         .map_err(|error| failed("socket options", error))?;

@@ -30,6 +30,9 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+#[path = "echo_async.rs"]
+#[allow(dead_code)]
+mod echo_async;
 #[path = "echo_epoll.rs"]
 #[allow(dead_code)]
 mod echo_epoll;
@@ -54,8 +57,8 @@ pub struct Row {
     pub cpu: Option<Duration>,
     pub looks: u64,
     pub idle_looks: u64,
-    /// Whether the server counts its looks (tokio's runtime does not say
-    /// how often it wakes from its readiness wait).
+    /// Whether the server counts its looks (the coroutine servers' loops
+    /// do not say how often they wake from their readiness wait).
     pub looks_counted: bool,
 }
 
@@ -134,6 +137,15 @@ pub fn run(setup: Setup) -> Result<Vec<Row>, String> {
         measure!("epoll (mio), one thread", echo_epoll, setup, |c| {
             echo_epoll::run(c)
         }),
+        Row {
+            looks_counted: false,
+            ..measure!(
+                "coroutines (turnstile event_loop), one thread",
+                echo_async,
+                setup,
+                |c| { echo_async::run(c) }
+            )
+        },
         Row {
             looks_counted: false,
             ..measure!(

@@ -81,6 +81,13 @@ declare -A file=(
   [loop_sleep]=src/event_loop/sleep.rs
   [loop_gather]=src/event_loop/gather.rs
   [loop_group]=src/event_loop/group.rs
+  [loop_selector]=src/event_loop/selector.rs
+  [loop_idle]=src/event_loop/idle.rs
+  [sleep_flag]=src/sleep_flag.rs
+  [net_io]=src/event_loop/net/io.rs
+  [net_stream]=src/event_loop/net/stream.rs
+  [net_listener]=src/event_loop/net/listener.rs
+  [net_connect]=src/event_loop/net/connect.rs
 )
 declare -A tests=(
   [raw_mutex]="model_mutex mutex rlock model_rlock lessons conformance_locks"
@@ -124,11 +131,18 @@ declare -A tests=(
   [lockdep_report]="lockdep examples"
   [lockdep_lock]="model_lockdep lockdep"
   [lockdep_graph]="model_lockdep lockdep"
-  [loop_run]="event_loop event_loop_cancel event_loop_waits"
+  [loop_run]="event_loop event_loop_cancel event_loop_waits event_loop_net"
   [loop_task]="event_loop event_loop_cancel event_loop_waits"
   [loop_sleep]="event_loop event_loop_cancel event_loop_waits"
   [loop_gather]="event_loop event_loop_cancel event_loop_waits"
   [loop_group]="event_loop event_loop_cancel event_loop_waits"
+  [loop_selector]="event_loop_net event_loop"
+  [loop_idle]="event_loop_net event_loop"
+  [sleep_flag]="model_sleep_flag event_loop_net"
+  [net_io]="event_loop_net"
+  [net_stream]="event_loop_net"
+  [net_listener]="event_loop_net"
+  [net_connect]="event_loop_net"
 )
 # Cargo features a file's tests need.
 declare -A features=(
@@ -138,7 +152,7 @@ declare -A features=(
   [lockdep_lock]=lockdep
   [lockdep_graph]=lockdep
 )
-order=(raw_mutex mutex rlock condvar semaphore semaphore_permit semaphore_owned semaphore_async semaphore_bounded semaphore_error event barrier queue queue_iter queue_order fifo fifo_slots fifo_sleepers locked priority queue_future wakers future future_state future_phase future_promise future_awaited future_settler future_error task pool pool_worker pool_map pool_error wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather loop_group)
+order=(raw_mutex mutex rlock condvar semaphore semaphore_permit semaphore_owned semaphore_async semaphore_bounded semaphore_error event barrier queue queue_iter queue_order fifo fifo_slots fifo_sleepers locked priority queue_future wakers future future_state future_phase future_promise future_awaited future_settler future_error task pool pool_worker pool_map pool_error wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather loop_group loop_selector loop_idle sleep_flag net_io net_stream net_listener net_connect)
 
 command -v cargo-mutants >/dev/null || {
   echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2

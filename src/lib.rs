@@ -203,6 +203,8 @@ pub mod queue;
 pub mod raw_mutex;
 pub mod rlock;
 pub mod semaphore;
+#[cfg(target_os = "linux")]
+mod sleep_flag;
 pub mod timeout;
 pub mod timer;
 mod wakers;

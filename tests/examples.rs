@@ -30,6 +30,9 @@ mod crawler;
 #[path = "../examples/deadlock.rs"]
 #[allow(dead_code)]
 mod deadlock;
+#[path = "../examples/echo_async.rs"]
+#[allow(dead_code)]
+mod echo_async;
 #[path = "../examples/echo_bench.rs"]
 #[allow(dead_code)]
 mod echo_bench;
@@ -582,6 +585,29 @@ fn echo_epoll_serves_everyone_on_one_thread_body() {
 }
 
 #[test]
+fn echo_async_serves_everyone_as_tasks_on_one_thread() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads and its event loop",
+        echo_async_serves_everyone_as_tasks_on_one_thread_body,
+    );
+}
+
+fn echo_async_serves_everyone_as_tasks_on_one_thread_body() {
+    let clients = echo_async::Clients {
+        count: 5,
+        messages_each: 3,
+        pause: Duration::from_millis(2),
+        verbose: false,
+    };
+    let outcome = echo_async::run(&clients).expect("the run succeeds");
+    assert_eq!(outcome.echoes_ok, 15);
+    assert_eq!(outcome.served.connections, 5);
+    assert_eq!(outcome.served.threads, 1);
+    assert!(outcome.served.most_at_once >= 1, "{outcome:?}");
+}
+
+#[test]
 fn echo_tokio_serves_everyone_on_one_thread() {
     common::within(
         2 * common::PATIENCE,
@@ -623,14 +649,14 @@ fn echo_bench_runs_every_model_on_the_same_clients_body() {
     };
     let rows = echo_bench::run(setup).expect("the bench runs");
     let threads: Vec<usize> = rows.iter().map(|row| row.threads).collect();
-    assert_eq!(threads, [7, 1, 1, 1]);
+    assert_eq!(threads, [7, 1, 1, 1, 1]);
     for row in &rows {
         assert_eq!(row.echoes_ok, 24, "{row:?}");
         assert_eq!(row.connections, 6, "{row:?}");
         assert!(row.per_second() > 0.0, "{row:?}");
     }
     let table = echo_bench::table(&rows);
-    assert_eq!(table.lines().count(), 2 + 4, "{table}");
+    assert_eq!(table.lines().count(), 2 + 5, "{table}");
     assert!(table.contains("none: the OS wakes it"), "{table}");
     assert!(table.contains("not counted"), "{table}");
     assert!(

@@ -78,6 +78,54 @@ fn awaiting_a_cancelled_future_ends() {
     });
 }
 
+/// Property: an await dropped while pending (its task cancelled, or a
+/// `wait_for` that gave up) cancels the pool task if the worker has not
+/// started it, racing the worker's start: a task the drop reached first
+/// never runs; otherwise it runs to its end. Either way the done-callback
+/// sees exactly one outcome, the one that won, and the waker is let go.
+#[test]
+fn a_dropped_await_racing_the_start_cancels_only_a_task_not_started() {
+    model(|| {
+        let (future, promise) = Future::pending();
+        let seen = Arc::new(AtomicUsize::new(0));
+        {
+            let seen = Arc::clone(&seen);
+            future.add_done_callback(move |outcome| {
+                let code = if outcome.is_ok() { 1 } else { 2 };
+                seen.fetch_add(code, Ordering::SeqCst);
+            });
+        }
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let runner = {
+            let dropped = Arc::clone(&dropped);
+            thread::spawn(move || {
+                let after_drop = dropped.load(Ordering::SeqCst) == 1;
+                let started = promise.start();
+                assert!(
+                    !(after_drop && started),
+                    "the task started after its await was dropped"
+                );
+                if started {
+                    promise.finish(Ok(()));
+                }
+                started
+            })
+        };
+        let (waker, wakes) = CountingWaker::new();
+        let mut awaited = future.into_future();
+        let first = Pin::new(&mut awaited).poll(&mut Context::from_waker(&waker));
+        drop(awaited);
+        dropped.store(1, Ordering::SeqCst);
+        let started = runner.join().unwrap();
+        if first.is_pending() {
+            assert!(wakes.wakes() <= 1, "woken more than once");
+        }
+        drop(waker);
+        let expected = if started { 1 } else { 2 };
+        assert_eq!(seen.load(Ordering::SeqCst), expected, "started: {started}");
+    });
+}
+
 /// Property: a callback added while the task completes on another thread
 /// runs exactly once, whichever side gets there first.
 #[test]

@@ -30,6 +30,9 @@
 //! | `asyncio.Future()`, `fut.set_result(x)`, `await fut` | [`pool::Future::pending()`](crate::pool::Future::pending), [`Promise::finish`](crate::pool::Promise::finish), `future.await` | `pool/future/` |
 //! | `asyncio.Queue`, `Event`, `Semaphore` | turnstile's own, shared with threads: `get_async`, `wait_async`, `acquire_async` | their own files |
 //! | a coroutine (`async def`) | an `async fn` or `async` block: a future, polled by the loop | |
+//! | the selector loop's `select` (epoll), its self-pipe | the idle wait (Linux): an epoll selector and an eventfd | `selector.rs`, `idle.rs` |
+//! | `await loop.sock_accept(sock)`, `asyncio.start_server` | [`net::TcpListener::accept`] | `net/listener.rs` |
+//! | `await asyncio.open_connection(..)`, `reader.read(n)`, `writer.write(d); await writer.drain()` | [`net::TcpStream::connect`], [`read`](net::TcpStream::read), [`write_all`](net::TcpStream::write_all) | `net/stream.rs` |
 //!
 //! # How it works
 //!
@@ -90,7 +93,12 @@
 mod executor;
 mod gather;
 mod group;
+mod idle;
+#[cfg(target_os = "linux")]
+pub mod net;
 mod run;
+#[cfg(target_os = "linux")]
+mod selector;
 mod sleep;
 mod task;
 

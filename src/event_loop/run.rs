@@ -17,8 +17,8 @@
 //! ```
 //!
 //! A task is polled only when its waker has put its id in `ready`. When
-//! nothing is ready the loop blocks on `ready` until a wake-up comes or the
-//! earliest timer is due: turnstile's own queue is the loop's "select".
+//! nothing is ready the loop sleeps in its selector (epoll, `idle.rs`)
+//! until a socket is ready, a waker rings, or the earliest timer is due.
 
 use core::cell::{Cell, RefCell};
 use core::future::Future;
@@ -32,6 +32,7 @@ use std::time::Instant;
 use super::super::facade::{Arc, AtomicBool, AtomicUsize, Ordering, thread_local};
 use super::super::lockdep;
 use super::super::queue::FifoQueue;
+use super::idle::{Doorbell, Idle};
 
 /// A task's number in its loop; never reused within a loop.
 pub(super) type TaskId = u64;
@@ -55,6 +56,9 @@ pub(super) struct Loop {
     /// deadlines apart.
     timers: RefCell<BTreeMap<(Instant, u64), Waker>>,
     next_timer: Cell<u64>,
+    /// The idle wait: the selector, its sockets' waiting tasks, and the
+    /// doorbell every waker holds.
+    pub(super) idle: Idle,
 }
 
 /// A spawned task: its future (which stores its own output, see
@@ -69,6 +73,8 @@ pub(super) struct Task {
 pub(super) struct Wakeup {
     id: TaskId,
     ready: Arc<FifoQueue<TaskId>>,
+    /// Rung after the put, if the loop sleeps in its selector.
+    doorbell: Arc<Doorbell>,
     /// Set by a wake, cleared just before the task is polled: a task woken
     /// ten times before it runs is queued once; one woken while it runs is
     /// queued again.
@@ -84,7 +90,9 @@ impl Wake for Wakeup {
         if !self.queued.swap(true, Ordering::AcqRel) {
             // Refused only once the loop has ended and closed the queue: a
             // wake-up for a task that no longer exists, dropped.
-            let _ = self.ready.put(self.id);
+            if self.ready.put(self.id).is_ok() {
+                self.doorbell.ring_if_asleep();
+            }
         }
     }
 }
@@ -131,6 +139,7 @@ impl Loop {
             ready: Arc::new(FifoQueue::unbounded()),
             timers: RefCell::new(BTreeMap::new()),
             next_timer: Cell::new(0),
+            idle: Idle::new(),
         }
     }
 
@@ -138,6 +147,7 @@ impl Loop {
         Arc::new(Wakeup {
             id,
             ready: Arc::clone(&self.ready),
+            doorbell: self.idle.doorbell(),
             queued: AtomicBool::new(false),
         })
     }
@@ -226,8 +236,9 @@ impl Loop {
         }
     }
 
-    /// The ids ready now, or, if none is, the first one to become ready
-    /// (blocking until a wake-up or the earliest deadline; empty then).
+    /// The ids ready now, or, if none is, those ready after the idle wait
+    /// (`idle.rs`: until a wake-up, a ready socket or the earliest
+    /// deadline; empty then).
     ///
     /// The lock-order checker sees that wait as `event_loop::run`, called
     /// at `at` (where the user called `run`): a lock held there is one a
@@ -238,17 +249,12 @@ impl Loop {
             return batch;
         }
         let earliest = self.timers.borrow().keys().next().map(|key| key.0);
-        // Without a deadline it may come back empty early; the loop then
-        // simply turns again.
-        self.ready
-            .get_reported_as(
-                "event_loop::run (waiting for a task to wake or a timer to fire)",
-                at,
-                earliest,
-            )
-            .ok()
-            .into_iter()
-            .collect()
+        self.idle.wait(
+            &self.ready,
+            "event_loop::run (waiting for a task to wake, a socket or a timer)",
+            at,
+            earliest,
+        )
     }
 
     /// The running loop, if it is the one numbered `number`.

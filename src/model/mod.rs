@@ -107,6 +107,9 @@ pub mod rlock;
 #[path = "../semaphore/mod.rs"]
 pub mod semaphore;
 #[cfg(not(doctest))]
+#[path = "../sleep_flag.rs"]
+pub mod sleep_flag;
+#[cfg(not(doctest))]
 #[path = "../timeout.rs"]
 pub mod timeout;
 #[cfg(not(doctest))]

@@ -28,6 +28,7 @@
 //! | [`MissedStopPool`]      | pool shutdown | stop flag and notify outside the lock    | a deadlock               |
 //! | [`CheckThenAddGraph`]   | lockdep's graph | looks for a cycle and adds the edge in two critical sections | an inversion goes unreported |
 //! | [`FlagTimer`]           | `Timer`     | "cancelled?" and the call in two steps (CPython's way) | a call after a successful cancel |
+//! | [`UnfencedSleepFlag`]   | the event loop's sleep flag | no fences between "I sleep"/"I put" and the other side's look | a deadlock (a lost wake-up) |
 
 // The twins reach the facade and the real primitives as `super::super::…`,
 // as the files of a directory module do (`pool/`, `queue/`), not through
@@ -45,6 +46,7 @@ mod pool_twins;
 mod queue_twins;
 mod relaxed;
 mod stale_owner_rlock;
+mod unfenced_sleep_flag;
 mod wait_with_if;
 
 pub use any_owner_rlock::AnyOwnerRLock;
@@ -63,4 +65,5 @@ pub use queue_twins::{
 };
 pub use relaxed::RelaxedLock;
 pub use stale_owner_rlock::StaleOwnerRLock;
+pub use unfenced_sleep_flag::UnfencedSleepFlag;
 pub use wait_with_if::take_one_waiting_with_if;
