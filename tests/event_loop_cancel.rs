@@ -260,3 +260,37 @@ fn a_wait_that_gives_up_on_a_pool_task_cancels_it_if_it_has_not_started() {
         );
     });
 }
+
+/// A task that drops its own handle (the handle reached it through shared
+/// state) cannot be dropped in the middle of its own turn: it is asked to
+/// stop, and stops at its next turn. `is_cancelled` tells a cancelled task
+/// from one that returned.
+#[test]
+fn a_task_that_drops_its_own_handle_stops_at_its_next_turn() {
+    watched(|| {
+        let log = log();
+        run({
+            let log = Rc::clone(&log);
+            async move {
+                let own: Rc<RefCell<Option<JoinHandle<()>>>> = Rc::new(RefCell::new(None));
+                let task_log = Rc::clone(&log);
+                let task_own = Rc::clone(&own);
+                let handle = spawn(async move {
+                    drop(task_own.borrow_mut().take());
+                    note(&task_log, "dropped its own handle");
+                    yield_now().await;
+                    note(&task_log, "ran on");
+                })
+                .unwrap();
+                *own.borrow_mut() = Some(handle);
+                sleep(Duration::from_millis(5)).await;
+                note(&log, "main ends");
+
+                let returned = spawn(async {}).unwrap();
+                yield_now().await;
+                assert!(returned.is_finished() && !returned.is_cancelled());
+            }
+        });
+        assert_eq!(*log.borrow(), ["dropped its own handle", "main ends"]);
+    });
+}

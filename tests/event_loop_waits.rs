@@ -93,7 +93,12 @@ fn a_panicking_member_cancels_its_siblings_and_join_reports_it() {
                 let failed = group.join().await.unwrap_err();
                 assert_eq!(failed.failures(), [TaskError::Panicked("boom".into())]);
                 assert_eq!(sibling.await, Err(TaskError::Cancelled));
-                assert_eq!(group.spawn(async {}).unwrap_err(), GroupSpawnError::Joined);
+                let refused = group.spawn(async {}).unwrap_err();
+                assert_eq!(refused, GroupSpawnError::Joined);
+                assert_eq!(
+                    refused.to_string(),
+                    "the task group is finished: join has returned"
+                );
                 note(&log, "joined");
                 bystander.await.unwrap();
             }
@@ -132,9 +137,11 @@ fn every_panic_is_reported_and_a_shutting_down_group_takes_no_member() {
                 .spawn(async { unreachable!("asked to stop first") })
                 .unwrap();
             yield_now().await; // "first" panics; "never" is cancelled at its turn
+            let refused = group.spawn(async {}).unwrap_err();
+            assert_eq!(refused, GroupSpawnError::ShuttingDown);
             assert_eq!(
-                group.spawn(async {}).unwrap_err(),
-                GroupSpawnError::ShuttingDown
+                refused.to_string(),
+                "the task group is shutting down: a member panicked"
             );
             let failed = group.join().await.unwrap_err();
             assert_eq!(
@@ -193,6 +200,14 @@ fn a_cancelled_member_is_no_failure_and_a_dropped_group_cancels_its_members() {
 #[test]
 fn a_group_outside_a_loop_is_an_error() {
     assert!(TaskGroup::new().is_err());
+    // Made in a loop that has ended since: refused, with the reason.
+    let outlived = run(async { TaskGroup::new().unwrap() });
+    let refused = outlived.spawn(async {}).unwrap_err();
+    assert_eq!(refused, GroupSpawnError::NoRunningLoop);
+    assert_eq!(
+        refused.to_string(),
+        "no running event loop: spawn from inside event_loop::run"
+    );
 }
 
 /// test_tasks.py's GatherTests test_one_exception: the first error

@@ -249,11 +249,9 @@ impl Future for GroupJoin<'_> {
     fn poll(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Self::Output> {
         let shared = &self.group.shared;
         if !shared.running.borrow().is_empty() {
-            let mut joiner = shared.joiner.borrow_mut();
-            match &mut *joiner {
-                Some(registered) if registered.will_wake(context.waker()) => {}
-                _ => *joiner = Some(context.waker().clone()),
-            }
+            // The latest poll's waker: the join may have moved to another
+            // task since the last one.
+            *shared.joiner.borrow_mut() = Some(context.waker().clone());
             return Poll::Pending;
         }
         shared.phase.set(Phase::Joined);
