@@ -1,18 +1,23 @@
-//! The notes' three I/O models side by side: the same clients (100 by
-//! default, each sending its lines one at a time and waiting for each
-//! echo) against the blocking server on a thread per client
-//! (`echo_server`), the non-blocking server that polls every socket in a
-//! loop on one thread (`echo_nonblocking`), and the multiplexed server that
-//! sleeps in epoll on one thread (`echo_epoll`). For each it prints the
-//! throughput, the threads the server used, and the CPU time they took.
+//! The notes' I/O models side by side: the same clients (100 by default,
+//! each sending its lines one at a time and waiting for each echo) against
+//! the blocking server on a thread per client (`echo_server`), the
+//! non-blocking server that polls every socket in a loop on one thread
+//! (`echo_nonblocking`), the multiplexed server that sleeps in epoll on one
+//! thread (`echo_epoll`), and the coroutine server, a task per connection
+//! on one thread's event loop (`echo_async`, on turnstile's loop; and
+//! `echo_tokio`, the same server on tokio's current-thread runtime, for
+//! scale). For each it prints the throughput, the threads the server used,
+//! the CPU time they took, and that time per round trip.
 //!
 //! Each client pauses between lines (10 ms by default), as real clients
 //! think, type or compute. What to look for: the blocking server needs a
 //! thread per client; the non-blocking one needs one thread but keeps a CPU
 //! busy the whole run asking sockets that have nothing (its idle share);
 //! epoll needs one thread and only the CPU its work takes, because the OS
-//! wakes it only for sockets that are ready. With `--pause-ms 0` every
-//! socket always has work, and the three come out close.
+//! wakes it only for sockets that are ready; the coroutine servers sleep
+//! in epoll too, with each connection written as straight-line code. With
+//! `--pause-ms 0` every socket always has work, and the models come out
+//! close.
 //!
 //! `cargo run --release --example echo_bench` (a debug build measures the
 //! debug build). Options: `--clients N` (100), `--messages N` (30 per
@@ -25,6 +30,9 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+#[path = "echo_async.rs"]
+#[allow(dead_code)]
+mod echo_async;
 #[path = "echo_epoll.rs"]
 #[allow(dead_code)]
 mod echo_epoll;
@@ -34,6 +42,9 @@ mod echo_nonblocking;
 #[path = "echo_server.rs"]
 #[allow(dead_code)]
 mod echo_server;
+#[path = "echo_tokio.rs"]
+#[allow(dead_code)]
+mod echo_tokio;
 
 /// One model's results.
 #[derive(Debug, Clone)]
@@ -46,6 +57,9 @@ pub struct Row {
     pub cpu: Option<Duration>,
     pub looks: u64,
     pub idle_looks: u64,
+    /// Whether the server counts its looks (the coroutine servers' loops
+    /// do not say how often they wake from their readiness wait).
+    pub looks_counted: bool,
 }
 
 impl Row {
@@ -77,6 +91,7 @@ macro_rules! measure {
             cpu: outcome.served.cpu,
             looks: outcome.served.looks,
             idle_looks: outcome.served.idle_looks,
+            looks_counted: true,
         }
     }};
 }
@@ -101,7 +116,7 @@ impl Default for Setup {
     }
 }
 
-/// Runs the three models one after another with the same clients.
+/// Runs the models one after another with the same clients.
 pub fn run(setup: Setup) -> Result<Vec<Row>, String> {
     if setup.clients == 0 || setup.messages == 0 {
         return Err("--clients and --messages must be at least 1".into());
@@ -122,6 +137,24 @@ pub fn run(setup: Setup) -> Result<Vec<Row>, String> {
         measure!("epoll (mio), one thread", echo_epoll, setup, |c| {
             echo_epoll::run(c)
         }),
+        Row {
+            looks_counted: false,
+            ..measure!(
+                "coroutines (turnstile event_loop), one thread",
+                echo_async,
+                setup,
+                |c| { echo_async::run(c) }
+            )
+        },
+        Row {
+            looks_counted: false,
+            ..measure!(
+                "coroutines on tokio's current-thread runtime",
+                echo_tokio,
+                setup,
+                |c| { echo_tokio::run(c) }
+            )
+        },
     ])
 }
 
@@ -139,7 +172,9 @@ pub fn table(rows: &[Row]) -> String {
         let per_trip = row.cpu.map_or("unknown".to_string(), |cpu| {
             format!("{:.1?}", cpu / row.echoes_ok.max(1) as u32)
         });
-        let looks = if row.looks == 0 {
+        let looks = if !row.looks_counted {
+            "not counted".to_string()
+        } else if row.looks == 0 {
             "none: the OS wakes it".to_string()
         } else {
             format!(

@@ -24,6 +24,9 @@ mod coroutines;
 #[path = "../examples/counter_race.rs"]
 #[allow(dead_code)]
 mod counter_race;
+#[path = "../examples/crawler.rs"]
+#[allow(dead_code)]
+mod crawler;
 #[path = "../examples/deadlock.rs"]
 #[allow(dead_code)]
 mod deadlock;
@@ -42,6 +45,9 @@ mod echo_nonblocking;
 #[path = "../examples/echo_server.rs"]
 #[allow(dead_code)]
 mod echo_server;
+#[path = "../examples/echo_tokio.rs"]
+#[allow(dead_code)]
+mod echo_tokio;
 #[path = "../examples/pool_callbacks.rs"]
 #[allow(dead_code)]
 mod pool_callbacks;
@@ -602,15 +608,40 @@ fn echo_async_serves_everyone_as_tasks_on_one_thread_body() {
 }
 
 #[test]
-fn echo_bench_runs_the_three_models_on_the_same_clients() {
+fn echo_tokio_serves_everyone_on_one_thread() {
     common::within(
         2 * common::PATIENCE,
         "the example's threads, processes and waits",
-        echo_bench_runs_the_three_models_on_the_same_clients_body,
+        echo_tokio_serves_everyone_on_one_thread_body,
     );
 }
 
-fn echo_bench_runs_the_three_models_on_the_same_clients_body() {
+fn echo_tokio_serves_everyone_on_one_thread_body() {
+    let clients = echo_tokio::Clients {
+        count: 5,
+        messages_each: 3,
+        pause: Duration::from_millis(2),
+        verbose: false,
+    };
+    let outcome = echo_tokio::run(&clients).expect("the run succeeds");
+    assert_eq!(outcome.echoes_ok, 15);
+    // The connection that wakes `accept` to stop the server sends nothing:
+    // it is not counted.
+    assert_eq!(outcome.served.connections, 5);
+    assert_eq!(outcome.served.threads, 1);
+    assert!(outcome.served.most_at_once >= 1, "{outcome:?}");
+}
+
+#[test]
+fn echo_bench_runs_every_model_on_the_same_clients() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's threads, processes and waits",
+        echo_bench_runs_every_model_on_the_same_clients_body,
+    );
+}
+
+fn echo_bench_runs_every_model_on_the_same_clients_body() {
     let setup = echo_bench::Setup {
         clients: 6,
         messages: 4,
@@ -618,15 +649,16 @@ fn echo_bench_runs_the_three_models_on_the_same_clients_body() {
     };
     let rows = echo_bench::run(setup).expect("the bench runs");
     let threads: Vec<usize> = rows.iter().map(|row| row.threads).collect();
-    assert_eq!(threads, [7, 1, 1]);
+    assert_eq!(threads, [7, 1, 1, 1, 1]);
     for row in &rows {
         assert_eq!(row.echoes_ok, 24, "{row:?}");
         assert_eq!(row.connections, 6, "{row:?}");
         assert!(row.per_second() > 0.0, "{row:?}");
     }
     let table = echo_bench::table(&rows);
-    assert_eq!(table.lines().count(), 2 + 3, "{table}");
+    assert_eq!(table.lines().count(), 2 + 5, "{table}");
     assert!(table.contains("none: the OS wakes it"), "{table}");
+    assert!(table.contains("not counted"), "{table}");
     assert!(
         echo_bench::run(echo_bench::Setup {
             clients: 0,
@@ -641,6 +673,75 @@ fn echo_bench_runs_the_three_models_on_the_same_clients_body() {
         })
         .is_err()
     );
+}
+
+#[test]
+fn crawler_concurrent_downloads_take_about_the_longest_one() {
+    common::within(
+        2 * common::PATIENCE,
+        "the example's server thread and its two crawls",
+        crawler_concurrent_downloads_take_about_the_longest_one_body,
+    );
+}
+
+fn crawler_concurrent_downloads_take_about_the_longest_one_body() {
+    let delay = Duration::from_millis(300);
+    let crawls = crawler::crawl_all(delay).expect("the crawls succeed");
+    let (one_by_one, at_once) = (&crawls.sequential, &crawls.concurrent);
+    for crawl in [one_by_one, at_once, &crawls.blocking_tasks] {
+        let paths: Vec<&str> = crawl.pages.iter().map(|page| page.path.as_str()).collect();
+        assert_eq!(paths, crawler::PAGES, "{crawl:?}");
+        for page in &crawl.pages {
+            assert_eq!(page.body, format!("<h1>{}</h1>\n", page.path), "{page:?}");
+            // The server sleeps before it answers: no download is faster.
+            assert!(page.took >= delay, "{page:?}");
+        }
+    }
+    // Each download waits for the one before: three delays at least.
+    assert!(one_by_one.took >= 3 * delay, "{one_by_one:?}");
+    // Overlapped: about one delay. Two leave a whole delay of slack for a
+    // busy machine, and are still well short of the three it would take
+    // if the tasks did not overlap.
+    assert!(at_once.took < 2 * delay, "{at_once:?}");
+    // Tasks whose sockets block the thread take turns, download by download.
+    assert!(
+        crawls.blocking_tasks.took >= 3 * delay,
+        "{:?}",
+        crawls.blocking_tasks
+    );
+}
+
+#[test]
+fn crawler_reports_a_refused_connection_and_a_server_that_hangs_up() {
+    common::within(
+        common::PATIENCE,
+        "the example's server thread and a download",
+        crawler_reports_a_refused_connection_and_a_server_that_hangs_up_body,
+    );
+}
+
+fn crawler_reports_a_refused_connection_and_a_server_that_hangs_up_body() {
+    // A port where nothing listens any more.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("loopback");
+    let nobody = closed.local_addr().expect("an address");
+    drop(closed);
+    let error = turnstile::event_loop::run(crawler::download(nobody, "/news")).unwrap_err();
+    assert!(error.starts_with("/news: cannot connect"), "{error}");
+    // A server that accepts, reads the request and closes without a word.
+    let rude = std::net::TcpListener::bind("127.0.0.1:0").expect("loopback");
+    let address = rude.local_addr().expect("an address");
+    let hang_up = std::thread::spawn(move || {
+        let (mut stream, _) = rude.accept().expect("the download connects");
+        let mut request = [0u8; 256];
+        let _ = std::io::Read::read(&mut stream, &mut request);
+    });
+    let error = turnstile::event_loop::run(crawler::download(address, "/news")).unwrap_err();
+    assert!(error.contains("no end of headers"), "{error}");
+    common::join_within("the server that hangs up", hang_up);
+    // The slow server, stopped before anyone asked: it answered nobody,
+    // and `stop` returns only once its thread has ended.
+    let server = crawler::SlowServer::start(Duration::from_millis(1)).expect("loopback");
+    assert_eq!(server.stop(), 0);
 }
 
 #[test]

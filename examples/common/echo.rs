@@ -1,5 +1,5 @@
 //! What the echo-server examples (`echo_server`, `echo_nonblocking`,
-//! `echo_epoll`, `echo_async`) and `echo_bench` share: one protocol (a client sends a
+//! `echo_epoll`, `echo_async`, `echo_tokio`) and `echo_bench` share: one protocol (a client sends a
 //! line, the server sends it back), the clients that check every echo, a
 //! run that starts a server, its clients and then stops it, and a thread's
 //! CPU time. Each example includes this file with `#[path]`; it is not an
