@@ -75,6 +75,7 @@ use super::lockdep::{self, Class};
 use super::mutex::MutexGuard;
 use super::rlock::RLockGuard;
 use super::timeout::Timeout;
+use super::wakers::WakerLine;
 
 /// A condition variable. See the [module docs](self).
 ///
@@ -91,9 +92,14 @@ use super::timeout::Timeout;
 pub struct Condvar {
     /// Bumped by every notify; a waiter sleeps only while it is unchanged.
     seq: Futex<AtomicU32>,
-    /// Threads between "registered, lock still held" and "woke, lock retaken".
-    /// 32 bits (no process has 2^32 threads) keep a `Condvar` at 8 bytes.
-    waiters: AtomicU32,
+    /// Threads between "registered, lock still held" and "woke, lock retaken",
+    /// and tasks between "registered" and "saw their notification" (or were
+    /// dropped). 32 bits: no process has 2^32 threads.
+    pub(crate) waiters: AtomicU32,
+    /// Waiting async tasks (`condvar_async.rs`), null until one waits. A
+    /// task's notification is its waker taken out of this line: notify
+    /// takes tasks first, one per wake it owes, so each is counted exactly.
+    pub(crate) tasks: WakerLine,
 }
 
 // # Implementation notes
@@ -165,7 +171,7 @@ impl<T: ?Sized> sealed::Relock for MutexGuard<'_, T> {
     unsafe fn release(&mut self) -> usize {
         // SAFETY: the guard holds the lock; the caller retakes it before the
         // guard is used or dropped.
-        unsafe { self.mutex.raw.unlock() };
+        unsafe { self.mutex.unlock() };
         0
     }
 
@@ -208,6 +214,7 @@ impl Condvar {
             Self {
                 seq: Futex::new(AtomicU32::new(0)),
                 waiters: AtomicU32::new(0),
+                tasks: WakerLine::new(),
             }
         }
     }
@@ -470,15 +477,33 @@ impl Condvar {
     #[cold]
     #[inline(never)]
     fn wake(&self, n: usize) -> usize {
+        // Tasks first: a task does not watch `seq`, so waking one costs no
+        // thread a spurious wake-up, and the count is exact.
+        let mut woken = self.wake_tasks(n);
+        if woken == n {
+            return woken;
+        }
         self.seq.fetch_add(1, Ordering::Relaxed);
         if n == usize::MAX {
-            return self.seq.wake_all();
+            return woken + self.seq.wake_all();
         }
-        let mut woken = 0;
         while woken < n && self.seq.wake_one() {
             woken += 1;
         }
         woken
+    }
+
+    /// Takes up to `n` waiting tasks out of the line and wakes them (after
+    /// letting go of the line's lock). Returns how many.
+    fn wake_tasks(&self, n: usize) -> usize {
+        let Some(mut line) = self.tasks.lock_if_made() else {
+            return 0;
+        };
+        let woken = line.take_first(n);
+        drop(line);
+        let count = woken.len();
+        woken.wake();
+        count
     }
 
     /// Waits once; `Err(Timeout)` if the deadline passed.

@@ -187,6 +187,7 @@ struct ReadmeDoctests;
 
 pub mod barrier;
 pub mod condvar;
+mod condvar_async;
 mod deadline;
 pub mod event;
 pub mod event_loop;
@@ -197,6 +198,7 @@ pub mod lockdep;
 #[path = "lockdep/off.rs"]
 mod lockdep;
 pub mod mutex;
+mod mutex_async;
 pub mod pool;
 pub mod queue;
 pub mod raw_mutex;
@@ -208,8 +210,10 @@ mod wakers;
 
 pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 pub use condvar::{Condvar, Relock};
+pub use condvar_async::CondvarWait;
 pub use event::{Event, EventWait};
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
+pub use mutex_async::MutexLock;
 pub use pool::{PoolError, SubmitError, TaskError, ThreadPool};
 pub use queue::{
     FifoQueue, GetError, GetTimeoutError, LifoQueue, PriorityQueue, PutError, PutTimeoutError,

@@ -80,6 +80,9 @@ pub mod barrier;
 #[path = "../condvar.rs"]
 pub mod condvar;
 #[cfg(not(doctest))]
+#[path = "../condvar_async.rs"]
+mod condvar_async;
+#[cfg(not(doctest))]
 #[path = "../deadline.rs"]
 mod deadline;
 #[cfg(not(doctest))]
@@ -91,6 +94,9 @@ pub mod lockdep;
 #[cfg(not(doctest))]
 #[path = "../mutex.rs"]
 pub mod mutex;
+#[cfg(not(doctest))]
+#[path = "../mutex_async.rs"]
+mod mutex_async;
 #[cfg(not(doctest))]
 #[path = "../pool/mod.rs"]
 pub mod pool;
@@ -132,9 +138,13 @@ pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 #[cfg(not(doctest))]
 pub use condvar::{Condvar, Relock};
 #[cfg(not(doctest))]
+pub use condvar_async::CondvarWait;
+#[cfg(not(doctest))]
 pub use event::{Event, EventWait};
 #[cfg(not(doctest))]
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
+#[cfg(not(doctest))]
+pub use mutex_async::MutexLock;
 #[cfg(not(doctest))]
 pub use pool::{PoolError, SubmitError, TaskError, ThreadPool};
 #[cfg(not(doctest))]
