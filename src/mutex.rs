@@ -63,7 +63,7 @@ use core::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
 use super::deadline;
-use super::facade::{UnsafeCell, const_fn};
+use super::facade::{Ordering, UnsafeCell, const_fn, fence};
 use super::lockdep::{self, Class, How};
 use super::raw_mutex::RawMutex;
 use super::timeout::Timeout;
@@ -284,6 +284,11 @@ impl<T: ?Sized> Mutex<T> {
 #[cold]
 #[inline(never)]
 fn wake_contended(raw: &RawMutex, tasks: &WakerLine) {
+    // Acquire: the unlock's swap read the CONTENDED a task's Release swap
+    // wrote after making the line; this fence makes the line visible here
+    // (a stale null pointer would skip the task: loom found that schedule),
+    // and keeps the inline swap a plain Release.
+    fence(Ordering::Acquire);
     raw.wake_one_sleeper();
     tasks.wake_first();
 }

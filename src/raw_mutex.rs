@@ -252,10 +252,13 @@ impl RawMutex {
     /// so that the next unlock wakes a waiter, and takes the lock if that
     /// mark found it free (returns `true`). The task must have put its waker
     /// where that unlock will find it *before* this call.
+    ///
+    /// The swap is also a Release: an unlock that reads this CONTENDED and
+    /// then fences (Acquire, in its cold path) sees where the waker was put.
     pub(crate) fn lock_or_mark(&self) -> bool {
         // Acquire: as in `lock`, when the swap takes the lock. Taken as
         // CONTENDED, like a thread that has slept: others may still wait.
-        let taken = self.state.swap(CONTENDED, Ordering::Acquire) == UNLOCKED;
+        let taken = self.state.swap(CONTENDED, Ordering::AcqRel) == UNLOCKED;
         if taken {
             note("locked");
         }
