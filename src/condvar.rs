@@ -16,6 +16,11 @@
 //! | `cv.wait_for(pred, timeout=t)`       | `cv.wait_timeout_while(&mut guard, t, ...)`  |
 //! | `cv.notify()` / `cv.notify(n)`       | `cv.notify_one()` / `cv.notify(n)`           |
 //! | `cv.notify_all()`                    | `cv.notify_all()`                            |
+//! | asyncio: `await cv.wait()`           | `guard = cv.wait_async(guard).await`         |
+//! | asyncio: `await cv.wait_for(pred)`   | `cv.wait_while_async(guard, \|v\| !pred(v)).await` |
+//!
+//! Async tasks and threads may wait on one condvar (`condvar_async.rs`): a
+//! notify counts both, and serves waiting tasks first.
 //!
 //! Unlike Python's `Condition`, a `Condvar` does not own its lock: you pass
 //! the guard to each wait. Use one condvar with one lock only.
@@ -60,11 +65,12 @@
 //! assert_eq!(passenger.join().unwrap(), "boarded");
 //! ```
 
-// Why one file of ~540 lines: it is one idea, the sequence-number wait. Every
+// Why one file of ~560 lines: it is one idea, the sequence-number wait. Every
 // form of `wait` and both `notify`s read and write the same sequence word,
 // and `Relock` is how a wait lets go of its guard and takes it back; the
 // waits are correct only read together. Half the file is the docs and
-// examples of the waits.
+// examples of the waits. (The async wait, which does not use the sequence
+// word, is in `condvar_async.rs`.)
 
 use core::fmt;
 use std::time::{Duration, Instant};
@@ -90,7 +96,8 @@ use super::wakers::WakerLine;
 /// # let _ = (queue, not_empty, reentrant, changed);
 /// ```
 pub struct Condvar {
-    /// Bumped by every notify; a waiter sleeps only while it is unchanged.
+    /// Bumped by every notify that goes on to threads (one that waking tasks
+    /// has served does not); a waiter sleeps only while it is unchanged.
     seq: Futex<AtomicU32>,
     /// Threads between "registered, lock still held" and "woke, lock retaken",
     /// and tasks between "registered" and "saw their notification" (or were
@@ -398,7 +405,8 @@ impl Condvar {
         Ok(())
     }
 
-    /// Wakes one waiting thread, if any. Returns whether it woke one.
+    /// Wakes one waiting thread or task, if any (a task first: see
+    /// [`wait_async`](Self::wait_async)). Returns whether it woke one.
     ///
     /// With nobody waiting this is one atomic load: no lock, no system call.
     ///
@@ -419,7 +427,8 @@ impl Condvar {
         self.wake(1) == 1
     }
 
-    /// Wakes up to `n` waiting threads. Returns how many it woke.
+    /// Wakes up to `n` waiters, threads and tasks together (waiting tasks
+    /// first, in the order they came). Returns how many it woke.
     ///
     /// Python's `cond.notify(n)`.
     ///
@@ -439,7 +448,7 @@ impl Condvar {
         self.wake(n)
     }
 
-    /// Wakes every waiting thread. Returns how many it woke.
+    /// Wakes every waiting thread and task. Returns how many it woke.
     ///
     /// # Examples
     ///

@@ -16,11 +16,8 @@
 //! | `lock.acquire(timeout=0.5)`   | `lock.acquire_timeout(d)` → `Result`   |
 //! | `lock.release()`              | `drop(guard)`                          |
 //! | `lock.locked()`               | `lock.locked()`                        |
-//! | asyncio: `async with lock:`   | `let _held = lock.acquire_async().await;` |
+//! | asyncio: `async with lock:`   | `lock.acquire_async().await` (threads share it) |
 //! | asyncio: `await lock.acquire()` | `mutex.lock_async().await`           |
-//!
-//! The async waits (in `mutex_async.rs`) wait for the same lock as threads:
-//! a task and a thread may take turns with it.
 //!
 //! # Differences from `std::sync::Mutex`
 //!
@@ -63,7 +60,7 @@ use core::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
 use super::deadline;
-use super::facade::{Ordering, UnsafeCell, const_fn, fence};
+use super::facade::{UnsafeCell, const_fn};
 use super::lockdep::{self, Class, How};
 use super::raw_mutex::RawMutex;
 use super::timeout::Timeout;
@@ -230,17 +227,13 @@ impl<T: ?Sized> Mutex<T> {
         Ok(unsafe { MutexGuard::new(self) })
     }
 
-    /// Unlocks; if a waiter may wait (CONTENDED), wakes one parked thread
-    /// and the first waiting task. The inline part is `RawMutex::unlock`'s.
-    ///
-    /// # Safety
-    ///
-    /// The lock is held and the caller is entitled to release it.
+    /// `RawMutex::unlock`, whose cold path also wakes the first task.
+    /// Safety: as there.
     #[inline]
     pub(crate) unsafe fn unlock(&self) {
         // SAFETY: the caller's promise, passed on.
         if unsafe { self.raw.release() } {
-            wake_contended(&self.raw, &self.tasks);
+            self.tasks.wake_contended(&self.raw);
         }
     }
 
@@ -278,21 +271,6 @@ impl<T: ?Sized> Mutex<T> {
     }
 }
 
-/// The cold half of `Mutex::unlock`: both kinds of waiter, since either
-/// may be waiting. The loser of the race finds the lock taken and waits
-/// again, marking it CONTENDED, so the next unlock comes here too.
-#[cold]
-#[inline(never)]
-fn wake_contended(raw: &RawMutex, tasks: &WakerLine) {
-    // Acquire: the unlock's swap read the CONTENDED a task's Release swap
-    // wrote after making the line; this fence makes the line visible here
-    // (a stale null pointer would skip the task: loom found that schedule),
-    // and keeps the inline swap a plain Release.
-    fence(Ordering::Acquire);
-    raw.wake_one_sleeper();
-    tasks.wake_first();
-}
-
 impl<T: Default> Default for Mutex<T> {
     #[cfg_attr(feature = "lockdep", track_caller)]
     fn default() -> Self {
@@ -324,10 +302,9 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 /// dropped.
 ///
 /// Not [`Send`]: the lock is released by the thread that took it, which keeps
-/// reasoning about who holds what local to one thread (as `std` does). The
-/// guard of [`lock_async`](Mutex::lock_async) is this type too: a task may
-/// hold it across `.await` on turnstile's event loop, which runs every task
-/// on one thread, but not in a future that must be `Send`.
+/// reasoning about who holds what local to one thread (as `std` does). So a
+/// task holding [`lock_async`](Mutex::lock_async)'s guard across `.await` is
+/// not `Send`: fine on turnstile's one-thread event loop.
 ///
 /// ```
 /// let mutex = turnstile::Mutex::new(String::new());

@@ -13,7 +13,7 @@
 use core::ptr;
 use core::task::Waker;
 
-use super::facade::{AtomicPtr, Ordering, UnsafeCell, const_fn};
+use super::facade::{AtomicPtr, Ordering, UnsafeCell, const_fn, fence};
 use super::raw_mutex::RawMutex;
 
 pub(crate) struct Wakers {
@@ -197,9 +197,24 @@ impl WakerLine {
         Some(LineGuard { line })
     }
 
-    /// Wakes the task first in line, if any: the unlock of a lock that
-    /// tasks may wait for.
-    pub(crate) fn wake_first(&self) {
+    /// The cold half of `Mutex::unlock`, after it found the lock CONTENDED:
+    /// wakes one parked thread and the first task, since either kind may
+    /// wait. The loser of the race finds the lock taken and waits again,
+    /// marking it CONTENDED, so the next unlock comes here too.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn wake_contended(&self, raw: &RawMutex) {
+        // Acquire: the unlock's swap read the CONTENDED that a task's
+        // Release swap wrote after making this line; the fence makes the
+        // line visible here (a stale null would skip the task: loom found
+        // that schedule), and keeps the inline unlock a plain Release swap.
+        fence(Ordering::Acquire);
+        raw.wake_one_sleeper();
+        self.wake_first();
+    }
+
+    /// Wakes the task first in line, if any.
+    fn wake_first(&self) {
         let first = self.lock_if_made().and_then(|mut line| line.take_one());
         if let Some(first) = first {
             first.wake();

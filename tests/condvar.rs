@@ -346,7 +346,11 @@ fn asyncio_condition_test_wait() {
     let g1 = tasks[0].step().expect("notified and the lock free");
     assert_eq!(*order.borrow(), [1]);
 
-    assert_eq!(pair.1.notify(2), 2, "the two others, while t1 holds the lock");
+    assert_eq!(
+        pair.1.notify(2),
+        2,
+        "the two others, while t1 holds the lock"
+    );
     assert!(tasks[1].step().is_none() && tasks[2].step().is_none());
     drop(g1);
     let g2 = tasks[1].step().expect("t2 next");
@@ -386,7 +390,10 @@ fn asyncio_condition_test_wait_cancel_after_notify_passes_the_notify_on() {
     assert!(first.step().is_none(), "notified; waiting for the lock");
     assert!(!second.woken());
     drop(first); // cancelled after its notification
-    assert!(second.woken(), "the notification went on to the other waiter");
+    assert!(
+        second.woken(),
+        "the notification went on to the other waiter"
+    );
     drop(held);
     assert!(second.step().is_some());
     assert_eq!(*order.borrow(), [2]);
@@ -466,12 +473,17 @@ fn a_task_notified_by_a_thread_and_a_thread_notified_by_a_task() {
 fn asyncio_condition_test_wait_for() {
     let (lock, cv) = (Mutex::new(false), Condvar::new());
     let mut task = Stepped::new(async {
-        let guard = cv.wait_while_async(lock.lock_async().await, |ready| !*ready).await;
+        let guard = cv
+            .wait_while_async(lock.lock_async().await, |ready| !*ready)
+            .await;
         *guard
     });
     assert!(task.step().is_none());
     assert!(cv.notify_one());
-    assert!(task.step().is_none(), "woken with the predicate still false");
+    assert!(
+        task.step().is_none(),
+        "woken with the predicate still false"
+    );
     *lock.lock() = true;
     assert!(cv.notify_one());
     assert_eq!(task.step(), Some(true));
@@ -488,7 +500,11 @@ fn asyncio_condition_test_notify() {
     assert!(tasks.iter_mut().all(|task| task.step().is_none()));
     assert_eq!(pair.1.notify(1), 1);
     let woken: Vec<bool> = tasks.iter().map(Stepped::woken).collect();
-    assert_eq!(woken, [true, false, false], "notify(1) wakes one, the first");
+    assert_eq!(
+        woken,
+        [true, false, false],
+        "notify(1) wakes one, the first"
+    );
     drop(tasks[0].step().expect("t1"));
     assert_eq!((pair.1.notify(1), pair.1.notify(2048)), (1, 1));
     drop(tasks[1].step().expect("t2"));

@@ -258,7 +258,10 @@ fn condvar_notify_one_with_a_thread_and_a_task_waiting_wakes_exactly_one() {
                 let mut turns = turns.lock();
                 turns.thread_waiting = true;
                 cv.wait(&mut turns);
-                assert!(turns.second_notify, "the thread woke on the task's notify(1)");
+                assert!(
+                    turns.second_notify,
+                    "the thread woke on the task's notify(1)"
+                );
             })
         };
         // The thread holds the lock from its look to its wait's release.

@@ -270,9 +270,13 @@ fn mutex_lock_async_registration_racing_a_thread_unlock_is_woken() {
         };
         thread_user.join().unwrap();
         if first.is_pending() {
-            assert_eq!(wakes.wakes(), 1, "pending, then woken {} times", wakes.wakes());
-            let Poll::Ready(mut guard) = std::pin::Pin::new(&mut waiting).poll(&mut context)
-            else {
+            assert_eq!(
+                wakes.wakes(),
+                1,
+                "pending, then woken {} times",
+                wakes.wakes()
+            );
+            let Poll::Ready(mut guard) = std::pin::Pin::new(&mut waiting).poll(&mut context) else {
                 panic!("woken, and the lock still not taken")
             };
             *guard += 1;
@@ -317,8 +321,11 @@ fn mutex_lock_async_cancel_racing_the_wake_passes_it_on() {
         let held = Arc::new(AtomicBool::new(false));
         let registered = Arc::new(AtomicBool::new(false));
         let holder = {
-            let (mutex, held, registered) =
-                (Arc::clone(&mutex), Arc::clone(&held), Arc::clone(&registered));
+            let (mutex, held, registered) = (
+                Arc::clone(&mutex),
+                Arc::clone(&held),
+                Arc::clone(&registered),
+            );
             thread::spawn(move || {
                 let guard = mutex.lock();
                 held.store(true, Ordering::SeqCst);
@@ -340,13 +347,24 @@ fn mutex_lock_async_cancel_racing_the_wake_passes_it_on() {
         let (waker, wakes) = CountingWaker::new();
         let mut context = Context::from_waker(&waker);
         let mut behind = mutex.lock_async();
-        assert!(std::pin::Pin::new(&mut behind).poll(&mut context).is_pending());
+        assert!(
+            std::pin::Pin::new(&mut behind)
+                .poll(&mut context)
+                .is_pending()
+        );
         registered.store(true, Ordering::SeqCst);
         drop(cancelled); // races the holder's unlock
         holder.join().unwrap();
-        assert_eq!(wakes.wakes(), 1, "the task behind was woken {} times", wakes.wakes());
+        assert_eq!(
+            wakes.wakes(),
+            1,
+            "the task behind was woken {} times",
+            wakes.wakes()
+        );
         assert!(
-            std::pin::Pin::new(&mut behind).poll(&mut context).is_ready(),
+            std::pin::Pin::new(&mut behind)
+                .poll(&mut context)
+                .is_ready(),
             "woken, and the free lock not taken"
         );
     });

@@ -436,7 +436,10 @@ fn asyncio_lock_test_acquire_serves_waiting_tasks_in_arrival_order() {
     assert_eq!(*order.borrow(), []);
 
     drop(held);
-    assert!(t1.woken() && !t2.woken(), "one release wakes the first task only");
+    assert!(
+        t1.woken() && !t2.woken(),
+        "one release wakes the first task only"
+    );
     let g1 = t1.step().expect("the first task takes the lock");
     assert_eq!(*order.borrow(), [1]);
     assert!(t2.step().is_none());
@@ -463,8 +466,14 @@ fn asyncio_lock_test_acquire_cancel_leaves_no_waiter() {
     let mut behind = Stepped::new(lock.acquire_async());
     assert!(behind.step().is_none());
     drop(task); // cancelled before any wake-up
-    assert!(!behind.woken(), "a cancel with no wake-up to pass on wakes nobody");
-    assert!(lock.locked(), "cancelling a wait does not touch the holder's lock");
+    assert!(
+        !behind.woken(),
+        "a cancel with no wake-up to pass on wakes nobody"
+    );
+    assert!(
+        lock.locked(),
+        "cancelling a wait does not touch the holder's lock"
+    );
     drop(held);
     assert!(behind.woken(), "the task behind is first now");
     assert!(behind.step().is_some());
@@ -535,21 +544,29 @@ fn asyncio_lock_test_release_no_waiters() {
 fn asyncio_lock_test_context_manager_on_the_event_loop() {
     let lock = Lock::new();
     let count = std::cell::Cell::new(0);
-    within(common::PATIENCE, "two tasks taking turns with one lock", move || {
-        turnstile::event_loop::run(async {
-            let bump = || async {
-                for _ in 0..3 {
-                    let _held = lock.acquire_async().await; // `async with lock:`
-                    let before = count.get();
-                    turnstile::event_loop::yield_now().await; // the other task runs
-                    count.set(before + 1);
-                }
-            };
-            turnstile::event_loop::gather([bump(), bump()]).await;
-        });
-        assert_eq!(count.get(), 6, "no update lost: the lock was held across .await");
-        assert!(!lock.locked());
-    });
+    within(
+        common::PATIENCE,
+        "two tasks taking turns with one lock",
+        move || {
+            turnstile::event_loop::run(async {
+                let bump = || async {
+                    for _ in 0..3 {
+                        let _held = lock.acquire_async().await; // `async with lock:`
+                        let before = count.get();
+                        turnstile::event_loop::yield_now().await; // the other task runs
+                        count.set(before + 1);
+                    }
+                };
+                turnstile::event_loop::gather([bump(), bump()]).await;
+            });
+            assert_eq!(
+                count.get(),
+                6,
+                "no update lost: the lock was held across .await"
+            );
+            assert!(!lock.locked());
+        },
+    );
 }
 
 #[test]
@@ -564,7 +581,10 @@ fn a_woken_task_that_loses_to_a_barging_thread_keeps_its_place() {
     let barged = lock.acquire(); // a thread takes it before the task runs
     assert!(first.step().is_none(), "the lock is held again");
     drop(barged);
-    assert!(first.woken() && !second.woken(), "the first task is still first");
+    assert!(
+        first.woken() && !second.woken(),
+        "the first task is still first"
+    );
     assert!(first.step().is_some());
 }
 
