@@ -130,6 +130,19 @@ impl Condvar {
 /// Dropped before it is ready, it leaves the lock released (asyncio would
 /// take it back, then raise `CancelledError`); if it had been notified, it
 /// hands one notification on to another waiter, task or thread.
+///
+/// ```
+/// use std::task::{Context, Waker};
+/// use turnstile::{Condvar, Mutex};
+///
+/// let (lock, cv) = (Mutex::new(()), Condvar::new());
+/// let mut waiting = Box::pin(cv.wait_async(lock.lock()));
+/// let mut context = Context::from_waker(Waker::noop());
+/// assert!(waiting.as_mut().poll(&mut context).is_pending());
+/// assert!(!lock.is_locked(), "the lock is let go while the task waits");
+/// drop(waiting); // cancelled: the lock stays released, no waiter is left
+/// assert_eq!(cv.notify_all(), 0);
+/// ```
 #[must_use = "a wait does nothing unless awaited"]
 pub struct CondvarWait<'c, 'a, T: ?Sized> {
     condvar: &'c Condvar,

@@ -98,6 +98,16 @@ impl Lock {
 
 /// The future of [`Mutex::lock_async`] and [`Lock::acquire_async`]: ready
 /// with the guard once it has taken the lock.
+///
+/// ```
+/// use turnstile::{Mutex, MutexLock};
+///
+/// let mutex = Mutex::new(1);
+/// let waiting: MutexLock<'_, i32> = mutex.lock_async();
+/// assert_eq!(format!("{waiting:?}"), "MutexLock { waiting: false }");
+/// drop(waiting); // never polled: cancelled, nothing taken
+/// assert!(!mutex.is_locked());
+/// ```
 #[must_use = "a wait does nothing unless awaited"]
 pub struct MutexLock<'a, T: ?Sized> {
     mutex: &'a Mutex<T>,
