@@ -39,6 +39,8 @@ declare -A file=(
   [mutex]=src/mutex.rs
   [rlock]=src/rlock.rs
   [condvar]=src/condvar.rs
+  [mutex_async]=src/mutex_async.rs
+  [condvar_async]=src/condvar_async.rs
   [semaphore]=src/semaphore/counting.rs
   [semaphore_permit]=src/semaphore/permit.rs
   [semaphore_owned]=src/semaphore/owned.rs
@@ -93,9 +95,11 @@ declare -A file=(
 )
 declare -A tests=(
   [raw_mutex]="model_mutex mutex rlock model_rlock lessons conformance_locks"
-  [mutex]="mutex model_mutex conformance_locks"
+  [mutex]="mutex model_mutex conformance_locks condvar model_condvar"
   [rlock]="rlock model_rlock conformance_locks"
   [condvar]="model_condvar condvar conformance_locks model_queue model_event model_semaphore"
+  [mutex_async]="mutex model_mutex condvar model_condvar"
+  [condvar_async]="condvar model_condvar"
   [semaphore]="model_semaphore semaphore conformance_locks"
   [semaphore_permit]="model_semaphore semaphore conformance_locks"
   [semaphore_owned]="model_semaphore semaphore conformance_locks"
@@ -114,7 +118,7 @@ declare -A tests=(
   [fifo_sleepers]="model_queue model_queue_async queue queue_memory conformance_queue"
   [locked]="model_queue model_queue_async queue queue_memory conformance_queue"
   [queue_future]="model_queue_async queue"
-  [wakers]="model_queue_async model_event model_semaphore model_barrier queue event semaphore barrier"
+  [wakers]="model_queue_async model_event model_semaphore model_barrier queue event semaphore barrier mutex model_mutex condvar model_condvar"
   [priority]="queue queue_memory conformance_queue"
   [future]="model_pool pool conformance_futures model_timer timer"
   [future_state]="model_pool pool conformance_futures model_timer timer"
@@ -156,7 +160,7 @@ declare -A features=(
   [lockdep_lock]=lockdep
   [lockdep_graph]=lockdep
 )
-order=(raw_mutex mutex rlock condvar semaphore semaphore_permit semaphore_owned semaphore_async semaphore_line semaphore_bounded semaphore_error event barrier barrier_async queue queue_iter queue_order fifo fifo_slots fifo_sleepers locked priority queue_future wakers future future_state future_phase future_promise future_awaited future_settler future_error task pool pool_worker pool_map pool_error wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather loop_group loop_selector loop_idle sleep_flag net_io net_stream net_listener net_connect)
+order=(raw_mutex mutex rlock condvar mutex_async condvar_async semaphore semaphore_permit semaphore_owned semaphore_async semaphore_line semaphore_bounded semaphore_error event barrier barrier_async queue queue_iter queue_order fifo fifo_slots fifo_sleepers locked priority queue_future wakers future future_state future_phase future_promise future_awaited future_settler future_error task pool pool_worker pool_map pool_error wait timer lockdep lockdep_class lockdep_report lockdep_lock lockdep_graph loop_run loop_task loop_sleep loop_gather loop_group loop_selector loop_idle sleep_flag net_io net_stream net_listener net_connect)
 
 command -v cargo-mutants >/dev/null || {
   echo "cargo-mutants is not installed: cargo install cargo-mutants --locked" >&2

@@ -16,6 +16,11 @@
 //! | `cv.wait_for(pred, timeout=t)`       | `cv.wait_timeout_while(&mut guard, t, ...)`  |
 //! | `cv.notify()` / `cv.notify(n)`       | `cv.notify_one()` / `cv.notify(n)`           |
 //! | `cv.notify_all()`                    | `cv.notify_all()`                            |
+//! | asyncio: `await cv.wait()`           | `guard = cv.wait_async(guard).await`         |
+//! | asyncio: `await cv.wait_for(pred)`   | `cv.wait_while_async(guard, \|v\| !pred(v)).await` |
+//!
+//! Async tasks and threads may wait on one condvar (`condvar_async.rs`): a
+//! notify counts both, and serves waiting tasks first.
 //!
 //! Unlike Python's `Condition`, a `Condvar` does not own its lock: you pass
 //! the guard to each wait. Use one condvar with one lock only.
@@ -60,11 +65,12 @@
 //! assert_eq!(passenger.join().unwrap(), "boarded");
 //! ```
 
-// Why one file of ~540 lines: it is one idea, the sequence-number wait. Every
+// Why one file of ~560 lines: it is one idea, the sequence-number wait. Every
 // form of `wait` and both `notify`s read and write the same sequence word,
 // and `Relock` is how a wait lets go of its guard and takes it back; the
 // waits are correct only read together. Half the file is the docs and
-// examples of the waits.
+// examples of the waits. (The async wait, which does not use the sequence
+// word, is in `condvar_async.rs`.)
 
 use core::fmt;
 use std::time::{Duration, Instant};
@@ -75,6 +81,7 @@ use super::lockdep::{self, Class};
 use super::mutex::MutexGuard;
 use super::rlock::RLockGuard;
 use super::timeout::Timeout;
+use super::wakers::WakerLine;
 
 /// A condition variable. See the [module docs](self).
 ///
@@ -89,11 +96,17 @@ use super::timeout::Timeout;
 /// # let _ = (queue, not_empty, reentrant, changed);
 /// ```
 pub struct Condvar {
-    /// Bumped by every notify; a waiter sleeps only while it is unchanged.
+    /// Bumped by every notify that goes on to threads (one that waking tasks
+    /// has served does not); a waiter sleeps only while it is unchanged.
     seq: Futex<AtomicU32>,
-    /// Threads between "registered, lock still held" and "woke, lock retaken".
-    /// 32 bits (no process has 2^32 threads) keep a `Condvar` at 8 bytes.
-    waiters: AtomicU32,
+    /// Threads between "registered, lock still held" and "woke, lock retaken",
+    /// and tasks between "registered" and "saw their notification" (or were
+    /// dropped). 32 bits: no process has 2^32 threads.
+    pub(crate) waiters: AtomicU32,
+    /// Waiting async tasks (`condvar_async.rs`), null until one waits. A
+    /// task's notification is its waker taken out of this line: notify
+    /// takes tasks first, one per wake it owes, so each is counted exactly.
+    pub(crate) tasks: WakerLine,
 }
 
 // # Implementation notes
@@ -165,7 +178,7 @@ impl<T: ?Sized> sealed::Relock for MutexGuard<'_, T> {
     unsafe fn release(&mut self) -> usize {
         // SAFETY: the guard holds the lock; the caller retakes it before the
         // guard is used or dropped.
-        unsafe { self.mutex.raw.unlock() };
+        unsafe { self.mutex.unlock() };
         0
     }
 
@@ -208,6 +221,7 @@ impl Condvar {
             Self {
                 seq: Futex::new(AtomicU32::new(0)),
                 waiters: AtomicU32::new(0),
+                tasks: WakerLine::new(),
             }
         }
     }
@@ -391,7 +405,8 @@ impl Condvar {
         Ok(())
     }
 
-    /// Wakes one waiting thread, if any. Returns whether it woke one.
+    /// Wakes one waiting thread or task, if any (a task first: see
+    /// [`wait_async`](Self::wait_async)). Returns whether it woke one.
     ///
     /// With nobody waiting this is one atomic load: no lock, no system call.
     ///
@@ -412,7 +427,8 @@ impl Condvar {
         self.wake(1) == 1
     }
 
-    /// Wakes up to `n` waiting threads. Returns how many it woke.
+    /// Wakes up to `n` waiters, threads and tasks together (waiting tasks
+    /// first, in the order they came). Returns how many it woke.
     ///
     /// Python's `cond.notify(n)`.
     ///
@@ -432,7 +448,7 @@ impl Condvar {
         self.wake(n)
     }
 
-    /// Wakes every waiting thread. Returns how many it woke.
+    /// Wakes every waiting thread and task. Returns how many it woke.
     ///
     /// # Examples
     ///
@@ -470,15 +486,33 @@ impl Condvar {
     #[cold]
     #[inline(never)]
     fn wake(&self, n: usize) -> usize {
+        // Tasks first: a task does not watch `seq`, so waking one costs no
+        // thread a spurious wake-up, and the count is exact.
+        let mut woken = self.wake_tasks(n);
+        if woken == n {
+            return woken;
+        }
         self.seq.fetch_add(1, Ordering::Relaxed);
         if n == usize::MAX {
-            return self.seq.wake_all();
+            return woken + self.seq.wake_all();
         }
-        let mut woken = 0;
         while woken < n && self.seq.wake_one() {
             woken += 1;
         }
         woken
+    }
+
+    /// Takes up to `n` waiting tasks out of the line and wakes them (after
+    /// letting go of the line's lock). Returns how many.
+    fn wake_tasks(&self, n: usize) -> usize {
+        let Some(mut line) = self.tasks.lock_if_made() else {
+            return 0;
+        };
+        let woken = line.take_first(n);
+        drop(line);
+        let count = woken.len();
+        woken.wake();
+        count
     }
 
     /// Waits once; `Err(Timeout)` if the deadline passed.

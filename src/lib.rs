@@ -192,6 +192,7 @@ struct ReadmeDoctests;
 pub mod barrier;
 mod barrier_async;
 pub mod condvar;
+mod condvar_async;
 mod deadline;
 pub mod event;
 pub mod event_loop;
@@ -202,6 +203,7 @@ pub mod lockdep;
 #[path = "lockdep/off.rs"]
 mod lockdep;
 pub mod mutex;
+mod mutex_async;
 pub mod pool;
 pub mod queue;
 pub mod raw_mutex;
@@ -216,8 +218,10 @@ mod wakers;
 pub use barrier::{Barrier, BarrierError, BarrierWaitResult, ZeroParties};
 pub use barrier_async::BarrierWait;
 pub use condvar::{Condvar, Relock};
+pub use condvar_async::CondvarWait;
 pub use event::{Event, EventWait};
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
+pub use mutex_async::MutexLock;
 pub use pool::{PoolError, SubmitError, TaskError, ThreadPool};
 pub use queue::{
     FifoQueue, GetError, GetTimeoutError, LifoQueue, PriorityQueue, PutError, PutTimeoutError,

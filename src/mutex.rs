@@ -16,6 +16,8 @@
 //! | `lock.acquire(timeout=0.5)`   | `lock.acquire_timeout(d)` → `Result`   |
 //! | `lock.release()`              | `drop(guard)`                          |
 //! | `lock.locked()`               | `lock.locked()`                        |
+//! | asyncio: `async with lock:`   | `lock.acquire_async().await` (threads share it) |
+//! | asyncio: `await lock.acquire()` | `mutex.lock_async().await`           |
 //!
 //! # Differences from `std::sync::Mutex`
 //!
@@ -62,12 +64,16 @@ use super::facade::{UnsafeCell, const_fn};
 use super::lockdep::{self, Class, How};
 use super::raw_mutex::RawMutex;
 use super::timeout::Timeout;
+use super::wakers::WakerLine;
 
 /// A lock that owns the `T` it protects. See the [module docs](self).
 pub struct Mutex<T: ?Sized> {
     pub(crate) raw: RawMutex,
     /// The lock-order checker's class (nothing without feature `lockdep`).
     pub(crate) class: Class,
+    /// Async tasks waiting for the lock (`mutex_async.rs`); null until one
+    /// waits. An unlock that finds the lock CONTENDED wakes the first.
+    pub(crate) tasks: WakerLine,
     data: UnsafeCell<T>,
 }
 
@@ -119,7 +125,7 @@ impl<T> Mutex<T> {
 
     const_fn! {
         fn with(value: T, class: Class) -> Self {
-            Self { raw: RawMutex::new(), class, data: UnsafeCell::new(value) }
+            Self { raw: RawMutex::new(), class, tasks: WakerLine::new(), data: UnsafeCell::new(value) }
         }
     }
 
@@ -221,6 +227,16 @@ impl<T: ?Sized> Mutex<T> {
         Ok(unsafe { MutexGuard::new(self) })
     }
 
+    /// `RawMutex::unlock`, whose cold path also wakes the first task.
+    /// Safety: as there.
+    #[inline]
+    pub(crate) unsafe fn unlock(&self) {
+        // SAFETY: the caller's promise, passed on.
+        if unsafe { self.raw.release() } {
+            self.tasks.wake_contended(&self.raw);
+        }
+    }
+
     /// This mutex's identity for the lock-order checker.
     #[inline]
     pub(crate) fn id(&self) -> *const () {
@@ -286,7 +302,9 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 /// dropped.
 ///
 /// Not [`Send`]: the lock is released by the thread that took it, which keeps
-/// reasoning about who holds what local to one thread (as `std` does).
+/// reasoning about who holds what local to one thread (as `std` does). So a
+/// task holding [`lock_async`](Mutex::lock_async)'s guard across `.await` is
+/// not `Send`: fine on turnstile's one-thread event loop.
 ///
 /// ```
 /// let mutex = turnstile::Mutex::new(String::new());
@@ -309,7 +327,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     ///
     /// - The calling thread must hold `mutex.raw`, and hand the duty to unlock
     ///   it to this guard.
-    unsafe fn new(mutex: &'a Mutex<T>) -> Self {
+    pub(crate) unsafe fn new(mutex: &'a Mutex<T>) -> Self {
         Self {
             mutex,
             _not_send: PhantomData,
@@ -347,7 +365,7 @@ impl<T: ?Sized> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         // SAFETY: the guard was created holding the lock and is its only
         // releaser; drop runs once.
-        unsafe { self.mutex.raw.unlock() }
+        unsafe { self.mutex.unlock() }
         lockdep::unlocked(&self.mutex.class, self.mutex.id());
     }
 }
@@ -386,7 +404,7 @@ impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
 /// assert!(!lock.locked());
 /// ```
 pub struct Lock {
-    inner: Mutex<()>,
+    pub(crate) inner: Mutex<()>,
 }
 
 /// The guard [`Lock::acquire`] returns: the lock is released when it drops.

@@ -219,19 +219,50 @@ impl RawMutex {
     /// ```
     #[inline]
     pub unsafe fn unlock(&self) {
-        // Release: pairs with the Acquire in `lock`, publishing our writes to
-        // the next holder.
-        let contended = self.state.swap(UNLOCKED, Ordering::Release) == CONTENDED;
-        note("unlocked");
-        if contended {
+        // SAFETY: the caller's promise, passed on.
+        if unsafe { self.release() } {
             self.wake_one_sleeper();
         }
     }
 
+    /// The first half of [`unlock`](Self::unlock): frees the lock and says
+    /// whether a waiter may be parked, leaving the wake-up to the caller
+    /// (`Mutex` also wakes a waiting task).
+    ///
+    /// # Safety
+    ///
+    /// As for `unlock`.
+    #[inline]
+    pub(crate) unsafe fn release(&self) -> bool {
+        // Release: pairs with the Acquire in `lock`, publishing our writes to
+        // the next holder.
+        let contended = self.state.swap(UNLOCKED, Ordering::Release) == CONTENDED;
+        note("unlocked");
+        contended
+    }
+
+    /// Wakes one parked thread, if any is parked.
     #[cold]
     #[inline(never)]
-    fn wake_one_sleeper(&self) {
+    pub(crate) fn wake_one_sleeper(&self) {
         self.state.wake_one();
+    }
+
+    /// What an async task does instead of parking: marks the lock CONTENDED,
+    /// so that the next unlock wakes a waiter, and takes the lock if that
+    /// mark found it free (returns `true`). The task must have put its waker
+    /// where that unlock will find it *before* this call.
+    ///
+    /// The swap is also a Release: an unlock that reads this CONTENDED and
+    /// then fences (Acquire, in its cold path) sees where the waker was put.
+    pub(crate) fn lock_or_mark(&self) -> bool {
+        // Acquire: as in `lock`, when the swap takes the lock. Taken as
+        // CONTENDED, like a thread that has slept: others may still wait.
+        let taken = self.state.swap(CONTENDED, Ordering::AcqRel) == UNLOCKED;
+        if taken {
+            note("locked");
+        }
+        taken
     }
 
     /// The slow path of every lock call: spin, then park, and again after

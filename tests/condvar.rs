@@ -306,3 +306,222 @@ fn notify_one_reports_whether_it_woke_a_thread_body() {
     waiter.join().unwrap();
     assert!(!shared.1.notify_one(), "nobody waits any more");
 }
+
+// ---------------------------------------------------------------------------
+// The async wait: CPython's `test_asyncio/test_locks.py` ConditionTests,
+// restated with futures stepped by hand (`common::Stepped`, CPython's
+// `sleep(0)`), and tasks and threads on one condvar.
+
+use common::{Stepped, block_on, join_within};
+use turnstile::MutexGuard;
+
+/// A task that takes the lock, waits once, notes `name` in `order` and
+/// hands back its guard (the caller releases it, as CPython's test does).
+async fn wait_and_note<'a>(
+    (lock, cv): &'a (Mutex<()>, Condvar),
+    order: &std::cell::RefCell<Vec<u32>>,
+    name: u32,
+) -> MutexGuard<'a, ()> {
+    let guard = cv.wait_async(lock.lock_async().await).await;
+    order.borrow_mut().push(name);
+    guard
+}
+
+#[test]
+fn asyncio_condition_test_wait() {
+    let pair = (Mutex::new(()), Condvar::new());
+    let order = std::cell::RefCell::new(Vec::new());
+    let mut tasks: Vec<_> = (1..=3)
+        .map(|name| Stepped::new(wait_and_note(&pair, &order, name)))
+        .collect();
+    assert!(tasks.iter_mut().all(|task| task.step().is_none()));
+    assert!(!pair.0.is_locked(), "each waiting task let go of the lock");
+
+    let held = pair.0.lock();
+    assert_eq!(pair.1.notify(1), 1);
+    assert!(tasks[0].woken() && !tasks[1].woken() && !tasks[2].woken());
+    assert!(tasks[0].step().is_none(), "notified, but the lock is held");
+    assert_eq!(*order.borrow(), []);
+    drop(held);
+    let g1 = tasks[0].step().expect("notified and the lock free");
+    assert_eq!(*order.borrow(), [1]);
+
+    assert_eq!(
+        pair.1.notify(2),
+        2,
+        "the two others, while t1 holds the lock"
+    );
+    assert!(tasks[1].step().is_none() && tasks[2].step().is_none());
+    drop(g1);
+    let g2 = tasks[1].step().expect("t2 next");
+    assert!(tasks[2].step().is_none());
+    drop(g2);
+    drop(tasks[2].step().expect("then t3"));
+    assert_eq!(*order.borrow(), [1, 2, 3]);
+}
+
+#[test]
+fn asyncio_condition_test_wait_cancel_leaves_the_lock_released_and_no_waiter() {
+    let (lock, cv) = (Mutex::new(()), Condvar::new());
+    let mut wait = Stepped::new(cv.wait_async(lock.lock()));
+    assert!(wait.step().is_none());
+    drop(wait);
+    // asyncio's cancelled wait takes the lock back; a dropped future cannot.
+    assert!(!lock.is_locked(), "the dropped wait holds no lock");
+    assert_eq!(cv.notify_all(), 0, "and no waiter is left counted");
+
+    // Dropped before its first poll: the guard inside unlocks with it.
+    drop(cv.wait_async(lock.lock()));
+    assert!(!lock.is_locked());
+}
+
+#[test]
+fn asyncio_condition_test_wait_cancel_after_notify_passes_the_notify_on() {
+    // bpo-32841 and Python 3.13's Condition.wait: a waiter notified and
+    // then cancelled (here: while it waits to retake the lock) hands the
+    // notification to another waiter.
+    let pair = (Mutex::new(()), Condvar::new());
+    let order = std::cell::RefCell::new(Vec::new());
+    let mut first = Stepped::new(wait_and_note(&pair, &order, 1));
+    let mut second = Stepped::new(wait_and_note(&pair, &order, 2));
+    assert!(first.step().is_none() && second.step().is_none());
+    let held = pair.0.lock();
+    assert_eq!(pair.1.notify(1), 1);
+    assert!(first.step().is_none(), "notified; waiting for the lock");
+    assert!(!second.woken());
+    drop(first); // cancelled after its notification
+    assert!(
+        second.woken(),
+        "the notification went on to the other waiter"
+    );
+    drop(held);
+    assert!(second.step().is_some());
+    assert_eq!(*order.borrow(), [2]);
+}
+
+#[test]
+fn a_notify_spent_on_a_cancelled_task_goes_on_to_a_waiting_thread() {
+    let pair = Arc::new((Mutex::new(false), Condvar::new()));
+    let mut task = Stepped::new(pair.1.wait_async(pair.0.lock()));
+    assert!(task.step().is_none());
+    let thread = spawn_one_waiting_thread(&pair);
+    assert!(pair.1.notify_one(), "one waiter notified");
+    assert!(task.woken(), "tasks are notified first");
+    drop(task); // cancelled: the notification must reach the thread
+    join_within("the thread the notification was passed to", thread);
+}
+
+/// Spawns a thread that waits once on `pair.1` (returning on any wake-up),
+/// and returns once it is registered: it raised the flag under the lock and
+/// let go of the lock, which only its wait does.
+fn spawn_one_waiting_thread(pair: &Arc<(Mutex<bool>, Condvar)>) -> thread::JoinHandle<()> {
+    let thread = {
+        let pair = Arc::clone(pair);
+        thread::spawn(move || {
+            let mut waiting = pair.0.lock();
+            *waiting = true;
+            pair.1.wait(&mut waiting);
+        })
+    };
+    common::wait_until("the thread to wait", || *pair.0.lock());
+    thread
+}
+
+#[test]
+fn notify_one_with_a_thread_and_a_task_waiting_wakes_exactly_one() {
+    let pair = Arc::new((Mutex::new(false), Condvar::new()));
+    let mut task = Stepped::new(pair.1.wait_async(pair.0.lock()));
+    assert!(task.step().is_none());
+    let thread = spawn_one_waiting_thread(&pair);
+    assert_eq!(pair.1.notify(1), 1);
+    assert!(task.woken());
+    assert!(task.step().is_some(), "the task was the one notified");
+    // The thread was not (a task's notification bumps no sequence a
+    // thread watches); the next notify is its. (Its return value is not
+    // checked: a thread still spinning is woken without a wake call.)
+    pair.1.notify(1);
+    join_within("the thread, notified second", thread);
+    assert_eq!(pair.1.notify_all(), 0, "nobody is left counted");
+}
+
+#[test]
+fn a_task_notified_by_a_thread_and_a_thread_notified_by_a_task() {
+    let pair = Arc::new((Mutex::new(false), Condvar::new()));
+    // Thread -> task.
+    let notifier = {
+        let pair = Arc::clone(&pair);
+        thread::spawn(move || {
+            *pair.0.lock() = true;
+            pair.1.notify_all();
+        })
+    };
+    let (guard, _) = block_on(pair.1.wait_while_async(pair.0.lock(), |ready| !*ready));
+    assert!(*guard);
+    drop(guard);
+    join_within("the notifying thread", notifier);
+    // Task -> thread.
+    *pair.0.lock() = false;
+    let waiter = spawn_one_waiting_thread(&pair);
+    block_on(async {
+        let _held = pair.0.lock_async().await;
+        pair.1.notify_one();
+    });
+    join_within("the thread a task notified", waiter);
+}
+
+#[test]
+fn asyncio_condition_test_wait_for() {
+    let (lock, cv) = (Mutex::new(false), Condvar::new());
+    let mut task = Stepped::new(async {
+        let guard = cv
+            .wait_while_async(lock.lock_async().await, |ready| !*ready)
+            .await;
+        *guard
+    });
+    assert!(task.step().is_none());
+    assert!(cv.notify_one());
+    assert!(
+        task.step().is_none(),
+        "woken with the predicate still false"
+    );
+    *lock.lock() = true;
+    assert!(cv.notify_one());
+    assert_eq!(task.step(), Some(true));
+    assert!(!lock.is_locked());
+}
+
+#[test]
+fn asyncio_condition_test_notify() {
+    let pair = (Mutex::new(()), Condvar::new());
+    let order = std::cell::RefCell::new(Vec::new());
+    let mut tasks: Vec<_> = (1..=3)
+        .map(|name| Stepped::new(wait_and_note(&pair, &order, name)))
+        .collect();
+    assert!(tasks.iter_mut().all(|task| task.step().is_none()));
+    assert_eq!(pair.1.notify(1), 1);
+    let woken: Vec<bool> = tasks.iter().map(Stepped::woken).collect();
+    assert_eq!(
+        woken,
+        [true, false, false],
+        "notify(1) wakes one, the first"
+    );
+    drop(tasks[0].step().expect("t1"));
+    assert_eq!((pair.1.notify(1), pair.1.notify(2048)), (1, 1));
+    drop(tasks[1].step().expect("t2"));
+    drop(tasks[2].step().expect("t3"));
+    assert_eq!(*order.borrow(), [1, 2, 3]);
+}
+
+#[test]
+fn asyncio_condition_test_notify_all() {
+    let pair = (Mutex::new(()), Condvar::new());
+    let order = std::cell::RefCell::new(Vec::new());
+    let mut tasks: Vec<_> = (1..=2)
+        .map(|name| Stepped::new(wait_and_note(&pair, &order, name)))
+        .collect();
+    assert!(tasks.iter_mut().all(|task| task.step().is_none()));
+    assert_eq!(pair.1.notify_all(), 2);
+    drop(tasks[0].step().expect("t1"));
+    drop(tasks[1].step().expect("t2"));
+    assert_eq!(*order.borrow(), [1, 2]);
+}

@@ -163,3 +163,119 @@ fn condvar_timed_wait_racing_a_notify_reports_truly() {
     });
     BRANCHES.assert_both_taken("a timed wait racing a notify");
 }
+
+// ---------------------------------------------------------------------------
+// The async wait (`condvar_async.rs`): tasks beside threads.
+
+use common::CountingWaker;
+use std::future::Future as _;
+use std::task::{Context, Poll};
+
+/// Property: a task waiting for a flag, whose registration (first poll)
+/// races a thread that raises it and notifies, is not left waiting (a lost
+/// notification leaves loom's executor parked, which loom reports).
+#[test]
+fn condvar_wait_async_racing_a_notify_is_woken() {
+    model(|| {
+        let shared = Arc::new((Mutex::new(false), Condvar::new()));
+        let notifier = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                *shared.0.lock() = true;
+                shared.1.notify_one();
+            })
+        };
+        let (ready, cv) = &*shared;
+        let guard = loom::future::block_on(cv.wait_while_async(ready.lock(), |ready| !*ready));
+        assert!(*guard);
+        drop(guard);
+        notifier.join().unwrap();
+    });
+}
+
+/// Property: a waiting task dropped (cancelled) while a notify_one runs
+/// does not swallow it: a thread waiting beside it for the same item gets
+/// it (the notify reached the thread, or the task passed it on), or loom
+/// reports the thread asleep forever.
+#[test]
+fn condvar_wait_async_cancel_racing_the_notify_passes_it_on() {
+    model(|| {
+        let shared = Arc::new((Mutex::new(0u32), Condvar::new()));
+        let (items, cv) = &*shared;
+        let (waker, _) = CountingWaker::new();
+        let mut cancelled = Box::pin(cv.wait_async(items.lock()));
+        assert!(
+            cancelled
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        let consumer = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                let (items, cv) = &*shared;
+                let mut items = items.lock();
+                cv.wait_while(&mut items, |items| **items == 0);
+                *items -= 1;
+            })
+        };
+        let producer = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                *shared.0.lock() += 1;
+                shared.1.notify_one();
+            })
+        };
+        drop(cancelled);
+        producer.join().unwrap();
+        consumer.join().unwrap();
+        assert_eq!(*items.lock(), 0);
+    });
+}
+
+#[derive(Default)]
+struct Turns {
+    thread_waiting: bool,
+    second_notify: bool,
+}
+
+/// Property: `notify(1)` with a task and a thread waiting wakes exactly
+/// one of them, in total: the task (tasks are served first), whose waker is
+/// woken once, and not the thread, which wakes only on the second notify.
+#[test]
+fn condvar_notify_one_with_a_thread_and_a_task_waiting_wakes_exactly_one() {
+    model(|| {
+        let shared = Arc::new((Mutex::new(Turns::default()), Condvar::new()));
+        let (turns, cv) = &*shared;
+        let (waker, wakes) = CountingWaker::new();
+        let mut context = Context::from_waker(&waker);
+        let mut task = Box::pin(cv.wait_async(turns.lock()));
+        assert!(task.as_mut().poll(&mut context).is_pending());
+        let thread_waiter = {
+            let shared = Arc::clone(&shared);
+            thread::spawn(move || {
+                let (turns, cv) = &*shared;
+                let mut turns = turns.lock();
+                turns.thread_waiting = true;
+                cv.wait(&mut turns);
+                assert!(
+                    turns.second_notify,
+                    "the thread woke on the task's notify(1)"
+                );
+            })
+        };
+        // The thread holds the lock from its look to its wait's release.
+        while !turns.lock().thread_waiting {
+            thread::yield_now();
+        }
+        assert_eq!(cv.notify(1), 1);
+        assert_eq!(wakes.wakes(), 1, "the task was not the one woken");
+        let Poll::Ready(guard) = task.as_mut().poll(&mut context) else {
+            panic!("notified, and the free lock not retaken")
+        };
+        drop(guard);
+        turns.lock().second_notify = true;
+        cv.notify(1);
+        thread_waiter.join().unwrap();
+    });
+}

@@ -238,3 +238,134 @@ fn broken_forgetful_unlock_is_caught() {
 fn child_forgetful_unlock() {
     model(no_lost_wakeup::<ForgetfulLock>);
 }
+
+// ---------------------------------------------------------------------------
+// The async lock (`mutex_async.rs`): tasks beside threads.
+
+use common::CountingWaker;
+use std::task::{Context, Poll};
+use turnstile::model::sync::atomic::{AtomicBool, Ordering};
+
+/// Property: a task whose first poll races a thread's lock and unlock
+/// (its registration against the unlock's look for waiters) is either
+/// ready at once and never woken, or pending and woken exactly once, and
+/// then ready. No update under the lock is lost.
+#[test]
+fn mutex_lock_async_registration_racing_a_thread_unlock_is_woken() {
+    model(|| {
+        let mutex = Arc::new(Mutex::new(0));
+        let thread_user = {
+            let mutex = Arc::clone(&mutex);
+            thread::spawn(move || *mutex.lock() += 1)
+        };
+        let (waker, wakes) = CountingWaker::new();
+        let mut context = Context::from_waker(&waker);
+        let mut waiting = mutex.lock_async();
+        let first = match std::pin::Pin::new(&mut waiting).poll(&mut context) {
+            Poll::Ready(mut guard) => {
+                *guard += 1;
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        };
+        thread_user.join().unwrap();
+        if first.is_pending() {
+            assert_eq!(
+                wakes.wakes(),
+                1,
+                "pending, then woken {} times",
+                wakes.wakes()
+            );
+            let Poll::Ready(mut guard) = std::pin::Pin::new(&mut waiting).poll(&mut context) else {
+                panic!("woken, and the lock still not taken")
+            };
+            *guard += 1;
+        } else {
+            assert_eq!(wakes.wakes(), 0, "ready at once, and woken anyway");
+        }
+        drop(waiting);
+        assert_eq!(*mutex.lock(), 2, "an update under the lock was lost");
+    });
+}
+
+/// Property: a thread and a task both waiting for a lock a third thread
+/// holds both get it: the "someone may wait" mark survives whichever of
+/// them is served first (a lost wake-up leaves a thread parked or loom's
+/// executor parked, which loom reports).
+#[test]
+fn mutex_thread_and_task_waiting_both_get_the_lock() {
+    model(|| {
+        let mutex = Arc::new(Mutex::new(0));
+        let users: Vec<_> = (0..2)
+            .map(|_| {
+                let mutex = Arc::clone(&mutex);
+                thread::spawn(move || *mutex.lock() += 1)
+            })
+            .collect();
+        *loom::future::block_on(mutex.lock_async()) += 1;
+        for user in users {
+            user.join().unwrap();
+        }
+        assert_eq!(*mutex.lock(), 3);
+    });
+}
+
+/// Property: a waiting task cancelled while a thread unlocks (the unlock
+/// waking it, or not yet) costs the task behind it nothing: that one is
+/// woken exactly once, either by the unlock or by the cancelled task
+/// passing the wake-up on, and takes the lock.
+#[test]
+fn mutex_lock_async_cancel_racing_the_wake_passes_it_on() {
+    model(|| {
+        let mutex = Arc::new(Mutex::new(()));
+        let held = Arc::new(AtomicBool::new(false));
+        let registered = Arc::new(AtomicBool::new(false));
+        let holder = {
+            let (mutex, held, registered) = (
+                Arc::clone(&mutex),
+                Arc::clone(&held),
+                Arc::clone(&registered),
+            );
+            thread::spawn(move || {
+                let guard = mutex.lock();
+                held.store(true, Ordering::SeqCst);
+                while !registered.load(Ordering::SeqCst) {
+                    thread::yield_now();
+                }
+                drop(guard);
+            })
+        };
+        while !held.load(Ordering::SeqCst) {
+            thread::yield_now();
+        }
+        let (waker, _) = CountingWaker::new();
+        let mut cancelled = mutex.lock_async();
+        let pending = std::pin::Pin::new(&mut cancelled)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending();
+        assert!(pending);
+        let (waker, wakes) = CountingWaker::new();
+        let mut context = Context::from_waker(&waker);
+        let mut behind = mutex.lock_async();
+        assert!(
+            std::pin::Pin::new(&mut behind)
+                .poll(&mut context)
+                .is_pending()
+        );
+        registered.store(true, Ordering::SeqCst);
+        drop(cancelled); // races the holder's unlock
+        holder.join().unwrap();
+        assert_eq!(
+            wakes.wakes(),
+            1,
+            "the task behind was woken {} times",
+            wakes.wakes()
+        );
+        assert!(
+            std::pin::Pin::new(&mut behind)
+                .poll(&mut context)
+                .is_ready(),
+            "woken, and the free lock not taken"
+        );
+    });
+}

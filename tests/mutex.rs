@@ -405,3 +405,237 @@ fn guard_is_not_send() {
     assert!(caught.is_err());
     assert!(!mutex.is_locked());
 }
+
+// ---------------------------------------------------------------------------
+// The async lock: CPython's `test_asyncio/test_locks.py` LockTests, restated
+// with futures stepped by hand (`common::Stepped`, CPython's `sleep(0)`), and
+// the cases CPython has no need of: a thread and a task on one lock.
+
+use common::{Stepped, block_on, join_within, within};
+
+/// A task that takes the lock, notes `name` in `order`, and hands back its
+/// guard (the caller releases it, as CPython's test releases for its tasks).
+async fn take_and_note<'a>(
+    lock: &'a Lock,
+    order: &std::cell::RefCell<Vec<u32>>,
+    name: u32,
+) -> turnstile::LockGuard<'a> {
+    let guard = lock.acquire_async().await;
+    order.borrow_mut().push(name);
+    guard
+}
+
+#[test]
+fn asyncio_lock_test_acquire_serves_waiting_tasks_in_arrival_order() {
+    let lock = Lock::new();
+    let order = std::cell::RefCell::new(Vec::new());
+    let held = lock.acquire();
+    let mut t1 = Stepped::new(take_and_note(&lock, &order, 1));
+    let mut t2 = Stepped::new(take_and_note(&lock, &order, 2));
+    assert!(t1.step().is_none() && t2.step().is_none());
+    assert_eq!(*order.borrow(), []);
+
+    drop(held);
+    assert!(
+        t1.woken() && !t2.woken(),
+        "one release wakes the first task only"
+    );
+    let g1 = t1.step().expect("the first task takes the lock");
+    assert_eq!(*order.borrow(), [1]);
+    assert!(t2.step().is_none());
+
+    let mut t3 = Stepped::new(take_and_note(&lock, &order, 3));
+    assert!(t3.step().is_none());
+    drop(g1);
+    assert!(t2.woken() && !t3.woken());
+    let g2 = t2.step().expect("the second task is next");
+    drop(g2);
+    assert!(t3.woken());
+    drop(t3.step().expect("then the third"));
+    assert_eq!(*order.borrow(), [1, 2, 3]);
+    assert!(!lock.locked());
+}
+
+#[test]
+fn asyncio_lock_test_acquire_cancel_leaves_no_waiter() {
+    let lock = Lock::new();
+    let held = lock.acquire();
+    let mut task = Stepped::new(lock.acquire_async());
+    assert!(task.step().is_none());
+    assert_eq!(task.wakers_kept(), 1, "the lock keeps the task's waker");
+    let mut behind = Stepped::new(lock.acquire_async());
+    assert!(behind.step().is_none());
+    drop(task); // cancelled before any wake-up
+    assert!(
+        !behind.woken(),
+        "a cancel with no wake-up to pass on wakes nobody"
+    );
+    assert!(
+        lock.locked(),
+        "cancelling a wait does not touch the holder's lock"
+    );
+    drop(held);
+    assert!(behind.woken(), "the task behind is first now");
+    assert!(behind.step().is_some());
+}
+
+#[test]
+fn asyncio_lock_test_cancel_race_passes_the_wake_to_the_next_task() {
+    // A holds; B and C wait. A releases (waking B) and B is cancelled before
+    // it runs: C must be woken in B's place and take the lock.
+    let lock = Lock::new();
+    let a = lock.acquire();
+    let mut b = Stepped::new(lock.acquire_async());
+    let mut c = Stepped::new(lock.acquire_async());
+    assert!(b.step().is_none() && c.step().is_none());
+    drop(a);
+    assert!(b.woken() && !c.woken());
+    drop(b); // cancelled after its wake-up
+    assert!(c.woken(), "the cancelled task's wake-up went to the next");
+    let held = c.step().expect("C takes the free lock");
+    assert!(lock.locked());
+    drop(held);
+}
+
+#[test]
+fn asyncio_lock_test_cancel_release_race_lets_one_task_in() {
+    // Held; t1, t2, t3 wait. t1 is cancelled, then the lock released: one
+    // task, t2, takes it; t3 is not even woken.
+    let lock = Lock::new();
+    let held = lock.acquire();
+    let mut tasks: Vec<_> = (0..3).map(|_| Stepped::new(lock.acquire_async())).collect();
+    assert!(tasks.iter_mut().all(|task| task.step().is_none()));
+    let t1 = tasks.remove(0);
+    drop(t1);
+    drop(held);
+    let (t2, t3) = tasks.split_at_mut(1);
+    assert!(t2[0].woken() && !t3[0].woken());
+    let taken = t2[0].step().expect("t2 takes it");
+    assert!(t3[0].step().is_none(), "only one task holds the lock");
+    drop(taken);
+    assert!(t3[0].step().is_some());
+}
+
+#[test]
+fn asyncio_lock_test_finished_waiter_cancelled_with_a_newcomer_behind() {
+    // tb waits; tc comes later; tb is woken and cancelled: tc is woken.
+    let lock = Lock::new();
+    let held = lock.acquire();
+    let mut tb = Stepped::new(lock.acquire_async());
+    assert!(tb.step().is_none());
+    let mut tc = Stepped::new(lock.acquire_async());
+    assert!(tc.step().is_none());
+    drop(held);
+    drop(tb);
+    assert!(tc.woken());
+    assert!(tc.step().is_some() && !lock.locked());
+}
+
+#[test]
+fn asyncio_lock_test_release_no_waiters() {
+    let lock = Lock::new();
+    let (held, wakes) = block_on(lock.acquire_async());
+    assert!(lock.locked() && wakes == 0);
+    drop(held);
+    assert!(!lock.locked());
+}
+
+#[test]
+fn asyncio_lock_test_context_manager_on_the_event_loop() {
+    let lock = Lock::new();
+    let count = std::cell::Cell::new(0);
+    within(
+        common::PATIENCE,
+        "two tasks taking turns with one lock",
+        move || {
+            turnstile::event_loop::run(async {
+                let bump = || async {
+                    for _ in 0..3 {
+                        let _held = lock.acquire_async().await; // `async with lock:`
+                        let before = count.get();
+                        turnstile::event_loop::yield_now().await; // the other task runs
+                        count.set(before + 1);
+                    }
+                };
+                turnstile::event_loop::gather([bump(), bump()]).await;
+            });
+            assert_eq!(
+                count.get(),
+                6,
+                "no update lost: the lock was held across .await"
+            );
+            assert!(!lock.locked());
+        },
+    );
+}
+
+#[test]
+fn a_woken_task_that_loses_to_a_barging_thread_keeps_its_place() {
+    let lock = Lock::new();
+    let held = lock.acquire();
+    let mut first = Stepped::new(lock.acquire_async());
+    let mut second = Stepped::new(lock.acquire_async());
+    assert!(first.step().is_none() && second.step().is_none());
+    drop(held);
+    assert!(first.woken());
+    let barged = lock.acquire(); // a thread takes it before the task runs
+    assert!(first.step().is_none(), "the lock is held again");
+    drop(barged);
+    assert!(
+        first.woken() && !second.woken(),
+        "the first task is still first"
+    );
+    assert!(first.step().is_some());
+}
+
+#[test]
+fn a_task_waiting_for_a_lock_a_thread_holds_is_woken_by_its_unlock() {
+    let mutex = Arc::new(Mutex::new(0));
+    let holder = hold_mutex_elsewhere(&mutex);
+    let releaser = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(20));
+        holder.release();
+    });
+    let (mut guard, _) = block_on(mutex.lock_async());
+    *guard += 1;
+    drop(guard);
+    join_within("the thread that released the lock", releaser);
+    assert_eq!(*mutex.lock(), 1);
+}
+
+#[test]
+fn a_thread_waiting_for_a_lock_a_task_holds_is_woken_by_the_task_unlock() {
+    let mutex = Arc::new(Mutex::new(0));
+    let (guard, _) = block_on(mutex.lock_async());
+    let waiting = {
+        let mutex = Arc::clone(&mutex);
+        thread::spawn(move || *mutex.lock() += 1)
+    };
+    thread::sleep(Duration::from_millis(10)); // let it park, usually
+    drop(guard); // the task's unlock
+    join_within("the thread waiting for the task's lock", waiting);
+    assert_eq!(*mutex.lock(), 1);
+}
+
+#[test]
+fn threads_and_tasks_on_one_lock_lose_no_update() {
+    let mutex = Arc::new(Mutex::new(0u64));
+    let workers: Vec<_> = (0..4)
+        .map(|worker| {
+            let mutex = Arc::clone(&mutex);
+            thread::spawn(move || {
+                for _ in 0..500 {
+                    if worker % 2 == 0 {
+                        *mutex.lock() += 1;
+                    } else {
+                        *block_on(mutex.lock_async()).0 += 1;
+                    }
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        join_within("a worker (thread or task) adding under the lock", worker);
+    }
+    assert_eq!(*mutex.lock(), 2000);
+}

@@ -83,6 +83,9 @@ mod barrier_async;
 #[path = "../condvar.rs"]
 pub mod condvar;
 #[cfg(not(doctest))]
+#[path = "../condvar_async.rs"]
+mod condvar_async;
+#[cfg(not(doctest))]
 #[path = "../deadline.rs"]
 mod deadline;
 #[cfg(not(doctest))]
@@ -94,6 +97,9 @@ pub mod lockdep;
 #[cfg(not(doctest))]
 #[path = "../mutex.rs"]
 pub mod mutex;
+#[cfg(not(doctest))]
+#[path = "../mutex_async.rs"]
+mod mutex_async;
 #[cfg(not(doctest))]
 #[path = "../pool/mod.rs"]
 pub mod pool;
@@ -140,9 +146,13 @@ pub use barrier_async::BarrierWait;
 #[cfg(not(doctest))]
 pub use condvar::{Condvar, Relock};
 #[cfg(not(doctest))]
+pub use condvar_async::CondvarWait;
+#[cfg(not(doctest))]
 pub use event::{Event, EventWait};
 #[cfg(not(doctest))]
 pub use mutex::{Lock, LockGuard, Mutex, MutexGuard};
+#[cfg(not(doctest))]
+pub use mutex_async::MutexLock;
 #[cfg(not(doctest))]
 pub use pool::{PoolError, SubmitError, TaskError, ThreadPool};
 #[cfg(not(doctest))]

@@ -669,3 +669,47 @@ pub fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     found.sort();
     found
 }
+
+/// A future stepped by hand, as CPython's asyncio tests step their loop
+/// with `await asyncio.sleep(0)`: each [`step`](Self::step) polls it once,
+/// and [`woken`](Self::woken) says whether it was woken since the last step.
+/// Dropping it cancels the future. Never blocks.
+pub struct Stepped<F: std::future::Future> {
+    future: std::pin::Pin<Box<F>>,
+    waker: std::task::Waker,
+    unparker: std::sync::Arc<Unparker>,
+    wakes_seen: usize,
+}
+
+impl<F: std::future::Future> Stepped<F> {
+    pub fn new(future: F) -> Self {
+        let (waker, unparker) = Unparker::new();
+        Self {
+            future: Box::pin(future),
+            waker,
+            unparker,
+            wakes_seen: 0,
+        }
+    }
+
+    /// Polls once; `Some(output)` if it was ready.
+    pub fn step(&mut self) -> Option<F::Output> {
+        self.wakes_seen = self.unparker.wakes();
+        let mut context = std::task::Context::from_waker(&self.waker);
+        match self.future.as_mut().poll(&mut context) {
+            std::task::Poll::Ready(output) => Some(output),
+            std::task::Poll::Pending => None,
+        }
+    }
+
+    /// Whether its waker was woken since the last step.
+    pub fn woken(&self) -> bool {
+        self.unparker.wakes() > self.wakes_seen
+    }
+
+    /// How many clones of its waker exist besides this one's: the wakers a
+    /// primitive keeps for it.
+    pub fn wakers_kept(&self) -> usize {
+        std::sync::Arc::strong_count(&self.unparker) - 2
+    }
+}
