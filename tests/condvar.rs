@@ -329,74 +329,92 @@ async fn wait_and_note<'a>(
 
 #[test]
 fn asyncio_condition_test_wait() {
-    let pair = (Mutex::new(()), Condvar::new());
-    let order = std::cell::RefCell::new(Vec::new());
-    let mut tasks: Vec<_> = (1..=3)
-        .map(|name| Stepped::new(wait_and_note(&pair, &order, name)))
-        .collect();
-    assert!(tasks.iter_mut().all(|task| task.step().is_none()));
-    assert!(!pair.0.is_locked(), "each waiting task let go of the lock");
+    common::within(
+        common::PATIENCE,
+        "the condvar, its lock and the tasks stepped by hand",
+        || {
+            let pair = (Mutex::new(()), Condvar::new());
+            let order = std::cell::RefCell::new(Vec::new());
+            let mut tasks: Vec<_> = (1..=3)
+                .map(|name| Stepped::new(wait_and_note(&pair, &order, name)))
+                .collect();
+            assert!(tasks.iter_mut().all(|task| task.step().is_none()));
+            assert!(!pair.0.is_locked(), "each waiting task let go of the lock");
 
-    let held = pair.0.lock();
-    assert_eq!(pair.1.notify(1), 1);
-    assert!(tasks[0].woken() && !tasks[1].woken() && !tasks[2].woken());
-    assert!(tasks[0].step().is_none(), "notified, but the lock is held");
-    assert_eq!(*order.borrow(), []);
-    drop(held);
-    let g1 = tasks[0].step().expect("notified and the lock free");
-    assert_eq!(*order.borrow(), [1]);
+            let held = pair.0.lock();
+            assert_eq!(pair.1.notify(1), 1);
+            assert!(tasks[0].woken() && !tasks[1].woken() && !tasks[2].woken());
+            assert!(tasks[0].step().is_none(), "notified, but the lock is held");
+            assert_eq!(*order.borrow(), []);
+            drop(held);
+            let g1 = tasks[0].step().expect("notified and the lock free");
+            assert_eq!(*order.borrow(), [1]);
 
-    assert_eq!(
-        pair.1.notify(2),
-        2,
-        "the two others, while t1 holds the lock"
+            assert_eq!(
+                pair.1.notify(2),
+                2,
+                "the two others, while t1 holds the lock"
+            );
+            assert!(tasks[1].step().is_none() && tasks[2].step().is_none());
+            drop(g1);
+            let g2 = tasks[1].step().expect("t2 next");
+            assert!(tasks[2].step().is_none());
+            drop(g2);
+            drop(tasks[2].step().expect("then t3"));
+            assert_eq!(*order.borrow(), [1, 2, 3]);
+        },
     );
-    assert!(tasks[1].step().is_none() && tasks[2].step().is_none());
-    drop(g1);
-    let g2 = tasks[1].step().expect("t2 next");
-    assert!(tasks[2].step().is_none());
-    drop(g2);
-    drop(tasks[2].step().expect("then t3"));
-    assert_eq!(*order.borrow(), [1, 2, 3]);
 }
 
 #[test]
 fn asyncio_condition_test_wait_cancel_leaves_the_lock_released_and_no_waiter() {
-    let (lock, cv) = (Mutex::new(()), Condvar::new());
-    let mut wait = Stepped::new(cv.wait_async(lock.lock()));
-    assert!(wait.step().is_none());
-    drop(wait);
-    // asyncio's cancelled wait takes the lock back; a dropped future cannot.
-    assert!(!lock.is_locked(), "the dropped wait holds no lock");
-    assert_eq!(cv.notify_all(), 0, "and no waiter is left counted");
+    common::within(
+        common::PATIENCE,
+        "the condvar, its lock and the tasks stepped by hand",
+        || {
+            let (lock, cv) = (Mutex::new(()), Condvar::new());
+            let mut wait = Stepped::new(cv.wait_async(lock.lock()));
+            assert!(wait.step().is_none());
+            drop(wait);
+            // asyncio's cancelled wait takes the lock back; a dropped future cannot.
+            assert!(!lock.is_locked(), "the dropped wait holds no lock");
+            assert_eq!(cv.notify_all(), 0, "and no waiter is left counted");
 
-    // Dropped before its first poll: the guard inside unlocks with it.
-    drop(cv.wait_async(lock.lock()));
-    assert!(!lock.is_locked());
+            // Dropped before its first poll: the guard inside unlocks with it.
+            drop(cv.wait_async(lock.lock()));
+            assert!(!lock.is_locked());
+        },
+    );
 }
 
 #[test]
 fn asyncio_condition_test_wait_cancel_after_notify_passes_the_notify_on() {
-    // bpo-32841 and Python 3.13's Condition.wait: a waiter notified and
-    // then cancelled (here: while it waits to retake the lock) hands the
-    // notification to another waiter.
-    let pair = (Mutex::new(()), Condvar::new());
-    let order = std::cell::RefCell::new(Vec::new());
-    let mut first = Stepped::new(wait_and_note(&pair, &order, 1));
-    let mut second = Stepped::new(wait_and_note(&pair, &order, 2));
-    assert!(first.step().is_none() && second.step().is_none());
-    let held = pair.0.lock();
-    assert_eq!(pair.1.notify(1), 1);
-    assert!(first.step().is_none(), "notified; waiting for the lock");
-    assert!(!second.woken());
-    drop(first); // cancelled after its notification
-    assert!(
-        second.woken(),
-        "the notification went on to the other waiter"
+    common::within(
+        common::PATIENCE,
+        "the condvar, its lock and the tasks stepped by hand",
+        || {
+            // bpo-32841 and Python 3.13's Condition.wait: a waiter notified and
+            // then cancelled (here: while it waits to retake the lock) hands the
+            // notification to another waiter.
+            let pair = (Mutex::new(()), Condvar::new());
+            let order = std::cell::RefCell::new(Vec::new());
+            let mut first = Stepped::new(wait_and_note(&pair, &order, 1));
+            let mut second = Stepped::new(wait_and_note(&pair, &order, 2));
+            assert!(first.step().is_none() && second.step().is_none());
+            let held = pair.0.lock();
+            assert_eq!(pair.1.notify(1), 1);
+            assert!(first.step().is_none(), "notified; waiting for the lock");
+            assert!(!second.woken());
+            drop(first); // cancelled after its notification
+            assert!(
+                second.woken(),
+                "the notification went on to the other waiter"
+            );
+            drop(held);
+            assert!(second.step().is_some());
+            assert_eq!(*order.borrow(), [2]);
+        },
     );
-    drop(held);
-    assert!(second.step().is_some());
-    assert_eq!(*order.borrow(), [2]);
 }
 
 #[test]
@@ -471,57 +489,124 @@ fn a_task_notified_by_a_thread_and_a_thread_notified_by_a_task() {
 
 #[test]
 fn asyncio_condition_test_wait_for() {
-    let (lock, cv) = (Mutex::new(false), Condvar::new());
-    let mut task = Stepped::new(async {
-        let guard = cv
-            .wait_while_async(lock.lock_async().await, |ready| !*ready)
-            .await;
-        *guard
-    });
-    assert!(task.step().is_none());
-    assert!(cv.notify_one());
-    assert!(
-        task.step().is_none(),
-        "woken with the predicate still false"
+    common::within(
+        common::PATIENCE,
+        "the condvar, its lock and the tasks stepped by hand",
+        || {
+            let (lock, cv) = (Mutex::new(false), Condvar::new());
+            let mut task = Stepped::new(async {
+                let guard = cv
+                    .wait_while_async(lock.lock_async().await, |ready| !*ready)
+                    .await;
+                *guard
+            });
+            assert!(task.step().is_none());
+            assert!(cv.notify_one());
+            assert!(
+                task.step().is_none(),
+                "woken with the predicate still false"
+            );
+            *lock.lock() = true;
+            assert!(cv.notify_one());
+            assert_eq!(task.step(), Some(true));
+            assert!(!lock.is_locked());
+        },
     );
-    *lock.lock() = true;
-    assert!(cv.notify_one());
-    assert_eq!(task.step(), Some(true));
-    assert!(!lock.is_locked());
 }
 
 #[test]
 fn asyncio_condition_test_notify() {
-    let pair = (Mutex::new(()), Condvar::new());
-    let order = std::cell::RefCell::new(Vec::new());
-    let mut tasks: Vec<_> = (1..=3)
-        .map(|name| Stepped::new(wait_and_note(&pair, &order, name)))
-        .collect();
-    assert!(tasks.iter_mut().all(|task| task.step().is_none()));
-    assert_eq!(pair.1.notify(1), 1);
-    let woken: Vec<bool> = tasks.iter().map(Stepped::woken).collect();
-    assert_eq!(
-        woken,
-        [true, false, false],
-        "notify(1) wakes one, the first"
+    common::within(
+        common::PATIENCE,
+        "the condvar, its lock and the tasks stepped by hand",
+        || {
+            let pair = (Mutex::new(()), Condvar::new());
+            let order = std::cell::RefCell::new(Vec::new());
+            let mut tasks: Vec<_> = (1..=3)
+                .map(|name| Stepped::new(wait_and_note(&pair, &order, name)))
+                .collect();
+            assert!(tasks.iter_mut().all(|task| task.step().is_none()));
+            assert_eq!(pair.1.notify(1), 1);
+            let woken: Vec<bool> = tasks.iter().map(Stepped::woken).collect();
+            assert_eq!(
+                woken,
+                [true, false, false],
+                "notify(1) wakes one, the first"
+            );
+            drop(tasks[0].step().expect("t1"));
+            assert_eq!((pair.1.notify(1), pair.1.notify(2048)), (1, 1));
+            drop(tasks[1].step().expect("t2"));
+            drop(tasks[2].step().expect("t3"));
+            assert_eq!(*order.borrow(), [1, 2, 3]);
+        },
     );
-    drop(tasks[0].step().expect("t1"));
-    assert_eq!((pair.1.notify(1), pair.1.notify(2048)), (1, 1));
-    drop(tasks[1].step().expect("t2"));
-    drop(tasks[2].step().expect("t3"));
-    assert_eq!(*order.borrow(), [1, 2, 3]);
 }
 
 #[test]
 fn asyncio_condition_test_notify_all() {
-    let pair = (Mutex::new(()), Condvar::new());
-    let order = std::cell::RefCell::new(Vec::new());
-    let mut tasks: Vec<_> = (1..=2)
-        .map(|name| Stepped::new(wait_and_note(&pair, &order, name)))
-        .collect();
-    assert!(tasks.iter_mut().all(|task| task.step().is_none()));
-    assert_eq!(pair.1.notify_all(), 2);
-    drop(tasks[0].step().expect("t1"));
-    drop(tasks[1].step().expect("t2"));
-    assert_eq!(*order.borrow(), [1, 2]);
+    common::within(
+        common::PATIENCE,
+        "the condvar, its lock and the tasks stepped by hand",
+        || {
+            let pair = (Mutex::new(()), Condvar::new());
+            let order = std::cell::RefCell::new(Vec::new());
+            let mut tasks: Vec<_> = (1..=2)
+                .map(|name| Stepped::new(wait_and_note(&pair, &order, name)))
+                .collect();
+            assert!(tasks.iter_mut().all(|task| task.step().is_none()));
+            assert_eq!(pair.1.notify_all(), 2);
+            drop(tasks[0].step().expect("t1"));
+            drop(tasks[1].step().expect("t2"));
+            assert_eq!(*order.borrow(), [1, 2]);
+        },
+    );
+}
+
+#[test]
+fn a_cancelled_async_wait_that_was_not_notified_passes_nothing_on() {
+    common::within(
+        common::PATIENCE,
+        "the condvar, its lock and the tasks stepped by hand",
+        || {
+            let pair = (Mutex::new(()), Condvar::new());
+            // Each wait lets go of the lock at its first step: step it before
+            // the next one locks.
+            let mut first = Stepped::new(pair.1.wait_async(pair.0.lock()));
+            assert!(first.step().is_none());
+            let mut second = Stepped::new(pair.1.wait_async(pair.0.lock()));
+            assert!(second.step().is_none());
+            assert_eq!(first.wakers_kept(), 1, "the condvar keeps the task's waker");
+            drop(first);
+            assert!(
+                !second.woken(),
+                "a wait dropped before any notify passes nothing on"
+            );
+            assert_eq!(pair.1.notify_all(), 1, "only the second is still counted");
+            assert!(second.step().is_some());
+        },
+    );
+}
+
+#[test]
+fn an_async_wait_prints_its_state() {
+    common::within(
+        common::PATIENCE,
+        "the condvar, its lock and the tasks stepped by hand",
+        || {
+            use std::task::{Context, Waker};
+            let (lock, cv) = (Mutex::new(()), Condvar::new());
+            let mut context = Context::from_waker(Waker::noop());
+            let mut wait = Box::pin(cv.wait_async(lock.lock()));
+            assert!(format!("{wait:?}").contains("holding the lock"));
+            assert!(wait.as_mut().poll(&mut context).is_pending());
+            assert!(format!("{wait:?}").contains("\"waiting\""));
+            let held = lock.lock();
+            assert!(cv.notify_one());
+            assert!(wait.as_mut().poll(&mut context).is_pending());
+            assert!(format!("{wait:?}").contains("notified, relocking"));
+            drop(held);
+            assert!(wait.as_mut().poll(&mut context).is_ready());
+            assert!(format!("{wait:?}").contains("done"));
+        },
+    );
 }

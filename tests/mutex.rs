@@ -427,117 +427,153 @@ async fn take_and_note<'a>(
 
 #[test]
 fn asyncio_lock_test_acquire_serves_waiting_tasks_in_arrival_order() {
-    let lock = Lock::new();
-    let order = std::cell::RefCell::new(Vec::new());
-    let held = lock.acquire();
-    let mut t1 = Stepped::new(take_and_note(&lock, &order, 1));
-    let mut t2 = Stepped::new(take_and_note(&lock, &order, 2));
-    assert!(t1.step().is_none() && t2.step().is_none());
-    assert_eq!(*order.borrow(), []);
+    common::within(
+        common::PATIENCE,
+        "the lock and the tasks stepped by hand",
+        || {
+            let lock = Lock::new();
+            let order = std::cell::RefCell::new(Vec::new());
+            let held = lock.acquire();
+            let mut t1 = Stepped::new(take_and_note(&lock, &order, 1));
+            let mut t2 = Stepped::new(take_and_note(&lock, &order, 2));
+            assert!(t1.step().is_none() && t2.step().is_none());
+            assert_eq!(*order.borrow(), []);
 
-    drop(held);
-    assert!(
-        t1.woken() && !t2.woken(),
-        "one release wakes the first task only"
+            drop(held);
+            assert!(
+                t1.woken() && !t2.woken(),
+                "one release wakes the first task only"
+            );
+            let g1 = t1.step().expect("the first task takes the lock");
+            assert_eq!(*order.borrow(), [1]);
+            assert!(t2.step().is_none());
+
+            let mut t3 = Stepped::new(take_and_note(&lock, &order, 3));
+            assert!(t3.step().is_none());
+            drop(g1);
+            assert!(t2.woken() && !t3.woken());
+            let g2 = t2.step().expect("the second task is next");
+            drop(g2);
+            assert!(t3.woken());
+            drop(t3.step().expect("then the third"));
+            assert_eq!(*order.borrow(), [1, 2, 3]);
+            assert!(!lock.locked());
+        },
     );
-    let g1 = t1.step().expect("the first task takes the lock");
-    assert_eq!(*order.borrow(), [1]);
-    assert!(t2.step().is_none());
-
-    let mut t3 = Stepped::new(take_and_note(&lock, &order, 3));
-    assert!(t3.step().is_none());
-    drop(g1);
-    assert!(t2.woken() && !t3.woken());
-    let g2 = t2.step().expect("the second task is next");
-    drop(g2);
-    assert!(t3.woken());
-    drop(t3.step().expect("then the third"));
-    assert_eq!(*order.borrow(), [1, 2, 3]);
-    assert!(!lock.locked());
 }
 
 #[test]
 fn asyncio_lock_test_acquire_cancel_leaves_no_waiter() {
-    let lock = Lock::new();
-    let held = lock.acquire();
-    let mut task = Stepped::new(lock.acquire_async());
-    assert!(task.step().is_none());
-    assert_eq!(task.wakers_kept(), 1, "the lock keeps the task's waker");
-    let mut behind = Stepped::new(lock.acquire_async());
-    assert!(behind.step().is_none());
-    drop(task); // cancelled before any wake-up
-    assert!(
-        !behind.woken(),
-        "a cancel with no wake-up to pass on wakes nobody"
+    common::within(
+        common::PATIENCE,
+        "the lock and the tasks stepped by hand",
+        || {
+            let lock = Lock::new();
+            let held = lock.acquire();
+            let mut task = Stepped::new(lock.acquire_async());
+            assert!(task.step().is_none());
+            assert_eq!(task.wakers_kept(), 1, "the lock keeps the task's waker");
+            let mut behind = Stepped::new(lock.acquire_async());
+            assert!(behind.step().is_none());
+            drop(task); // cancelled before any wake-up
+            assert!(
+                !behind.woken(),
+                "a cancel with no wake-up to pass on wakes nobody"
+            );
+            assert!(
+                lock.locked(),
+                "cancelling a wait does not touch the holder's lock"
+            );
+            drop(held);
+            assert!(behind.woken(), "the task behind is first now");
+            assert!(behind.step().is_some());
+        },
     );
-    assert!(
-        lock.locked(),
-        "cancelling a wait does not touch the holder's lock"
-    );
-    drop(held);
-    assert!(behind.woken(), "the task behind is first now");
-    assert!(behind.step().is_some());
 }
 
 #[test]
 fn asyncio_lock_test_cancel_race_passes_the_wake_to_the_next_task() {
-    // A holds; B and C wait. A releases (waking B) and B is cancelled before
-    // it runs: C must be woken in B's place and take the lock.
-    let lock = Lock::new();
-    let a = lock.acquire();
-    let mut b = Stepped::new(lock.acquire_async());
-    let mut c = Stepped::new(lock.acquire_async());
-    assert!(b.step().is_none() && c.step().is_none());
-    drop(a);
-    assert!(b.woken() && !c.woken());
-    drop(b); // cancelled after its wake-up
-    assert!(c.woken(), "the cancelled task's wake-up went to the next");
-    let held = c.step().expect("C takes the free lock");
-    assert!(lock.locked());
-    drop(held);
+    common::within(
+        common::PATIENCE,
+        "the lock and the tasks stepped by hand",
+        || {
+            // A holds; B and C wait. A releases (waking B) and B is cancelled before
+            // it runs: C must be woken in B's place and take the lock.
+            let lock = Lock::new();
+            let a = lock.acquire();
+            let mut b = Stepped::new(lock.acquire_async());
+            let mut c = Stepped::new(lock.acquire_async());
+            assert!(b.step().is_none() && c.step().is_none());
+            drop(a);
+            assert!(b.woken() && !c.woken());
+            drop(b); // cancelled after its wake-up
+            assert!(c.woken(), "the cancelled task's wake-up went to the next");
+            let held = c.step().expect("C takes the free lock");
+            assert!(lock.locked());
+            drop(held);
+        },
+    );
 }
 
 #[test]
 fn asyncio_lock_test_cancel_release_race_lets_one_task_in() {
-    // Held; t1, t2, t3 wait. t1 is cancelled, then the lock released: one
-    // task, t2, takes it; t3 is not even woken.
-    let lock = Lock::new();
-    let held = lock.acquire();
-    let mut tasks: Vec<_> = (0..3).map(|_| Stepped::new(lock.acquire_async())).collect();
-    assert!(tasks.iter_mut().all(|task| task.step().is_none()));
-    let t1 = tasks.remove(0);
-    drop(t1);
-    drop(held);
-    let (t2, t3) = tasks.split_at_mut(1);
-    assert!(t2[0].woken() && !t3[0].woken());
-    let taken = t2[0].step().expect("t2 takes it");
-    assert!(t3[0].step().is_none(), "only one task holds the lock");
-    drop(taken);
-    assert!(t3[0].step().is_some());
+    common::within(
+        common::PATIENCE,
+        "the lock and the tasks stepped by hand",
+        || {
+            // Held; t1, t2, t3 wait. t1 is cancelled, then the lock released: one
+            // task, t2, takes it; t3 is not even woken.
+            let lock = Lock::new();
+            let held = lock.acquire();
+            let mut tasks: Vec<_> = (0..3).map(|_| Stepped::new(lock.acquire_async())).collect();
+            assert!(tasks.iter_mut().all(|task| task.step().is_none()));
+            let t1 = tasks.remove(0);
+            drop(t1);
+            drop(held);
+            let (t2, t3) = tasks.split_at_mut(1);
+            assert!(t2[0].woken() && !t3[0].woken());
+            let taken = t2[0].step().expect("t2 takes it");
+            assert!(t3[0].step().is_none(), "only one task holds the lock");
+            drop(taken);
+            assert!(t3[0].step().is_some());
+        },
+    );
 }
 
 #[test]
 fn asyncio_lock_test_finished_waiter_cancelled_with_a_newcomer_behind() {
-    // tb waits; tc comes later; tb is woken and cancelled: tc is woken.
-    let lock = Lock::new();
-    let held = lock.acquire();
-    let mut tb = Stepped::new(lock.acquire_async());
-    assert!(tb.step().is_none());
-    let mut tc = Stepped::new(lock.acquire_async());
-    assert!(tc.step().is_none());
-    drop(held);
-    drop(tb);
-    assert!(tc.woken());
-    assert!(tc.step().is_some() && !lock.locked());
+    common::within(
+        common::PATIENCE,
+        "the lock and the tasks stepped by hand",
+        || {
+            // tb waits; tc comes later; tb is woken and cancelled: tc is woken.
+            let lock = Lock::new();
+            let held = lock.acquire();
+            let mut tb = Stepped::new(lock.acquire_async());
+            assert!(tb.step().is_none());
+            let mut tc = Stepped::new(lock.acquire_async());
+            assert!(tc.step().is_none());
+            drop(held);
+            drop(tb);
+            assert!(tc.woken());
+            assert!(tc.step().is_some() && !lock.locked());
+        },
+    );
 }
 
 #[test]
 fn asyncio_lock_test_release_no_waiters() {
-    let lock = Lock::new();
-    let (held, wakes) = block_on(lock.acquire_async());
-    assert!(lock.locked() && wakes == 0);
-    drop(held);
-    assert!(!lock.locked());
+    common::within(
+        common::PATIENCE,
+        "the lock and the tasks stepped by hand",
+        || {
+            let lock = Lock::new();
+            let (held, wakes) = block_on(lock.acquire_async());
+            assert!(lock.locked() && wakes == 0);
+            drop(held);
+            assert!(!lock.locked());
+        },
+    );
 }
 
 #[test]
@@ -571,21 +607,27 @@ fn asyncio_lock_test_context_manager_on_the_event_loop() {
 
 #[test]
 fn a_woken_task_that_loses_to_a_barging_thread_keeps_its_place() {
-    let lock = Lock::new();
-    let held = lock.acquire();
-    let mut first = Stepped::new(lock.acquire_async());
-    let mut second = Stepped::new(lock.acquire_async());
-    assert!(first.step().is_none() && second.step().is_none());
-    drop(held);
-    assert!(first.woken());
-    let barged = lock.acquire(); // a thread takes it before the task runs
-    assert!(first.step().is_none(), "the lock is held again");
-    drop(barged);
-    assert!(
-        first.woken() && !second.woken(),
-        "the first task is still first"
+    common::within(
+        common::PATIENCE,
+        "the lock and the tasks stepped by hand",
+        || {
+            let lock = Lock::new();
+            let held = lock.acquire();
+            let mut first = Stepped::new(lock.acquire_async());
+            let mut second = Stepped::new(lock.acquire_async());
+            assert!(first.step().is_none() && second.step().is_none());
+            drop(held);
+            assert!(first.woken());
+            let barged = lock.acquire(); // a thread takes it before the task runs
+            assert!(first.step().is_none(), "the lock is held again");
+            drop(barged);
+            assert!(
+                first.woken() && !second.woken(),
+                "the first task is still first"
+            );
+            assert!(first.step().is_some());
+        },
     );
-    assert!(first.step().is_some());
 }
 
 #[test]
@@ -638,4 +680,27 @@ fn threads_and_tasks_on_one_lock_lose_no_update() {
         join_within("a worker (thread or task) adding under the lock", worker);
     }
     assert_eq!(*mutex.lock(), 2000);
+}
+
+#[test]
+fn an_async_lock_prints_whether_it_waits() {
+    common::within(
+        common::PATIENCE,
+        "the lock and the tasks stepped by hand",
+        || {
+            use std::task::{Context, Waker};
+            let mutex = Mutex::new(());
+            let held = mutex.lock();
+            let mut waiting = Box::pin(mutex.lock_async());
+            assert_eq!(format!("{waiting:?}"), "MutexLock { waiting: false }");
+            assert!(
+                waiting
+                    .as_mut()
+                    .poll(&mut Context::from_waker(Waker::noop()))
+                    .is_pending()
+            );
+            assert_eq!(format!("{waiting:?}"), "MutexLock { waiting: true }");
+            drop(held);
+        },
+    );
 }
