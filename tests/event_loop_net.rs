@@ -499,3 +499,50 @@ fn tasks_waiting_on_one_listener_each_get_a_connection_and_a_cancelled_one_none(
         },
     );
 }
+
+/// The small things a user reaches for: `TCP_NODELAY` set and read back
+/// both ways, each socket's own descriptor (the one its address belongs
+/// to), and a `Debug` that names the socket.
+#[test]
+fn nodelay_descriptors_and_debug_are_the_sockets_own() {
+    common::within(
+        common::PATIENCE,
+        "a connect and an accept on loopback",
+        || {
+            run(async {
+                let listener = Rc::new(TcpListener::bind("127.0.0.1:0").unwrap());
+                let address = listener.local_addr().unwrap();
+                let accepting = {
+                    let listener = Rc::clone(&listener);
+                    spawn(async move { listener.accept().await.unwrap().0 }).unwrap()
+                };
+                let client = TcpStream::connect(address).await.unwrap();
+                let accepted = accepting.await.unwrap();
+                for on in [true, false, true] {
+                    client.set_nodelay(on).unwrap();
+                    assert_eq!(client.nodelay().unwrap(), on);
+                }
+                // The descriptors are the sockets' own: asking the system for
+                // each one's address gives that socket's address.
+                let local_of = |fd: std::os::fd::RawFd| {
+                    // SAFETY: the descriptor belongs to a socket that lives
+                    // past this call; the borrow only duplicates it (dup), and
+                    // the duplicate is closed when the std socket drops.
+                    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+                    let owned = borrowed.try_clone_to_owned().unwrap();
+                    std::net::TcpStream::from(owned).local_addr().unwrap()
+                };
+                assert_eq!(local_of(listener.as_raw_fd()), address);
+                assert_eq!(local_of(accepted.as_raw_fd()), address);
+                assert_eq!(local_of(client.as_raw_fd()), client.local_addr().unwrap());
+                let printed = format!("{listener:?} {client:?}");
+                assert!(
+                    printed.starts_with("TcpListener { socket: ")
+                        && printed.contains("TcpStream { socket: ")
+                        && printed.contains(&address.to_string()),
+                    "{printed}"
+                );
+            });
+        },
+    );
+}
