@@ -75,32 +75,71 @@ enum Member<F: Future> {
     Done(Option<F::Output>),
 }
 
-impl<F: Future> Future for Gather<F> {
-    type Output = Vec<F::Output>;
+/// What one poll of a gather's members found.
+enum Polled<O> {
+    /// Some member is still running.
+    Pending,
+    /// Every member is done.
+    AllDone,
+    /// A member finished with an output the caller stops at.
+    Stopped(O),
+}
 
-    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Vec<F::Output>> {
+impl<F: Future> Gather<F> {
+    /// Polls each member still running, in the order given, and keeps the
+    /// outputs of those that finish; stops at the first output `stop`
+    /// picks and hands it back (its member left done, without output).
+    fn poll_members(
+        &mut self,
+        context: &mut Context<'_>,
+        mut stop: impl FnMut(&F::Output) -> bool,
+    ) -> Polled<F::Output> {
         let mut all_done = true;
         for member in &mut self.members {
             if let Member::Running(future) = member {
                 match future.as_mut().poll(context) {
+                    Poll::Ready(output) if stop(&output) => {
+                        *member = Member::Done(None);
+                        return Polled::Stopped(output);
+                    }
                     Poll::Ready(output) => *member = Member::Done(Some(output)),
                     Poll::Pending => all_done = false,
                 }
             }
         }
-        if !all_done {
-            return Poll::Pending;
+        if all_done {
+            Polled::AllDone
+        } else {
+            Polled::Pending
         }
-        let outputs = self
-            .members
+    }
+
+    /// Every member's output, in the order given, once all are done.
+    ///
+    /// # Panics
+    ///
+    /// If they were taken already: the gather was polled after it resolved.
+    fn take_outputs(&mut self) -> Vec<F::Output> {
+        self.members
             .iter_mut()
             .map(|member| match member {
                 Member::Done(output) => output.take(),
                 Member::Running(_) => None,
             })
             .collect::<Option<Vec<_>>>()
-            .expect("Gather polled after it resolved");
-        Poll::Ready(outputs)
+            .expect("Gather polled after it resolved")
+    }
+}
+
+impl<F: Future> Future for Gather<F> {
+    type Output = Vec<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Vec<F::Output>> {
+        match self.poll_members(context, |_| false) {
+            Polled::Pending => Poll::Pending,
+            Polled::AllDone => Poll::Ready(self.take_outputs()),
+            Polled::Stopped(_) => unreachable!("a plain gather stops at nothing"),
+        }
     }
 }
 
@@ -177,45 +216,25 @@ where
 
     fn poll(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<Result<Vec<T>, E>> {
         assert!(!self.resolved, "TryGather polled after it resolved");
-        let members = &mut self.inner.members;
-        let mut all_done = true;
-        let mut failed = None;
-        for (index, member) in members.iter_mut().enumerate() {
-            if let Member::Running(future) = member {
-                match future.as_mut().poll(context) {
-                    Poll::Ready(Err(error)) => {
-                        failed = Some((index, error));
-                        break;
-                    }
-                    Poll::Ready(output) => *member = Member::Done(Some(output)),
-                    Poll::Pending => all_done = false,
-                }
-            }
-        }
-        if let Some((index, error)) = failed {
-            for (other, member) in members.drain(..).enumerate() {
-                if let (Member::Running(future), false) = (member, other == index) {
-                    // Runs on as a task of its own; with no loop, dropped.
-                    if let Ok(handle) = spawn(future) {
-                        handle.detach();
+        let outcome = match self.inner.poll_members(context, Result::is_err) {
+            Polled::Pending => return Poll::Pending,
+            // Every output is `Ok` here: the first `Err` stopped the poll.
+            Polled::AllDone => self.inner.take_outputs().into_iter().collect(),
+            Polled::Stopped(failed) => {
+                for member in &mut self.inner.members {
+                    if let Member::Running(future) = core::mem::replace(member, Member::Done(None))
+                    {
+                        // Runs on as a task of its own; with no loop, dropped.
+                        if let Ok(handle) = spawn(future) {
+                            handle.detach();
+                        }
                     }
                 }
+                failed.map(|_| unreachable!("stopped only at an error"))
             }
-            self.resolved = true;
-            return Poll::Ready(Err(error));
-        }
-        if !all_done {
-            return Poll::Pending;
-        }
-        let values = members
-            .drain(..)
-            .map(|member| match member {
-                Member::Done(Some(Ok(value))) => value,
-                _ => unreachable!("every member is done, and none failed"),
-            })
-            .collect();
+        };
         self.resolved = true;
-        Poll::Ready(Ok(values))
+        Poll::Ready(outcome)
     }
 }
 
@@ -340,15 +359,17 @@ impl<T> Future for Wait<T> {
             .expect("Wait polled after it resolved");
         // Every handle is asked (and so registers the waker), not only up
         // to the first finished one.
-        let endings: Vec<Option<Ending>> = handles
-            .iter()
-            .map(|handle| handle.poll_ending(context))
-            .collect();
-        let finished = endings.iter().flatten().count();
+        let (mut finished, mut panicked) = (0, false);
+        for handle in handles {
+            if let Some(ending) = handle.poll_ending(context) {
+                finished += 1;
+                panicked |= ending == Ending::Panicked;
+            }
+        }
         let all = finished == handles.len();
         let ready = match this.return_when {
             ReturnWhen::FirstCompleted => finished > 0 || all,
-            ReturnWhen::FirstException => all || endings.contains(&Some(Ending::Panicked)),
+            ReturnWhen::FirstException => all || panicked,
             ReturnWhen::AllCompleted => all,
         };
         let timed_out = !ready

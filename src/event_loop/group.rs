@@ -52,7 +52,7 @@ pub struct TaskGroup {
 /// What the group and its members' watcher share.
 struct Shared {
     /// The members that have not ended.
-    running: RefCell<Vec<(TaskId, TaskRef)>>,
+    running: RefCell<Vec<TaskRef>>,
     /// The panics of members, in the order they happened.
     failures: RefCell<Vec<TaskError>>,
     phase: Cell<Phase>,
@@ -72,21 +72,14 @@ enum Phase {
 
 impl Watcher for Shared {
     fn ended(&self, id: TaskId, outcome: Result<(), &TaskError>) {
-        self.running
-            .borrow_mut()
-            .retain(|(member, _)| *member != id);
+        self.running.borrow_mut().retain(|member| member.id() != id);
         if let Err(failure @ TaskError::Panicked(_)) = outcome {
             self.failures.borrow_mut().push(failure.clone());
             if self.phase.get() == Phase::Open {
                 self.phase.set(Phase::ShuttingDown);
                 // Asked, not dropped here: this runs inside the failing
                 // task's own end, and the others stop at their next turn.
-                let others: Vec<TaskRef> = self
-                    .running
-                    .borrow()
-                    .iter()
-                    .map(|(_, task)| task.clone())
-                    .collect();
+                let others: Vec<TaskRef> = self.running.borrow().clone();
                 for task in others {
                     task.ask_cancel();
                 }
@@ -160,7 +153,7 @@ impl TaskGroup {
         let handle = spawn_watched(future, Some(watcher), false)
             .map_err(|NoRunningLoop| GroupSpawnError::NoRunningLoop)?;
         let task = handle.task_ref().clone();
-        self.shared.running.borrow_mut().push((task.id(), task));
+        self.shared.running.borrow_mut().push(task);
         Ok(handle)
     }
 
@@ -211,7 +204,7 @@ impl Drop for TaskGroup {
         // Taken out first: each member's end tells the watcher, which
         // looks at this list.
         let running = core::mem::take(&mut *self.shared.running.borrow_mut());
-        for (_, task) in running {
+        for task in running {
             task.cancel_now();
         }
     }

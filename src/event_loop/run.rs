@@ -152,11 +152,15 @@ impl Loop {
         })
     }
 
-    /// Adds a task and marks it ready; returns its number and its waker
-    /// (for a cancel).
-    pub(super) fn add_task(&self, future: Pin<Box<dyn Future<Output = ()>>>) -> (TaskId, Waker) {
+    /// Adds the task `make` builds for its number, and marks it ready;
+    /// returns its number and its waker (for a cancel).
+    pub(super) fn add_task(
+        &self,
+        make: impl FnOnce(TaskId) -> Pin<Box<dyn Future<Output = ()>>>,
+    ) -> (TaskId, Waker) {
         let id = self.next_task.get();
         self.next_task.set(id + 1);
+        let future = make(id);
         let wakeup = self.wakeup(id);
         let waker = Waker::from(Arc::clone(&wakeup));
         self.tasks.borrow_mut().insert(id, Task { future, wakeup });

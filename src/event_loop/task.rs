@@ -105,22 +105,19 @@ where
         cancel_asked: Cell::new(false),
         ending: Cell::new(None),
     });
-    // Its number is known only once it is in the loop; it is not polled
-    // before this returns.
-    let id = Rc::new(Cell::new(0));
-    let task = Box::pin(Spawned {
-        future: Some(Box::pin(future)),
-        slot: Rc::clone(&slot),
-        state: Rc::clone(&state),
-        id: Rc::clone(&id),
-        watcher,
+    let (id, waker) = running.add_task(|id| {
+        Box::pin(Spawned {
+            future: Some(Box::pin(future)),
+            slot: Rc::clone(&slot),
+            state: Rc::clone(&state),
+            id,
+            watcher,
+        })
     });
-    let (number, waker) = running.add_task(task);
-    id.set(number);
     Ok(JoinHandle {
         slot,
         task: TaskRef {
-            id: number,
+            id,
             home: Rc::downgrade(&running),
             waker,
             state,
@@ -221,7 +218,7 @@ struct Spawned<F: Future> {
     slot: Rc<RefCell<Slot<F::Output>>>,
     state: Rc<State>,
     /// This task's number, for the watcher.
-    id: Rc<Cell<TaskId>>,
+    id: TaskId,
     watcher: Option<Rc<dyn Watcher>>,
 }
 
@@ -231,8 +228,8 @@ impl<F: Future> Spawned<F> {
         // the task as done. A drop that panics ends the task as panicked,
         // and the panic goes no further (it would end the loop).
         if let Some(future) = self.future.take() {
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(future))) {
-                outcome = Err(TaskError::Panicked(panic_message(payload.as_ref())));
+            if let Err(panicked) = drop_catching(future) {
+                outcome = Err(panicked);
             }
         }
         let ending = match &outcome {
@@ -241,7 +238,7 @@ impl<F: Future> Spawned<F> {
             Err(_) => Ending::Panicked,
         };
         if let Some(watcher) = &self.watcher {
-            watcher.ended(self.id.get(), outcome.as_ref().map(|_| ()));
+            watcher.ended(self.id, outcome.as_ref().map(|_| ()));
         }
         let waiter = {
             let mut slot = self.slot.borrow_mut();
@@ -253,6 +250,13 @@ impl<F: Future> Spawned<F> {
             waiter.wake();
         }
     }
+}
+
+/// Drops `value`, user code that may panic: the panic is caught and told
+/// as the task's failure instead of unwinding into the loop.
+fn drop_catching<T>(value: T) -> Result<(), TaskError> {
+    catch_unwind(AssertUnwindSafe(move || drop(value)))
+        .map_err(|payload| TaskError::Panicked(panic_message(payload.as_ref())))
 }
 
 impl<F: Future> Future for Spawned<F> {
@@ -277,10 +281,7 @@ impl<F: Future> Future for Spawned<F> {
                 // asyncio's `_must_cancel` ends it.
                 let outcome = if this.state.cancel_asked.get() {
                     // The output's drop is user code too.
-                    match catch_unwind(AssertUnwindSafe(move || drop(output))) {
-                        Ok(()) => Err(TaskError::Cancelled),
-                        Err(payload) => Err(TaskError::Panicked(panic_message(payload.as_ref()))),
-                    }
+                    drop_catching(output).and(Err(TaskError::Cancelled))
                 } else {
                     Ok(output)
                 };
