@@ -67,69 +67,35 @@ fn semaphore(c: &mut Criterion) {
     });
     group.finish();
 
-    let mut group = c.benchmark_group("async_semaphore_2_tasks_1_permit");
-    group.bench_function("turnstile acquire_async", |b| {
-        b.iter_custom(|iters| {
-            let sem = Rc::new(turnstile::Semaphore::new(1));
-            two_tasks(&rt, iters, move || {
-                let sem = Rc::clone(&sem);
-                async move {
-                    let _permit = sem.acquire_async().await;
-                    yield_now().await;
-                }
-            })
+    // Two tasks take turns; eight make a line behind the one permit.
+    for n in [2, 8] {
+        let mut group = c.benchmark_group(format!("async_semaphore_{n}_tasks_1_permit"));
+        group.bench_function("turnstile acquire_async", |b| {
+            b.iter_custom(|iters| {
+                let sem = Rc::new(turnstile::Semaphore::new(1));
+                tasks(&rt, n, iters, move || {
+                    let sem = Rc::clone(&sem);
+                    async move {
+                        let _permit = sem.acquire_async().await;
+                        yield_now().await;
+                    }
+                })
+            });
         });
-    });
-    group.bench_function("tokio Semaphore acquire", |b| {
-        b.iter_custom(|iters| {
-            let sem = Rc::new(tokio::sync::Semaphore::new(1));
-            two_tasks(&rt, iters, move || {
-                let sem = Rc::clone(&sem);
-                async move {
-                    let _permit = sem.acquire().await.expect("open");
-                    yield_now().await;
-                }
-            })
+        group.bench_function("tokio Semaphore acquire", |b| {
+            b.iter_custom(|iters| {
+                let sem = Rc::new(tokio::sync::Semaphore::new(1));
+                tasks(&rt, n, iters, move || {
+                    let sem = Rc::clone(&sem);
+                    async move {
+                        let _permit = sem.acquire().await.expect("open");
+                        yield_now().await;
+                    }
+                })
+            });
         });
-    });
-    group.finish();
-
-    let mut group = c.benchmark_group("async_semaphore_8_tasks_1_permit");
-    group.bench_function("turnstile acquire_async", |b| {
-        b.iter_custom(|iters| {
-            let sem = Rc::new(turnstile::Semaphore::new(1));
-            tasks(&rt, 8, iters, move || {
-                let sem = Rc::clone(&sem);
-                async move {
-                    let _permit = sem.acquire_async().await;
-                    yield_now().await;
-                }
-            })
-        });
-    });
-    group.bench_function("tokio Semaphore acquire", |b| {
-        b.iter_custom(|iters| {
-            let sem = Rc::new(tokio::sync::Semaphore::new(1));
-            tasks(&rt, 8, iters, move || {
-                let sem = Rc::clone(&sem);
-                async move {
-                    let _permit = sem.acquire().await.expect("open");
-                    yield_now().await;
-                }
-            })
-        });
-    });
-    group.finish();
-}
-
-/// Two local tasks, each running `round` `iters / 2` times (at least
-/// once); the time for all `iters` rounds.
-fn two_tasks<R, F>(rt: &Runtime, iters: u64, round: R) -> Duration
-where
-    R: Fn() -> F + Clone + 'static,
-    F: Future<Output = ()>,
-{
-    tasks(rt, 2, iters, round)
+        group.finish();
+    }
 }
 
 /// `n` local tasks, each running `round` `iters / n` times (at least
