@@ -16,15 +16,7 @@ use turnstile::event_loop::{
 };
 use turnstile::{Event, FifoQueue, Semaphore, TaskError, ThreadPool, Timeout};
 
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
-
-fn note(log: &Log, line: impl Into<String>) {
-    log.borrow_mut().push(line.into());
-}
+use common::{DropGuard, log, note};
 
 #[test]
 #[cfg_attr(
@@ -186,15 +178,6 @@ fn a_panicking_task_fails_alone_and_its_handle_says_why_body() {
     });
     assert_eq!(failed, Err::<(), _>(TaskError::Panicked("boom".into())));
     assert_eq!(fine, Ok(7));
-}
-
-/// Counts drops: a future's state being dropped is how a cancel shows.
-struct DropGuard(Rc<RefCell<Vec<String>>>, &'static str);
-
-impl Drop for DropGuard {
-    fn drop(&mut self) {
-        note(&self.0, format!("{} dropped", self.1));
-    }
 }
 
 #[test]

@@ -14,24 +14,7 @@ use turnstile::event_loop::{
 };
 use turnstile::{TaskError, Timeout};
 
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
-
-fn note(log: &Log, line: impl Into<String>) {
-    log.borrow_mut().push(line.into());
-}
-
-/// Notes "NAME dropped" when the future holding it is dropped.
-struct DropGuard(Log, &'static str);
-
-impl Drop for DropGuard {
-    fn drop(&mut self) {
-        note(&self.0, format!("{} dropped", self.1));
-    }
-}
+use common::{DropGuard, Log, log, note};
 
 /// A task that notes when it starts, sleeps a minute, notes "NAME ran on"
 /// if it ever gets there, and notes "NAME dropped" when its future goes.

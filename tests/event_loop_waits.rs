@@ -5,7 +5,6 @@
 
 mod common;
 
-use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -15,15 +14,7 @@ use turnstile::event_loop::{
 };
 use turnstile::{TaskError, Timeout};
 
-type Log = Rc<RefCell<Vec<String>>>;
-
-fn log() -> Log {
-    Rc::new(RefCell::new(Vec::new()))
-}
-
-fn note(log: &Log, line: impl Into<String>) {
-    log.borrow_mut().push(line.into());
-}
+use common::{log, note};
 
 fn watched(body: fn()) {
     common::within(common::PATIENCE, "the event loop's run and its waits", body);

@@ -713,3 +713,27 @@ impl<F: std::future::Future> Stepped<F> {
         std::sync::Arc::strong_count(&self.unparker) - 2
     }
 }
+
+/// What happened, in order, on an event loop's thread: the event-loop
+/// tests assert orders with it rather than with clocks.
+pub type Log = std::rc::Rc<std::cell::RefCell<Vec<String>>>;
+
+/// An empty [`Log`].
+pub fn log() -> Log {
+    Log::default()
+}
+
+/// Adds `line` to `log`.
+pub fn note(log: &Log, line: impl Into<String>) {
+    log.borrow_mut().push(line.into());
+}
+
+/// Notes "NAME dropped" when dropped: a future holding one shows when the
+/// future was dropped, which is how a cancel shows.
+pub struct DropGuard(pub Log, pub &'static str);
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        note(&self.0, format!("{} dropped", self.1));
+    }
+}
