@@ -56,8 +56,7 @@ where
     T: Send + 'static,
     F: StdFuture<Output = T>,
 {
-    let what = format!("the event loop of {test}");
-    common::within(common::PATIENCE, &what, move || run(main()))
+    common::on_loop(&format!("the event loop of {test}"), main)
 }
 
 /// Python's `fut.set_result(value)` on a `loop.create_future()`.
