@@ -56,7 +56,8 @@ where
     T: Send + 'static,
     F: StdFuture<Output = T>,
 {
-    common::on_loop(&format!("the event loop of {test}"), main)
+    let what = format!("the event loop of {test}");
+    common::within(common::PATIENCE, &what, move || run(main()))
 }
 
 /// Python's `fut.set_result(value)` on a `loop.create_future()`.

@@ -658,6 +658,16 @@ fn a_re_polled_async_acquire_wakes_the_latest_waker_and_prints_its_state() {
 // `try_acquire` that fails), and its `task.cancel()` as
 // `JoinHandle::cancel`, which drops the task's future at its next turn.
 
+/// Runs `main` on a new event loop under the watchdog.
+fn on_loop<T: Send + 'static, F: std::future::Future<Output = T>>(
+    what: &str,
+    main: impl FnOnce() -> F + Send + 'static,
+) -> T {
+    common::within(common::PATIENCE, what, move || {
+        turnstile::event_loop::run(main())
+    })
+}
+
 /// Lets every ready task run, as CPython's tests do with
 /// `await asyncio.sleep(0)`: `turns` turns of the loop.
 async fn turns(turns: usize) {
@@ -671,7 +681,7 @@ fn asyncio_test_acquire() {
     use std::cell::RefCell;
     use std::rc::Rc;
     use turnstile::event_loop::spawn;
-    common::on_loop("asyncio's test_acquire", || async {
+    on_loop("asyncio's test_acquire", || async {
         let sem = Rc::new(Semaphore::new(3));
         let result = Rc::new(RefCell::new(Vec::new()));
         sem.acquire_async().await.forget();
@@ -709,7 +719,7 @@ fn asyncio_test_acquire() {
 #[test]
 fn asyncio_test_acquire_cancel() {
     use turnstile::event_loop::spawn;
-    common::on_loop("asyncio's test_acquire_cancel", || async {
+    on_loop("asyncio's test_acquire_cancel", || async {
         let sem = std::rc::Rc::new(Semaphore::new(1));
         sem.acquire_async().await.forget();
         let acquire = {
@@ -731,7 +741,7 @@ fn asyncio_test_acquire_cancel() {
 #[test]
 fn asyncio_test_acquire_cancel_before_awoken() {
     use turnstile::event_loop::spawn;
-    common::on_loop("asyncio's test_acquire_cancel_before_awoken", || async {
+    on_loop("asyncio's test_acquire_cancel_before_awoken", || async {
         let sem = std::rc::Rc::new(Semaphore::new(0));
         let task = || {
             let sem = std::rc::Rc::clone(&sem);
@@ -759,7 +769,7 @@ fn asyncio_test_acquire_cancel_before_awoken() {
 #[test]
 fn asyncio_test_acquire_hang() {
     use turnstile::event_loop::spawn;
-    common::on_loop("asyncio's test_acquire_hang", || async {
+    on_loop("asyncio's test_acquire_hang", || async {
         let sem = std::rc::Rc::new(Semaphore::new(0));
         let task = || {
             let sem = std::rc::Rc::clone(&sem);
@@ -779,7 +789,7 @@ fn asyncio_test_acquire_hang() {
 fn asyncio_test_acquire_no_hang() {
     use std::time::Duration;
     use turnstile::event_loop::{spawn, wait_for};
-    common::on_loop("asyncio's test_acquire_no_hang", || async {
+    on_loop("asyncio's test_acquire_no_hang", || async {
         let sem = std::rc::Rc::new(Semaphore::new(1));
         let t2_cell = std::rc::Rc::new(std::cell::RefCell::new(None));
         let t1 = {
@@ -816,7 +826,7 @@ fn asyncio_test_acquire_no_hang() {
 
 #[test]
 fn asyncio_test_release_no_waiters() {
-    common::on_loop("asyncio's test_release_no_waiters", || async {
+    on_loop("asyncio's test_release_no_waiters", || async {
         let sem = Semaphore::new(1);
         sem.acquire_async().await.forget();
         assert_eq!(sem.available_permits(), 0);
@@ -831,7 +841,7 @@ fn asyncio_test_acquire_fifo_order() {
     use std::rc::Rc;
     use std::time::Duration;
     use turnstile::event_loop::{sleep, spawn};
-    let result = common::on_loop("asyncio's test_acquire_fifo_order", || async {
+    let result = on_loop("asyncio's test_acquire_fifo_order", || async {
         let sem = Rc::new(Semaphore::new(1));
         let result = Rc::new(RefCell::new(Vec::new()));
         let tasks: Vec<_> = ["c1", "c2", "c3"]
@@ -861,7 +871,7 @@ fn asyncio_test_acquire_fifo_order_2() {
     use std::cell::RefCell;
     use std::rc::Rc;
     use turnstile::event_loop::spawn;
-    let result = common::on_loop("asyncio's test_acquire_fifo_order_2", || async {
+    let result = on_loop("asyncio's test_acquire_fifo_order_2", || async {
         let sem = Rc::new(Semaphore::new(1));
         let result = Rc::new(RefCell::new(Vec::new()));
         let (s1, r1) = (Rc::clone(&sem), Rc::clone(&result));
@@ -898,7 +908,7 @@ fn asyncio_test_acquire_fifo_order_3() {
     use std::cell::RefCell;
     use std::rc::Rc;
     use turnstile::event_loop::spawn;
-    let result = common::on_loop("asyncio's test_acquire_fifo_order_3", || async {
+    let result = on_loop("asyncio's test_acquire_fifo_order_3", || async {
         let sem = Rc::new(Semaphore::new(0));
         let result = Rc::new(RefCell::new(Vec::new()));
         let tasks: Vec<_> = (1..=3)

@@ -737,12 +737,3 @@ impl Drop for DropGuard {
         note(&self.0, format!("{} dropped", self.1));
     }
 }
-
-/// Runs `main` on a new event loop (`turnstile::event_loop::run`) under
-/// the watchdog, which names `what` if the loop never returns.
-pub fn on_loop<T: Send + 'static, F: std::future::Future<Output = T>>(
-    what: &str,
-    main: impl FnOnce() -> F + Send + 'static,
-) -> T {
-    within(PATIENCE, what, move || turnstile::event_loop::run(main()))
-}
