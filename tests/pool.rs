@@ -83,6 +83,11 @@ fn a_panicking_task_reports_and_the_worker_survives_body() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "OPEN BUG (issue 30's closing note): under some Miri schedules this test stalls \
+              for good (seeds 0 and 1 at different commits); not yet root-caused"
+)]
 fn result_timeout_times_out_and_the_future_can_be_asked_again() {
     common::within(
         common::PATIENCE,
