@@ -14,9 +14,18 @@ use core::cell::Cell;
 use core::ops::Deref;
 use std::time::Instant;
 
+/// The process-shared futex and the kernel's robust list (Linux).
+#[cfg(all(feature = "process", target_os = "linux"))]
+pub(crate) use super::shared_futex::{
+    FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, RobustNode, SharedFutex, robust,
+};
 pub(crate) use core::sync::atomic::{
     AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicUsize, Ordering, fence,
 };
+/// Wider atomics, for values a user keeps in shared memory
+/// (`process::Plain`); no primitive uses them.
+#[cfg(feature = "process")]
+pub(crate) use core::sync::atomic::{AtomicI32, AtomicI64, AtomicU64};
 pub(crate) use std::sync::Arc;
 /// The `Arc` a user shares a primitive in, for methods that take
 /// `self: &Arc<Self>` (owned permits): std's in both builds, since a method

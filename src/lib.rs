@@ -205,10 +205,14 @@ mod lockdep;
 pub mod mutex;
 mod mutex_async;
 pub mod pool;
+#[cfg(all(feature = "process", target_os = "linux", target_env = "gnu"))]
+pub mod process;
 pub mod queue;
 pub mod raw_mutex;
 pub mod rlock;
 pub mod semaphore;
+#[cfg(all(feature = "process", target_os = "linux", target_env = "gnu"))]
+mod shared_futex;
 #[cfg(target_os = "linux")]
 mod sleep_flag;
 pub mod timeout;

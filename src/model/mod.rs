@@ -104,6 +104,8 @@ mod mutex_async;
 #[path = "../pool/mod.rs"]
 pub mod pool;
 #[cfg(not(doctest))]
+pub mod process;
+#[cfg(not(doctest))]
 #[path = "../queue/mod.rs"]
 pub mod queue;
 #[cfg(not(doctest))]
@@ -133,6 +135,7 @@ pub mod broken;
 mod check;
 #[cfg(not(doctest))]
 pub mod lessons;
+mod shared_futex;
 pub mod thread;
 mod timeline;
 mod trace;

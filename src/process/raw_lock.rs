@@ -1,0 +1,353 @@
+//! The process lock: a futex word that names its owner's thread, so that
+//! the kernel can release it when the owner dies.
+//!
+//! [`RawProcessLock`] is to the process primitives what
+//! [`RawMutex`](super::super::raw_mutex::RawMutex) is to the thread ones: a
+//! lock with no data, taken and released by hand. It lives in shared memory
+//! (inside a [`Shared`](super::shm::Shared) region, or inside one of the
+//! process primitives, which are built on it).
+//!
+//! # Examples
+//!
+//! ```
+//! use turnstile::process::{Acquired, RawProcessLock, Shared};
+//!
+//! let lock = Shared::new(RawProcessLock::new()).unwrap();
+//! assert_eq!(lock.lock(), Acquired::Consistent);
+//! assert!(lock.try_lock().is_none());
+//! // SAFETY: this thread took it just above.
+//! unsafe { lock.unlock() };
+//! ```
+
+use std::time::Instant;
+
+use super::super::facade::{
+    AtomicU32, Backoff, FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, Ordering, RobustNode,
+    SharedFutex, Wait, const_fn, note, robust,
+};
+use super::super::timeout::Timeout;
+
+// The lock word, the kernel's robust-futex protocol (not the thread lock's
+// three states: here the word must say *who* holds the lock, because the
+// kernel, not a thread, will look at it when the owner dies):
+//
+// | bits                  | meaning                                        |
+// |-----------------------|------------------------------------------------|
+// | 0..30 FUTEX_TID_MASK  | the owner's thread id; 0 when nobody owns it   |
+// | 30 FUTEX_OWNER_DIED   | the kernel released it for a dead owner        |
+// | 31 FUTEX_WAITERS      | a thread may sleep on it: unlock must wake one |
+//
+// Transitions:
+//   0                -> tid              lock fast path (one CAS)
+//   tid              -> tid | WAITERS    a thread about to sleep (CAS)
+//   DIED [| WAITERS] -> tid [| WAITERS]  a thread takes a dead owner's lock
+//   tid [| WAITERS]  -> 0                unlock (swap); wake one if WAITERS
+//   tid [| WAITERS]  -> DIED [| WAITERS] the kernel, at the owner's death,
+//                                        then wakes one if WAITERS
+//
+// A thread that has slept takes the lock with WAITERS set, as the thread
+// lock takes it CONTENDED: it cannot know whether others still sleep.
+//
+// `poisoned` is turnstile's, not the kernel's: 1 from the moment a thread
+// takes a dead owner's lock until someone calls `mark_consistent`. It is
+// read and written only by the holder.
+
+/// What taking a [`RawProcessLock`] found: either way, the caller holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[must_use = "OwnerDied means the data the lock guards may be half-written"]
+pub enum Acquired {
+    /// The last holder released it: the data it guards is as that holder
+    /// left it.
+    Consistent,
+    /// A holder died holding it (a killed process, a thread that exited
+    /// with the lock held), and nobody has since called
+    /// [`mark_consistent`](RawProcessLock::mark_consistent): what the lock
+    /// guards may be half-written.
+    OwnerDied,
+}
+
+/// A lock with no data that a killed holder cannot leave locked forever.
+///
+/// `#[repr(C)]`, 40 bytes in normal builds: the lock word first and the
+/// kernel's robust-list link at bytes 24..40, where `pthread_mutex_t` keeps
+/// its own (see `src/shared_futex.rs` for why the layout must match).
+/// Without glibc's robust list (another C library) it still locks, but a
+/// dead owner's lock is not released; [`supports_owner_death`]
+/// says which.
+///
+/// [`supports_owner_death`]: RawProcessLock::supports_owner_death
+#[repr(C)]
+pub struct RawProcessLock {
+    word: SharedFutex,
+    poisoned: AtomicU32,
+    _reserved: [u32; 4],
+    node: RobustNode,
+}
+
+impl RawProcessLock {
+    const_fn! {
+        /// A new, unlocked, consistent lock.
+        ///
+        /// ```
+        /// let lock = turnstile::process::RawProcessLock::new();
+        /// assert!(!lock.is_locked());
+        /// ```
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                word: SharedFutex::new(0),
+                poisoned: AtomicU32::new(0),
+                _reserved: [0; 4],
+                node: RobustNode::new(),
+            }
+        }
+    }
+
+    /// Whether a dead owner's lock is released on this system (Linux with
+    /// glibc's robust list, which turnstile shares).
+    ///
+    /// ```
+    /// # #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    /// assert!(turnstile::process::RawProcessLock::supports_owner_death());
+    /// ```
+    #[must_use]
+    pub fn supports_owner_death() -> bool {
+        robust::supported()
+    }
+
+    /// Takes the lock, waiting as long as it takes.
+    ///
+    /// # Panics
+    ///
+    /// If the calling thread holds it already: that wait could never end
+    /// (std's `Mutex` documents the same panic).
+    ///
+    /// ```
+    /// use turnstile::process::{Acquired, RawProcessLock};
+    ///
+    /// let lock = RawProcessLock::new();
+    /// assert_eq!(lock.lock(), Acquired::Consistent);
+    /// // SAFETY: taken just above by this thread.
+    /// unsafe { lock.unlock() };
+    /// ```
+    #[cfg_attr(feature = "model", track_caller)]
+    pub fn lock(&self) -> Acquired {
+        match self.acquire(None) {
+            Ok(acquired) => acquired,
+            Err(Timeout) => unreachable!("a wait without a deadline does not time out"),
+        }
+    }
+
+    /// Takes the lock if it can by `deadline`; `Err(Timeout)` otherwise.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use turnstile::{Timeout, process::RawProcessLock};
+    ///
+    /// let lock = RawProcessLock::new();
+    /// let _ = lock.lock();
+    /// let soon = Instant::now() + Duration::from_millis(5);
+    /// assert_eq!(lock.lock_deadline(soon), Err(Timeout));
+    /// # unsafe { lock.unlock() };
+    /// ```
+    #[cfg_attr(feature = "model", track_caller)]
+    pub fn lock_deadline(&self, deadline: Instant) -> Result<Acquired, Timeout> {
+        self.acquire(Some(deadline))
+    }
+
+    /// Takes the lock if nobody holds it; `None` otherwise.
+    ///
+    /// ```
+    /// let lock = turnstile::process::RawProcessLock::new();
+    /// assert!(lock.try_lock().is_some());
+    /// assert!(lock.try_lock().is_none());
+    /// # unsafe { lock.unlock() };
+    /// ```
+    #[cfg_attr(feature = "model", track_caller)]
+    pub fn try_lock(&self) -> Option<Acquired> {
+        let tid = robust::tid();
+        robust::set_pending(&self.word, &self.node);
+        let mut value = self.word.load(Ordering::Relaxed);
+        let taken = loop {
+            if value & FUTEX_TID_MASK != 0 {
+                break None;
+            }
+            let new = tid | (value & FUTEX_WAITERS);
+            match self
+                .word
+                .compare_exchange(value, new, Ordering::Acquire, Ordering::Relaxed)
+            {
+                Ok(_) => break Some(value & FUTEX_OWNER_DIED != 0),
+                Err(now) => value = now,
+            }
+        };
+        if taken.is_some() {
+            robust::push(&self.word, &self.node);
+        }
+        robust::clear_pending();
+        taken.map(|died| self.after_taking(died))
+    }
+
+    fn acquire(&self, deadline: Option<Instant>) -> Result<Acquired, Timeout> {
+        let tid = robust::tid();
+        // Named pending first: if this thread dies between the CAS that
+        // takes the word and the push that links it, the kernel still
+        // finds the word.
+        robust::set_pending(&self.word, &self.node);
+        let taken = self.take_word(tid, deadline);
+        if taken.is_ok() {
+            robust::push(&self.word, &self.node);
+        }
+        robust::clear_pending();
+        taken.map(|died| self.after_taking(died))
+    }
+
+    /// The word's part of taking the lock; `Ok(true)` if a dead owner's
+    /// mark was on it.
+    fn take_word(&self, tid: u32, deadline: Option<Instant>) -> Result<bool, Timeout> {
+        // Acquire: pairs with the Release swap in `unlock`, so everything
+        // the previous holder wrote is visible here.
+        let mut value =
+            match self
+                .word
+                .compare_exchange(0, tid, Ordering::Acquire, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    note("locked");
+                    return Ok(false);
+                }
+                Err(now) => now,
+            };
+        let mut backoff = Backoff::new();
+        // Once this thread has slept, it takes the word with WAITERS set.
+        let mut slept = 0;
+        loop {
+            if value & FUTEX_TID_MASK == 0 {
+                let new = tid | (value & FUTEX_WAITERS) | slept;
+                match self
+                    .word
+                    .compare_exchange(value, new, Ordering::Acquire, Ordering::Relaxed)
+                {
+                    Ok(_) => {
+                        note("locked");
+                        return Ok(value & FUTEX_OWNER_DIED != 0);
+                    }
+                    Err(now) => {
+                        value = now;
+                        continue;
+                    }
+                }
+            }
+            assert!(
+                value & FUTEX_TID_MASK != tid,
+                "this thread already holds this process lock: waiting for it would never end"
+            );
+            if backoff.snooze() {
+                value = self.word.load(Ordering::Relaxed);
+                continue;
+            }
+            if value & FUTEX_WAITERS == 0 {
+                let marked = value | FUTEX_WAITERS;
+                if let Err(now) =
+                    self.word
+                        .compare_exchange(value, marked, Ordering::Relaxed, Ordering::Relaxed)
+                {
+                    value = now;
+                    continue;
+                }
+                value = marked;
+            }
+            slept = FUTEX_WAITERS;
+            if self.word.wait_while_equal(value, deadline) == Wait::TimedOut {
+                return Err(Timeout);
+            }
+            value = self.word.load(Ordering::Relaxed);
+        }
+    }
+
+    fn after_taking(&self, owner_died: bool) -> Acquired {
+        // Relaxed: `poisoned` is only touched by the holder, and the lock's
+        // own Acquire/Release orders one holder after the next.
+        if owner_died {
+            self.poisoned.store(1, Ordering::Relaxed);
+        }
+        if self.poisoned.load(Ordering::Relaxed) != 0 {
+            Acquired::OwnerDied
+        } else {
+            Acquired::Consistent
+        }
+    }
+
+    /// Releases the lock and wakes one waiter if any may sleep.
+    ///
+    /// # Safety
+    ///
+    /// The calling thread must hold the lock (it took it and has not
+    /// released it).
+    ///
+    /// ```
+    /// let lock = turnstile::process::RawProcessLock::new();
+    /// let _ = lock.lock();
+    /// // SAFETY: taken just above by this thread.
+    /// unsafe { lock.unlock() };
+    /// assert!(!lock.is_locked());
+    /// ```
+    #[cfg_attr(feature = "model", track_caller)]
+    pub unsafe fn unlock(&self) {
+        robust::set_pending(&self.word, &self.node);
+        robust::remove(&self.word, &self.node);
+        // Release: publishes the holder's writes to the next holder.
+        let value = self.word.swap(0, Ordering::Release);
+        note("unlocked");
+        if value & FUTEX_WAITERS != 0 {
+            self.word.wake_one();
+        }
+        robust::clear_pending();
+    }
+
+    /// Declares the data consistent again after an [`Acquired::OwnerDied`]:
+    /// later takers get [`Acquired::Consistent`]. Call it while holding
+    /// the lock, once the data is repaired (POSIX's
+    /// `pthread_mutex_consistent`).
+    ///
+    /// ```
+    /// use turnstile::process::{Acquired, RawProcessLock};
+    ///
+    /// let lock = RawProcessLock::new();
+    /// let _ = lock.lock();
+    /// lock.mark_consistent();
+    /// # unsafe { lock.unlock() };
+    /// assert_eq!(lock.lock(), Acquired::Consistent);
+    /// # unsafe { lock.unlock() };
+    /// ```
+    pub fn mark_consistent(&self) {
+        self.poisoned.store(0, Ordering::Relaxed);
+    }
+
+    /// Whether some thread of some process holds the lock now (a dead
+    /// owner's released lock counts as free).
+    ///
+    /// ```
+    /// let lock = turnstile::process::RawProcessLock::new();
+    /// assert!(!lock.is_locked());
+    /// ```
+    #[must_use]
+    pub fn is_locked(&self) -> bool {
+        self.word.load(Ordering::Relaxed) & FUTEX_TID_MASK != 0
+    }
+}
+
+impl Default for RawProcessLock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl core::fmt::Debug for RawProcessLock {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RawProcessLock")
+            .field("locked", &self.is_locked())
+            .field("owner_died", &(self.poisoned.load(Ordering::Relaxed) != 0))
+            .finish_non_exhaustive()
+    }
+}
