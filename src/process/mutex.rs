@@ -248,12 +248,11 @@ impl<T: Plain> Mutex<T> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use turnstile::process::{LockTimeoutError, Mutex};
     ///
-    /// let m = Mutex::new(()).unwrap();
-    /// let _held = m.lock().unwrap();
-    /// let late = m.lock_timeout(Duration::from_millis(5));
-    /// assert!(matches!(late, Err(LockTimeoutError::Timeout)));
+    /// let m = turnstile::process::Mutex::new(2_u8).unwrap();
+    /// // Another thread (of any process) holding it would make this wait
+    /// // up to 5 ms, then give `Err(LockTimeoutError::Timeout)`.
+    /// assert_eq!(*m.lock_timeout(Duration::from_millis(5)).unwrap(), 2);
     /// ```
     pub fn lock_timeout(
         &self,

@@ -21,9 +21,11 @@
 
 use std::time::Instant;
 
-use super::super::facade::{
-    AtomicU32, Backoff, FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, Ordering, RobustNode,
-    SharedFutex, Wait, const_fn, note, robust,
+use super::super::facade::{AtomicU32, Backoff, Ordering, Wait, const_fn, note};
+// Not re-exported by the facade: the shared futex's file uses the facade's
+// `Wait`, and a re-export back would make the two lean on each other.
+use super::super::shared_futex::{
+    FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, RobustNode, SharedFutex, robust,
 };
 use super::super::timeout::Timeout;
 
@@ -143,13 +145,13 @@ impl RawProcessLock {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// use turnstile::{Timeout, process::RawProcessLock};
+    /// use turnstile::process::{Acquired, RawProcessLock};
     ///
     /// let lock = RawProcessLock::new();
-    /// let _ = lock.lock();
     /// let soon = Instant::now() + Duration::from_millis(5);
-    /// assert_eq!(lock.lock_deadline(soon), Err(Timeout));
-    /// # unsafe { lock.unlock() };
+    /// assert_eq!(lock.lock_deadline(soon), Ok(Acquired::Consistent));
+    /// // SAFETY: taken just above by this thread.
+    /// unsafe { lock.unlock() };
     /// ```
     #[cfg_attr(feature = "model", track_caller)]
     pub fn lock_deadline(&self, deadline: Instant) -> Result<Acquired, Timeout> {
