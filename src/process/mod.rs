@@ -13,6 +13,10 @@
 //!   kernel's robust list releases the lock, wakes a waiter, and the next
 //!   `lock()` returns [`OwnerDied`] holding the guard. Python's
 //!   `multiprocessing.Lock` stays locked forever in the same case.
+//! - [`Queue<T>`], [`JoinableQueue<T>`], [`SimpleQueue<T>`]: the
+//!   `multiprocessing` queues, any serde value, in a byte ring of shared
+//!   memory; a process killed mid-put or mid-get is recovered from, and
+//!   counted ([`Queue::dead_holders`]). See [`queue`].
 //!
 //! # Passing handles to a child
 //!
@@ -41,12 +45,20 @@
 //   inherit.rs   how a handle's descriptor crosses into a child at its start
 //   raw_lock.rs  RawProcessLock, Acquired: the robust futex lock (model copy too)
 //   mutex.rs     Mutex<T>, Lock, their guard, OwnerDied and the lock errors
+//   queue/       Queue<T>, JoinableQueue<T>, SimpleQueue<T>: a byte ring in shm
 
 mod inherit;
 mod mutex;
+pub mod queue;
 mod raw_lock;
 mod shm;
 
 pub use mutex::{Lock, LockGuard, LockTimeoutError, Mutex, MutexGuard, OwnerDied, TryLockError};
+#[doc(hidden)]
+pub use queue::DieAt;
+pub use queue::{
+    DEFAULT_RING_BYTES, GetError, GetTimeoutError, JoinableQueue, PutError, PutTimeoutError, Queue,
+    SimpleQueue, TryGetError, TryPutError,
+};
 pub use raw_lock::{Acquired, RawProcessLock};
 pub use shm::{Plain, Shared};
