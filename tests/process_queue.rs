@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use turnstile::TaskDoneError;
 use turnstile::Timeout;
 use turnstile::process::{
-    DieAt, GetError, GetTimeoutError, JoinableQueue, PutError, PutTimeoutError, Queue,
-    SimpleQueue, TryGetError, TryPutError,
+    DieAt, GetError, GetTimeoutError, JoinableQueue, PutError, PutTimeoutError, Queue, SimpleQueue,
+    TryGetError, TryPutError,
 };
 
 const SHORT: Duration = Duration::from_millis(50);
@@ -72,7 +72,10 @@ fn a_full_put_waits_until_a_get_makes_room() {
             thread::spawn(move || queue.put(2))
         };
         short_wait();
-        assert!(!putter.is_finished(), "put returned while the queue was full");
+        assert!(
+            !putter.is_finished(),
+            "put returned while the queue was full"
+        );
         assert_eq!(queue.get(), Ok(1));
         putter.join().unwrap().unwrap();
         assert_eq!(queue.get(), Ok(2));
@@ -96,7 +99,10 @@ fn the_ring_bytes_bound_a_queue_with_no_item_limit() {
         );
         assert_eq!(queue.get(), Ok(0));
         queue.try_put(4).unwrap();
-        assert_eq!((1..5).map(|_| queue.get().unwrap()).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        assert_eq!(
+            (1..5).map(|_| queue.get().unwrap()).collect::<Vec<_>>(),
+            [1, 2, 3, 4]
+        );
     });
 }
 
@@ -224,7 +230,10 @@ fn close_refuses_puts_drains_gets_then_says_closed() {
         assert!(queue.is_closed());
         assert_eq!(queue.put(c()), Err(PutError::Closed(c())));
         assert_eq!(queue.try_put(c()), Err(TryPutError::Closed(c())));
-        assert_eq!(queue.put_timeout(c(), SHORT), Err(PutTimeoutError::Closed(c())));
+        assert_eq!(
+            queue.put_timeout(c(), SHORT),
+            Err(PutTimeoutError::Closed(c()))
+        );
         assert_eq!(queue.get(), Ok("a".to_string()));
         assert_eq!(queue.try_get(), Ok("b".to_string()));
         assert_eq!(queue.get(), Err(GetError::Closed));
@@ -266,7 +275,10 @@ fn timed_waits_give_up_after_about_their_timeout() {
         assert_timeout(start.elapsed(), SHORT);
         queue.put(1_u8).unwrap();
         let start = Instant::now();
-        assert_eq!(queue.put_timeout(2, SHORT), Err(PutTimeoutError::Timeout(2)));
+        assert_eq!(
+            queue.put_timeout(2, SHORT),
+            Err(PutTimeoutError::Timeout(2))
+        );
         assert_timeout(start.elapsed(), SHORT);
         let past = Instant::now();
         assert_eq!(
@@ -275,7 +287,10 @@ fn timed_waits_give_up_after_about_their_timeout() {
         );
         assert_eq!(queue.get_deadline(past), Ok(1));
         assert_eq!(queue.get_deadline(past), Err(GetTimeoutError::Timeout));
-        assert_eq!(queue.get_timeout(Duration::ZERO), Err(GetTimeoutError::Timeout));
+        assert_eq!(
+            queue.get_timeout(Duration::ZERO),
+            Err(GetTimeoutError::Timeout)
+        );
     });
 }
 
@@ -343,11 +358,15 @@ fn exactly_once(queue: Queue<(u32, u32)>, producers: u32, per_producer: u32) {
 
 #[test]
 fn four_producer_and_four_consumer_threads_deliver_every_item_once() {
-    within(Duration::from_secs(30), "4 x 4 threads on a small ring", || {
-        // A small ring and a small maxsize: both kinds of waiting happen.
-        exactly_once(Queue::with_capacity(5, 64).unwrap(), 4, 5000);
-        exactly_once(Queue::with_capacity(0, 64).unwrap(), 4, 5000);
-    });
+    within(
+        Duration::from_secs(30),
+        "4 x 4 threads on a small ring",
+        || {
+            // A small ring and a small maxsize: both kinds of waiting happen.
+            exactly_once(Queue::with_capacity(5, 64).unwrap(), 4, 5000);
+            exactly_once(Queue::with_capacity(0, 64).unwrap(), 4, 5000);
+        },
+    );
 }
 
 #[test]

@@ -301,7 +301,10 @@ impl<T: Plain> Shared<T> {
         // SAFETY: `start` is within the mapping or at its end (`new` and
         // `from_fd` checked the value fits), so the pointer is in bounds
         // or one past the end, and `len` bytes from it are mapped.
-        (unsafe { self.mapping.base.as_ptr().add(start.min(self.mapping.len)) }, len)
+        (
+            unsafe { self.mapping.base.as_ptr().add(start.min(self.mapping.len)) },
+            len,
+        )
     }
 }
 

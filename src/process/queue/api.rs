@@ -13,7 +13,9 @@ use super::super::super::deadline;
 use super::super::shm::Shared;
 use super::codec::{FrameError, decode, frame};
 use super::engine::{DieAt, Engine, GetFailed, Patience, PutFailed};
-use super::error::{GetError, GetTimeoutError, PutError, PutTimeoutError, TryGetError, TryPutError};
+use super::error::{
+    GetError, GetTimeoutError, PutError, PutTimeoutError, TryGetError, TryPutError,
+};
 
 /// The ring's size when none is asked for: 1 MiB.
 pub const DEFAULT_RING_BYTES: usize = 1 << 20;
@@ -114,7 +116,7 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     ///
     /// ```
     /// let queue = turnstile::process::Queue::new(0).unwrap();
-    /// queue.put((1_u8, "one")).unwrap();
+    /// queue.put((1_u8, String::from("one"))).unwrap();
     /// assert_eq!(queue.qsize(), 1);
     /// ```
     pub fn put(&self, item: T) -> Result<(), PutError<T>> {

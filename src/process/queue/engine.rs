@@ -368,9 +368,8 @@ impl Engine {
     }
 
     pub(super) fn unfinished(&self) -> usize {
-        self.read(|state| {
-            state.puts.load(Ordering::Relaxed) - state.done.load(Ordering::Relaxed)
-        }) as usize
+        self.read(|state| state.puts.load(Ordering::Relaxed) - state.done.load(Ordering::Relaxed))
+            as usize
     }
 
     pub(super) fn used_bytes(&self) -> usize {

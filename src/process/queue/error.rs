@@ -152,9 +152,10 @@ impl<T> TryPutError<T> {
     /// ```
     pub fn into_inner(self) -> T {
         match self {
-            Self::Full(item) | Self::Closed(item) | Self::TooLarge(item) | Self::Encode(item, _) => {
-                item
-            }
+            Self::Full(item)
+            | Self::Closed(item)
+            | Self::TooLarge(item)
+            | Self::Encode(item, _) => item,
         }
     }
 }

@@ -238,7 +238,7 @@ impl<T: Serialize + DeserializeOwned> SimpleQueue<T> {
     ///
     /// ```
     /// let queue = turnstile::process::SimpleQueue::new().unwrap();
-    /// queue.put("hello").unwrap_or_else(|_| unreachable!());
+    /// queue.put(String::from("hello")).unwrap();
     /// ```
     pub fn put(&self, item: T) -> Result<(), PutError<T>> {
         self.queue.put(item)
