@@ -10,19 +10,23 @@
 
 #![cfg(all(feature = "process", target_os = "linux", target_env = "gnu"))]
 
+turnstile::process_test_support!();
+
 mod common;
 
 use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{PATIENCE, assert_timeout, short_wait, within};
+use common::{PATIENCE, assert_timeout, short_wait, wait_until, within};
 use serde::{Deserialize, Serialize};
 use turnstile::TaskDoneError;
 use turnstile::Timeout;
 use turnstile::process::{
-    DieAt, GetError, GetTimeoutError, JoinableQueue, PutError, PutTimeoutError, Queue, SimpleQueue,
-    TryGetError, TryPutError,
+    DieAt, GetError, GetTimeoutError, JoinableQueue, Process, PutError, PutTimeoutError, Queue,
+    Shared, SimpleQueue, TryGetError, TryPutError,
 };
 
 const SHORT: Duration = Duration::from_millis(50);
@@ -592,4 +596,276 @@ fn a_handle_round_trips_only_into_a_child() {
     let queue = Queue::<u8>::new(0).unwrap();
     let error = postcard::to_allocvec(&queue).unwrap_err();
     assert!(!error.to_string().is_empty());
+}
+
+// ---- real processes ----------------------------------------------------
+
+/// Long enough for children to start (each runs this test binary again).
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// A child killed (if still running) and reaped when the guard goes,
+/// whatever the test did: no child outlives its test.
+struct Reap(Process);
+
+impl Deref for Reap {
+    type Target = Process;
+    fn deref(&self) -> &Process {
+        &self.0
+    }
+}
+
+impl DerefMut for Reap {
+    fn deref_mut(&mut self) -> &mut Process {
+        &mut self.0
+    }
+}
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        if self.0.is_alive() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.join();
+    }
+}
+
+/// Starts a daemon child (it dies with this test binary, too).
+fn start<A: Serialize + serde::de::DeserializeOwned + 'static>(entry: fn(A), arg: A) -> Reap {
+    Reap(
+        Process::builder()
+            .daemon(true)
+            .start(entry, arg)
+            .expect("the child starts"),
+    )
+}
+
+const PER_PRODUCER: u32 = 2000;
+const PRODUCERS: u32 = 4;
+
+fn produce((queue, producer): (Queue<u32>, u32)) {
+    for i in 0..PER_PRODUCER {
+        queue.put(producer * PER_PRODUCER + i).unwrap();
+    }
+}
+
+/// Takes items until the queue is closed and drained; sends back a
+/// bitmap of what it took (one bit per item number) and how many.
+fn consume((queue, tallies): (Queue<u32>, Queue<(Vec<u64>, u32)>)) {
+    let mut seen = vec![0_u64; (PRODUCERS * PER_PRODUCER).div_ceil(64) as usize];
+    let mut count = 0;
+    while let Ok(item) = queue.get() {
+        seen[(item / 64) as usize] |= 1 << (item % 64);
+        count += 1;
+    }
+    tallies.put((seen, count)).unwrap();
+}
+
+#[test]
+fn four_producer_and_four_consumer_processes_deliver_every_item_once() {
+    within(LIMIT, "4 producer and 4 consumer processes", || {
+        // A small ring: producers wait for room, consumers for items.
+        let queue = Queue::with_capacity(16, 256).unwrap();
+        let tallies = Queue::new(0).unwrap();
+        let consumers: Vec<Reap> = (0..4)
+            .map(|_| start(consume, (queue.clone(), tallies.clone())))
+            .collect();
+        let producers: Vec<Reap> = (0..PRODUCERS)
+            .map(|p| start(produce, (queue.clone(), p)))
+            .collect();
+        for mut producer in producers {
+            assert_eq!(producer.join().unwrap(), 0, "a producer failed");
+        }
+        queue.close();
+        let mut union = vec![0_u64; (PRODUCERS * PER_PRODUCER).div_ceil(64) as usize];
+        let mut total = 0;
+        for _ in 0..4 {
+            let (seen, count) = tallies.get_timeout(LIMIT).expect("a consumer's tally");
+            for (all, mine) in union.iter_mut().zip(&seen) {
+                assert_eq!(*all & mine, 0, "an item reached two consumers");
+                *all |= mine;
+            }
+            assert_eq!(
+                seen.iter().map(|word| word.count_ones()).sum::<u32>(),
+                count,
+                "a consumer took an item twice"
+            );
+            total += count;
+        }
+        for mut consumer in consumers {
+            assert_eq!(consumer.join().unwrap(), 0, "a consumer failed");
+        }
+        assert_eq!(total, PRODUCERS * PER_PRODUCER, "items lost");
+        assert!(
+            (0..PRODUCERS * PER_PRODUCER).all(|i| union[(i / 64) as usize] & (1 << (i % 64)) != 0),
+            "an item never arrived"
+        );
+        assert_eq!(queue.dead_holders(), 0);
+    });
+}
+
+fn work_and_mark_done(queue: JoinableQueue<u32>) {
+    while let Ok(_item) = queue.get() {
+        thread::sleep(Duration::from_millis(2));
+        queue.task_done().unwrap();
+    }
+}
+
+#[test]
+fn join_waits_for_task_done_from_other_processes() {
+    within(LIMIT, "join on tasks done by two worker processes", || {
+        let queue = JoinableQueue::new(0).unwrap();
+        for i in 0..40 {
+            queue.put(i).unwrap();
+        }
+        assert_eq!(queue.join_timeout(SHORT), Err(Timeout), "nobody works yet");
+        let _workers: Vec<Reap> = (0..2)
+            .map(|_| start(work_and_mark_done, queue.clone()))
+            .collect();
+        queue.join();
+        assert_eq!(queue.unfinished_tasks(), 0);
+        assert!(queue.empty());
+        queue.close();
+    });
+}
+
+/// Exits 0 if one task_done works and the next is refused.
+fn task_done_twice(queue: JoinableQueue<u8>) {
+    queue.get().unwrap();
+    queue.task_done().unwrap();
+    assert_eq!(queue.task_done(), Err(TaskDoneError));
+}
+
+#[test]
+fn task_done_called_too_often_in_a_child_is_an_error_there() {
+    within(LIMIT, "a child calling task_done twice", || {
+        let queue = JoinableQueue::new(0).unwrap();
+        queue.put(1).unwrap();
+        let mut child = start(task_done_twice, queue.clone());
+        assert_eq!(child.join().unwrap(), 0, "the child's assertions failed");
+        assert_eq!(queue.unfinished_tasks(), 0);
+        assert_eq!(queue.task_done(), Err(TaskDoneError));
+    });
+}
+
+/// Says it is about to take an item, takes one, and sends it on.
+fn get_and_send((queue, out, started): (Queue<u32>, Queue<u32>, Shared<AtomicU32>)) {
+    started.store(1, Ordering::SeqCst);
+    if let Ok(item) = queue.get() {
+        out.put(item).unwrap();
+    }
+}
+
+#[test]
+fn a_consumer_killed_while_blocked_in_get_loses_nothing() {
+    within(LIMIT, "a consumer killed in get, and the next one", || {
+        let queue = Queue::new(0).unwrap();
+        let out = Queue::new(0).unwrap();
+        let started = Shared::new(AtomicU32::new(0)).unwrap();
+        let mut doomed = start(get_and_send, (queue.clone(), out.clone(), started.clone()));
+        wait_until("the first consumer to start", || {
+            started.load(Ordering::SeqCst) == 1
+        });
+        // Time to reach its sleep in get (the queue is empty: it cannot
+        // take anything).
+        thread::sleep(Duration::from_millis(100));
+        doomed.kill().unwrap();
+        assert_eq!(doomed.join().unwrap(), -9);
+        let spare = Shared::new(AtomicU32::new(0)).unwrap();
+        let _next = start(get_and_send, (queue.clone(), out.clone(), spare));
+        queue.put(5).unwrap();
+        assert_eq!(
+            out.get_timeout(LIMIT),
+            Ok(5),
+            "the item reached the live consumer"
+        );
+        assert_eq!(queue.dead_holders(), 0, "a sleeper holds no lock");
+        queue.put(6).unwrap();
+        assert_eq!(queue.get(), Ok(6), "the queue still works here");
+    });
+}
+
+/// Stops a put after publishing it, holding the queue's lock, says so, and
+/// waits to be killed.
+fn die_mid_put((queue, holding): (Queue<u32>, Shared<AtomicU32>)) {
+    queue.die_holding_lock(DieAt::PutAfterPublish, Some(7));
+    holding.store(1, Ordering::SeqCst);
+    thread::sleep(Duration::from_secs(600));
+}
+
+/// Stops a get before publishing it, holding the lock, and waits.
+fn die_mid_get((queue, holding): (Queue<u32>, Shared<AtomicU32>)) {
+    queue.die_holding_lock(DieAt::GetBeforePublish, None);
+    holding.store(1, Ordering::SeqCst);
+    thread::sleep(Duration::from_secs(600));
+}
+
+#[test]
+fn a_process_killed_mid_put_holding_the_lock_hands_over_its_item() {
+    within(LIMIT, "a getter behind a putter killed mid-put", || {
+        let queue = Queue::new(0).unwrap();
+        let getter = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.get())
+        };
+        short_wait();
+        let holding = Shared::new(AtomicU32::new(0)).unwrap();
+        let mut putter = start(die_mid_put, (queue.clone(), holding.clone()));
+        wait_until("the child to hold the queue's lock", || {
+            holding.load(Ordering::SeqCst) == 1
+        });
+        assert_eq!(
+            queue.put_timeout(8, SHORT),
+            Err(PutTimeoutError::Timeout(8)),
+            "the lock is held by the child"
+        );
+        putter.kill().unwrap();
+        assert_eq!(putter.join().unwrap(), -9);
+        assert_eq!(getter.join().unwrap(), Ok(7), "the published item arrives");
+        assert_eq!(queue.dead_holders(), 1, "the recovery is reported");
+        assert!(queue.empty());
+    });
+}
+
+#[test]
+fn a_process_killed_mid_get_leaves_the_item_in_the_queue() {
+    within(LIMIT, "a queue after a getter killed mid-get", || {
+        let queue = Queue::new(0).unwrap();
+        queue.put(1).unwrap();
+        let holding = Shared::new(AtomicU32::new(0)).unwrap();
+        let mut getter = start(die_mid_get, (queue.clone(), holding.clone()));
+        wait_until("the child to hold the queue's lock", || {
+            holding.load(Ordering::SeqCst) == 1
+        });
+        let waiter = {
+            let queue = queue.clone();
+            thread::spawn(move || queue.get())
+        };
+        short_wait();
+        assert!(!waiter.is_finished(), "the lock is held by the child");
+        getter.kill().unwrap();
+        assert_eq!(getter.join().unwrap(), -9);
+        assert_eq!(waiter.join().unwrap(), Ok(1), "nothing silently lost");
+        assert_eq!(queue.dead_holders(), 1);
+    });
+}
+
+/// Takes an item it cannot decode, then the next one.
+fn reads_past_a_bad_item(queue: Queue<Message>) {
+    match queue.get() {
+        Err(GetError::Decode(why)) => assert!(!why.is_empty()),
+        other => panic!("expected a Decode error, got {other:?}"),
+    }
+    assert_eq!(queue.get(), Ok(Message::Known(5)));
+}
+
+#[test]
+fn a_child_that_cannot_decode_an_item_gets_a_decode_error_and_goes_on() {
+    within(LIMIT, "a child decoding a bad item", || {
+        let queue = Queue::new(0).unwrap();
+        queue.put(Message::Later(4)).unwrap();
+        queue.put(Message::Known(5)).unwrap();
+        let mut child = start(reads_past_a_bad_item, queue.clone());
+        assert_eq!(child.join().unwrap(), 0, "the child's assertions failed");
+        assert!(queue.empty());
+    });
 }
