@@ -55,14 +55,20 @@ fn start<A: Serialize + serde::de::DeserializeOwned + 'static>(entry: fn(A), arg
         .expect("the consumer starts")
 }
 
+/// Counts one data item, keeping its value from being optimised away.
+fn take<V>(count: &mut u64, value: V) {
+    black_box(value);
+    *count += 1;
+}
+
 // ---- turnstile::process::Queue ------------------------------------------
 
 fn queue_consumer((items, replies): (Queue<Msg>, Queue<u64>)) {
     let mut count = 0;
     while let Ok(msg) = items.get() {
         match msg {
-            Msg::Number(n) => count += black_box(n).min(1).max(1),
-            Msg::Bytes(b) => count += black_box(b.len() as u64).min(1).max(1),
+            Msg::Number(n) => take(&mut count, n),
+            Msg::Bytes(b) => take(&mut count, b),
             Msg::Mark => replies.put(count).expect("the replies queue is open"),
             Msg::Stop => return,
         }
@@ -96,8 +102,8 @@ fn socket_consumer(path: String) {
         buffer.resize(u32::from_le_bytes(len) as usize, 0);
         reader.read_exact(&mut buffer).expect("a whole frame");
         match postcard::from_bytes(&buffer).expect("decodes") {
-            Msg::Number(n) => count += black_box(n).min(1).max(1),
-            Msg::Bytes(b) => count += black_box(b.len() as u64).min(1).max(1),
+            Msg::Number(n) => take(&mut count, n),
+            Msg::Bytes(b) => take(&mut count, b),
             Msg::Mark => replies.write_all(&count.to_le_bytes()).expect("replies"),
             Msg::Stop => return,
         }
@@ -116,8 +122,8 @@ fn ipc_consumer(server: String) {
     let mut count = 0;
     while let Ok(msg) = items_rx.recv() {
         match msg {
-            Msg::Number(n) => count += black_box(n).min(1).max(1),
-            Msg::Bytes(b) => count += black_box(b.len() as u64).min(1).max(1),
+            Msg::Number(n) => take(&mut count, n),
+            Msg::Bytes(b) => take(&mut count, b),
             Msg::Mark => replies_tx.send(count).expect("replies"),
             Msg::Stop => return,
         }

@@ -222,6 +222,47 @@ fn leftover_bytes_are_a_decode_error_too() {
     });
 }
 
+/// A value whose `Serialize` or `Deserialize` panics on demand: the user's
+/// code running inside our calls.
+#[derive(Debug, PartialEq)]
+struct Touchy(u8);
+
+impl Serialize for Touchy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        assert_ne!(self.0, 0, "Serialize panics on 0");
+        serializer.serialize_u8(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Touchy {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let byte = u8::deserialize(deserializer)?;
+        assert_ne!(byte, 13, "Deserialize panics on 13");
+        Ok(Self(byte))
+    }
+}
+
+#[test]
+fn a_panicking_serialize_or_deserialize_leaves_the_queue_whole() {
+    within(PATIENCE, "a queue after panics in user serde code", || {
+        let queue = Queue::new(0).unwrap();
+        queue.put(Touchy(1)).unwrap();
+        let panicked = std::panic::catch_unwind(|| queue.put(Touchy(0)));
+        assert!(panicked.is_err());
+        queue.put(Touchy(13)).unwrap();
+        queue.put(Touchy(2)).unwrap();
+        assert_eq!(queue.qsize(), 3, "the panicking put added nothing");
+        assert_eq!(queue.get(), Ok(Touchy(1)));
+        let panicked = std::panic::catch_unwind(|| queue.get());
+        assert!(panicked.is_err(), "the panic reaches the caller");
+        // The lock was not held during the panic: the queue goes on, and
+        // nothing was taken for a dead holder.
+        assert_eq!(queue.get(), Ok(Touchy(2)));
+        assert!(queue.empty());
+        assert_eq!(queue.dead_holders(), 0);
+    });
+}
+
 #[test]
 fn close_refuses_puts_drains_gets_then_says_closed() {
     within(PATIENCE, "a closed queue", || {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::super::super::deadline;
 use super::super::shm::Shared;
-use super::codec::{FrameError, decode, frame};
+use super::codec::{FrameError, decode, frame, with_scratch};
 use super::engine::{DieAt, Engine, GetFailed, Patience, PutFailed};
 use super::error::{
     GetError, GetTimeoutError, PutError, PutTimeoutError, TryGetError, TryPutError,
@@ -93,18 +93,19 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
         patience: Patience,
         die: Option<DieAt>,
     ) -> Result<(), Failed<T>> {
-        let framed = match frame(&item, Vec::new()) {
-            Ok(framed) => framed,
-            Err(FrameError::TooLarge) => return Err(Failed::TooLarge(item)),
-            Err(FrameError::Encode(why)) => return Err(Failed::Encode(item, why)),
-        };
-        self.engine
-            .put(&framed, patience, die)
-            .map_err(|failed| match failed {
-                PutFailed::NoRoom => Failed::NoRoom(item),
-                PutFailed::Closed => Failed::Closed(item),
-                PutFailed::TooLarge => Failed::TooLarge(item),
-            })
+        let result = with_scratch(|buffer| {
+            let framed = frame(&item, core::mem::take(buffer))?;
+            let put = self.engine.put(&framed, patience, die);
+            *buffer = framed;
+            Ok(put)
+        });
+        match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(PutFailed::NoRoom)) => Err(Failed::NoRoom(item)),
+            Ok(Err(PutFailed::Closed)) => Err(Failed::Closed(item)),
+            Ok(Err(PutFailed::TooLarge)) | Err(FrameError::TooLarge) => Err(Failed::TooLarge(item)),
+            Err(FrameError::Encode(why)) => Err(Failed::Encode(item, why)),
+        }
     }
 
     /// Adds `item`, waiting while the queue is full.
@@ -205,9 +206,12 @@ impl<T: Serialize + DeserializeOwned> Queue<T> {
     }
 
     pub(super) fn get_with(&self, patience: Patience) -> Result<Result<T, String>, GetFailed> {
-        let mut bytes = Vec::new();
-        self.engine.get(&mut bytes, patience, None)?;
-        Ok(decode(&bytes))
+        // The bytes are decoded after the lock is let go: a `Deserialize`
+        // that panics unwinds with the queue consistent (the item taken).
+        with_scratch(|bytes| {
+            self.engine.get(bytes, patience, None)?;
+            Ok(decode(bytes))
+        })
     }
 
     /// Takes the next item, waiting while the queue is empty. After

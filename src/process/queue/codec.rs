@@ -10,10 +10,35 @@
 //! where the bytes cannot be read as that type; [`decode`] also insists
 //! that every byte is used.
 
+use core::cell::Cell;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::super::super::facade::thread_local;
 use super::ring::LEN_BYTES;
+
+/// A buffer kept larger than this is let go after use rather than kept
+/// for the thread's next item.
+const KEEP_BYTES: usize = 64 * 1024;
+
+thread_local! {
+    /// Each thread's spare buffer, so a put or get of a small item
+    /// allocates nothing. Taken out for the call (a `Serialize` that puts
+    /// into a queue itself finds it empty and allocates its own).
+    static SCRATCH: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// Runs `f` with this thread's spare buffer (empty, with its capacity).
+pub(super) fn with_scratch<R>(f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    let mut buffer = SCRATCH.with(Cell::take);
+    let result = f(&mut buffer);
+    if buffer.capacity() <= KEEP_BYTES {
+        buffer.clear();
+        SCRATCH.with(|spare| spare.set(buffer));
+    }
+    result
+}
 
 /// Why an item could not be framed.
 pub(super) enum FrameError {

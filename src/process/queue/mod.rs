@@ -38,7 +38,13 @@
 //!   `get` had returned and the process died holding the value).
 //!
 //! A process killed while *sleeping* in `get`, `put` or `join` holds
-//! nothing: the others go on.
+//! nothing: the others go on. One killed after taking an item but before
+//! its `task_done` leaves that task unfinished for good, as in Python:
+//! `JoinableQueue::join` waits on; `join_timeout` says so.
+//!
+//! Encoding and decoding run outside the lock: an item's `Serialize`
+//! that panics adds nothing; a `Deserialize` that panics does so after
+//! the item was taken (it is gone, like a `Decode` error's item).
 //!
 //! ```
 //! use turnstile::process::{PutError, Queue, TryGetError};
