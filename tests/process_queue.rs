@@ -910,3 +910,28 @@ fn a_child_that_cannot_decode_an_item_gets_a_decode_error_and_goes_on() {
         assert!(queue.empty());
     });
 }
+
+fn put_ten_more(queue: Queue<u32>) {
+    for i in 10..20 {
+        queue.put(i).unwrap();
+    }
+    // No feeder thread: each item is in the ring when put returns, so
+    // the child may exit at once (Python's test_fork notes its own queue
+    // cannot).
+}
+
+#[test]
+fn items_put_before_a_child_starts_and_by_the_child_come_out_in_order() {
+    within(LIMIT, "a parent's and a child's items", || {
+        let queue = Queue::new(0).unwrap();
+        for i in 0..10 {
+            queue.put(i).unwrap();
+        }
+        let mut child = start(put_ten_more, queue.clone());
+        assert_eq!(child.join().unwrap(), 0);
+        for i in 0..20 {
+            assert_eq!(queue.get(), Ok(i));
+        }
+        assert_eq!(queue.try_get(), Err(TryGetError::Empty));
+    });
+}
