@@ -184,6 +184,11 @@ impl Engine {
         signal.sleepers.fetch_add(1, Ordering::Relaxed);
         drop(held);
         // Whatever it says (woken, changed, timed out), look again below.
+        // A sleeper killed after this returns and before it takes the lock
+        // again takes a wake-up meant for one with it: what it would have
+        // looked at stays in the queue for the next put, close or recovery
+        // to wake another sleeper to (a window of microseconds; a timed
+        // wait still ends at its deadline).
         let _ = signal.seq.wait_while_equal(seen, deadline);
         signal.sleepers.fetch_sub(1, Ordering::Relaxed);
         self.lock(deadline)
