@@ -54,6 +54,9 @@ mod echo_tokio;
 #[path = "../examples/pool_callbacks.rs"]
 #[allow(dead_code)]
 mod pool_callbacks;
+#[path = "../examples/process_cooks.rs"]
+#[allow(dead_code)]
+mod process_cooks;
 #[path = "../examples/process_killed_holder.rs"]
 #[allow(dead_code)]
 mod process_killed_holder;
@@ -896,6 +899,39 @@ fn coroutines_run_in_executor_counts_on_the_pool_while_the_loop_ticks_body() {
         "the counting ran off the loop's thread"
     );
     assert!(offloaded.ticks >= 1, "the loop ran the ticker meanwhile");
+}
+
+#[test]
+fn process_cooks_join_returns_once_every_dish_is_eaten_exactly_once() {
+    common::within(
+        2 * common::PATIENCE,
+        "two cook and two eater processes",
+        || {
+            let report = process_cooks::run().expect("the lesson runs");
+            assert_eq!(
+                report.cook_codes,
+                [0, 0],
+                "both cooks cooked all their dishes"
+            );
+            assert_eq!(report.unfinished_after_join, 0);
+            assert_eq!(report.left_in_queue, 0);
+            let mut dishes: Vec<&str> = report.eaten.iter().map(|(_, d)| d.as_str()).collect();
+            dishes.sort_unstable();
+            let mut expected: Vec<String> = ["cook A", "cook B"]
+                .iter()
+                .flat_map(|cook| {
+                    (0..process_cooks::DISHES).map(move |i| format!("{cook}'s dish {i}"))
+                })
+                .collect();
+            expected.sort_unstable();
+            assert_eq!(dishes, expected, "every dish eaten exactly once");
+            assert_eq!(
+                report.eater_codes,
+                [-15, -15],
+                "the daemon eaters were ended"
+            );
+        },
+    );
 }
 
 #[test]

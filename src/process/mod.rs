@@ -13,6 +13,10 @@
 //!   kernel's robust list releases the lock, wakes a waiter, and the next
 //!   `lock()` returns [`OwnerDied`] holding the guard. Python's
 //!   `multiprocessing.Lock` stays locked forever in the same case.
+//! - [`Queue<T>`], [`JoinableQueue<T>`], [`SimpleQueue<T>`]: the
+//!   `multiprocessing` queues, any serde value, in a byte ring of shared
+//!   memory; a process killed mid-put or mid-get is recovered from, and
+//!   counted ([`Queue::dead_holders`]). See [`queue`].
 //!
 //! # Passing handles to a child
 //!
@@ -45,6 +49,7 @@
 //   child.rs     init(), process_test_support!(): a child runs its entry and exits
 //   spawn.rs     how a child starts: this binary again, with the argument's descriptors
 //   handle.rs    Process, Builder: start a child, join, exit codes, kill
+//   queue/       Queue<T>, JoinableQueue<T>, SimpleQueue<T>: a byte ring in shm
 // and here: process_test_support!(), the test-binary twin of init().
 
 mod child;
@@ -52,6 +57,7 @@ mod entry;
 mod handle;
 mod inherit;
 mod mutex;
+pub mod queue;
 mod raw_lock;
 mod shm;
 mod spawn;
@@ -59,6 +65,12 @@ mod spawn;
 pub use child::init;
 pub use handle::{Builder, EntryNotRun, JoinTimeoutError, Process};
 pub use mutex::{Lock, LockGuard, LockTimeoutError, Mutex, MutexGuard, OwnerDied, TryLockError};
+#[doc(hidden)]
+pub use queue::DieAt;
+pub use queue::{
+    DEFAULT_RING_BYTES, GetError, GetTimeoutError, JoinableQueue, PutError, PutTimeoutError, Queue,
+    SimpleQueue, TryGetError, TryPutError,
+};
 pub use raw_lock::{Acquired, RawProcessLock};
 pub use shm::{Plain, Shared};
 pub use spawn::StartError;
