@@ -935,3 +935,12 @@ fn items_put_before_a_child_starts_and_by_the_child_come_out_in_order() {
         assert_eq!(queue.try_get(), Err(TryGetError::Empty));
     });
 }
+
+#[test]
+fn a_handle_put_into_a_queue_is_refused_with_the_reason() {
+    let queue: Queue<turnstile::process::Mutex<u32>> = Queue::new(4).unwrap();
+    let lock = turnstile::process::Mutex::new(0).unwrap();
+    let error = queue.put(lock).unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("only be handed to a child process"), "{text}");
+}

@@ -53,8 +53,8 @@ pub(super) fn frame<T: Serialize>(item: &T, buffer: Vec<u8>) -> Result<Vec<u8>, 
     let mut buffer = buffer;
     buffer.clear();
     buffer.resize(LEN_BYTES as usize, 0);
-    let mut buffer =
-        postcard::to_extend(item, buffer).map_err(|error| FrameError::Encode(error.to_string()))?;
+    let mut buffer = postcard::to_extend(item, buffer)
+        .map_err(|error| FrameError::Encode(super::super::inherit::explain(&error)))?;
     let len = u32::try_from(buffer.len() - LEN_BYTES as usize).map_err(|_| FrameError::TooLarge)?;
     buffer[..LEN_BYTES as usize].copy_from_slice(&len.to_le_bytes());
     Ok(buffer)

@@ -25,7 +25,8 @@
 //! two positions: the lengths there were all written before their
 //! `write_pos` store, so the walk always finds whole items.
 
-use super::super::super::facade::{AtomicU32, AtomicU64, Ordering, SharedFutex};
+use super::super::super::facade::{AtomicU32, AtomicU64, Ordering};
+use super::super::super::shared_futex::SharedFutex;
 use super::super::raw_lock::RawProcessLock;
 use super::super::shm::Plain;
 
