@@ -45,6 +45,7 @@
 //   child.rs     init(), process_test_support!(): a child runs its entry and exits
 //   spawn.rs     how a child starts: this binary again, with the argument's descriptors
 //   handle.rs    Process, Builder: start a child, join, exit codes, kill
+//   pipe.rs      pipe(), Connection: framed postcard values over a socketpair
 // and here: process_test_support!(), the test-binary twin of init().
 
 mod child;
@@ -52,6 +53,7 @@ mod entry;
 mod handle;
 mod inherit;
 mod mutex;
+mod pipe;
 mod raw_lock;
 mod shm;
 mod spawn;
@@ -59,6 +61,7 @@ mod spawn;
 pub use child::init;
 pub use handle::{Builder, EntryNotRun, JoinTimeoutError, Process};
 pub use mutex::{Lock, LockGuard, LockTimeoutError, Mutex, MutexGuard, OwnerDied, TryLockError};
+pub use pipe::{Connection, MAX_FRAME, RecvError, SendError, pipe};
 pub use raw_lock::{Acquired, RawProcessLock};
 pub use shm::{Plain, Shared};
 pub use spawn::StartError;
