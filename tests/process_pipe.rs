@@ -334,3 +334,17 @@ fn a_connection_serialised_outside_a_start_is_refused() {
         other => panic!("expected Encode, got {other:?}"),
     }
 }
+
+#[path = "../examples/process_pipe.rs"]
+#[allow(dead_code)]
+mod pipe_lesson;
+
+#[test]
+fn the_pipe_lesson_greets_answers_and_hangs_up() {
+    within(LIMIT, "examples/process_pipe.rs", || {
+        let report = pipe_lesson::run(3).unwrap();
+        assert_eq!(report.greeting, (42, None, "hello".to_owned()));
+        assert_eq!(report.answers, [(1, 1), (2, 4), (3, 9)]);
+        assert_eq!(report.exitcode, 0);
+    });
+}
