@@ -197,6 +197,23 @@ fn a_peer_gone_mid_frame_is_truncated() {
     });
 }
 
+/// `recv` reads ahead whatever has arrived; `poll` and `recv_timeout` must
+/// count what it read ahead, not only what the socket still holds.
+#[test]
+fn values_read_ahead_are_still_seen_by_poll() {
+    within(LIMIT, "three small frames read in one go", || {
+        let (a, b) = pipe().unwrap();
+        for n in 1..=3_u8 {
+            a.send(&n).unwrap();
+        }
+        assert_eq!(b.recv::<u8>().unwrap(), 1);
+        assert!(b.poll(Duration::ZERO).unwrap(), "two values wait in the buffer");
+        assert_eq!(b.recv_timeout::<u8>(Duration::ZERO).unwrap(), 2);
+        assert_eq!(b.recv::<u8>().unwrap(), 3);
+        assert!(!b.poll(Duration::ZERO).unwrap());
+    });
+}
+
 #[test]
 fn recv_timeout_times_out_then_receives() {
     within(LIMIT, "recv_timeout on an empty pipe", || {

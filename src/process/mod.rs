@@ -46,10 +46,12 @@
 //   spawn.rs     how a child starts: this binary again, with the argument's descriptors
 //   handle.rs    Process, Builder: start a child, join, exit codes, kill
 //   pipe.rs      pipe(), Connection: framed postcard values over a socketpair
+//   frame.rs     the bytes under a Connection: whole-frame writes, read-ahead buffer
 // and here: process_test_support!(), the test-binary twin of init().
 
 mod child;
 mod entry;
+mod frame;
 mod handle;
 mod inherit;
 mod mutex;

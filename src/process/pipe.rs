@@ -30,7 +30,9 @@ use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::super::deadline;
+use super::super::facade::{AtomicUsize, Ordering};
 use super::super::mutex::Mutex;
+use super::frame::{Framed, KEEP, ReadBuffer, wait_readable, write_all};
 use super::inherit;
 
 /// The largest value a frame may carry: 64 MiB of postcard bytes. Larger
@@ -130,11 +132,15 @@ impl std::error::Error for RecvError {}
 /// ```
 pub struct Connection {
     fd: OwnedFd,
-    /// Held while a frame is read; `Some(why)` once the stream is out of
-    /// step (a refused length), after which reads fail.
-    reading: Mutex<Option<String>>,
-    /// Held while a frame is written.
-    writing: Mutex<()>,
+    /// Held while a frame is read: the bytes read ahead of the frames
+    /// asked for.
+    reading: Mutex<ReadBuffer>,
+    /// How many bytes `reading` holds, for `poll` to see without the lock
+    /// (a reader blocked in `recv` holds it).
+    buffered: AtomicUsize,
+    /// Held while a frame is written: the frame being written, its
+    /// allocation kept from one send to the next.
+    writing: Mutex<Vec<u8>>,
 }
 
 /// A duplex pipe: two connected [`Connection`]s, Python's
@@ -173,8 +179,9 @@ impl Connection {
     fn from_fd(fd: OwnedFd) -> Self {
         Self {
             fd,
-            reading: Mutex::new(None),
-            writing: Mutex::new(()),
+            reading: Mutex::new(ReadBuffer::new()),
+            buffered: AtomicUsize::new(0),
+            writing: Mutex::new(Vec::new()),
         }
     }
 
@@ -194,46 +201,36 @@ impl Connection {
     /// assert!(matches!(a.send(&1_u8), Err(turnstile::process::SendError::Closed)));
     /// ```
     pub fn send<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), SendError> {
-        let frame = postcard::to_extend(value, vec![0_u8; 4]).map_err(|error| {
-            SendError::Encode(match error {
-                postcard::Error::SerdeSerCustom => format!(
-                    "{error}: a Serialize refused (a process handle cannot travel in a \
-                     pipe: {})",
-                    inherit::NOT_AT_START
-                ),
-                other => other.to_string(),
+        let mut frame = self.writing.lock();
+        frame.clear();
+        frame.extend_from_slice(&[0; 4]);
+        let encoded = postcard::serialize_with_flavor(value, Framed(&mut frame));
+        let result = encoded
+            .map_err(|error| {
+                SendError::Encode(match error {
+                    postcard::Error::SerdeSerCustom => format!(
+                        "{error}: a Serialize refused (a process handle cannot travel in a \
+                         pipe: {})",
+                        inherit::NOT_AT_START
+                    ),
+                    other => other.to_string(),
+                })
             })
-        })?;
-        let len = frame.len() - 4;
-        if len > MAX_FRAME {
-            return Err(SendError::TooLarge { len });
-        }
-        let mut frame = frame;
-        frame[..4].copy_from_slice(&(len as u32).to_le_bytes());
-        let _writing = self.writing.lock();
-        let mut sent = 0;
-        while sent < frame.len() {
-            let rest = &frame[sent..];
-            // SAFETY: writes from a live buffer of `rest.len()` bytes.
-            let n = unsafe {
-                libc::send(
-                    self.fd.as_raw_fd(),
-                    rest.as_ptr().cast(),
-                    rest.len(),
-                    libc::MSG_NOSIGNAL,
-                )
-            };
-            if n < 0 {
-                let error = io::Error::last_os_error();
-                match error.raw_os_error() {
-                    Some(libc::EINTR) => continue,
-                    Some(libc::EPIPE | libc::ECONNRESET) => return Err(SendError::Closed),
-                    _ => return Err(SendError::Io(error)),
+            .and_then(|()| {
+                let len = frame.len() - 4;
+                if len > MAX_FRAME {
+                    return Err(SendError::TooLarge { len });
                 }
-            }
-            sent += n as usize;
+                frame[..4].copy_from_slice(&(len as u32).to_le_bytes());
+                write_all(self.fd.as_fd(), &frame).map_err(|error| match error.raw_os_error() {
+                    Some(libc::EPIPE | libc::ECONNRESET) => SendError::Closed,
+                    _ => SendError::Io(error),
+                })
+            });
+        if frame.capacity() > KEEP {
+            *frame = Vec::new();
         }
-        Ok(())
+        result
     }
 
     /// Receives one value, waiting as long as it takes: Python's `recv`.
@@ -315,101 +312,76 @@ impl Connection {
     /// assert!(a.poll(Duration::from_secs(1)).unwrap());
     /// ```
     pub fn poll(&self, timeout: Duration) -> io::Result<bool> {
+        if self.buffered.load(Ordering::Relaxed) > 0 {
+            return Ok(true);
+        }
         wait_readable(self.fd.as_fd(), deadline::after(timeout))
     }
 
     fn recv_until<T: DeserializeOwned>(&self, deadline: Option<Instant>) -> Result<T, RecvError> {
-        let mut broken = match deadline {
+        let mut buffer = match deadline {
             None => self.reading.lock(),
             Some(at) => self
                 .reading
                 .lock_deadline(at)
                 .map_err(|_| RecvError::Timeout)?,
         };
-        if let Some(why) = broken.as_ref() {
+        let result = self.read_frame(&mut buffer, deadline);
+        self.buffered
+            .store(buffer.end - buffer.start, Ordering::Relaxed);
+        result
+    }
+
+    /// Reads one frame through `buffer` and decodes it.
+    fn read_frame<T: DeserializeOwned>(
+        &self,
+        buffer: &mut ReadBuffer,
+        deadline: Option<Instant>,
+    ) -> Result<T, RecvError> {
+        if let Some(why) = buffer.broken.as_ref() {
             return Err(RecvError::Io(io::Error::other(why.clone())));
         }
-        if deadline.is_some() && !wait_readable(self.fd.as_fd(), deadline).map_err(RecvError::Io)? {
-            return Err(RecvError::Timeout);
+        // The length. Only a wait for the first byte has a deadline: once
+        // a frame has begun, its rest is on its way.
+        while buffer.unread().len() < 4 {
+            if buffer.unread().is_empty()
+                && deadline.is_some()
+                && !wait_readable(self.fd.as_fd(), deadline).map_err(RecvError::Io)?
+            {
+                return Err(RecvError::Timeout);
+            }
+            if buffer.fill(self.fd.as_fd(), 4).map_err(RecvError::Io)? == 0 {
+                return Err(if buffer.unread().is_empty() {
+                    RecvError::Closed
+                } else {
+                    RecvError::Truncated
+                });
+            }
         }
-        let mut header = [0_u8; 4];
-        match read_exact(self.fd.as_fd(), &mut header).map_err(RecvError::Io)? {
-            0 => return Err(RecvError::Closed),
-            4 => {}
-            _ => return Err(RecvError::Truncated),
-        }
+        let header: [u8; 4] = buffer.unread()[..4].try_into().expect("four bytes");
         let len = u32::from_le_bytes(header) as usize;
         if len > MAX_FRAME {
-            *broken = Some(format!(
+            buffer.broken = Some(format!(
                 "the pipe is out of step: an earlier frame announced {len} bytes, more than \
                  the {MAX_FRAME} allowed, and was not read"
             ));
             return Err(RecvError::TooLarge { len });
         }
-        let mut body = vec![0_u8; len];
-        if read_exact(self.fd.as_fd(), &mut body).map_err(RecvError::Io)? < len {
-            return Err(RecvError::Truncated);
-        }
-        drop(broken);
-        postcard::from_bytes(&body).map_err(|error| RecvError::Decode(error.to_string()))
-    }
-}
-
-/// Reads until `buf` is full or the stream ends; how many bytes came.
-fn read_exact(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        let rest = &mut buf[got..];
-        // SAFETY: reads into a live buffer of `rest.len()` bytes.
-        let n = unsafe { libc::read(fd.as_raw_fd(), rest.as_mut_ptr().cast(), rest.len()) };
-        if n < 0 {
-            let error = io::Error::last_os_error();
-            match error.raw_os_error() {
-                Some(libc::EINTR) => continue,
-                // A peer that closed with our data unread: the end too.
-                Some(libc::ECONNRESET) => return Ok(got),
-                _ => return Err(error),
+        while buffer.unread().len() < 4 + len {
+            if buffer
+                .fill(self.fd.as_fd(), 4 + len)
+                .map_err(RecvError::Io)?
+                == 0
+            {
+                return Err(RecvError::Truncated);
             }
         }
-        if n == 0 {
-            return Ok(got);
-        }
-        got += n as usize;
-    }
-    Ok(got)
-}
-
-/// Waits until `fd` is readable (data or end of stream) or `deadline`.
-fn wait_readable(fd: BorrowedFd<'_>, deadline: Option<Instant>) -> io::Result<bool> {
-    loop {
-        let millis = match deadline {
-            None => -1,
-            Some(at) => {
-                let left = at.saturating_duration_since(Instant::now());
-                // Rounded up, so the wait does not end just short and spin.
-                i32::try_from(left.as_micros().div_ceil(1000)).unwrap_or(i32::MAX)
-            }
-        };
-        let mut poll = libc::pollfd {
-            fd: fd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd.
-        let ready = unsafe { libc::poll(&mut poll, 1, millis) };
-        if ready < 0 {
-            let error = io::Error::last_os_error();
-            if error.raw_os_error() == Some(libc::EINTR) {
-                continue;
-            }
-            return Err(error);
-        }
-        if ready > 0 {
-            return Ok(true);
-        }
-        if deadline.is_some_and(|at| Instant::now() >= at) {
-            return Ok(false);
-        }
+        let decoded = postcard::from_bytes(&buffer.unread()[4..4 + len])
+            .map_err(|error| RecvError::Decode(error.to_string()));
+        // Decoded or not, the frame is used up: the next read starts at
+        // the next frame.
+        buffer.consume(4 + len);
+        decoded
     }
 }
 
