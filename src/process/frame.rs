@@ -95,11 +95,15 @@ pub(crate) struct Framed<'a>(pub(crate) &'a mut Vec<u8>);
 impl postcard::ser_flavors::Flavor for Framed<'_> {
     type Output = ();
 
+    // Inlined into serde's loops in the user's crate: without it a
+    // `Vec<u8>` costs one call per byte (40% of a 4 KiB send, measured).
+    #[inline(always)]
     fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
         self.0.extend_from_slice(data);
         Ok(())
     }
 
+    #[inline(always)]
     fn try_push(&mut self, data: u8) -> postcard::Result<()> {
         self.0.push(data);
         Ok(())
