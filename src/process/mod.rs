@@ -13,6 +13,40 @@
 //!   kernel's robust list releases the lock, wakes a waiter, and the next
 //!   `lock()` returns [`OwnerDied`] holding the guard. Python's
 //!   `multiprocessing.Lock` stays locked forever in the same case.
+//! - [`Process`]: `multiprocessing.Process` with the *spawn* start method:
+//!   a child is this same program run again, running a plain `fn(A)` with
+//!   a serde argument. [`join`](Process::join) gives Python's exit codes.
+//! - [`pipe`] and [`Connection`]: `multiprocessing.Pipe()`, serde values
+//!   in frames over a socket pair, with clear errors for a closed end.
+//!
+//! # Starting processes: the opt-in
+//!
+//! A child starts at `main` like any run of the program, so a program that
+//! starts processes calls [`init`] first in `main` (Python's
+//! `if __name__ == '__main__':`, the other way round: `init` runs the
+//! child's entry and exits, in a child only). A test file writes
+//! [`process_test_support!()`](crate::process_test_support) at its top
+//! instead, since libtest owns a test binary's `main`.
+//!
+//! ```no_run
+//! use turnstile::process::{Mutex, Process};
+//!
+//! fn add(counter: Mutex<u64>) {
+//!     *counter.lock().unwrap() += 1;
+//! }
+//!
+//! fn main() {
+//!     turnstile::process::init();
+//!     let counter = Mutex::new(0_u64).unwrap();
+//!     let mut children: Vec<Process> = (0..4)
+//!         .map(|_| Process::start(add, counter.clone()).unwrap())
+//!         .collect();
+//!     for child in &mut children {
+//!         assert_eq!(child.join().unwrap(), 0);
+//!     }
+//!     assert_eq!(*counter.lock().unwrap(), 4);
+//! }
+//! ```
 //!
 //! # Passing handles to a child
 //!
