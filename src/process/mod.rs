@@ -17,6 +17,40 @@
 //!   `multiprocessing` queues, any serde value, in a byte ring of shared
 //!   memory; a process killed mid-put or mid-get is recovered from, and
 //!   counted ([`Queue::dead_holders`]). See [`queue`].
+//! - [`Process`]: `multiprocessing.Process` with the *spawn* start method:
+//!   a child is this same program run again, running a plain `fn(A)` with
+//!   a serde argument. [`join`](Process::join) gives Python's exit codes.
+//! - [`pipe`] and [`Connection`]: `multiprocessing.Pipe()`, serde values
+//!   in frames over a socket pair, with clear errors for a closed end.
+//!
+//! # Starting processes: the opt-in
+//!
+//! A child starts at `main` like any run of the program, so a program that
+//! starts processes calls [`init`] first in `main` (Python's
+//! `if __name__ == '__main__':`, the other way round: `init` runs the
+//! child's entry and exits, in a child only). A test file writes
+//! [`process_test_support!()`](crate::process_test_support) at its top
+//! instead, since libtest owns a test binary's `main`.
+//!
+//! ```no_run
+//! use turnstile::process::{Mutex, Process};
+//!
+//! fn add(counter: Mutex<u64>) {
+//!     *counter.lock().unwrap() += 1;
+//! }
+//!
+//! fn main() {
+//!     turnstile::process::init();
+//!     let counter = Mutex::new(0_u64).unwrap();
+//!     let mut children: Vec<Process> = (0..4)
+//!         .map(|_| Process::start(add, counter.clone()).unwrap())
+//!         .collect();
+//!     for child in &mut children {
+//!         assert_eq!(child.join().unwrap(), 0);
+//!     }
+//!     assert_eq!(*counter.lock().unwrap(), 4);
+//! }
+//! ```
 //!
 //! # Passing handles to a child
 //!
@@ -50,13 +84,17 @@
 //   spawn.rs     how a child starts: this binary again, with the argument's descriptors
 //   handle.rs    Process, Builder: start a child, join, exit codes, kill
 //   queue/       Queue<T>, JoinableQueue<T>, SimpleQueue<T>: a byte ring in shm
+//   pipe.rs      pipe(), Connection: framed postcard values over a socketpair
+//   frame.rs     the bytes under a Connection: whole-frame writes, read-ahead buffer
 // and here: process_test_support!(), the test-binary twin of init().
 
 mod child;
 mod entry;
+mod frame;
 mod handle;
 mod inherit;
 mod mutex;
+mod pipe;
 pub mod queue;
 mod raw_lock;
 mod shm;
@@ -65,6 +103,7 @@ mod spawn;
 pub use child::init;
 pub use handle::{Builder, EntryNotRun, JoinTimeoutError, Process};
 pub use mutex::{Lock, LockGuard, LockTimeoutError, Mutex, MutexGuard, OwnerDied, TryLockError};
+pub use pipe::{Connection, MAX_FRAME, RecvError, SendError, pipe};
 #[doc(hidden)]
 pub use queue::DieAt;
 pub use queue::{
