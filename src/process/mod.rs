@@ -13,6 +13,14 @@
 //!   kernel's robust list releases the lock, wakes a waiter, and the next
 //!   `lock()` returns [`OwnerDied`] holding the guard. Python's
 //!   `multiprocessing.Lock` stays locked forever in the same case.
+//! - [`RLock`], [`Semaphore`], [`BoundedSemaphore`], [`Event`],
+//!   [`Condition`], [`Barrier`]: the rest of `multiprocessing`'s
+//!   primitives, each a handle to its state in shared memory. Each says when
+//!   a process died inside it: an `RLock`'s next taker gets [`OwnerDied`]; a
+//!   dead holder's semaphore permits come back and the waiter that found
+//!   them is told ([`AcquireError::OwnerDied`]); a party that dies waiting
+//!   at a barrier breaks it; a waiter that dies on a condition is passed
+//!   over by `notify`.
 //!
 //! # Passing handles to a child
 //!
@@ -41,12 +49,33 @@
 //   inherit.rs   how a handle's descriptor crosses into a child at its start
 //   raw_lock.rs  RawProcessLock, Acquired: the robust futex lock (model copy too)
 //   mutex.rs     Mutex<T>, Lock, their guard, OwnerDied and the lock errors
+//   inner.rs     the primitives' internal-lock guard and robust holder slots
+//   rlock.rs     RLock: a process lock its holder may take again
+//   semaphore.rs Semaphore, its permit, dead holders' permits reclaimed
+//   bounded_semaphore.rs  BoundedSemaphore: a Semaphore with a bound
+//   event.rs     Event: a flag processes wait on (one futex word)
+//   condition.rs Condition over a Lock or RLock: notify(n) wakes n, oldest first
+//   barrier.rs   Barrier: parties meet; a dead party breaks it
 
+mod barrier;
+mod bounded_semaphore;
+mod condition;
+mod event;
 mod inherit;
+mod inner;
 mod mutex;
 mod raw_lock;
+mod rlock;
+mod semaphore;
 mod shm;
+
+pub use barrier::{Barrier, BarrierWaitResult, MAX_PARTIES};
+pub use bounded_semaphore::BoundedSemaphore;
+pub use condition::{Condition, ConditionGuard, ConditionLock, WAITER_SLOTS, WaitError};
+pub use event::Event;
 
 pub use mutex::{Lock, LockGuard, LockTimeoutError, Mutex, MutexGuard, OwnerDied, TryLockError};
 pub use raw_lock::{Acquired, RawProcessLock};
+pub use rlock::{RLock, RLockGuard};
+pub use semaphore::{AcquireError, HOLDER_SLOTS, PermitOwnerDied, Semaphore, SemaphorePermit};
 pub use shm::{Plain, Shared};

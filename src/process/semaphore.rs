@@ -1,0 +1,632 @@
+//! `Semaphore` for processes: Python's `multiprocessing.Semaphore`, with
+//! each permit's holder named so that a killed holder's permits come back.
+//!
+//! A permit taken with [`Semaphore::acquire`] is a [`SemaphorePermit`]
+//! that claims a holder [`Slot`](super::inner) for the taking thread: a
+//! robust word the kernel releases when that thread dies. A process that
+//! waits for a permit looks at the slots when it starts to wait and every
+//! [`SLICE`] after; a slot whose holder is dead is cleared, its permits are
+//! free again, and the waiter that found it is told, with its permit, in
+//! [`AcquireError::OwnerDied`]. [`Semaphore::reclaimed`] counts them all.
+//! Python's semaphore loses a killed holder's permit for good.
+//!
+//! Limits: [`HOLDER_SLOTS`] holders are named at once; a permit taken when
+//! every slot is in use works the same but is not named (if its holder
+//! dies, its permits are lost, as in Python). A permit given up with
+//! [`SemaphorePermit::forget`] is not named either: it is the caller's to
+//! [`release`](Semaphore::release), Python's manual way.
+
+use core::fmt;
+use core::marker::PhantomData;
+use std::io;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::super::deadline;
+use super::super::facade::{AtomicU32, Ordering, SharedFutex, Wait};
+use super::super::semaphore::{ExceedsBound, OverRelease};
+use super::inner::{self, Slot, enter};
+use super::raw_lock::RawProcessLock;
+use super::shm::{Plain, Shared};
+
+/// How many permit holders a process semaphore names at once.
+pub const HOLDER_SLOTS: usize = 64;
+
+const HELD: u32 = 1;
+/// A slot whose permits are leaving the count: `extra` holds the total to
+/// write; a repair after a death finishes the move.
+const FOLDING: u32 = 2;
+
+// The counts, each changed by one store per operation so that a process
+// killed inside the internal lock leaves nothing half-done that a repair
+// cannot finish:
+//
+//   free permits = total - (permits of HELD slots)
+//
+// A named acquire publishes one slot (HELD, value = n); its drop frees the
+// slot. An unnamed acquire lowers `total`, its drop raises it; `release`
+// raises it. `forget` moves a slot's permits out of the count in two
+// stores, so it goes through FOLDING: the new total is written into the
+// slot first, and a repair writes it again and frees the slot.
+#[repr(C)]
+pub(super) struct State {
+    lock: RawProcessLock,
+    recoveries: AtomicU32,
+    total: AtomicU32,
+    /// 0 for a plain semaphore; a bounded one's bound.
+    bound: AtomicU32,
+    waiters: AtomicU32,
+    reclaimed: AtomicU32,
+    /// Bumped whenever permits come back; waiters sleep on it.
+    returned: SharedFutex,
+    slots: [Slot; HOLDER_SLOTS],
+}
+
+// SAFETY: atomics, robust locks and slots of them: nothing per-process.
+unsafe impl Plain for State {}
+// SAFETY: every field is an atomic or a robust lock.
+unsafe impl Sync for State {}
+
+impl State {
+    fn held(&self) -> u32 {
+        self.slots
+            .iter()
+            .filter(|slot| slot.state.load(Ordering::Relaxed) == HELD)
+            .map(|slot| slot.value.load(Ordering::Relaxed))
+            .fold(0, u32::wrapping_add)
+    }
+
+    fn free(&self) -> u32 {
+        self.total.load(Ordering::Relaxed).wrapping_sub(self.held())
+    }
+
+    /// Finishes what a process killed in here left half-done.
+    fn repair(&self) {
+        for slot in &self.slots {
+            if slot.state.load(Ordering::Relaxed) == FOLDING {
+                self.total
+                    .store(slot.extra.load(Ordering::Relaxed), Ordering::Relaxed);
+                inner::clear_dead(slot);
+            }
+        }
+    }
+
+    /// Clears the slots of dead holders; returns how many permits came back.
+    fn reap(&self) -> u32 {
+        let mut back = 0_u32;
+        for slot in &self.slots {
+            if slot.state.load(Ordering::Relaxed) == HELD && slot.is_dead() {
+                back = back.wrapping_add(slot.value.load(Ordering::Relaxed));
+                inner::clear_dead(slot);
+            }
+        }
+        if back != 0 {
+            self.reclaimed.fetch_add(back, Ordering::Relaxed);
+            self.returned.fetch_add(1, Ordering::Release);
+        }
+        back
+    }
+
+    fn wake(&self) {
+        if self.waiters.load(Ordering::Relaxed) != 0 {
+            // Every sleeper: each wants its own number of permits.
+            self.returned.wake_all();
+        }
+    }
+}
+
+/// Why an acquire gave no clean permit.
+#[derive(Debug)]
+pub enum AcquireError<P> {
+    /// `try_acquire`: no permit free now.
+    WouldBlock,
+    /// A timed acquire's time ran out.
+    Timeout,
+    /// More permits asked of a [`BoundedSemaphore`](super::BoundedSemaphore)
+    /// than it has.
+    ExceedsBound(ExceedsBound),
+    /// The permit was taken, and permits of a holder that died holding
+    /// them came back first: what they guarded may be half-done.
+    OwnerDied(PermitOwnerDied<P>),
+}
+
+/// A permit, taken after permits of a dead holder came back.
+///
+/// ```
+/// use turnstile::process::{AcquireError, Semaphore};
+///
+/// let sem = Semaphore::new(1).unwrap();
+/// let permit = match sem.acquire() {
+///     Ok(permit) => permit,
+///     Err(AcquireError::OwnerDied(died)) => died.into_inner(),
+///     Err(other) => panic!("{other}"),
+/// };
+/// assert_eq!(permit.count(), 1);
+/// ```
+#[derive(Debug)]
+pub struct PermitOwnerDied<P> {
+    permit: P,
+    reclaimed: u32,
+}
+
+impl<P> PermitOwnerDied<P> {
+    /// The permit: the caller holds it.
+    pub fn into_inner(self) -> P {
+        self.permit
+    }
+
+    /// How many permits of dead holders came back.
+    pub fn reclaimed(&self) -> usize {
+        self.reclaimed as usize
+    }
+}
+
+impl<P> fmt::Display for AcquireError<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::WouldBlock => f.write_str("no permit is free"),
+            Self::Timeout => f.write_str("timed out waiting for a permit"),
+            Self::ExceedsBound(exceeds) => exceeds.fmt(f),
+            Self::OwnerDied(died) => write!(
+                f,
+                "a permit was taken after {} permit(s) of a holder that died came back",
+                died.reclaimed
+            ),
+        }
+    }
+}
+
+impl<P: fmt::Debug> std::error::Error for AcquireError<P> {}
+
+/// Python's `multiprocessing.Semaphore`: `n` permits shared by the
+/// threads of every process it is passed to. See the [module docs](self).
+///
+/// ```
+/// let sem = turnstile::process::Semaphore::new(2).unwrap();
+/// let a = sem.acquire().unwrap();
+/// let _b = sem.acquire().unwrap();
+/// assert!(sem.try_acquire().is_err());
+/// drop(a);
+/// assert!(sem.try_acquire().is_ok());
+/// ```
+#[derive(Clone)]
+pub struct Semaphore {
+    shared: Shared<State>,
+}
+
+/// Permits held; they come back when it is dropped. Not `Send`: the
+/// holder slot that names it is the taking thread's.
+#[must_use = "the permits come back as soon as the permit is dropped"]
+pub struct SemaphorePermit<'a> {
+    state: &'a State,
+    slot: Option<usize>,
+    count: u32,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Semaphore {
+    /// A semaphore with `permits` free permits.
+    ///
+    /// # Errors
+    ///
+    /// What the system says when it cannot make the shared region; more
+    /// than `u32::MAX` permits is `InvalidInput`.
+    ///
+    /// ```
+    /// let sem = turnstile::process::Semaphore::new(3).unwrap();
+    /// assert_eq!(sem.available_permits(), 3);
+    /// ```
+    pub fn new(permits: usize) -> io::Result<Self> {
+        Self::with_bound(permits, 0)
+    }
+
+    pub(super) fn with_bound(permits: usize, bound: u32) -> io::Result<Self> {
+        let permits = u32::try_from(permits).map_err(|_| {
+            io::Error::new(io::ErrorKind::InvalidInput, "more than u32::MAX permits")
+        })?;
+        Ok(Self {
+            shared: Shared::new(State {
+                lock: RawProcessLock::new(),
+                recoveries: AtomicU32::new(0),
+                total: AtomicU32::new(permits),
+                bound: AtomicU32::new(bound),
+                waiters: AtomicU32::new(0),
+                reclaimed: AtomicU32::new(0),
+                returned: SharedFutex::new(0),
+                slots: inner::table(),
+            })?,
+        })
+    }
+
+    fn state(&self) -> &State {
+        &self.shared
+    }
+
+    fn enter(&self) -> inner::Entered<'_> {
+        let state = self.state();
+        let entered = enter(&state.lock, &state.recoveries);
+        if entered.repair {
+            state.repair();
+        }
+        entered
+    }
+
+    /// Takes a permit, waiting as long as it takes (`acquire()`).
+    ///
+    /// # Errors
+    ///
+    /// Only [`AcquireError::OwnerDied`], holding the permit.
+    ///
+    /// ```
+    /// let sem = turnstile::process::Semaphore::new(1).unwrap();
+    /// let permit = sem.acquire().unwrap();
+    /// assert_eq!(sem.available_permits(), 0);
+    /// drop(permit);
+    /// ```
+    pub fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError<SemaphorePermit<'_>>> {
+        self.acquire_until(1, None, true)
+    }
+
+    /// Takes `n` permits at once, waiting as long as it takes.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::OwnerDied`], holding them;
+    /// [`AcquireError::ExceedsBound`] on a bounded semaphore asked for more
+    /// than its bound, or for more than `u32::MAX`.
+    ///
+    /// ```
+    /// let sem = turnstile::process::Semaphore::new(3).unwrap();
+    /// assert_eq!(sem.acquire_many(2).unwrap().count(), 2);
+    /// ```
+    pub fn acquire_many(
+        &self,
+        n: usize,
+    ) -> Result<SemaphorePermit<'_>, AcquireError<SemaphorePermit<'_>>> {
+        self.acquire_until(self.checked(n)?, None, true)
+    }
+
+    /// Takes a permit if one is free now (`acquire(block=False)`).
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::WouldBlock`], or [`AcquireError::OwnerDied`].
+    ///
+    /// ```
+    /// let sem = turnstile::process::Semaphore::new(0).unwrap();
+    /// assert!(sem.try_acquire().is_err());
+    /// ```
+    pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError<SemaphorePermit<'_>>> {
+        self.acquire_until(1, Some(Instant::now()), false)
+    }
+
+    /// Takes a permit within `timeout` (`acquire(timeout=t)`).
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::Timeout`], or [`AcquireError::OwnerDied`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use turnstile::process::{AcquireError, Semaphore};
+    ///
+    /// let sem = Semaphore::new(0).unwrap();
+    /// let late = sem.acquire_timeout(Duration::from_millis(5));
+    /// assert!(matches!(late, Err(AcquireError::Timeout)));
+    /// ```
+    pub fn acquire_timeout(
+        &self,
+        timeout: Duration,
+    ) -> Result<SemaphorePermit<'_>, AcquireError<SemaphorePermit<'_>>> {
+        self.acquire_until(1, deadline::after(timeout), true)
+    }
+
+    /// [`acquire_timeout`](Self::acquire_timeout) with a point in time.
+    ///
+    /// # Errors
+    ///
+    /// As [`acquire_timeout`](Self::acquire_timeout).
+    ///
+    /// ```
+    /// use std::time::Instant;
+    ///
+    /// let sem = turnstile::process::Semaphore::new(1).unwrap();
+    /// assert!(sem.acquire_deadline(Instant::now()).is_ok());
+    /// ```
+    pub fn acquire_deadline(
+        &self,
+        deadline: Instant,
+    ) -> Result<SemaphorePermit<'_>, AcquireError<SemaphorePermit<'_>>> {
+        self.acquire_until(1, Some(deadline), true)
+    }
+
+    fn checked<P>(&self, n: usize) -> Result<u32, AcquireError<P>> {
+        let bound = self.state().bound.load(Ordering::Relaxed);
+        let limit = if bound == 0 { u32::MAX } else { bound };
+        match u32::try_from(n) {
+            Ok(n) if n <= limit => Ok(n),
+            _ => Err(AcquireError::ExceedsBound(ExceedsBound {
+                bound: limit as usize,
+                requested: n,
+            })),
+        }
+    }
+
+    fn acquire_until(
+        &self,
+        n: u32,
+        deadline: Option<Instant>,
+        may_sleep: bool,
+    ) -> Result<SemaphorePermit<'_>, AcquireError<SemaphorePermit<'_>>> {
+        let state = self.state();
+        let mut reclaimed = 0_u32;
+        let mut counted = false;
+        loop {
+            let seen = {
+                let _entered = self.enter();
+                if counted {
+                    state.waiters.fetch_sub(1, Ordering::Relaxed);
+                }
+                if state.free() < n {
+                    reclaimed = reclaimed.wrapping_add(state.reap());
+                }
+                if state.free() >= n {
+                    let permit = self.take(n);
+                    return if reclaimed == 0 {
+                        Ok(permit)
+                    } else {
+                        // Permits of the dead may be more than this one.
+                        state.wake();
+                        Err(AcquireError::OwnerDied(PermitOwnerDied {
+                            permit,
+                            reclaimed,
+                        }))
+                    };
+                }
+                if !may_sleep {
+                    return Err(AcquireError::WouldBlock);
+                }
+                if inner::passed(deadline) {
+                    return Err(AcquireError::Timeout);
+                }
+                state.waiters.fetch_add(1, Ordering::Relaxed);
+                counted = true;
+                state.returned.load(Ordering::Acquire)
+            };
+            // Woken, a slice's end or the deadline: the loop looks at the
+            // count, the slots and the clock again under the lock.
+            let _: Wait = state
+                .returned
+                .wait_while_equal(seen, Some(inner::slice_end(deadline)));
+        }
+    }
+
+    /// Takes `n` free permits; under the internal lock.
+    fn take(&self, n: u32) -> SemaphorePermit<'_> {
+        let state = self.state();
+        let slot = if n == 0 {
+            None
+        } else {
+            inner::claim(&state.slots, HELD, n)
+        };
+        if slot.is_none() {
+            state
+                .total
+                .store(state.total.load(Ordering::Relaxed) - n, Ordering::Relaxed);
+        }
+        SemaphorePermit {
+            state,
+            slot,
+            count: n,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Adds `n` permits (`release()`, Python's by hand: for permits
+    /// given up with [`SemaphorePermit::forget`] or taken elsewhere).
+    ///
+    /// # Errors
+    ///
+    /// On a bounded semaphore, [`OverRelease`] if the free permits would
+    /// pass the bound; a plain one refuses only to pass `u32::MAX`.
+    ///
+    /// ```
+    /// let sem = turnstile::process::Semaphore::new(0).unwrap();
+    /// sem.release(2).unwrap();
+    /// assert_eq!(sem.available_permits(), 2);
+    /// ```
+    pub fn release(&self, n: usize) -> Result<(), OverRelease> {
+        let state = self.state();
+        {
+            let _entered = self.enter();
+            let bound = state.bound.load(Ordering::Relaxed);
+            let limit = if bound == 0 { u32::MAX } else { bound };
+            let total = state.total.load(Ordering::Relaxed);
+            let new_total = u32::try_from(n)
+                .ok()
+                .and_then(|n| total.checked_add(n))
+                .filter(|&t| t.wrapping_sub(state.held()) <= limit || bound == 0);
+            let Some(new_total) = new_total else {
+                return Err(OverRelease {
+                    bound: limit as usize,
+                    available: state.free() as usize,
+                    held: state.held() as usize,
+                    released: n,
+                });
+            };
+            state.total.store(new_total, Ordering::Relaxed);
+            state.returned.fetch_add(1, Ordering::Release);
+        }
+        state.wake();
+        Ok(())
+    }
+
+    /// Permits free now. A snapshot; a dead holder's permits count as
+    /// held until a waiter (or [`reclaim`](Self::reclaim)) finds them.
+    ///
+    /// ```
+    /// assert_eq!(turnstile::process::Semaphore::new(4).unwrap().available_permits(), 4);
+    /// ```
+    #[must_use]
+    pub fn available_permits(&self) -> usize {
+        let _entered = self.enter();
+        self.state().free() as usize
+    }
+
+    /// Looks for holders that died holding permits now, and frees their
+    /// permits; returns how many came back.
+    ///
+    /// ```
+    /// let sem = turnstile::process::Semaphore::new(1).unwrap();
+    /// assert_eq!(sem.reclaim(), 0); // nobody died
+    /// ```
+    pub fn reclaim(&self) -> usize {
+        let back = {
+            let _entered = self.enter();
+            self.state().reap()
+        };
+        if back != 0 {
+            self.state().wake();
+        }
+        back as usize
+    }
+
+    pub(super) fn bound(&self) -> usize {
+        self.state().bound.load(Ordering::Relaxed) as usize
+    }
+
+    /// Permits of dead holders freed so far, in all.
+    ///
+    /// ```
+    /// assert_eq!(turnstile::process::Semaphore::new(1).unwrap().reclaimed(), 0);
+    /// ```
+    #[must_use]
+    pub fn reclaimed(&self) -> usize {
+        self.state().reclaimed.load(Ordering::Relaxed) as usize
+    }
+
+    /// How often a process died inside the semaphore's own few
+    /// instructions and the next one finished its update.
+    ///
+    /// ```
+    /// assert_eq!(turnstile::process::Semaphore::new(1).unwrap().recoveries(), 0);
+    /// ```
+    #[must_use]
+    pub fn recoveries(&self) -> usize {
+        self.state().recoveries.load(Ordering::Relaxed) as usize
+    }
+}
+
+impl SemaphorePermit<'_> {
+    /// How many permits this holds.
+    ///
+    /// ```
+    /// let sem = turnstile::process::Semaphore::new(2).unwrap();
+    /// assert_eq!(sem.acquire().unwrap().count(), 1);
+    /// ```
+    #[must_use]
+    pub fn count(&self) -> usize {
+        self.count as usize
+    }
+
+    /// Whether a holder slot names this permit's thread, so that its
+    /// permits come back if the thread dies (false when all
+    /// [`HOLDER_SLOTS`] were in use).
+    ///
+    /// ```
+    /// let sem = turnstile::process::Semaphore::new(1).unwrap();
+    /// assert!(sem.acquire().unwrap().is_named());
+    /// ```
+    #[must_use]
+    pub fn is_named(&self) -> bool {
+        self.slot.is_some()
+    }
+
+    /// Keeps the permits held without a guard: they come back only with
+    /// [`Semaphore::release`] (Python's `acquire()` without `with`).
+    /// Returns how many.
+    ///
+    /// ```
+    /// let sem = turnstile::process::Semaphore::new(1).unwrap();
+    /// assert_eq!(sem.acquire().unwrap().forget(), 1);
+    /// assert_eq!(sem.available_permits(), 0);
+    /// sem.release(1).unwrap();
+    /// ```
+    pub fn forget(self) -> usize {
+        let this = core::mem::ManuallyDrop::new(self);
+        if let Some(index) = this.slot {
+            let state = this.state;
+            let _entered = enter(&state.lock, &state.recoveries);
+            if _entered.repair {
+                state.repair();
+            }
+            let slot = &state.slots[index];
+            let total = state.total.load(Ordering::Relaxed);
+            slot.extra.store(total - this.count, Ordering::Relaxed);
+            slot.state.store(FOLDING, Ordering::Release);
+            state
+                .total
+                .store(slot.extra.load(Ordering::Relaxed), Ordering::Relaxed);
+            // SAFETY: this thread claimed the slot in `take`; the permit is
+            // not Send.
+            unsafe { inner::release(slot) };
+        }
+        this.count as usize
+    }
+}
+
+impl Drop for SemaphorePermit<'_> {
+    fn drop(&mut self) {
+        let state = self.state;
+        {
+            let entered = enter(&state.lock, &state.recoveries);
+            if entered.repair {
+                state.repair();
+            }
+            match self.slot {
+                // SAFETY: this thread claimed the slot in `take`; the
+                // permit is not Send.
+                Some(index) => unsafe { inner::release(&state.slots[index]) },
+                None => state.total.store(
+                    state.total.load(Ordering::Relaxed).wrapping_add(self.count),
+                    Ordering::Relaxed,
+                ),
+            }
+            state.returned.fetch_add(1, Ordering::Release);
+        }
+        state.wake();
+    }
+}
+
+impl fmt::Debug for SemaphorePermit<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("process::SemaphorePermit")
+            .field("count", &self.count)
+            .field("named", &self.slot.is_some())
+            .finish()
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("process::Semaphore")
+            .field("available_permits", &self.available_permits())
+            .field("reclaimed", &self.reclaimed())
+            .finish()
+    }
+}
+
+impl Serialize for Semaphore {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.shared.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Semaphore {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Self {
+            shared: Shared::deserialize(deserializer)?,
+        })
+    }
+}
