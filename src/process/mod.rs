@@ -56,11 +56,19 @@
 //   event.rs     Event: a flag processes wait on (one futex word)
 //   condition.rs Condition over a Lock or RLock: notify(n) wakes n, oldest first
 //   barrier.rs   Barrier: parties meet; a dead party breaks it
+//   entry.rs     FnRef: a function of this binary named to a child (offsets + types)
+//   child.rs     init(), process_test_support!(): a child runs its entry and exits
+//   spawn.rs     how a child starts: this binary again, with the argument's descriptors
+//   handle.rs    Process, Builder: start a child, join, exit codes, kill
+// and here: process_test_support!(), the test-binary twin of init().
 
 mod barrier;
 mod bounded_semaphore;
+mod child;
 mod condition;
+mod entry;
 mod event;
+mod handle;
 mod inherit;
 mod inner;
 mod mutex;
@@ -68,14 +76,47 @@ mod raw_lock;
 mod rlock;
 mod semaphore;
 mod shm;
+mod spawn;
 
 pub use barrier::{Barrier, BarrierWaitResult, MAX_PARTIES};
 pub use bounded_semaphore::BoundedSemaphore;
+pub use child::init;
 pub use condition::{Condition, ConditionGuard, ConditionLock, WAITER_SLOTS, WaitError};
 pub use event::Event;
-
+pub use handle::{Builder, EntryNotRun, JoinTimeoutError, Process};
 pub use mutex::{Lock, LockGuard, LockTimeoutError, Mutex, MutexGuard, OwnerDied, TryLockError};
 pub use raw_lock::{Acquired, RawProcessLock};
 pub use rlock::{RLock, RLockGuard};
 pub use semaphore::{AcquireError, HOLDER_SLOTS, PermitOwnerDied, Semaphore, SemaphorePermit};
 pub use shm::{Plain, Shared};
+pub use spawn::StartError;
+
+/// Lets a test binary start processes: a test named
+/// `__turnstile_process_child` that calls [`init`].
+///
+/// libtest owns a test binary's `main`, so [`init`] cannot
+/// be its first line. Every child is started with the arguments
+/// `__turnstile_process_child --exact --nocapture --test-threads=1 -q`,
+/// which make libtest run this one test, which runs the entry and exits.
+/// In a normal test run the test passes at once.
+///
+/// Write it once, at the top level of each test file that starts
+/// processes (inside a module its name would not match).
+///
+/// ```
+/// turnstile::process_test_support!();
+/// # fn main() {}
+/// ```
+///
+/// [`init`]: crate::process::init
+#[macro_export]
+macro_rules! process_test_support {
+    () => {
+        /// Where a child process of this test binary runs its entry
+        /// (`turnstile::process_test_support!`).
+        #[test]
+        fn __turnstile_process_child() {
+            $crate::process::init();
+        }
+    };
+}

@@ -30,8 +30,9 @@ impl DeathBlindLock {
 
     /// Takes the lock, sleeping while it is held.
     pub fn lock(&self) {
-        let tid = robust::tid();
-        robust::set_pending(&self.word, &self.node);
+        let me = robust::me();
+        let tid = me.tid;
+        me.set_pending(&self.word, &self.node);
         let mut value = 0;
         let mut slept = 0;
         // BUG: the real lock takes any word whose owner bits are 0 (a dead
@@ -57,8 +58,8 @@ impl DeathBlindLock {
             slept = FUTEX_WAITERS;
             value = 0;
         }
-        robust::push(&self.word, &self.node);
-        robust::clear_pending();
+        me.push(&self.word, &self.node);
+        me.clear_pending();
     }
 
     /// Releases the lock, waking a sleeper if the waiters bit says so.
@@ -67,12 +68,13 @@ impl DeathBlindLock {
     ///
     /// The calling thread holds the lock.
     pub unsafe fn unlock(&self) {
-        robust::set_pending(&self.word, &self.node);
-        robust::remove(&self.word, &self.node);
+        let me = robust::me();
+        me.set_pending(&self.word, &self.node);
+        me.remove(&self.word, &self.node);
         if self.word.swap(0, Ordering::Release) & FUTEX_WAITERS != 0 {
             self.word.wake_one();
         }
-        robust::clear_pending();
+        me.clear_pending();
     }
 
     /// Whether the word names an owner.
