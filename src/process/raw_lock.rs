@@ -348,7 +348,7 @@ impl RawProcessLock {
     #[must_use]
     pub fn is_held_by_current_thread(&self) -> bool {
         // Relaxed: only this thread writes its own id into the word.
-        self.word.load(Ordering::Relaxed) & FUTEX_TID_MASK == robust::tid()
+        self.word.load(Ordering::Relaxed) & FUTEX_TID_MASK == robust::me().tid
     }
 
     /// Whether some thread of some process holds the lock now (a dead
