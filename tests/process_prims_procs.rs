@@ -72,7 +72,10 @@ fn an_rlock_holder_killed_is_reported_to_the_next_owner() {
         holding.wait();
         assert!(lock.try_acquire().is_err(), "the child holds it");
         kill(&mut child);
-        let guard = lock.acquire().expect_err("the kill must be reported").into_inner();
+        let guard = lock
+            .acquire()
+            .expect_err("the kill must be reported")
+            .into_inner();
         assert_eq!(lock.hold_count(), 1);
         guard.mark_consistent();
         drop(guard);
@@ -120,7 +123,11 @@ fn an_event_set_in_one_process_wakes_waiters_in_others() {
             .map(|_| start(waits_for_event, (event.clone(), woke.clone())))
             .collect();
         std::thread::sleep(Duration::from_millis(100));
-        assert_eq!(woke.load(Ordering::SeqCst), 0, "nobody passes before the set");
+        assert_eq!(
+            woke.load(Ordering::SeqCst),
+            0,
+            "nobody passes before the set"
+        );
         event.set();
         for child in &mut children {
             assert_eq!(child.0.join().unwrap(), 0);

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::super::semaphore::OverRelease;
-use super::semaphore::{AcquireError, Semaphore, SemaphorePermit};
+use super::semaphore::Semaphore;
+use super::semaphore_permit::{AcquireError, SemaphorePermit};
 
 /// Python's `multiprocessing.BoundedSemaphore`: a process [`Semaphore`]
 /// whose free permits never pass its bound; a [`release`](Self::release)

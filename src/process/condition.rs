@@ -13,11 +13,18 @@
 //! A slot's word is robust (see `inner.rs`): a waiter killed while waiting
 //! is skipped by `notify`, which would otherwise spend a wake on the dead.
 //!
+//! The locks a condition is built on, and its errors, are in
+//! `condition_lock.rs`.
+//!
 //! Limits: [`WAITER_SLOTS`] waiters at once; one more gets
 //! [`WaitError::TooManyWaiters`] at once, still holding the lock (never a
 //! hang, never a lost notify). Waiters also look at their slot every
 //! `SLICE` (100 ms), so that a notifier killed between marking and waking
 //! delays them instead of stranding them.
+
+// Why one file of ~510 lines: it is one idea, the waiter table. `wait`
+// and `notify` read and write the same slots under one lock, and each is
+// checked against the other; half the lines are the doc examples.
 
 use core::fmt;
 use std::io;
@@ -27,15 +34,12 @@ use serde::{Deserialize, Serialize};
 
 use super::super::deadline;
 use super::super::facade::{AtomicU32, Ordering};
+use super::condition_lock::{ConditionGuard, ConditionLock, WAITER_SLOTS, WaitError};
 use super::inner::{self, Slot, enter};
 use super::mutex::{Lock, LockGuard, OwnerDied};
 use super::raw_lock::{Acquired, RawProcessLock};
 use super::rlock::{RLock, RLockGuard};
 use super::shm::{Plain, Shared};
-
-/// How many threads (of all processes) may wait on one [`Condition`] at
-/// once.
-pub const WAITER_SLOTS: usize = 64;
 
 const WAITING: u32 = 1;
 const NOTIFIED: u32 = 2;
@@ -64,105 +68,6 @@ impl State {
             .filter(|slot| slot.state.load(Ordering::Relaxed) == WAITING)
             .count();
         self.waiting.store(waiting as u32, Ordering::Relaxed);
-    }
-}
-
-/// Why a [`Condition`] wait ended without a clean notify.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WaitError {
-    /// A timed wait's time ran out (the lock is held again).
-    Timeout,
-    /// The lock is held again, but a holder died holding it while this
-    /// thread waited: the data may be half-written (see [`OwnerDied`]).
-    OwnerDied,
-    /// [`WAITER_SLOTS`] threads wait already: this one did not wait, and
-    /// still holds the lock.
-    TooManyWaiters,
-}
-
-impl fmt::Display for WaitError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Timeout => f.write_str("timed out waiting on the condition"),
-            Self::OwnerDied => f.write_str(
-                "the condition's lock is held again, but a holder died holding it meanwhile",
-            ),
-            Self::TooManyWaiters => write!(
-                f,
-                "{WAITER_SLOTS} threads wait on this condition already; this one did not wait"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for WaitError {}
-
-mod sealed {
-    pub trait Sealed {}
-}
-
-/// A process lock a [`Condition`] can be built on: [`Lock`] or [`RLock`].
-pub trait ConditionLock: sealed::Sealed {
-    #[doc(hidden)]
-    fn raw(&self) -> &RawProcessLock;
-}
-
-/// A guard a [`Condition`] can let go of while it waits: a [`Lock`]'s or
-/// an [`RLock`]'s (all of whose levels are let go, then restored).
-pub trait ConditionGuard: sealed::Sealed {
-    #[doc(hidden)]
-    fn raw(&self) -> &RawProcessLock;
-    #[doc(hidden)]
-    fn let_go(&mut self) -> u32;
-    #[doc(hidden)]
-    fn take_back(&mut self, saved: u32) -> Acquired;
-}
-
-impl sealed::Sealed for Lock {}
-impl sealed::Sealed for RLock {}
-impl sealed::Sealed for LockGuard<'_> {}
-impl sealed::Sealed for RLockGuard<'_> {}
-
-impl ConditionLock for Lock {
-    fn raw(&self) -> &RawProcessLock {
-        self.raw_lock()
-    }
-}
-
-impl ConditionLock for RLock {
-    fn raw(&self) -> &RawProcessLock {
-        self.raw_lock()
-    }
-}
-
-impl ConditionGuard for LockGuard<'_> {
-    fn raw(&self) -> &RawProcessLock {
-        self.raw_lock()
-    }
-
-    fn let_go(&mut self) -> u32 {
-        // SAFETY: the guard proves this thread holds it; `take_back`
-        // takes it again before the guard can be used or dropped.
-        unsafe { self.raw_lock().unlock() };
-        0
-    }
-
-    fn take_back(&mut self, _saved: u32) -> Acquired {
-        self.raw_lock().lock()
-    }
-}
-
-impl ConditionGuard for RLockGuard<'_> {
-    fn raw(&self) -> &RawProcessLock {
-        self.lock_word()
-    }
-
-    fn let_go(&mut self) -> u32 {
-        self.release_all()
-    }
-
-    fn take_back(&mut self, saved: u32) -> Acquired {
-        self.restore(saved)
     }
 }
 

@@ -51,10 +51,12 @@
 //   mutex.rs     Mutex<T>, Lock, their guard, OwnerDied and the lock errors
 //   inner.rs     the primitives' internal-lock guard and robust holder slots
 //   rlock.rs     RLock: a process lock its holder may take again
-//   semaphore.rs Semaphore, its permit, dead holders' permits reclaimed
+//   semaphore.rs Semaphore: counts, acquire, dead holders' permits reclaimed
+//   semaphore_permit.rs  its shared counts, its permit (release, forget), AcquireError
 //   bounded_semaphore.rs  BoundedSemaphore: a Semaphore with a bound
 //   event.rs     Event: a flag processes wait on (one futex word)
 //   condition.rs Condition over a Lock or RLock: notify(n) wakes n, oldest first
+//   condition_lock.rs  the locks a Condition takes, letting go around a wait; WaitError
 //   barrier.rs   Barrier: parties meet; a dead party breaks it
 //   entry.rs     FnRef: a function of this binary named to a child (offsets + types)
 //   child.rs     init(), process_test_support!(): a child runs its entry and exits
@@ -66,6 +68,7 @@ mod barrier;
 mod bounded_semaphore;
 mod child;
 mod condition;
+mod condition_lock;
 mod entry;
 mod event;
 mod handle;
@@ -75,19 +78,22 @@ mod mutex;
 mod raw_lock;
 mod rlock;
 mod semaphore;
+mod semaphore_permit;
 mod shm;
 mod spawn;
 
 pub use barrier::{Barrier, BarrierWaitResult, MAX_PARTIES};
 pub use bounded_semaphore::BoundedSemaphore;
 pub use child::init;
-pub use condition::{Condition, ConditionGuard, ConditionLock, WAITER_SLOTS, WaitError};
+pub use condition::Condition;
+pub use condition_lock::{ConditionGuard, ConditionLock, WAITER_SLOTS, WaitError};
 pub use event::Event;
 pub use handle::{Builder, EntryNotRun, JoinTimeoutError, Process};
 pub use mutex::{Lock, LockGuard, LockTimeoutError, Mutex, MutexGuard, OwnerDied, TryLockError};
 pub use raw_lock::{Acquired, RawProcessLock};
 pub use rlock::{RLock, RLockGuard};
-pub use semaphore::{AcquireError, HOLDER_SLOTS, PermitOwnerDied, Semaphore, SemaphorePermit};
+pub use semaphore::Semaphore;
+pub use semaphore_permit::{AcquireError, HOLDER_SLOTS, PermitOwnerDied, SemaphorePermit};
 pub use shm::{Plain, Shared};
 pub use spawn::StartError;
 
