@@ -212,6 +212,16 @@ fn bounded_semaphore_refuses_over_release_and_impossible_asks() {
         Err(AcquireError::ExceedsBound(_))
     ));
     assert!(BoundedSemaphore::new(0).is_err());
+    // A held permit comes back by itself: releasing it by hand too would
+    // pass the bound once it does.
+    let held = sem.acquire().unwrap();
+    let error = sem.release(1).unwrap_err();
+    assert_eq!((error.available, error.held), (1, 1));
+    drop(held);
+    assert_eq!(sem.available_permits(), 2);
+    sem.acquire().unwrap().forget();
+    sem.release(1).unwrap(); // a forgotten one may be released
+    assert_eq!(sem.available_permits(), 2);
 }
 
 #[test]

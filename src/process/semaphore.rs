@@ -270,11 +270,14 @@ impl Semaphore {
             let _entered = self.enter();
             let bound = state.bound.load(Ordering::Relaxed);
             let limit = if bound == 0 { u32::MAX } else { bound };
+            // `total` counts the free permits and those held by named
+            // permits, which come back by themselves: a bounded semaphore
+            // refuses a release that would pass its bound once they have.
             let total = state.total.load(Ordering::Relaxed);
             let new_total = u32::try_from(n)
                 .ok()
                 .and_then(|n| total.checked_add(n))
-                .filter(|&t| t.wrapping_sub(state.held()) <= limit || bound == 0);
+                .filter(|&t| t <= limit);
             let Some(new_total) = new_total else {
                 return Err(OverRelease {
                     bound: limit as usize,
