@@ -29,6 +29,8 @@ use super::super::deadline;
 use super::super::facade::{Ordering, Wait};
 use super::super::semaphore::{ExceedsBound, OverRelease};
 use super::inner::{self, enter};
+#[cfg(doc)]
+use super::semaphore_permit::HOLDER_SLOTS;
 use super::semaphore_permit::{AcquireError, HELD, PermitOwnerDied, SemaphorePermit, State};
 use super::shm::Shared;
 
@@ -243,7 +245,9 @@ impl Semaphore {
         } else {
             inner::claim(&state.slots, HELD, n)
         };
-        if slot.is_none() {
+        if slot.is_some() {
+            state.add_held(n);
+        } else {
             state
                 .total
                 .store(state.total.load(Ordering::Relaxed) - n, Ordering::Relaxed);
@@ -256,8 +260,10 @@ impl Semaphore {
     ///
     /// # Errors
     ///
-    /// On a bounded semaphore, [`OverRelease`] if the free permits would
-    /// pass the bound; a plain one refuses only to pass `u32::MAX`.
+    /// On a bounded semaphore, [`OverRelease`] if the permits would pass
+    /// the bound once those held come back by themselves (permits held
+    /// unnamed, past [`HOLDER_SLOTS`] holders, are not counted there); a
+    /// plain one refuses only to pass `u32::MAX`.
     ///
     /// ```
     /// let sem = turnstile::process::Semaphore::new(0).unwrap();

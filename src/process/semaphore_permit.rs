@@ -34,6 +34,10 @@ const FOLDING: u32 = 2;
 // raises it. `forget` moves a slot's permits out of the count in two
 // stores, so it goes through FOLDING: the new total is written into the
 // slot first, and a repair writes it again and frees the slot.
+//
+// `held` is a cache of the HELD slots' sum, so that an acquire does not
+// add up the table: each change to it comes right after the slot store it
+// follows, and a repair recounts it from the slots.
 #[repr(C)]
 pub(super) struct State {
     pub(super) lock: RawProcessLock,
@@ -43,6 +47,8 @@ pub(super) struct State {
     pub(super) bound: AtomicU32,
     pub(super) waiters: AtomicU32,
     pub(super) reclaimed: AtomicU32,
+    /// The permits of HELD slots (a cache; see above).
+    held: AtomicU32,
     /// Bumped whenever permits come back; waiters sleep on it.
     pub(super) returned: SharedFutex,
     pub(super) slots: [Slot; HOLDER_SLOTS],
@@ -62,17 +68,20 @@ impl State {
             bound: AtomicU32::new(bound),
             waiters: AtomicU32::new(0),
             reclaimed: AtomicU32::new(0),
+            held: AtomicU32::new(0),
             returned: SharedFutex::new(0),
             slots: inner::table(),
         }
     }
 
     pub(super) fn held(&self) -> u32 {
-        self.slots
-            .iter()
-            .filter(|slot| slot.state.load(Ordering::Relaxed) == HELD)
-            .map(|slot| slot.value.load(Ordering::Relaxed))
-            .fold(0, u32::wrapping_add)
+        self.held.load(Ordering::Relaxed)
+    }
+
+    /// Adds `n` to (or, wrapping, takes from) the held cache.
+    pub(super) fn add_held(&self, n: u32) {
+        self.held
+            .store(self.held().wrapping_add(n), Ordering::Relaxed);
     }
 
     pub(super) fn free(&self) -> u32 {
@@ -88,6 +97,13 @@ impl State {
                 inner::clear_dead(slot);
             }
         }
+        let held = self
+            .slots
+            .iter()
+            .filter(|slot| slot.state.load(Ordering::Relaxed) == HELD)
+            .map(|slot| slot.value.load(Ordering::Relaxed))
+            .fold(0, u32::wrapping_add);
+        self.held.store(held, Ordering::Relaxed);
     }
 
     /// Clears the slots of dead holders; returns how many permits came back.
@@ -100,6 +116,7 @@ impl State {
             }
         }
         if back != 0 {
+            self.add_held(back.wrapping_neg());
             self.reclaimed.fetch_add(back, Ordering::Relaxed);
             self.returned.fetch_add(1, Ordering::Release);
         }
@@ -249,6 +266,7 @@ impl SemaphorePermit<'_> {
             let total = state.total.load(Ordering::Relaxed);
             slot.extra.store(total - this.count, Ordering::Relaxed);
             slot.state.store(FOLDING, Ordering::Release);
+            state.add_held(this.count.wrapping_neg());
             state
                 .total
                 .store(slot.extra.load(Ordering::Relaxed), Ordering::Relaxed);
@@ -271,7 +289,10 @@ impl Drop for SemaphorePermit<'_> {
             match self.slot {
                 // SAFETY: this thread claimed the slot in `take`; the
                 // permit is not Send.
-                Some(index) => unsafe { inner::release(&state.slots[index]) },
+                Some(index) => {
+                    unsafe { inner::release(&state.slots[index]) };
+                    state.add_held(self.count.wrapping_neg());
+                }
                 None => state.total.store(
                     state.total.load(Ordering::Relaxed).wrapping_add(self.count),
                     Ordering::Relaxed,
