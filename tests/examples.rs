@@ -63,6 +63,9 @@ mod process_killed_holder;
 #[path = "../examples/process_pool.rs"]
 #[allow(dead_code)]
 mod process_pool;
+#[path = "../examples/process_shared_map.rs"]
+#[allow(dead_code)]
+mod process_shared_map;
 #[path = "../examples/producer_consumer.rs"]
 #[allow(dead_code)]
 mod producer_consumer;
@@ -964,4 +967,27 @@ fn process_killed_holder_tells_the_next_owner_and_python_stays_locked_body() {
             "Python's lock stays locked after its holder is killed"
         );
     }
+}
+
+#[test]
+fn process_shared_map_gets_every_write_of_ten_processes() {
+    common::within(
+        common::PATIENCE,
+        "ten processes writing a shared map",
+        || {
+            let report = process_shared_map::run(10).expect("the lesson runs");
+            assert_eq!(report.codes, [0; 10], "every worker exited cleanly");
+            let expected: Vec<_> = {
+                let mut e: Vec<_> = (0..10_u64)
+                    .map(|i| (format!("worker-{i}"), i * i))
+                    .collect();
+                e.sort();
+                e
+            };
+            assert_eq!(report.map, expected);
+            let mut list = report.list.clone();
+            list.sort_unstable();
+            assert_eq!(list, (0..10).collect::<Vec<_>>(), "each item appended once");
+        },
+    );
 }

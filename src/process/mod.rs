@@ -51,6 +51,14 @@
 //!     assert_eq!(*counter.lock().unwrap(), 4);
 //! }
 //! ```
+//! - [`RLock`], [`Semaphore`], [`BoundedSemaphore`], [`Event`],
+//!   [`Condition`], [`Barrier`]: the rest of `multiprocessing`'s
+//!   primitives, each a handle to its state in shared memory. Each says when
+//!   a process died inside it: an `RLock`'s next taker gets [`OwnerDied`]; a
+//!   dead holder's semaphore permits come back and the waiter that found
+//!   them is told ([`AcquireError::OwnerDied`]); a party that dies waiting
+//!   at a barrier breaks it; a waiter that dies on a condition is passed
+//!   over by `notify`.
 //!
 //! # Passing handles to a child
 //!
@@ -79,6 +87,15 @@
 //   inherit.rs   how a handle's descriptor crosses into a child at its start
 //   raw_lock.rs  RawProcessLock, Acquired: the robust futex lock (model copy too)
 //   mutex.rs     Mutex<T>, Lock, their guard, OwnerDied and the lock errors
+//   inner.rs     the primitives' internal-lock guard and robust holder slots
+//   rlock.rs     RLock: a process lock its holder may take again
+//   semaphore.rs Semaphore: counts, acquire, dead holders' permits reclaimed
+//   semaphore_permit.rs  its shared counts, its permit (release, forget), AcquireError
+//   bounded_semaphore.rs  BoundedSemaphore: a Semaphore with a bound
+//   event.rs     Event: a flag processes wait on (one futex word)
+//   condition.rs Condition over a Lock or RLock: notify(n) wakes n, oldest first
+//   condition_lock.rs  the locks a Condition takes, letting go around a wait; WaitError
+//   barrier.rs   Barrier: parties meet; a dead party breaks it
 //   entry.rs     FnRef: a function of this binary named to a child (offsets + types)
 //   child.rs     init(), process_test_support!(): a child runs its entry and exits
 //   spawn.rs     how a child starts: this binary again, with the argument's descriptors
@@ -88,19 +105,33 @@
 //   frame.rs     the bytes under a Connection: whole-frame writes, read-ahead buffer
 // and here: process_test_support!(), the test-binary twin of init().
 
+mod barrier;
+mod bounded_semaphore;
 mod child;
+mod condition;
+mod condition_lock;
 mod entry;
+mod event;
 mod frame;
 mod handle;
 mod inherit;
+mod inner;
 mod mutex;
 mod pipe;
 pub mod queue;
 mod raw_lock;
+mod rlock;
+mod semaphore;
+mod semaphore_permit;
 mod shm;
 mod spawn;
 
+pub use barrier::{Barrier, BarrierWaitResult, MAX_PARTIES};
+pub use bounded_semaphore::BoundedSemaphore;
 pub use child::init;
+pub use condition::Condition;
+pub use condition_lock::{ConditionGuard, ConditionLock, WAITER_SLOTS, WaitError};
+pub use event::Event;
 pub use handle::{Builder, EntryNotRun, JoinTimeoutError, Process};
 pub use mutex::{Lock, LockGuard, LockTimeoutError, Mutex, MutexGuard, OwnerDied, TryLockError};
 pub use pipe::{Connection, MAX_FRAME, RecvError, SendError, pipe};
@@ -111,6 +142,9 @@ pub use queue::{
     SimpleQueue, TryGetError, TryPutError,
 };
 pub use raw_lock::{Acquired, RawProcessLock};
+pub use rlock::{RLock, RLockGuard};
+pub use semaphore::Semaphore;
+pub use semaphore_permit::{AcquireError, HOLDER_SLOTS, PermitOwnerDied, SemaphorePermit};
 pub use shm::{Plain, Shared};
 pub use spawn::StartError;
 

@@ -336,6 +336,23 @@ impl RawProcessLock {
         self.poisoned.store(0, Ordering::Relaxed);
     }
 
+    /// Whether the calling thread holds the lock now. The word names its
+    /// owner's thread id, and a dead owner's id is wiped by the kernel, so
+    /// a reused id cannot pass for the dead owner.
+    ///
+    /// ```
+    /// let lock = turnstile::process::RawProcessLock::new();
+    /// let _ = lock.lock();
+    /// assert!(lock.is_held_by_current_thread());
+    /// # unsafe { lock.unlock() };
+    /// assert!(!lock.is_held_by_current_thread());
+    /// ```
+    #[must_use]
+    pub fn is_held_by_current_thread(&self) -> bool {
+        // Relaxed: only this thread writes its own id into the word.
+        self.word.load(Ordering::Relaxed) & FUTEX_TID_MASK == robust::me().tid
+    }
+
     /// Whether some thread of some process holds the lock now (a dead
     /// owner's released lock counts as free).
     ///

@@ -284,13 +284,6 @@ impl<T: Plain> Shared<T> {
         unsafe { &*self.mapping.base.as_ptr().add(Self::OFFSET).cast::<T>() }
     }
 
-    /// A pointer to the value, for primitives that keep data beside their
-    /// lock and hand out access themselves.
-    pub(crate) fn as_ptr(&self) -> *mut T {
-        // SAFETY: as `value`.
-        unsafe { self.mapping.base.as_ptr().add(Self::OFFSET).cast::<T>() }
-    }
-
     /// The bytes after the value ([`with_tail`](Self::with_tail)): where
     /// they start and how many there are (0 for a region made by `new`).
     /// Unsynchronised memory shared with every process that maps the
