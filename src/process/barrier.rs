@@ -1,27 +1,5 @@
-//! `Barrier` for processes: Python's `multiprocessing.Barrier`, where a
-//! fixed number of parties (threads of any processes) wait for each other,
-//! and a party that dies while waiting breaks the barrier instead of
-//! leaving the others waiting forever.
-//!
-//! The round, the arrival count and the broken flag share one futex word,
-//! so every change of them is one store under the internal lock:
-//!
-//! | bits  | meaning                                            |
-//! |-------|----------------------------------------------------|
-//! | 0..8  | parties arrived in this round                      |
-//! | 8     | broken                                             |
-//! | 9..32 | the round number (wraps)                           |
-//!
-//! Each waiting party also claims a robust slot (see `inner.rs`) naming
-//! its round. A round ends by a release (the last arrival moves the word
-//! to the next round) or by a break (abort, reset, a timeout, a dead
-//! party), which first marks the round's slots BROKEN and then moves the
-//! word. So a party whose round is over reads its own slot: BROKEN means
-//! broken, anything else released. Waiters sleep on the word in slices and
-//! look for dead parties of their round between them.
-//!
-//! Limits: at most [`MAX_PARTIES`] parties. Python's `action` argument is
-//! not offered: a closure cannot cross into another process.
+//! `Barrier` for processes: Python's `multiprocessing.Barrier`, which a
+//! dead party breaks.
 
 use core::fmt;
 use std::io;
@@ -159,7 +137,29 @@ impl BarrierWaitResult {
 }
 
 /// Python's `multiprocessing.Barrier`: parties of any processes wait for
-/// each other. See the [module docs](self).
+/// each other: a fixed number of parties (threads of any processes), and
+/// a party that dies while waiting breaks the barrier instead of
+/// leaving the others waiting forever.
+///
+/// The round, the arrival count and the broken flag share one futex word,
+/// so every change of them is one store under the internal lock:
+///
+/// | bits  | meaning                                            |
+/// |-------|----------------------------------------------------|
+/// | 0..8  | parties arrived in this round                      |
+/// | 8     | broken                                             |
+/// | 9..32 | the round number (wraps)                           |
+///
+/// Each waiting party also claims a robust slot (see `inner.rs`) naming
+/// its round. A round ends by a release (the last arrival moves the word
+/// to the next round) or by a break (abort, reset, a timeout, a dead
+/// party), which first marks the round's slots BROKEN and then moves the
+/// word. So a party whose round is over reads its own slot: BROKEN means
+/// broken, anything else released. Waiters sleep on the word in slices and
+/// look for dead parties of their round between them.
+///
+/// Limits: at most [`MAX_PARTIES`] parties. Python's `action` argument is
+/// not offered: a closure cannot cross into another process.
 ///
 /// ```
 /// use std::thread;

@@ -1,26 +1,4 @@
-//! `Condition` for processes: Python's `multiprocessing.Condition(lock)`,
-//! where `notify(n)` wakes at most `n` waiters, oldest first, and a waiter
-//! is never woken without a notify meant for it.
-//!
-//! Each waiter claims a slot in a table in shared memory, with a ticket
-//! (arrival order) and its own futex word, *before* it lets go of the
-//! lock: a notify made before that (under the lock) cannot see it, one
-//! made after can. `notify(n)` marks the `n` oldest waiting slots NOTIFIED
-//! under the internal lock and wakes exactly those words after it. A
-//! waiter that times out takes its slot back under the same lock: if a
-//! notify marked it first, the wait counts as notified (it returns `Ok`),
-//! so no notification is spent on a waiter that then reports a timeout.
-//! A slot's word is robust (see `inner.rs`): a waiter killed while waiting
-//! is skipped by `notify`, which would otherwise spend a wake on the dead.
-//!
-//! The locks a condition is built on, and its errors, are in
-//! `condition_lock.rs`.
-//!
-//! Limits: [`WAITER_SLOTS`] waiters at once; one more gets
-//! [`WaitError::TooManyWaiters`] at once, still holding the lock (never a
-//! hang, never a lost notify). Waiters also look at their slot every
-//! `SLICE` (100 ms), so that a notifier killed between marking and waking
-//! delays them instead of stranding them.
+//! `Condition` for processes: Python's `multiprocessing.Condition(lock)`.
 
 // Why one file of ~510 lines: it is one idea, the waiter table. `wait`
 // and `notify` read and write the same slots under one lock, and each is
@@ -72,7 +50,28 @@ impl State {
 }
 
 /// Python's `multiprocessing.Condition`: wait until told, across
-/// processes. See the [module docs](self).
+/// processes. `notify(n)` wakes at most `n` waiters, oldest first, and a waiter
+/// is never woken without a notify meant for it.
+///
+/// Each waiter claims a slot in a table in shared memory, with a ticket
+/// (arrival order) and its own futex word, *before* it lets go of the
+/// lock: a notify made before that (under the lock) cannot see it, one
+/// made after can. `notify(n)` marks the `n` oldest waiting slots NOTIFIED
+/// under the internal lock and wakes exactly those words after it. A
+/// waiter that times out takes its slot back under the same lock: if a
+/// notify marked it first, the wait counts as notified (it returns `Ok`),
+/// so no notification is spent on a waiter that then reports a timeout.
+/// A slot's word is robust (see `inner.rs`): a waiter killed while waiting
+/// is skipped by `notify`, which would otherwise spend a wake on the dead.
+///
+/// The locks a condition is built on, and its errors, are in
+/// `condition_lock.rs`.
+///
+/// Limits: [`WAITER_SLOTS`] waiters at once; one more gets
+/// [`WaitError::TooManyWaiters`] at once, still holding the lock (never a
+/// hang, never a lost notify). Waiters also look at their slot every
+/// `SLICE` (100 ms), so that a notifier killed between marking and waking
+/// delays them instead of stranding them.
 ///
 /// ```
 /// use std::thread;

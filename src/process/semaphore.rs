@@ -1,23 +1,5 @@
-//! `Semaphore` for processes: Python's `multiprocessing.Semaphore`, with
-//! each permit's holder named so that a killed holder's permits come back.
-//!
-//! A permit taken with [`Semaphore::acquire`] is a [`SemaphorePermit`]
-//! that claims a holder [`Slot`](super::inner) for the taking thread: a
-//! robust word the kernel releases when that thread dies. A process that
-//! waits for a permit looks at the slots when it starts to wait and every
-//! [`SLICE`] after; a slot whose holder is dead is cleared, its permits are
-//! free again, and the waiter that found it is told, with its permit, in
-//! [`AcquireError::OwnerDied`]. [`Semaphore::reclaimed`] counts them all.
-//! Python's semaphore loses a killed holder's permit for good.
-//!
-//! The shared state's counts, the permit, its release and the acquire
-//! errors are in `semaphore_permit.rs`.
-//!
-//! Limits: [`HOLDER_SLOTS`] holders are named at once; a permit taken when
-//! every slot is in use works the same but is not named (if its holder
-//! dies, its permits are lost, as in Python). A permit given up with
-//! [`SemaphorePermit::forget`] is not named either: it is the caller's to
-//! [`release`](Semaphore::release), Python's manual way.
+//! `Semaphore` for processes: Python's `multiprocessing.Semaphore`, whose
+//! killed holders' permits come back.
 
 use core::fmt;
 use std::io;
@@ -35,7 +17,26 @@ use super::semaphore_permit::{AcquireError, HELD, PermitOwnerDied, SemaphorePerm
 use super::shm::Shared;
 
 /// Python's `multiprocessing.Semaphore`: `n` permits shared by the
-/// threads of every process it is passed to. See the [module docs](self).
+/// threads of every process it is passed to, each permit's holder named
+/// so that a killed holder's permits come back.
+///
+/// A permit taken with [`Semaphore::acquire`] is a [`SemaphorePermit`]
+/// that claims a holder slot for the taking thread: a
+/// robust word the kernel releases when that thread dies. A process that
+/// waits for a permit looks at the slots when it starts to wait and every
+/// 100 ms after; a slot whose holder is dead is cleared, its permits are
+/// free again, and the waiter that found it is told, with its permit, in
+/// [`AcquireError::OwnerDied`]. [`Semaphore::reclaimed`] counts them all.
+/// Python's semaphore loses a killed holder's permit for good.
+///
+/// The shared state's counts, the permit, its release and the acquire
+/// errors are in `semaphore_permit.rs`.
+///
+/// Limits: [`HOLDER_SLOTS`] holders are named at once; a permit taken when
+/// every slot is in use works the same but is not named (if its holder
+/// dies, its permits are lost, as in Python). A permit given up with
+/// [`SemaphorePermit::forget`] is not named either: it is the caller's to
+/// [`release`](Semaphore::release), Python's manual way.
 ///
 /// ```
 /// let sem = turnstile::process::Semaphore::new(2).unwrap();
