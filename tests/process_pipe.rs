@@ -207,7 +207,10 @@ fn values_read_ahead_are_still_seen_by_poll() {
             a.send(&n).unwrap();
         }
         assert_eq!(b.recv::<u8>().unwrap(), 1);
-        assert!(b.poll(Duration::ZERO).unwrap(), "two values wait in the buffer");
+        assert!(
+            b.poll(Duration::ZERO).unwrap(),
+            "two values wait in the buffer"
+        );
         assert_eq!(b.recv_timeout::<u8>(Duration::ZERO).unwrap(), 2);
         assert_eq!(b.recv::<u8>().unwrap(), 3);
         assert!(!b.poll(Duration::ZERO).unwrap());
