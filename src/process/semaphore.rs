@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::super::deadline;
-use super::super::facade::{Ordering, Wait};
+use super::super::facade::{Backoff, Ordering, Wait};
 use super::super::semaphore::{ExceedsBound, OverRelease};
 use super::inner::{self, enter};
 #[cfg(doc)]
@@ -199,6 +199,7 @@ impl Semaphore {
         let state = self.state();
         let mut reclaimed = 0_u32;
         let mut counted = false;
+        let mut spun = false;
         loop {
             let seen = {
                 let _entered = self.enter();
@@ -226,9 +227,25 @@ impl Semaphore {
                 if inner::passed(deadline) {
                     return Err(AcquireError::Timeout);
                 }
-                state.waiters.fetch_add(1, Ordering::Relaxed);
-                counted = true;
-                state.returned.load(Ordering::Acquire)
+                if !spun {
+                    None
+                } else {
+                    state.waiters.fetch_add(1, Ordering::Relaxed);
+                    counted = true;
+                    Some(state.returned.load(Ordering::Acquire))
+                }
+            };
+            let Some(seen) = seen else {
+                // Spin a little first, outside the lock and uncounted (so a
+                // release makes no wake call for us): a permit given back
+                // within a microsecond or so then costs neither side a
+                // system call, as with the thread semaphore. The count read
+                // here is only a hint; the loop takes the permit under the
+                // lock.
+                spun = true;
+                let mut backoff = Backoff::new();
+                while state.free() < n && backoff.snooze() {}
+                continue;
             };
             // Woken, a slice's end or the deadline: the loop looks at the
             // count, the slots and the clock again under the lock.
