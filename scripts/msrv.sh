@@ -28,7 +28,7 @@ resolver = "3"
 publish = false
 
 [dependencies]
-turnstile = { path = "../..", features = ["model", "lockdep"] }
+turnstile = { path = "../..", features = ["model", "lockdep", "process"] }
 
 [workspace]
 TOML
@@ -41,4 +41,4 @@ fn main() {
 }
 RUST
 (cd "$dir" && cargo "+$msrv" build --quiet && cargo "+$msrv" run --quiet)
-echo "ok: turnstile (features model, lockdep) builds and runs on Rust $msrv"
+echo "ok: turnstile (features model, lockdep, process) builds and runs on Rust $msrv"
