@@ -13,7 +13,6 @@ turnstile::process_test_support!();
 
 mod common;
 
-use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -22,43 +21,7 @@ use turnstile::process::{EntryNotRun, JoinTimeoutError, Mutex, Process, Shared, 
 
 const LIMIT: Duration = Duration::from_secs(30);
 
-/// A child that is killed and reaped when the guard goes, whatever the test
-/// did with it.
-struct Reap(Process);
-
-impl Deref for Reap {
-    type Target = Process;
-    fn deref(&self) -> &Process {
-        &self.0
-    }
-}
-
-impl DerefMut for Reap {
-    fn deref_mut(&mut self) -> &mut Process {
-        &mut self.0
-    }
-}
-
-impl Drop for Reap {
-    fn drop(&mut self) {
-        if self.0.is_alive() {
-            let _ = self.0.kill();
-        }
-        let _ = self.0.join();
-    }
-}
-
-fn start<A: serde::Serialize + serde::de::DeserializeOwned + 'static>(
-    entry: fn(A),
-    arg: A,
-) -> Reap {
-    Reap(
-        Process::builder()
-            .daemon(true)
-            .start(entry, arg)
-            .expect("the child starts"),
-    )
-}
+use common::{Reap, start_child as start};
 
 fn returns(_: ()) {}
 

@@ -18,30 +18,11 @@ use std::time::{Duration, Instant};
 
 use common::within;
 use serde::{Deserialize, Serialize};
-use turnstile::process::{Connection, MAX_FRAME, Process, RecvError, SendError, pipe};
+use turnstile::process::{Connection, MAX_FRAME, RecvError, SendError, pipe};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
-/// A child that is killed and reaped when the guard goes.
-struct Reap(Process);
-
-impl Drop for Reap {
-    fn drop(&mut self) {
-        if self.0.is_alive() {
-            let _ = self.0.kill();
-        }
-        let _ = self.0.join();
-    }
-}
-
-fn start<A: Serialize + serde::de::DeserializeOwned + 'static>(entry: fn(A), arg: A) -> Reap {
-    Reap(
-        Process::builder()
-            .daemon(true)
-            .start(entry, arg)
-            .expect("the child starts"),
-    )
-}
+use common::start_child as start;
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 enum Order {

@@ -16,34 +16,11 @@ use std::time::Duration;
 
 use common::within;
 use turnstile::BarrierError;
-use turnstile::process::{
-    AcquireError, Barrier, Condition, Event, Process, RLock, Semaphore, Shared,
-};
+use turnstile::process::{AcquireError, Barrier, Condition, Event, RLock, Semaphore, Shared};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
-struct Reap(Process);
-
-impl Drop for Reap {
-    fn drop(&mut self) {
-        if self.0.is_alive() {
-            let _ = self.0.kill();
-        }
-        let _ = self.0.join();
-    }
-}
-
-fn start<A: serde::Serialize + serde::de::DeserializeOwned + 'static>(
-    entry: fn(A),
-    arg: A,
-) -> Reap {
-    Reap(
-        Process::builder()
-            .daemon(true)
-            .start(entry, arg)
-            .expect("the child starts"),
-    )
-}
+use common::{Reap, start_child as start};
 
 fn kill(child: &mut Reap) {
     child.0.kill().unwrap();

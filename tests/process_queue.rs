@@ -15,7 +15,6 @@ turnstile::process_test_support!();
 mod common;
 
 use std::collections::BTreeMap;
-use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -25,8 +24,8 @@ use serde::{Deserialize, Serialize};
 use turnstile::TaskDoneError;
 use turnstile::Timeout;
 use turnstile::process::{
-    DieAt, GetError, GetTimeoutError, JoinableQueue, Process, PutError, PutTimeoutError, Queue,
-    Shared, SimpleQueue, TryGetError, TryPutError,
+    DieAt, GetError, GetTimeoutError, JoinableQueue, PutError, PutTimeoutError, Queue, Shared,
+    SimpleQueue, TryGetError, TryPutError,
 };
 
 const SHORT: Duration = Duration::from_millis(50);
@@ -644,41 +643,7 @@ fn a_handle_round_trips_only_into_a_child() {
 /// Long enough for children to start (each runs this test binary again).
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// A child killed (if still running) and reaped when the guard goes,
-/// whatever the test did: no child outlives its test.
-struct Reap(Process);
-
-impl Deref for Reap {
-    type Target = Process;
-    fn deref(&self) -> &Process {
-        &self.0
-    }
-}
-
-impl DerefMut for Reap {
-    fn deref_mut(&mut self) -> &mut Process {
-        &mut self.0
-    }
-}
-
-impl Drop for Reap {
-    fn drop(&mut self) {
-        if self.0.is_alive() {
-            let _ = self.0.kill();
-        }
-        let _ = self.0.join();
-    }
-}
-
-/// Starts a daemon child (it dies with this test binary, too).
-fn start<A: Serialize + serde::de::DeserializeOwned + 'static>(entry: fn(A), arg: A) -> Reap {
-    Reap(
-        Process::builder()
-            .daemon(true)
-            .start(entry, arg)
-            .expect("the child starts"),
-    )
-}
+use common::{Reap, start_child as start};
 
 const PER_PRODUCER: u32 = 2000;
 const PRODUCERS: u32 = 4;

@@ -24,6 +24,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::super::facade::{
     Arc, AtomicBool, AtomicI32, AtomicI64, AtomicU8, AtomicU32, AtomicU64, AtomicUsize,
 };
+use super::entry::type_hash;
 use super::inherit;
 use super::raw_lock::RawProcessLock;
 
@@ -299,16 +300,6 @@ impl<T: Plain> Shared<T> {
             len,
         )
     }
-}
-
-/// A stable hash of `T`'s name: the same binary gives the same name.
-fn type_hash<T>() -> u64 {
-    // FNV-1a: tiny, and stable across processes (std's hasher is seeded).
-    core::any::type_name::<T>()
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-            (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3)
-        })
 }
 
 impl<T: Plain + Sync> Deref for Shared<T> {

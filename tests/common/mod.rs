@@ -737,3 +737,48 @@ impl Drop for DropGuard {
         note(&self.0, format!("{} dropped", self.1));
     }
 }
+
+/// A child process that is killed (if still running) and reaped when the
+/// guard goes, whatever the test did with it: no child outlives its test.
+#[cfg(all(feature = "process", target_os = "linux", target_env = "gnu"))]
+pub struct Reap(pub turnstile::process::Process);
+
+#[cfg(all(feature = "process", target_os = "linux", target_env = "gnu"))]
+impl std::ops::Deref for Reap {
+    type Target = turnstile::process::Process;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+#[cfg(all(feature = "process", target_os = "linux", target_env = "gnu"))]
+impl std::ops::DerefMut for Reap {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+#[cfg(all(feature = "process", target_os = "linux", target_env = "gnu"))]
+impl Drop for Reap {
+    fn drop(&mut self) {
+        if self.0.is_alive() {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.join();
+    }
+}
+
+/// Starts a daemon child (so it dies with the test binary too) in a
+/// [`Reap`] guard. The test file needs `turnstile::process_test_support!()`.
+#[cfg(all(feature = "process", target_os = "linux", target_env = "gnu"))]
+pub fn start_child<A: serde::Serialize + serde::de::DeserializeOwned + 'static>(
+    entry: fn(A),
+    arg: A,
+) -> Reap {
+    Reap(
+        turnstile::process::Process::builder()
+            .daemon(true)
+            .start(entry, arg)
+            .expect("the child starts"),
+    )
+}
