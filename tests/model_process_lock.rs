@@ -19,6 +19,10 @@ use turnstile::model::cell::UnsafeCell;
 use turnstile::model::process::{Acquired, RawProcessLock, die};
 use turnstile::model::thread;
 
+// Every `unsafe` around a `lock` below: the lock lives in an `Arc` that
+// outlives every thread of the model, so it stays put while it is held
+// (`RawProcessLock::lock`'s contract).
+
 /// Property: two threads that add to a counter under the lock never overlap
 /// and lose no update.
 #[test]
@@ -28,12 +32,12 @@ fn process_lock_excludes() {
         let other = {
             let shared = Arc::clone(&shared);
             thread::spawn(move || {
-                assert_eq!(shared.lock.lock(), Acquired::Consistent);
+                assert_eq!(unsafe { shared.lock.lock() }, Acquired::Consistent);
                 shared.bump();
                 unsafe { shared.lock.unlock() };
             })
         };
-        assert_eq!(shared.lock.lock(), Acquired::Consistent);
+        assert_eq!(unsafe { shared.lock.lock() }, Acquired::Consistent);
         shared.bump();
         unsafe { shared.lock.unlock() };
         other.join().unwrap();
@@ -47,12 +51,12 @@ fn process_lock_excludes() {
 fn process_lock_loses_no_wakeup() {
     model(|| {
         let lock = Arc::new(RawProcessLock::new());
-        let _ = lock.lock();
+        let _ = unsafe { lock.lock() };
         let waiters: Vec<_> = (0..2)
             .map(|_| {
                 let lock = Arc::clone(&lock);
                 thread::spawn(move || {
-                    let _ = lock.lock();
+                    let _ = unsafe { lock.lock() };
                     unsafe { lock.unlock() };
                 })
             })
@@ -90,7 +94,7 @@ fn owner_died_is_reported(repair: bool) {
     let holder = {
         let record = Arc::clone(&record);
         thread::spawn(move || {
-            let _ = record.lock.lock();
+            let _ = unsafe { record.lock.lock() };
             record.half_written.with_mut(|data| unsafe { *data = true });
             // Killed here, the lock held. SAFETY: the lock word lives in
             // `record`, which this thread keeps alive until it returns.
@@ -98,7 +102,7 @@ fn owner_died_is_reported(repair: bool) {
         })
     };
     let taker = move |record: Arc<Record>| {
-        let acquired = record.lock.lock();
+        let acquired = unsafe { record.lock.lock() };
         let half_written = record.half_written.with(|data| unsafe { *data });
         assert_eq!(
             acquired == Acquired::OwnerDied,
@@ -142,12 +146,12 @@ fn owner_died_is_repaired_by_mark_consistent() {
 fn timed_waiter_racing_the_death_never_strands() {
     model(|| {
         let lock = Arc::new(RawProcessLock::new());
-        let _ = lock.lock();
+        let _ = unsafe { lock.lock() };
         let waiter = {
             let lock = Arc::clone(&lock);
             thread::spawn(move || {
                 let soon = std::time::Instant::now() + std::time::Duration::from_secs(1);
-                if let Ok(acquired) = lock.lock_deadline(soon) {
+                if let Ok(acquired) = unsafe { lock.lock_deadline(soon) } {
                     assert_eq!(acquired, Acquired::OwnerDied);
                     unsafe { lock.unlock() };
                 }
@@ -157,7 +161,7 @@ fn timed_waiter_racing_the_death_never_strands() {
         unsafe { die() };
         waiter.join().unwrap();
         // Whatever the waiter did, the lock is free and says the owner died.
-        assert_eq!(lock.lock(), Acquired::OwnerDied);
+        assert_eq!(unsafe { lock.lock() }, Acquired::OwnerDied);
     });
 }
 

@@ -197,12 +197,13 @@ fn a_raw_lock_in_shared_memory_reports_its_dead_owner() {
     within(LIMIT, "a raw process lock after its owner died", || {
         let raw = Shared::new(RawProcessLock::new()).unwrap();
         let theirs = raw.clone();
-        die_holding(move || assert_eq!(theirs.lock(), Acquired::Consistent));
-        assert_eq!(raw.lock(), Acquired::OwnerDied);
+        // SAFETY (each lock below): the lock is in a `Shared` region.
+        die_holding(move || assert_eq!(unsafe { theirs.lock() }, Acquired::Consistent));
+        assert_eq!(unsafe { raw.lock() }, Acquired::OwnerDied);
         raw.mark_consistent();
         // SAFETY: this thread took it just above.
         unsafe { raw.unlock() };
-        assert_eq!(raw.try_lock(), Some(Acquired::Consistent));
+        assert_eq!(unsafe { raw.try_lock() }, Some(Acquired::Consistent));
         unsafe { raw.unlock() };
     });
 }
@@ -220,6 +221,46 @@ fn a_handle_serialised_outside_a_process_start_is_a_clear_error() {
 #[should_panic(expected = "already holds this process lock")]
 fn relocking_on_the_holding_thread_panics_instead_of_hanging() {
     let lock = RawProcessLock::new();
-    let _ = lock.lock();
-    let _ = lock.lock();
+    // SAFETY: `lock` outlives the test's thread, which ends in the panic.
+    let _ = unsafe { lock.lock() };
+    let _ = unsafe { lock.lock() };
+}
+
+/// A guard forgotten (safe Rust), then the lock's last handle dropped:
+/// the lock stays linked into the thread's robust list, which the next
+/// lock on the thread writes through. Those writes must not land in memory
+/// handed out again: a dropped region's addresses are never reused. (With
+/// `munmap`, the next region of the same size came back at the same
+/// address, and the next lock wrote into it.)
+#[test]
+fn a_forgotten_guard_of_a_dropped_lock_writes_into_no_one_elses_memory() {
+    within(LIMIT, "locks after a forgotten guard", || {
+        thread::spawn(|| {
+            let lost = Mutex::new(0_u64).unwrap();
+            let lost_at = std::ptr::from_ref(&*lost.lock().unwrap()) as usize;
+            std::mem::forget(lost.lock().unwrap());
+            drop(lost);
+            let fresh: Vec<Shared<[u8; 64]>> =
+                (0..64).map(|_| Shared::new([0xAA; 64]).unwrap()).collect();
+            for region in &fresh {
+                let at = region.as_ptr() as usize;
+                assert!(
+                    at.abs_diff(lost_at) >= 4096,
+                    "a dropped lock's page was handed out again"
+                );
+            }
+            // The stale node is at the front of this thread's list: this
+            // lock writes through it.
+            let other = Mutex::new(1_u8).unwrap();
+            assert_eq!(*other.lock().unwrap(), 1);
+            for region in &fresh {
+                assert!(
+                    region.iter().all(|&byte| byte == 0xAA),
+                    "a region was written into"
+                );
+            }
+        })
+        .join()
+        .expect("the thread ran");
+    });
 }

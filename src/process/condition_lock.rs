@@ -93,7 +93,8 @@ impl ConditionGuard for LockGuard<'_> {
     }
 
     fn take_back(&mut self, _saved: u32) -> Acquired {
-        self.raw_lock().lock()
+        // SAFETY: the lock lives in a shared region, whose addresses are never reused (shm.rs).
+        unsafe { self.raw_lock().lock() }
     }
 }
 

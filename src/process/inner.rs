@@ -56,7 +56,8 @@ pub(super) struct Entered<'a> {
 /// consistent: the caller must finish what the dead process left half-done
 /// before it reads the state.
 pub(super) fn enter<'a>(lock: &'a RawProcessLock, recoveries: &AtomicU32) -> Entered<'a> {
-    let repair = lock.lock() == Acquired::OwnerDied;
+    // SAFETY: the lock lives in a shared region, whose addresses are never reused (shm.rs).
+    let repair = unsafe { lock.lock() } == Acquired::OwnerDied;
     if repair {
         recoveries.fetch_add(1, Ordering::Relaxed);
         lock.mark_consistent();
@@ -118,7 +119,8 @@ pub(super) fn claim(slots: &[Slot], state: u32, value: u32) -> Option<usize> {
         }
         // A free slot's word is free, or marked by a dead party whose slot
         // was cleared since: take it either way.
-        let Some(acquired) = slot.owner.try_lock() else {
+        // SAFETY: the lock lives in a shared region, whose addresses are never reused (shm.rs).
+        let Some(acquired) = (unsafe { slot.owner.try_lock() }) else {
             continue;
         };
         if acquired == Acquired::OwnerDied {

@@ -218,7 +218,8 @@ impl<T: Plain> Mutex<T> {
     /// assert_eq!(*m.lock().unwrap(), -1);
     /// ```
     pub fn lock(&self) -> Result<MutexGuard<'_, T>, OwnerDied<MutexGuard<'_, T>>> {
-        let acquired = self.state().lock.lock();
+        // SAFETY: the lock lives in a shared region, whose addresses are never reused (shm.rs).
+        let acquired = unsafe { self.state().lock.lock() };
         self.guard(acquired)
     }
 
@@ -237,7 +238,8 @@ impl<T: Plain> Mutex<T> {
     /// assert!(matches!(m.try_lock(), Err(TryLockError::WouldBlock)));
     /// ```
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError<MutexGuard<'_, T>>> {
-        match self.state().lock.try_lock() {
+        // SAFETY: the lock lives in a shared region, whose addresses are never reused (shm.rs).
+        match unsafe { self.state().lock.try_lock() } {
             None => Err(TryLockError::WouldBlock),
             Some(acquired) => self.guard(acquired).map_err(TryLockError::OwnerDied),
         }
@@ -285,7 +287,8 @@ impl<T: Plain> Mutex<T> {
         &self,
         deadline: Instant,
     ) -> Result<MutexGuard<'_, T>, LockTimeoutError<MutexGuard<'_, T>>> {
-        match self.state().lock.lock_deadline(deadline) {
+        // SAFETY: the lock lives in a shared region, whose addresses are never reused (shm.rs).
+        match unsafe { self.state().lock.lock_deadline(deadline) } {
             Err(Timeout) => Err(LockTimeoutError::Timeout),
             Ok(acquired) => self.guard(acquired).map_err(LockTimeoutError::OwnerDied),
         }

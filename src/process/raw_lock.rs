@@ -13,11 +13,24 @@
 //! use turnstile::process::{Acquired, RawProcessLock, Shared};
 //!
 //! let lock = Shared::new(RawProcessLock::new()).unwrap();
-//! assert_eq!(lock.lock(), Acquired::Consistent);
-//! assert!(lock.try_lock().is_none());
+//! // SAFETY: in a `Shared` region, which keeps its addresses for good.
+//! assert_eq!(unsafe { lock.lock() }, Acquired::Consistent);
+//! assert!(unsafe { lock.try_lock() }.is_none());
 //! // SAFETY: this thread took it just above.
 //! unsafe { lock.unlock() };
 //! ```
+//!
+//! # Why taking it is `unsafe`
+//!
+//! A held lock is linked into its thread's robust list, which the thread
+//! writes through at every later lock and the kernel walks at its exit: the
+//! lock's memory must stay where it is until it is released (or its thread
+//! ends). A lock inside a [`Shared`](super::shm::Shared) region always does
+//! (a region's addresses are never handed out again, even after it is
+//! dropped), and the guards of the process primitives borrow theirs. A raw
+//! lock on the stack, in a `Box` or in memory of your own does not, unless
+//! you make sure of it: hence the `unsafe` on `lock`, `try_lock` and
+//! `lock_deadline`, with that contract.
 
 use std::time::Instant;
 
@@ -119,6 +132,13 @@ impl RawProcessLock {
 
     /// Takes the lock, waiting as long as it takes.
     ///
+    /// # Safety
+    ///
+    /// Until this thread unlocks it (or ends), the lock must stay at this
+    /// address and its memory must not be freed, unmapped or reused (see the
+    /// [module docs](self)); a lock in a [`Shared`](super::shm::Shared)
+    /// region meets this.
+    ///
     /// # Panics
     ///
     /// If the calling thread holds it already: that wait could never end
@@ -128,13 +148,14 @@ impl RawProcessLock {
     /// use turnstile::process::{Acquired, RawProcessLock};
     ///
     /// let lock = RawProcessLock::new();
-    /// assert_eq!(lock.lock(), Acquired::Consistent);
+    /// // SAFETY: `lock` stays put until it is unlocked below.
+    /// assert_eq!(unsafe { lock.lock() }, Acquired::Consistent);
     /// // SAFETY: taken just above by this thread.
     /// unsafe { lock.unlock() };
     /// ```
     #[cfg_attr(feature = "model", track_caller)]
     #[inline]
-    pub fn lock(&self) -> Acquired {
+    pub unsafe fn lock(&self) -> Acquired {
         match self.acquire(None) {
             Ok(acquired) => acquired,
             Err(Timeout) => unreachable!("a wait without a deadline does not time out"),
@@ -143,31 +164,41 @@ impl RawProcessLock {
 
     /// Takes the lock if it can by `deadline`; `Err(Timeout)` otherwise.
     ///
+    /// # Safety
+    ///
+    /// As [`lock`](Self::lock), if it is taken.
+    ///
     /// ```
     /// use std::time::{Duration, Instant};
     /// use turnstile::process::{Acquired, RawProcessLock};
     ///
     /// let lock = RawProcessLock::new();
     /// let soon = Instant::now() + Duration::from_millis(5);
-    /// assert_eq!(lock.lock_deadline(soon), Ok(Acquired::Consistent));
+    /// // SAFETY: `lock` stays put until it is unlocked below.
+    /// assert_eq!(unsafe { lock.lock_deadline(soon) }, Ok(Acquired::Consistent));
     /// // SAFETY: taken just above by this thread.
     /// unsafe { lock.unlock() };
     /// ```
     #[cfg_attr(feature = "model", track_caller)]
-    pub fn lock_deadline(&self, deadline: Instant) -> Result<Acquired, Timeout> {
+    pub unsafe fn lock_deadline(&self, deadline: Instant) -> Result<Acquired, Timeout> {
         self.acquire(Some(deadline))
     }
 
     /// Takes the lock if nobody holds it; `None` otherwise.
     ///
+    /// # Safety
+    ///
+    /// As [`lock`](Self::lock), if it is taken.
+    ///
     /// ```
     /// let lock = turnstile::process::RawProcessLock::new();
-    /// assert!(lock.try_lock().is_some());
-    /// assert!(lock.try_lock().is_none());
+    /// // SAFETY: `lock` stays put until it is unlocked below.
+    /// assert!(unsafe { lock.try_lock() }.is_some());
+    /// assert!(unsafe { lock.try_lock() }.is_none());
     /// # unsafe { lock.unlock() };
     /// ```
     #[cfg_attr(feature = "model", track_caller)]
-    pub fn try_lock(&self) -> Option<Acquired> {
+    pub unsafe fn try_lock(&self) -> Option<Acquired> {
         let me = robust::me();
         let tid = me.tid;
         me.set_pending(&self.word, &self.node);
@@ -248,10 +279,13 @@ impl RawProcessLock {
                     }
                 }
             }
-            assert!(
-                value & FUTEX_TID_MASK != tid,
-                "this thread already holds this process lock: waiting for it would never end"
-            );
+            if value & FUTEX_TID_MASK == tid {
+                // Nothing is being linked: the kernel must not look here.
+                robust::me().clear_pending();
+                panic!(
+                    "this thread already holds this process lock: waiting for it would never end"
+                );
+            }
             if backoff.snooze() {
                 value = self.word.load(Ordering::Relaxed);
                 continue;
@@ -297,7 +331,7 @@ impl RawProcessLock {
     ///
     /// ```
     /// let lock = turnstile::process::RawProcessLock::new();
-    /// let _ = lock.lock();
+    /// let _ = unsafe { lock.lock() }; // SAFETY: unlocked below, in place
     /// // SAFETY: taken just above by this thread.
     /// unsafe { lock.unlock() };
     /// assert!(!lock.is_locked());
@@ -326,10 +360,10 @@ impl RawProcessLock {
     /// use turnstile::process::{Acquired, RawProcessLock};
     ///
     /// let lock = RawProcessLock::new();
-    /// let _ = lock.lock();
+    /// let _ = unsafe { lock.lock() }; // SAFETY: unlocked below, in place
     /// lock.mark_consistent();
     /// # unsafe { lock.unlock() };
-    /// assert_eq!(lock.lock(), Acquired::Consistent);
+    /// assert_eq!(unsafe { lock.lock() }, Acquired::Consistent);
     /// # unsafe { lock.unlock() };
     /// ```
     pub fn mark_consistent(&self) {
@@ -342,7 +376,7 @@ impl RawProcessLock {
     ///
     /// ```
     /// let lock = turnstile::process::RawProcessLock::new();
-    /// let _ = lock.lock();
+    /// let _ = unsafe { lock.lock() }; // SAFETY: unlocked below, in place
     /// assert!(lock.is_held_by_current_thread());
     /// # unsafe { lock.unlock() };
     /// assert!(!lock.is_held_by_current_thread());

@@ -132,7 +132,8 @@ impl RLock {
         if let Some(again) = self.reenter() {
             return Ok(again);
         }
-        let acquired = self.state().lock.lock();
+        // SAFETY: the lock lives in a shared region, whose addresses are never reused (shm.rs).
+        let acquired = unsafe { self.state().lock.lock() };
         self.first(acquired)
     }
 
@@ -154,7 +155,8 @@ impl RLock {
         if let Some(again) = self.reenter() {
             return Ok(again);
         }
-        match self.state().lock.try_lock() {
+        // SAFETY: the lock lives in a shared region, whose addresses are never reused (shm.rs).
+        match unsafe { self.state().lock.try_lock() } {
             None => Err(TryLockError::WouldBlock),
             Some(acquired) => self.first(acquired).map_err(TryLockError::OwnerDied),
         }
@@ -202,7 +204,8 @@ impl RLock {
         if let Some(again) = self.reenter() {
             return Ok(again);
         }
-        match self.state().lock.lock_deadline(deadline) {
+        // SAFETY: the lock lives in a shared region, whose addresses are never reused (shm.rs).
+        match unsafe { self.state().lock.lock_deadline(deadline) } {
             Err(Timeout) => Err(LockTimeoutError::Timeout),
             Ok(acquired) => self.first(acquired).map_err(LockTimeoutError::OwnerDied),
         }
@@ -274,7 +277,8 @@ impl RLockGuard<'_> {
 
     /// Takes the lock again after [`release_all`](Self::release_all).
     pub(super) fn restore(&mut self, count: u32) -> Acquired {
-        let acquired = self.state.lock.lock();
+        // SAFETY: the lock lives in a shared region, whose addresses are never reused (shm.rs).
+        let acquired = unsafe { self.state.lock.lock() };
         self.state.count.store(count, Ordering::Relaxed);
         acquired
     }

@@ -116,9 +116,29 @@ unsafe impl Sync for Mapping {}
 
 impl Drop for Mapping {
     fn drop(&mut self) {
+        // Not munmap: the address range is kept, with private zeroed pages
+        // laid over it. A lock in the region may still be linked into a
+        // thread's robust list (its guard forgotten, its holder's thread
+        // still running), and that list is written through by every later
+        // lock of the thread (and walked by the kernel at its exit): those
+        // writes must land in memory nobody else will ever be given, not in
+        // whatever the next mmap puts at this address. The shared pages go
+        // back to the system as they would with munmap (nothing maps the
+        // memfd any more); what stays is address space, and a page of
+        // memory only where a stale node is written.
         // SAFETY: `base..base+len` is this mapping's, and nothing borrows
-        // it any more (every `Shared` holding it is gone).
-        unsafe { libc::munmap(self.base.as_ptr().cast(), self.len) };
+        // it any more (every `Shared` holding it is gone); MAP_FIXED
+        // replaces exactly that range.
+        unsafe {
+            libc::mmap(
+                self.base.as_ptr().cast(),
+                self.len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
     }
 }
 

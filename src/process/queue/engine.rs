@@ -143,13 +143,15 @@ impl Engine {
     fn lock(&self, deadline: Option<Instant>) -> Result<Held<'_>, Timeout> {
         match deadline {
             None => Ok(self.lock_now()),
-            Some(deadline) => Ok(self.held(self.state().lock.lock_deadline(deadline)?)),
+            // SAFETY: the lock lives in a shared region, whose addresses are never reused (shm.rs).
+            Some(deadline) => Ok(self.held(unsafe { self.state().lock.lock_deadline(deadline) }?)),
         }
     }
 
     /// Takes the lock, however long it takes.
     fn lock_now(&self) -> Held<'_> {
-        self.held(self.state().lock.lock())
+        // SAFETY: the lock lives in a shared region, whose addresses are never reused (shm.rs).
+        self.held(unsafe { self.state().lock.lock() })
     }
 
     /// The lock just taken; after a dead holder, repaired first.
