@@ -193,7 +193,14 @@ impl Engine {
         // wait still ends at its deadline).
         let _ = signal.seq.wait_while_equal(seen, deadline);
         signal.sleepers.fetch_sub(1, Ordering::Relaxed);
-        self.lock(deadline)
+        // The lock again *without* the deadline: this sleeper may have been
+        // woken for an item (or room) just as its time ran out, and if it
+        // gave up on a busy lock here it would take that wake-up away with
+        // it, leaving the item and another sleeper waiting. The lock is
+        // held only for a copy (no user code runs under it), so this wait
+        // is short; the caller then looks, takes what is there, and only
+        // then checks the clock.
+        Ok(self.lock_now())
     }
 
     /// Whether waiting any longer is allowed.
