@@ -41,12 +41,15 @@
 //   inherit.rs   how a handle's descriptor crosses into a child at its start
 //   raw_lock.rs  RawProcessLock, Acquired: the robust futex lock (model copy too)
 //   mutex.rs     Mutex<T>, Lock, their guard, OwnerDied and the lock errors
+//   pool/        Pool: multiprocessing.Pool, worker processes and futures (its own door)
 
 mod inherit;
 mod mutex;
+pub mod pool;
 mod raw_lock;
 mod shm;
 
+pub use pool::{ApplyError, Imap, Pool, PoolError, StillRunning};
 pub use mutex::{Lock, LockGuard, LockTimeoutError, Mutex, MutexGuard, OwnerDied, TryLockError};
 pub use raw_lock::{Acquired, RawProcessLock};
 pub use shm::{Plain, Shared};

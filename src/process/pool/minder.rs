@@ -1,0 +1,327 @@
+//! The pool's parent side: one *minder* thread per worker process, and the
+//! state they share ([`Shared`]).
+//!
+//! A minder takes the next task from the pool's queue, hands it to its
+//! worker, waits for the answer and settles the task's future; then the
+//! next. One thread per worker, not one dispatcher for all, because then
+//! every wait is a plain blocking call on one thing: the queue, or this
+//! worker's connection. A worker's death is seen where it matters, by the
+//! thread waiting on it: its connection reads end-of-file (the kernel
+//! closes a dead process's descriptors), the minder reaps it, fails the
+//! task it was running with [`TaskError::WorkerDied`] (its pid and how it
+//! ended), and starts a new worker. A single dispatcher would have to
+//! `poll` every connection and the queue at once; a thread per worker
+//! costs a stack beside a whole process.
+//!
+//! Python's `Pool` runs three threads for all workers (task handler,
+//! result handler, worker handler) and looks for dead workers every 0.1 s;
+//! a task whose worker died is never settled, and its `get()` waits
+//! forever. Here it fails at once, and the pool goes on.
+
+use core::num::NonZeroUsize;
+use core::time::Duration;
+
+use super::super::super::facade::{Arc, AtomicBool, Ordering};
+use super::super::super::mutex::Mutex;
+use super::super::super::pool::TaskError;
+use super::super::super::queue::FifoQueue;
+use super::super::pipe::{Connection, RecvError};
+use super::super::spawn::Process;
+use super::error::PoolError;
+use super::job::Job;
+use super::wire::{Order, Reply};
+
+/// Starts worker number `index`: the process and the pool's end of its
+/// connection. Made by the builder, which knows the initializer's type.
+pub(super) type Spawn = Box<dyn Fn(usize) -> Result<(Process, Connection), PoolError> + Send + Sync>;
+
+/// How long a worker that should be exiting (its connection closed, or it
+/// served its last task) gets before it is killed.
+const EXIT_PATIENCE: Duration = Duration::from_secs(5);
+
+/// What the pool and its minders share.
+pub(super) struct Shared {
+    /// Tasks not yet handed to a worker. Closed by `close` and `terminate`.
+    pub(super) jobs: FifoQueue<Job>,
+    /// Set by `terminate`, before anything is killed.
+    terminated: AtomicBool,
+    /// Why the pool is broken (an initializer failed), once it is.
+    broken: Mutex<Option<String>>,
+    /// Each minder's worker process while it lives, so `terminate` can
+    /// kill it. The minder takes it out to reap it, under the slot's lock,
+    /// so nothing kills a pid after it was reaped (and perhaps reused).
+    slots: Vec<Mutex<Option<Process>>>,
+    /// Starts a worker.
+    spawn: Spawn,
+    /// Python's `maxtasksperchild`.
+    max_tasks: Option<NonZeroUsize>,
+}
+
+/// A minder's live worker: the pool's end of its connection.
+pub(super) struct Worker {
+    pid: u32,
+    conn: Connection,
+    /// Whether it said [`Reply::Ready`] (its initializer returned).
+    ready: bool,
+    /// Tasks answered, for `max_tasks_per_child`.
+    served: usize,
+}
+
+impl Shared {
+    pub(super) fn new(workers: usize, spawn: Spawn, max_tasks: Option<NonZeroUsize>) -> Self {
+        Shared {
+            jobs: FifoQueue::unbounded(),
+            terminated: AtomicBool::new(false),
+            broken: Mutex::new(None),
+            slots: (0..workers).map(|_| Mutex::new(None)).collect(),
+            spawn,
+            max_tasks,
+        }
+    }
+
+    pub(super) fn is_terminated(&self) -> bool {
+        self.terminated.load(Ordering::SeqCst)
+    }
+
+    pub(super) fn broken(&self) -> Option<String> {
+        self.broken.lock().clone()
+    }
+
+    fn set_broken(&self, reason: String) {
+        self.broken.lock().get_or_insert(reason);
+    }
+
+    /// The pids of the workers alive now.
+    pub(super) fn pids(&self) -> Vec<u32> {
+        self.slots
+            .iter()
+            .filter_map(|slot| slot.lock().as_ref().map(Process::pid))
+            .collect()
+    }
+
+    /// Starts worker `index` and puts its process in its slot.
+    pub(super) fn start_worker(&self, index: usize) -> Result<Worker, PoolError> {
+        let (process, conn) = (self.spawn)(index)?;
+        let pid = process.pid();
+        let mut slot = self.slots[index].lock();
+        // Checked under the slot's lock, which `terminate` takes after
+        // setting the flag: either it finds this process here and kills
+        // it, or this sees the flag and kills it now.
+        if self.is_terminated() {
+            let _ = process.kill();
+        }
+        *slot = Some(process);
+        drop(slot);
+        Ok(Worker {
+            pid,
+            conn,
+            ready: false,
+            served: 0,
+        })
+    }
+
+    /// Takes worker `index`'s process out of its slot and waits for it to
+    /// exit (killing it first if `kill`, or if it outstays
+    /// [`EXIT_PATIENCE`]): its exit code, Python's way (`-N` for signal N).
+    pub(super) fn reap(&self, index: usize, kill: bool) -> Option<i32> {
+        let mut process = self.slots[index].lock().take()?;
+        if kill {
+            let _ = process.kill();
+        }
+        match process.join_timeout(EXIT_PATIENCE) {
+            Ok(code) => Some(code),
+            Err(_) => {
+                let _ = process.kill();
+                process.join().ok()
+            }
+        }
+    }
+
+    /// Python's `terminate`: no more tasks, queued ones fail with
+    /// [`TaskError::Terminated`], every worker is killed (its minder sees
+    /// the connection close, fails its running task the same way, and
+    /// reaps it).
+    pub(super) fn terminate(&self) {
+        self.terminated.store(true, Ordering::SeqCst);
+        self.jobs.close();
+        while let Ok(job) = self.jobs.try_get() {
+            job.fail(TaskError::Terminated);
+        }
+        for slot in &self.slots {
+            if let Some(process) = slot.lock().as_ref() {
+                let _ = process.kill();
+            }
+        }
+    }
+
+    /// Reaps every worker still in its slot (killing it): for a pool whose
+    /// minders never started.
+    pub(super) fn reap_all(&self) {
+        for index in 0..self.slots.len() {
+            self.reap(index, true);
+        }
+    }
+}
+
+/// A minder's life: keep a worker, feed it tasks one at a time, settle
+/// their futures; replace the worker when it dies or retires. Returns once
+/// the pool is closed and its queue drained, or terminated; its worker is
+/// reaped by then.
+pub(super) fn mind(shared: Arc<Shared>, index: usize, first: Worker) {
+    let mut worker = Some(first);
+    // A task taken from the queue but not started: its worker was found
+    // dead before it was handed over, so it waits for the next one.
+    let mut held: Option<Job> = None;
+    loop {
+        if shared.is_terminated() {
+            break;
+        }
+        if let Some(reason) = shared.broken() {
+            // A broken pool runs nothing: fail what comes, until closed.
+            match held.take().or_else(|| shared.jobs.get().ok()) {
+                Some(job) => job.fail(TaskError::PoolBroken(reason)),
+                None => break,
+            }
+            continue;
+        }
+        let Some(live) = worker.as_mut() else {
+            if held.is_none() && shared.jobs.is_closed() && shared.jobs.is_empty() {
+                break;
+            }
+            match shared.start_worker(index) {
+                Ok(new) => worker = Some(new),
+                // No worker to run it: fail one task rather than retry in
+                // a loop, so a system that cannot start processes fails
+                // the work quickly instead of spinning.
+                Err(error) => match held.take().or_else(|| shared.jobs.get().ok()) {
+                    Some(job) => job.fail(TaskError::PoolBroken(error.to_string())),
+                    None => break,
+                },
+            }
+            continue;
+        };
+        if !live.ready {
+            if !greet(&shared, index, live) {
+                worker = None;
+            }
+            continue;
+        }
+        let Some(mut job) = held.take().or_else(|| shared.jobs.get().ok()) else {
+            break;
+        };
+        if shared.is_terminated() {
+            job.fail(TaskError::Terminated);
+            break;
+        }
+        // An idle worker can die too (killed from outside, out of memory):
+        // then its connection is readable (end-of-file) before it was sent
+        // anything. Look before handing it the task, so the task is not
+        // blamed for a death it did not see.
+        if live.conn.poll(Duration::ZERO).unwrap_or(true) {
+            held = Some(job);
+            shared.reap(index, true);
+            worker = None;
+            continue;
+        }
+        if !job.start() {
+            continue; // cancelled by its caller while queued
+        }
+        let id = job.id;
+        let order = Order::Task {
+            id,
+            f: job.f,
+            arg: core::mem::take(&mut job.arg),
+        };
+        let answer = match live.conn.send(&order) {
+            Ok(()) => live.conn.recv::<Reply>(),
+            Err(_) => Err(RecvError::Closed),
+        };
+        match answer {
+            Ok(Reply::Done { id: got, outcome }) if got == id => {
+                job.finish(outcome.map_err(TaskError::from));
+                live.served += 1;
+                if shared.max_tasks.is_some_and(|most| live.served >= most.get()) {
+                    // It returns after this answer: reap it; the loop
+                    // starts its successor.
+                    shared.reap(index, false);
+                    worker = None;
+                }
+            }
+            Ok(_) => {
+                shared.reap(index, true);
+                worker = None;
+                job.fail(TaskError::Transfer(String::from(
+                    "the worker answered with a message out of turn",
+                )));
+            }
+            Err(RecvError::Closed) => {
+                let pid = live.pid;
+                let exitcode = shared.reap(index, false);
+                worker = None;
+                job.fail(if shared.is_terminated() {
+                    TaskError::Terminated
+                } else {
+                    TaskError::WorkerDied { pid, exitcode }
+                });
+            }
+            Err(other) => {
+                shared.reap(index, true);
+                worker = None;
+                job.fail(TaskError::Transfer(format!(
+                    "the worker's answer could not be read: {other}"
+                )));
+            }
+        }
+    }
+    if let Some(job) = held {
+        job.fail(TaskError::Terminated);
+    }
+    if let Some(live) = worker {
+        // Closed: tell it to stop and let it exit. Terminated: it was
+        // killed already; reaping kills it again in case it started after.
+        let _ = live.conn.send(&Order::Stop);
+        drop(live.conn);
+        shared.reap(index, shared.is_terminated());
+    }
+}
+
+/// Waits for a new worker's first word: [`Reply::Ready`] (returns true),
+/// or its initializer failed or it died first, which breaks the pool
+/// (returns false; the worker is reaped). Breaking rather than starting
+/// another: a worker that cannot get ready would fail the same way again
+/// and again (Python's pool restarts it forever).
+fn greet(shared: &Shared, index: usize, live: &mut Worker) -> bool {
+    let pid = live.pid;
+    let reason = match live.conn.recv::<Reply>() {
+        Ok(Reply::Ready) => {
+            live.ready = true;
+            return true;
+        }
+        Ok(Reply::InitFailed(why)) => {
+            shared.reap(index, false);
+            format!("the initializer panicked in worker process {pid}: {why}")
+        }
+        Ok(Reply::Done { .. }) => {
+            shared.reap(index, true);
+            format!("worker process {pid} answered before it was ready")
+        }
+        Err(error) => {
+            let exitcode = shared.reap(index, false);
+            if shared.is_terminated() {
+                return false;
+            }
+            let how = match exitcode {
+                Some(code) if code < 0 => format!("killed by signal {}", -code),
+                Some(code) => format!("exit code {code}"),
+                None => String::from("exit status unknown"),
+            };
+            format!(
+                "worker process {pid} ended ({how}; {error}) before it was ready: its \
+                 initializer died, or the program's main() does not call \
+                 turnstile::process::init() first"
+            )
+        }
+    };
+    shared.set_broken(reason);
+    false
+}
