@@ -158,109 +158,134 @@ pub(crate) mod robust {
     /// word opens a `pthread_mutex_t`, the node is its `__list` at 24.
     pub(crate) const NEXT_TO_WORD: isize = -32;
 
-    /// The calling thread's id, as the kernel writes it into a lock word.
-    pub(crate) fn tid() -> u32 {
-        std::thread_local! {
-            static TID: u32 = {
-                // SAFETY: gettid has no arguments and cannot fail.
-                (unsafe { libc::syscall(libc::SYS_gettid) }) as u32
-            };
-        }
-        TID.with(|tid| *tid)
+    /// The calling thread as a robust lock sees it: its id, as the kernel
+    /// writes it into a lock word, and its list head if turnstile may link
+    /// nodes into it (0 otherwise). Fetched with one thread-local read per
+    /// lock operation.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Me {
+        pub(crate) tid: u32,
+        head: usize,
     }
 
-    fn head() -> Option<&'static Head> {
-        std::thread_local! {
-            static HEAD: usize = {
-                let mut head: *mut Head = core::ptr::null_mut();
-                let mut len: libc::size_t = 0;
-                // SAFETY: both out-pointers are valid locals; pid 0 asks
-                // about the calling thread.
-                let result = unsafe {
-                    libc::syscall(libc::SYS_get_robust_list, 0, &mut head, &mut len)
-                };
-                if result == 0 && !head.is_null() && len == core::mem::size_of::<Head>() {
-                    head as usize
-                } else {
-                    0
-                }
-            };
-        }
-        let head = HEAD.with(|head| *head);
-        // SAFETY: the kernel's record of this thread's head, which glibc
-        // keeps in the thread's descriptor for the thread's whole life.
-        (head != 0).then(|| unsafe { &*(head as *const Head) })
+    std::thread_local! {
+        static ME: core::cell::Cell<Me> = const { core::cell::Cell::new(Me { tid: 0, head: 0 }) };
     }
 
-    /// Whether this thread's robust list is glibc's, laid out as turnstile's
-    /// nodes expect: checked once per process, on the first thread that asks.
+    /// The calling thread's [`Me`].
+    #[inline]
+    pub(crate) fn me() -> Me {
+        let me = ME.with(core::cell::Cell::get);
+        if me.tid != 0 { me } else { first_look() }
+    }
+
+    #[cold]
+    fn first_look() -> Me {
+        // SAFETY: gettid has no arguments and cannot fail.
+        let tid = (unsafe { libc::syscall(libc::SYS_gettid) }) as u32;
+        let head = kernel_head().filter(|_| supported()).unwrap_or(0);
+        let me = Me { tid, head };
+        ME.with(|cell| cell.set(me));
+        me
+    }
+
+    /// The head the kernel has on record for the calling thread, checked
+    /// for the size turnstile expects.
+    fn kernel_head() -> Option<usize> {
+        let mut head: *mut Head = core::ptr::null_mut();
+        let mut len: libc::size_t = 0;
+        // SAFETY: both out-pointers are valid locals; pid 0 asks about the
+        // calling thread.
+        let result = unsafe { libc::syscall(libc::SYS_get_robust_list, 0, &mut head, &mut len) };
+        (result == 0 && !head.is_null() && len == core::mem::size_of::<Head>())
+            .then_some(head as usize)
+    }
+
+    /// Whether this process's robust lists are glibc's, laid out as
+    /// turnstile's nodes expect: checked once per process.
     pub(crate) fn supported() -> bool {
         static SUPPORTED: OnceLock<bool> = OnceLock::new();
-        *SUPPORTED.get_or_init(|| head().is_some_and(|head| head.futex_offset == NEXT_TO_WORD))
+        *SUPPORTED.get_or_init(|| {
+            // SAFETY: the kernel's record of this thread's head, which glibc
+            // keeps in the thread's descriptor for the thread's whole life.
+            kernel_head().is_some_and(
+                |head| unsafe { (*(head as *const Head)).futex_offset } == NEXT_TO_WORD,
+            )
+        })
     }
 
     fn next_field(node: &RobustNode) -> usize {
         &node.next as *const AtomicUsize as usize
     }
 
-    /// The head, if turnstile may link nodes into it.
-    fn usable_head() -> Option<&'static Head> {
-        head().filter(|_| supported())
-    }
+    impl Me {
+        fn head(self) -> Option<&'static Head> {
+            // SAFETY: a head from `kernel_head`, glibc's, alive as long as
+            // the thread; `Me` is never sent to another thread.
+            (self.head != 0).then(|| unsafe { &*(self.head as *const Head) })
+        }
 
-    /// Names the lock being taken or released: if the thread dies before
-    /// [`clear_pending`], the kernel looks at this lock too.
-    pub(crate) fn set_pending(_word: &SharedFutex, node: &RobustNode) {
-        if let Some(head) = usable_head() {
-            head.list_op_pending
-                .store(next_field(node), Ordering::Relaxed);
+        /// Names the lock being taken or released: if the thread dies
+        /// before [`clear_pending`](Self::clear_pending), the kernel looks
+        /// at this lock too.
+        #[inline]
+        pub(crate) fn set_pending(self, _word: &SharedFutex, node: &RobustNode) {
+            if let Some(head) = self.head() {
+                head.list_op_pending
+                    .store(next_field(node), Ordering::Relaxed);
+                compiler_fence(Ordering::SeqCst);
+            }
+        }
+
+        /// Ends what [`set_pending`](Self::set_pending) began.
+        #[inline]
+        pub(crate) fn clear_pending(self) {
+            if let Some(head) = self.head() {
+                compiler_fence(Ordering::SeqCst);
+                head.list_op_pending.store(0, Ordering::Relaxed);
+            }
+        }
+
+        /// Links a lock the calling thread has just taken at the front.
+        #[inline]
+        pub(crate) fn push(self, _word: &SharedFutex, node: &RobustNode) {
+            let Some(head) = self.head() else { return };
+            let head_field = &head.list as *const AtomicUsize as usize;
+            let first = head.list.load(Ordering::Relaxed);
+            // The first node's `prev` (or glibc's `robust_prev`, just
+            // before the head, when the list is empty) now points at ours.
+            // SAFETY: `first` is the `next` field of a live node of this
+            // thread's list, or the head's `list` field; 8 bytes before
+            // either is its `prev`, which only this thread writes.
+            unsafe {
+                (*(((first & !1) - 8) as *const AtomicUsize))
+                    .store(next_field(node), Ordering::Relaxed)
+            };
+            node.next.store(first, Ordering::Relaxed);
+            node.prev.store(head_field, Ordering::Relaxed);
             compiler_fence(Ordering::SeqCst);
+            head.list.store(next_field(node), Ordering::Relaxed);
         }
-    }
 
-    /// Ends what [`set_pending`] began.
-    pub(crate) fn clear_pending() {
-        if let Some(head) = usable_head() {
+        /// Unlinks a lock the calling thread is about to release.
+        #[inline]
+        pub(crate) fn remove(self, _word: &SharedFutex, node: &RobustNode) {
+            if self.head == 0 {
+                return;
+            }
+            let next = node.next.load(Ordering::Relaxed);
+            let prev = node.prev.load(Ordering::Relaxed);
+            // SAFETY: `next` and `prev` were set when this thread linked
+            // the node and kept up to date by every link and unlink since,
+            // all on this thread: they point at live `next` fields (or the
+            // head).
+            unsafe {
+                (*(((next & !1) - 8) as *const AtomicUsize)).store(prev, Ordering::Relaxed);
+                (*((prev & !1) as *const AtomicUsize)).store(next, Ordering::Relaxed);
+            }
             compiler_fence(Ordering::SeqCst);
-            head.list_op_pending.store(0, Ordering::Relaxed);
+            node.prev.store(0, Ordering::Relaxed);
+            node.next.store(0, Ordering::Relaxed);
         }
-    }
-
-    /// Links a lock the calling thread has just taken at the list's front.
-    pub(crate) fn push(_word: &SharedFutex, node: &RobustNode) {
-        let Some(head) = usable_head() else { return };
-        let head_field = &head.list as *const AtomicUsize as usize;
-        let first = head.list.load(Ordering::Relaxed);
-        // The first node's `prev` (or glibc's `robust_prev`, just before
-        // the head, when the list is empty) now points at our `next`.
-        // SAFETY: `first` is a `next` field of a live node of this thread's
-        // list, or the head's `list` field; 8 bytes before either is its
-        // `prev`, which only this thread writes.
-        unsafe {
-            (*(((first & !1) - 8) as *const AtomicUsize)).store(next_field(node), Ordering::Relaxed)
-        };
-        node.next.store(first, Ordering::Relaxed);
-        node.prev.store(head_field, Ordering::Relaxed);
-        compiler_fence(Ordering::SeqCst);
-        head.list.store(next_field(node), Ordering::Relaxed);
-    }
-
-    /// Unlinks a lock the calling thread is about to release.
-    pub(crate) fn remove(_word: &SharedFutex, node: &RobustNode) {
-        if usable_head().is_none() {
-            return;
-        }
-        let next = node.next.load(Ordering::Relaxed);
-        let prev = node.prev.load(Ordering::Relaxed);
-        // SAFETY: `next` and `prev` were set when this thread linked the
-        // node and kept up to date by every link and unlink since, all on
-        // this thread: they point at live `next` fields (or the head).
-        unsafe {
-            (*(((next & !1) - 8) as *const AtomicUsize)).store(prev, Ordering::Relaxed);
-            (*((prev & !1) as *const AtomicUsize)).store(next, Ordering::Relaxed);
-        }
-        compiler_fence(Ordering::SeqCst);
-        node.prev.store(0, Ordering::Relaxed);
-        node.next.store(0, Ordering::Relaxed);
     }
 }

@@ -8,6 +8,9 @@
 
 mod common;
 
+// The process examples' children are this test binary run again.
+turnstile::process_test_support!();
+
 #[cfg(feature = "model")]
 #[path = "../examples/booking_model.rs"]
 #[allow(dead_code)]
@@ -51,6 +54,9 @@ mod echo_tokio;
 #[path = "../examples/pool_callbacks.rs"]
 #[allow(dead_code)]
 mod pool_callbacks;
+#[path = "../examples/process_killed_holder.rs"]
+#[allow(dead_code)]
+mod process_killed_holder;
 #[path = "../examples/process_pool.rs"]
 #[allow(dead_code)]
 mod process_pool;
@@ -890,4 +896,36 @@ fn coroutines_run_in_executor_counts_on_the_pool_while_the_loop_ticks_body() {
         "the counting ran off the loop's thread"
     );
     assert!(offloaded.ticks >= 1, "the loop ran the ticker meanwhile");
+}
+
+#[test]
+fn process_killed_holder_tells_the_next_owner_and_python_stays_locked() {
+    common::within(
+        2 * common::PATIENCE,
+        "the killed holder's waiters and the Python run",
+        process_killed_holder_tells_the_next_owner_and_python_stays_locked_body,
+    );
+}
+
+fn process_killed_holder_tells_the_next_owner_and_python_stays_locked_body() {
+    let report = process_killed_holder::run(2).expect("the lesson runs");
+    assert_eq!(report.holder_code, -9, "the holder was killed by SIGKILL");
+    let mut codes = report.waiter_codes.clone();
+    codes.sort_unstable();
+    assert_eq!(
+        codes,
+        [0, 3],
+        "one waiter is told and repairs, the other finds it clean"
+    );
+    assert_eq!(
+        report.accounts,
+        [50, 50],
+        "the half-done transfer was repaired"
+    );
+    if let Some(answer) = process_killed_holder::python() {
+        assert_eq!(
+            answer, "still locked",
+            "Python's lock stays locked after its holder is killed"
+        );
+    }
 }

@@ -91,33 +91,43 @@ pub(crate) mod robust {
         word as *const SharedFutex as usize
     }
 
-    pub(crate) fn tid() -> u32 {
-        super::current_thread_id() as u32 & super::FUTEX_TID_MASK
+    /// The calling thread as a robust lock sees it; see the normal facade.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Me {
+        pub(crate) tid: u32,
+    }
+
+    pub(crate) fn me() -> Me {
+        Me {
+            tid: super::current_thread_id() as u32 & super::FUTEX_TID_MASK,
+        }
     }
 
     pub(crate) fn supported() -> bool {
         true
     }
 
-    pub(crate) fn set_pending(word: &SharedFutex, _node: &RobustNode) {
-        LIST.with(|list| list.borrow_mut().pending = Some(address(word)));
-    }
+    impl Me {
+        pub(crate) fn set_pending(self, word: &SharedFutex, _node: &RobustNode) {
+            LIST.with(|list| list.borrow_mut().pending = Some(address(word)));
+        }
 
-    pub(crate) fn clear_pending() {
-        LIST.with(|list| list.borrow_mut().pending = None);
-    }
+        pub(crate) fn clear_pending(self) {
+            LIST.with(|list| list.borrow_mut().pending = None);
+        }
 
-    pub(crate) fn push(word: &SharedFutex, _node: &RobustNode) {
-        LIST.with(|list| list.borrow_mut().held.push(address(word)));
-    }
+        pub(crate) fn push(self, word: &SharedFutex, _node: &RobustNode) {
+            LIST.with(|list| list.borrow_mut().held.push(address(word)));
+        }
 
-    pub(crate) fn remove(word: &SharedFutex, _node: &RobustNode) {
-        LIST.with(|list| {
-            let held = &mut list.borrow_mut().held;
-            if let Some(at) = held.iter().rposition(|&held| held == address(word)) {
-                held.remove(at);
-            }
-        });
+        pub(crate) fn remove(self, word: &SharedFutex, _node: &RobustNode) {
+            LIST.with(|list| {
+                let held = &mut list.borrow_mut().held;
+                if let Some(at) = held.iter().rposition(|&held| held == address(word)) {
+                    held.remove(at);
+                }
+            });
+        }
     }
 }
 
@@ -132,7 +142,7 @@ pub(crate) mod robust {
 /// them, as the kernel reads the dead thread's memory.
 #[track_caller]
 pub unsafe fn die() {
-    let tid = robust::tid();
+    let tid = robust::me().tid;
     let (held, pending) = robust::LIST.with(|list| {
         let mut list = list.borrow_mut();
         (core::mem::take(&mut list.held), list.pending.take())

@@ -27,6 +27,20 @@ thread_local! {
     static OUTGOING: RefCell<Option<Vec<RawFd>>> = const { RefCell::new(None) };
     /// While a child deserialises its start argument.
     static INCOMING: Cell<bool> = const { Cell::new(false) };
+    /// Whether this thread refused to serialise a handle since the last
+    /// [`explain`]: postcard keeps only the kind of a custom error, not
+    /// its message, so the message is recovered from here.
+    static REFUSED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The text for a postcard error from serialising a value: the refusal's
+/// own message if a handle refused (see [`NOT_AT_START`]), else postcard's.
+pub(crate) fn explain(error: &postcard::Error) -> String {
+    if REFUSED.with(|refused| refused.replace(false)) {
+        NOT_AT_START.to_owned()
+    } else {
+        error.to_string()
+    }
 }
 
 /// What a parent calls around serialising a child's argument: runs `f`
@@ -71,6 +85,7 @@ pub(crate) fn serialize_fd<S: Serializer>(
         None => false,
     });
     if !recorded {
+        REFUSED.with(|refused| refused.set(true));
         return Err(S::Error::custom(NOT_AT_START));
     }
     raw.serialize(serializer)

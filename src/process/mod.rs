@@ -41,15 +41,57 @@
 //   inherit.rs   how a handle's descriptor crosses into a child at its start
 //   raw_lock.rs  RawProcessLock, Acquired: the robust futex lock (model copy too)
 //   mutex.rs     Mutex<T>, Lock, their guard, OwnerDied and the lock errors
+//   entry.rs     FnRef: a function of this binary named to a child (offsets + types)
+//   child.rs     init(), process_test_support!(): a child runs its entry and exits
+//   spawn.rs     how a child starts: this binary again, with the argument's descriptors
+//   handle.rs    Process, Builder: start a child, join, exit codes, kill
 //   pool/        Pool: multiprocessing.Pool, worker processes and futures (its own door)
+// and here: process_test_support!(), the test-binary twin of init().
 
+mod child;
+mod entry;
+mod handle;
 mod inherit;
 mod mutex;
 pub mod pool;
 mod raw_lock;
 mod shm;
+mod spawn;
 
-pub use pool::{ApplyError, Imap, Pool, PoolError, StillRunning};
+pub use child::init;
+pub use handle::{Builder, EntryNotRun, JoinTimeoutError, Process};
 pub use mutex::{Lock, LockGuard, LockTimeoutError, Mutex, MutexGuard, OwnerDied, TryLockError};
+pub use pool::{ApplyError, Imap, Pool, PoolError, StillRunning};
 pub use raw_lock::{Acquired, RawProcessLock};
 pub use shm::{Plain, Shared};
+pub use spawn::StartError;
+
+/// Lets a test binary start processes: a test named
+/// `__turnstile_process_child` that calls [`init`].
+///
+/// libtest owns a test binary's `main`, so [`init`] cannot
+/// be its first line. Every child is started with the arguments
+/// `__turnstile_process_child --exact --nocapture --test-threads=1 -q`,
+/// which make libtest run this one test, which runs the entry and exits.
+/// In a normal test run the test passes at once.
+///
+/// Write it once, at the top level of each test file that starts
+/// processes (inside a module its name would not match).
+///
+/// ```
+/// turnstile::process_test_support!();
+/// # fn main() {}
+/// ```
+///
+/// [`init`]: crate::process::init
+#[macro_export]
+macro_rules! process_test_support {
+    () => {
+        /// Where a child process of this test binary runs its entry
+        /// (`turnstile::process_test_support!`).
+        #[test]
+        fn __turnstile_process_child() {
+            $crate::process::init();
+        }
+    };
+}

@@ -131,6 +131,7 @@ impl RawProcessLock {
     /// unsafe { lock.unlock() };
     /// ```
     #[cfg_attr(feature = "model", track_caller)]
+    #[inline]
     pub fn lock(&self) -> Acquired {
         match self.acquire(None) {
             Ok(acquired) => acquired,
@@ -165,8 +166,9 @@ impl RawProcessLock {
     /// ```
     #[cfg_attr(feature = "model", track_caller)]
     pub fn try_lock(&self) -> Option<Acquired> {
-        let tid = robust::tid();
-        robust::set_pending(&self.word, &self.node);
+        let me = robust::me();
+        let tid = me.tid;
+        me.set_pending(&self.word, &self.node);
         let mut value = self.word.load(Ordering::Relaxed);
         let taken = loop {
             if value & FUTEX_TID_MASK != 0 {
@@ -182,42 +184,48 @@ impl RawProcessLock {
             }
         };
         if taken.is_some() {
-            robust::push(&self.word, &self.node);
+            me.push(&self.word, &self.node);
         }
-        robust::clear_pending();
+        me.clear_pending();
         taken.map(|died| self.after_taking(died))
     }
 
+    #[inline]
     fn acquire(&self, deadline: Option<Instant>) -> Result<Acquired, Timeout> {
-        let tid = robust::tid();
+        let me = robust::me();
+        let tid = me.tid;
         // Named pending first: if this thread dies between the CAS that
         // takes the word and the push that links it, the kernel still
         // finds the word.
-        robust::set_pending(&self.word, &self.node);
-        let taken = self.take_word(tid, deadline);
+        me.set_pending(&self.word, &self.node);
+        // Acquire: pairs with the Release swap in `unlock`, so everything
+        // the previous holder wrote is visible here.
+        let taken = match self
+            .word
+            .compare_exchange(0, tid, Ordering::Acquire, Ordering::Relaxed)
+        {
+            Ok(_) => {
+                note("locked");
+                Ok(false)
+            }
+            Err(now) => self.take_word(tid, now, deadline),
+        };
         if taken.is_ok() {
-            robust::push(&self.word, &self.node);
+            me.push(&self.word, &self.node);
         }
-        robust::clear_pending();
+        me.clear_pending();
         taken.map(|died| self.after_taking(died))
     }
 
-    /// The word's part of taking the lock; `Ok(true)` if a dead owner's
-    /// mark was on it.
-    fn take_word(&self, tid: u32, deadline: Option<Instant>) -> Result<bool, Timeout> {
-        // Acquire: pairs with the Release swap in `unlock`, so everything
-        // the previous holder wrote is visible here.
-        let mut value =
-            match self
-                .word
-                .compare_exchange(0, tid, Ordering::Acquire, Ordering::Relaxed)
-            {
-                Ok(_) => {
-                    note("locked");
-                    return Ok(false);
-                }
-                Err(now) => now,
-            };
+    /// The word's part of taking a lock that was not free at the first
+    /// look (`value`); `Ok(true)` if a dead owner's mark was on it.
+    #[cold]
+    fn take_word(
+        &self,
+        tid: u32,
+        mut value: u32,
+        deadline: Option<Instant>,
+    ) -> Result<bool, Timeout> {
         let mut backoff = Backoff::new();
         // Once this thread has slept, it takes the word with WAITERS set.
         let mut slept = 0;
@@ -293,16 +301,18 @@ impl RawProcessLock {
     /// assert!(!lock.is_locked());
     /// ```
     #[cfg_attr(feature = "model", track_caller)]
+    #[inline]
     pub unsafe fn unlock(&self) {
-        robust::set_pending(&self.word, &self.node);
-        robust::remove(&self.word, &self.node);
+        let me = robust::me();
+        me.set_pending(&self.word, &self.node);
+        me.remove(&self.word, &self.node);
         // Release: publishes the holder's writes to the next holder.
         let value = self.word.swap(0, Ordering::Release);
         note("unlocked");
         if value & FUTEX_WAITERS != 0 {
             self.word.wake_one();
         }
-        robust::clear_pending();
+        me.clear_pending();
     }
 
     /// Declares the data consistent again after an [`Acquired::OwnerDied`]:

@@ -29,6 +29,7 @@
 //! | [`MissedStopPool`]      | pool shutdown | stop flag and notify outside the lock    | a deadlock               |
 //! | [`CheckThenAddGraph`]   | lockdep's graph | looks for a cycle and adds the edge in two critical sections | an inversion goes unreported |
 //! | [`FlagTimer`]           | `Timer`     | "cancelled?" and the call in two steps (CPython's way) | a call after a successful cancel |
+//! | [`DeathBlindLock`]      | `process::RawProcessLock` | takes only a word of 0, blind to the kernel's "owner died" mark | a deadlock (Python's killed-holder hang) |
 //! | [`UnfencedSleepFlag`]   | the event loop's sleep flag | no fences between "I sleep"/"I put" and the other side's look | a deadlock (a lost wake-up) |
 
 // The twins reach the facade and the real primitives as `super::super::…`,
@@ -40,6 +41,7 @@ mod check_then_add_graph;
 mod check_then_store;
 mod check_then_take_semaphore;
 mod count_only_barrier;
+mod death_blind;
 mod event_check_outside;
 mod flag_timer;
 mod forgetful;
@@ -55,6 +57,7 @@ pub use check_then_add_graph::CheckThenAddGraph;
 pub use check_then_store::CheckThenStoreLock;
 pub use check_then_take_semaphore::CheckThenTakeSemaphore;
 pub use count_only_barrier::CountOnlyBarrier;
+pub use death_blind::DeathBlindLock;
 pub use event_check_outside::CheckOutsideEvent;
 pub use flag_timer::FlagTimer;
 pub use forgetful::ForgetfulLock;
