@@ -289,6 +289,25 @@ fn a_worker_killed_mid_task_fails_that_task_and_is_replaced() {
 }
 
 #[test]
+fn a_worker_killed_while_idle_is_replaced_without_failing_the_next_task() {
+    within(LIMIT, "an idle worker killed", || {
+        let pool = Pool::new(1).unwrap();
+        let victim = pool.pids()[0];
+        // SAFETY: a signal to our own pool's worker process.
+        assert_eq!(unsafe { libc::kill(victim as libc::pid_t, libc::SIGKILL) }, 0);
+        // Let it die before the task is handed over: the minder must see
+        // the death first, not blame the task for it.
+        thread::sleep(Duration::from_millis(100));
+        let ran_in = pool.apply(pid, ()).unwrap();
+        assert_ne!(ran_in, victim);
+        assert!(reaped(victim));
+        pool.close();
+        pool.join().unwrap();
+        assert_all_reaped(&[ran_in]);
+    });
+}
+
+#[test]
 fn close_refuses_new_tasks_and_join_waits_for_the_queued_ones() {
     within(LIMIT, "close and join", || {
         let pool = Pool::new(2).unwrap();

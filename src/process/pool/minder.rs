@@ -25,8 +25,8 @@ use super::super::super::facade::{Arc, AtomicBool, Ordering};
 use super::super::super::mutex::Mutex;
 use super::super::super::pool::TaskError;
 use super::super::super::queue::FifoQueue;
-use super::super::pipe::{Connection, RecvError};
-use super::super::spawn::Process;
+use super::super::pipe::{Connection, RecvError, SendError};
+use super::super::handle::Process;
 use super::error::PoolError;
 use super::job::Job;
 use super::wire::{Order, Reply};
@@ -232,11 +232,30 @@ pub(super) fn mind(shared: Arc<Shared>, index: usize, first: Worker) {
             f: job.f,
             arg: core::mem::take(&mut job.arg),
         };
-        let answer = match live.conn.send(&order) {
-            Ok(()) => live.conn.recv::<Reply>(),
-            Err(_) => Err(RecvError::Closed),
-        };
-        match answer {
+        match live.conn.send(&order) {
+            Ok(()) => {}
+            // Too large (over the pipe's frame limit) or unencodable:
+            // nothing was written, the worker is fine.
+            Err(refused @ (SendError::TooLarge { .. } | SendError::Encode(_))) => {
+                job.fail(TaskError::Transfer(refused.to_string()));
+                continue;
+            }
+            // Its end is closed: it died before or as the task was sent.
+            Err(SendError::Closed) => {
+                let pid = live.pid;
+                let exitcode = shared.reap(index, false);
+                worker = None;
+                job.fail(died(&shared, pid, exitcode));
+                continue;
+            }
+            Err(other) => {
+                shared.reap(index, true);
+                worker = None;
+                job.fail(TaskError::Transfer(format!("the task could not be sent: {other}")));
+                continue;
+            }
+        }
+        match live.conn.recv::<Reply>() {
             Ok(Reply::Done { id: got, outcome }) if got == id => {
                 job.finish(outcome.map_err(TaskError::from));
                 live.served += 1;
@@ -254,15 +273,13 @@ pub(super) fn mind(shared: Arc<Shared>, index: usize, first: Worker) {
                     "the worker answered with a message out of turn",
                 )));
             }
-            Err(RecvError::Closed) => {
+            // End-of-file, at a frame's edge or inside one: the worker is
+            // gone (a process that dies mid-write leaves half a frame).
+            Err(RecvError::Closed | RecvError::Truncated) => {
                 let pid = live.pid;
                 let exitcode = shared.reap(index, false);
                 worker = None;
-                job.fail(if shared.is_terminated() {
-                    TaskError::Terminated
-                } else {
-                    TaskError::WorkerDied { pid, exitcode }
-                });
+                job.fail(died(&shared, pid, exitcode));
             }
             Err(other) => {
                 shared.reap(index, true);
@@ -282,6 +299,16 @@ pub(super) fn mind(shared: Arc<Shared>, index: usize, first: Worker) {
         let _ = live.conn.send(&Order::Stop);
         drop(live.conn);
         shared.reap(index, shared.is_terminated());
+    }
+}
+
+/// The error of a task whose worker died under it: the pool killed it
+/// (terminate), or something else did.
+fn died(shared: &Shared, pid: u32, exitcode: Option<i32>) -> TaskError {
+    if shared.is_terminated() {
+        TaskError::Terminated
+    } else {
+        TaskError::WorkerDied { pid, exitcode }
     }
 }
 

@@ -15,7 +15,7 @@ use super::super::super::pool::Future;
 use super::super::entry::FnRef;
 use super::super::inherit;
 use super::super::pipe::pipe;
-use super::super::spawn::Process;
+use super::super::handle::Process;
 use super::error::{ApplyError, PoolError, StillRunning};
 use super::job::Job;
 use super::minder::{Shared, Spawn, mind};

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::super::entry::FnRef;
 use super::super::inherit;
-use super::super::pipe::Connection;
-use super::wire::{Order, Reply};
+use super::super::pipe::{Connection, SendError};
+use super::wire::{Failure, Order, Reply};
 
 /// A worker's start argument: everything it needs crosses here, at its
 /// start, so the handles in it (its connection, and any in the
@@ -57,8 +57,20 @@ pub(super) fn serve<I: Serialize + DeserializeOwned + 'static>(start: Start<I>) 
         // and this worker serves on (as Python's worker catches the
         // exception and sends it back).
         let outcome = f.call(&arg).map_err(Into::into);
-        if conn.send(&Reply::Done { id, outcome }).is_err() {
-            return;
+        match conn.send(&Reply::Done { id, outcome }) {
+            Ok(()) => {}
+            // The result is too large for a frame: say so instead (this
+            // reply is small), rather than leave the pool to think the
+            // worker died.
+            Err(refused @ (SendError::TooLarge { .. } | SendError::Encode(_))) => {
+                let outcome = Err(Failure::Transfer(format!(
+                    "the result could not be sent back: {refused}"
+                )));
+                if conn.send(&Reply::Done { id, outcome }).is_err() {
+                    return;
+                }
+            }
+            Err(_) => return,
         }
         served += 1;
         if max_tasks.is_some_and(|most| served >= most.get()) {
