@@ -60,6 +60,9 @@ mod process_killed_holder;
 #[path = "../examples/process_pool.rs"]
 #[allow(dead_code)]
 mod process_pool;
+#[path = "../examples/process_pool_apply.rs"]
+#[allow(dead_code)]
+mod process_pool_apply;
 #[path = "../examples/producer_consumer.rs"]
 #[allow(dead_code)]
 mod producer_consumer;
@@ -896,6 +899,44 @@ fn coroutines_run_in_executor_counts_on_the_pool_while_the_loop_ticks_body() {
         "the counting ran off the loop's thread"
     );
     assert!(offloaded.ticks >= 1, "the loop ran the ticker meanwhile");
+}
+
+#[test]
+fn process_pool_apply_runs_ten_tasks_on_three_reused_processes_three_at_a_time() {
+    common::within(
+        2 * common::PATIENCE,
+        "the Pool(3) lesson's workers",
+        process_pool_apply_runs_ten_tasks_on_three_reused_processes_three_at_a_time_body,
+    );
+}
+
+fn process_pool_apply_runs_ten_tasks_on_three_reused_processes_three_at_a_time_body() {
+    let report = process_pool_apply::run(10, 3, false).expect("the lesson runs");
+    let numbers: Vec<u32> = report.ran.iter().map(|r| r.msg).collect();
+    assert_eq!(
+        numbers,
+        (0..10).collect::<Vec<_>>(),
+        "every task's result, in order"
+    );
+    assert_eq!(report.workers.len(), 3);
+    for ran in &report.ran {
+        assert!(
+            report.workers.contains(&ran.pid),
+            "task {} ran in process {}, not one of the pool's three",
+            ran.msg,
+            ran.pid
+        );
+    }
+    assert!(
+        (1..=3).contains(&report.most_at_once),
+        "never more than three at once: {}",
+        report.most_at_once
+    );
+    assert!(
+        report.join_before_close.contains("close()"),
+        "{}",
+        report.join_before_close
+    );
 }
 
 #[test]

@@ -103,7 +103,10 @@ fn reaped(pid: u32) -> bool {
 
 fn assert_all_reaped(pids: &[u32]) {
     for &pid in pids {
-        assert!(reaped(pid), "worker process {pid} is still there (alive or unreaped)");
+        assert!(
+            reaped(pid),
+            "worker process {pid} is still there (alive or unreaped)"
+        );
     }
 }
 
@@ -124,7 +127,9 @@ fn apply_async_returns_each_tasks_result_and_apply_waits_for_one() {
         let pool = Pool::new(2).unwrap();
         let workers = pool.pids();
         assert_eq!(workers.len(), 2);
-        let futures: Vec<_> = (1..=6).map(|n| pool.apply_async(square, n).unwrap()).collect();
+        let futures: Vec<_> = (1..=6)
+            .map(|n| pool.apply_async(square, n).unwrap())
+            .collect();
         let squares: Vec<u64> = futures.iter().map(|f| *f.result().unwrap()).collect();
         assert_eq!(squares, [1, 4, 9, 16, 25, 36]);
         assert_eq!(pool.apply(square, 12), Ok(144));
@@ -165,7 +170,9 @@ fn a_panicking_task_fails_with_its_message_and_its_worker_serves_on() {
         let worker = pool.pids()[0];
         let failed = pool.apply_async(refuse, "boom".to_string()).unwrap();
         match failed.result() {
-            Err(TaskError::Panicked(message)) => assert!(message.contains("refused boom"), "{message}"),
+            Err(TaskError::Panicked(message)) => {
+                assert!(message.contains("refused boom"), "{message}")
+            }
             other => panic!("expected a panic's message, got {other:?}"),
         }
         // The same process runs the next task: a panic does not kill it.
@@ -194,7 +201,10 @@ fn the_initializer_runs_once_in_each_worker_before_its_tasks() {
             .unwrap();
         let workers = pool.pids();
         let ran = pool.map(initialized, vec![(); 12]).unwrap();
-        assert!(ran.iter().all(|&yes| yes), "a task ran before its worker's initializer");
+        assert!(
+            ran.iter().all(|&yes| yes),
+            "a task ran before its worker's initializer"
+        );
         pool.close();
         pool.join().unwrap();
         assert_eq!(counter.load(Ordering::SeqCst), 3, "once per worker");
@@ -214,7 +224,9 @@ fn a_failing_initializer_breaks_the_pool_instead_of_restarting_workers_forever()
         // Queued before or refused after the pool broke: it never runs.
         match pool.apply_async(square, 3) {
             Ok(future) => match future.result() {
-                Err(TaskError::PoolBroken(reason)) => assert!(reason.contains("no database"), "{reason}"),
+                Err(TaskError::PoolBroken(reason)) => {
+                    assert!(reason.contains("no database"), "{reason}")
+                }
                 other => panic!("expected PoolBroken, got {other:?}"),
             },
             Err(ApplyError::Broken(reason)) => assert!(reason.contains("no database"), "{reason}"),
@@ -232,7 +244,11 @@ fn a_failing_initializer_breaks_the_pool_instead_of_restarting_workers_forever()
 #[test]
 fn max_tasks_per_child_one_runs_each_task_in_a_new_process() {
     within(LIMIT, "max_tasks_per_child", || {
-        let pool = Pool::builder().processes(1).max_tasks_per_child(1).build().unwrap();
+        let pool = Pool::builder()
+            .processes(1)
+            .max_tasks_per_child(1)
+            .build()
+            .unwrap();
         let mut seen: Vec<u32> = (0..4).map(|_| pool.apply(pid, ()).unwrap()).collect();
         let ran = seen.clone();
         seen.sort_unstable();
@@ -255,11 +271,18 @@ fn a_worker_killed_mid_task_fails_that_task_and_is_replaced() {
             .unwrap();
         let mut seen = pool.pids();
         let doomed = pool.apply_async(report_and_sleep, 30_000).unwrap();
-        eventually("the task to report its worker", || slot.load(Ordering::SeqCst) != 0);
+        eventually("the task to report its worker", || {
+            slot.load(Ordering::SeqCst) != 0
+        });
         let victim = slot.load(Ordering::SeqCst);
-        let others: Vec<_> = (1..=4).map(|n| pool.apply_async(square, n).unwrap()).collect();
+        let others: Vec<_> = (1..=4)
+            .map(|n| pool.apply_async(square, n).unwrap())
+            .collect();
         // SAFETY: a signal to our own pool's worker process.
-        assert_eq!(unsafe { libc::kill(victim as libc::pid_t, libc::SIGKILL) }, 0);
+        assert_eq!(
+            unsafe { libc::kill(victim as libc::pid_t, libc::SIGKILL) },
+            0
+        );
         let error = doomed.result().unwrap_err();
         assert_eq!(
             error,
@@ -270,7 +293,9 @@ fn a_worker_killed_mid_task_fails_that_task_and_is_replaced() {
         );
         assert_eq!(
             error.to_string(),
-            format!("worker process {victim} died (killed by signal 9 (SIGKILL)) while running this task")
+            format!(
+                "worker process {victim} died (killed by signal 9 (SIGKILL)) while running this task"
+            )
         );
         let squares: Vec<u64> = others.iter().map(|f| *f.result().unwrap()).collect();
         assert_eq!(squares, [1, 4, 9, 16]);
@@ -294,7 +319,10 @@ fn a_worker_killed_while_idle_is_replaced_without_failing_the_next_task() {
         let pool = Pool::new(1).unwrap();
         let victim = pool.pids()[0];
         // SAFETY: a signal to our own pool's worker process.
-        assert_eq!(unsafe { libc::kill(victim as libc::pid_t, libc::SIGKILL) }, 0);
+        assert_eq!(
+            unsafe { libc::kill(victim as libc::pid_t, libc::SIGKILL) },
+            0
+        );
         // Let it die before the task is handed over: the minder must see
         // the death first, not blame the task for it.
         thread::sleep(Duration::from_millis(100));
@@ -312,8 +340,14 @@ fn close_refuses_new_tasks_and_join_waits_for_the_queued_ones() {
     within(LIMIT, "close and join", || {
         let pool = Pool::new(2).unwrap();
         let workers = pool.pids();
-        assert_eq!(pool.join(), Err(StillRunning), "join before close is refused");
-        let futures: Vec<_> = (0..6).map(|_| pool.apply_async(sleep_ms, 50).unwrap()).collect();
+        assert_eq!(
+            pool.join(),
+            Err(StillRunning),
+            "join before close is refused"
+        );
+        let futures: Vec<_> = (0..6)
+            .map(|_| pool.apply_async(sleep_ms, 50).unwrap())
+            .collect();
         pool.close();
         pool.close(); // twice is harmless
         assert_eq!(pool.apply_async(square, 1).unwrap_err(), ApplyError::Closed);
@@ -333,16 +367,24 @@ fn terminate_kills_the_workers_and_fails_unfinished_tasks_clearly() {
         let pool = Pool::new(1).unwrap();
         let workers = pool.pids();
         let running = pool.apply_async(sleep_ms, 30_000).unwrap();
-        let queued: Vec<_> = (0..3).map(|n| pool.apply_async(square, n).unwrap()).collect();
+        let queued: Vec<_> = (0..3)
+            .map(|n| pool.apply_async(square, n).unwrap())
+            .collect();
         eventually("the long task to start", || running.is_running());
         let started = Instant::now();
         pool.terminate();
-        assert!(started.elapsed() < Duration::from_secs(10), "terminate waited for the task");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "terminate waited for the task"
+        );
         assert_eq!(running.result(), Err(TaskError::Terminated));
         for future in &queued {
             assert_eq!(future.result(), Err(TaskError::Terminated));
         }
-        assert_eq!(pool.apply_async(square, 1).unwrap_err(), ApplyError::Terminated);
+        assert_eq!(
+            pool.apply_async(square, 1).unwrap_err(),
+            ApplyError::Terminated
+        );
         assert!(pool.pids().is_empty());
         assert_all_reaped(&workers);
         pool.join().unwrap(); // after terminate: returns at once
@@ -377,7 +419,7 @@ fn a_done_callback_fires_with_the_outcome() {
         failing.add_done_callback(move |outcome| {
             let _ = tell_too.send(outcome.as_ref().copied().map_err(Clone::clone));
         });
-        let mut outcomes = vec![
+        let mut outcomes = [
             told.recv_timeout(Duration::from_secs(20)).unwrap(),
             told.recv_timeout(Duration::from_secs(20)).unwrap(),
         ];
@@ -400,9 +442,13 @@ fn wait_and_as_completed_work_over_process_futures() {
         let first = pool::wait([&quick, &slow], WaitFor::FirstCompleted);
         assert!(first.done.iter().any(|f| std::ptr::eq(*f, &quick)));
         assert!(first.pending.iter().any(|f| std::ptr::eq(*f, &slow)));
-        assert!(slow.cancel() == false, "a running task cannot be cancelled");
+        eventually("the slow task to start", || slow.is_running());
+        assert!(!slow.cancel(), "a running task cannot be cancelled");
         let futures: Vec<_> = (0..5u32)
-            .map(|n| pool.apply_async(slow_echo, (n, 10 * u64::from(5 - n))).unwrap())
+            .map(|n| {
+                pool.apply_async(slow_echo, (n, 10 * u64::from(5 - n)))
+                    .unwrap()
+            })
             .collect();
         let mut arrived: Vec<u32> = pool::as_completed(&futures)
             .map(|f| *f.result().unwrap())

@@ -52,9 +52,14 @@ impl fmt::Display for TaskError {
                 write_exit(f, *exitcode)?;
                 f.write_str(") while running this task")
             }
-            Self::Terminated => f.write_str("the process pool was terminated before the task finished"),
+            Self::Terminated => {
+                f.write_str("the process pool was terminated before the task finished")
+            }
             Self::Transfer(why) => {
-                write!(f, "the task's value could not cross between processes: {why}")
+                write!(
+                    f,
+                    "the task's value could not cross between processes: {why}"
+                )
             }
         }
     }

@@ -105,7 +105,9 @@ pub struct StillRunning;
 
 impl fmt::Display for StillRunning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("join on a process pool that is still running: call close() or terminate() first")
+        f.write_str(
+            "join on a process pool that is still running: call close() or terminate() first",
+        )
     }
 }
 

@@ -25,15 +25,16 @@ use super::super::super::facade::{Arc, AtomicBool, Ordering};
 use super::super::super::mutex::Mutex;
 use super::super::super::pool::TaskError;
 use super::super::super::queue::FifoQueue;
-use super::super::pipe::{Connection, RecvError, SendError};
 use super::super::handle::Process;
+use super::super::pipe::{Connection, RecvError, SendError};
 use super::error::PoolError;
 use super::job::Job;
 use super::wire::{Order, Reply};
 
 /// Starts worker number `index`: the process and the pool's end of its
 /// connection. Made by the builder, which knows the initializer's type.
-pub(super) type Spawn = Box<dyn Fn(usize) -> Result<(Process, Connection), PoolError> + Send + Sync>;
+pub(super) type Spawn =
+    Box<dyn Fn(usize) -> Result<(Process, Connection), PoolError> + Send + Sync>;
 
 /// How long a worker that should be exiting (its connection closed, or it
 /// served its last task) gets before it is killed.
@@ -251,7 +252,9 @@ pub(super) fn mind(shared: Arc<Shared>, index: usize, first: Worker) {
             Err(other) => {
                 shared.reap(index, true);
                 worker = None;
-                job.fail(TaskError::Transfer(format!("the task could not be sent: {other}")));
+                job.fail(TaskError::Transfer(format!(
+                    "the task could not be sent: {other}"
+                )));
                 continue;
             }
         }
@@ -259,7 +262,10 @@ pub(super) fn mind(shared: Arc<Shared>, index: usize, first: Worker) {
             Ok(Reply::Done { id: got, outcome }) if got == id => {
                 job.finish(outcome.map_err(TaskError::from));
                 live.served += 1;
-                if shared.max_tasks.is_some_and(|most| live.served >= most.get()) {
+                if shared
+                    .max_tasks
+                    .is_some_and(|most| live.served >= most.get())
+                {
                     // It returns after this answer: reap it; the loop
                     // starts its successor.
                     shared.reap(index, false);
