@@ -12,6 +12,13 @@ use core::fmt;
 /// promise.start();
 /// promise.finish(Err(TaskError::Panicked("boom".into())));
 /// assert_eq!(future.exception(), Some(TaskError::Panicked("boom".into())));
+///
+/// // A process pool's worker killed under its task:
+/// let died = TaskError::WorkerDied { pid: 4242, exitcode: Some(-9) };
+/// assert_eq!(
+///     died.to_string(),
+///     "worker process 4242 died (killed by signal 9 (SIGKILL)) while running this task"
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TaskError {
