@@ -88,6 +88,10 @@ fn report_and_sleep(ms: u64) -> u32 {
     std::process::id()
 }
 
+fn exiting_init(_: ()) {
+    std::process::exit(3);
+}
+
 fn failing_init(_: ()) {
     panic!("no database");
 }
@@ -99,6 +103,17 @@ fn reaped(pid: u32) -> bool {
     // SAFETY: signal 0 only checks that the process exists.
     let answer = unsafe { libc::kill(pid as libc::pid_t, 0) };
     answer == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+}
+
+/// Whether `pid` has exited: a zombie waiting to be reaped, or reaped.
+fn exited(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name's closing parenthesis.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => true,
+    }
 }
 
 fn assert_all_reaped(pids: &[u32]) {
@@ -242,6 +257,34 @@ fn a_failing_initializer_breaks_the_pool_instead_of_restarting_workers_forever()
 }
 
 #[test]
+fn workers_that_die_before_they_are_ready_break_the_pool_after_a_few_tries() {
+    within(LIMIT, "workers dying in their initializer", || {
+        let pool = Pool::builder()
+            .processes(1)
+            .initializer(exiting_init, ())
+            .build()
+            .unwrap();
+        let first = pool.pids();
+        let failed = pool.apply_async(square, 2).unwrap();
+        match failed.result() {
+            Err(TaskError::PoolBroken(reason)) => {
+                assert!(reason.contains("exit code 3"), "{reason}");
+                assert!(reason.contains("3 times in a row"), "{reason}");
+            }
+            other => panic!("expected PoolBroken, got {other:?}"),
+        }
+        assert!(matches!(
+            pool.apply_async(square, 1),
+            Err(ApplyError::Broken(_))
+        ));
+        pool.close();
+        pool.join().unwrap();
+        assert!(pool.pids().is_empty());
+        assert_all_reaped(&first);
+    });
+}
+
+#[test]
 fn max_tasks_per_child_one_runs_each_task_in_a_new_process() {
     within(LIMIT, "max_tasks_per_child", || {
         let pool = Pool::builder()
@@ -318,20 +361,42 @@ fn a_worker_killed_while_idle_is_replaced_without_failing_the_next_task() {
     within(LIMIT, "an idle worker killed", || {
         let pool = Pool::new(1).unwrap();
         let victim = pool.pids()[0];
+        assert_eq!(pool.apply(pid, ()), Ok(victim)); // ready, and idle now
         // SAFETY: a signal to our own pool's worker process.
         assert_eq!(
             unsafe { libc::kill(victim as libc::pid_t, libc::SIGKILL) },
             0
         );
-        // Let it die before the task is handed over: the minder must see
+        // Let it die before the task is handed over (a zombie: exited,
+        // its descriptors closed, not reaped yet): the minder must see
         // the death first, not blame the task for it.
-        thread::sleep(Duration::from_millis(100));
-        let ran_in = pool.apply(pid, ()).unwrap();
+        eventually("the killed worker to exit", || exited(victim));
+        let ran_in = pool.apply(pid, ()).expect("the task runs on a new worker");
         assert_ne!(ran_in, victim);
         assert!(reaped(victim));
         pool.close();
         pool.join().unwrap();
         assert_all_reaped(&[ran_in]);
+    });
+}
+
+#[test]
+fn a_worker_killed_as_it_starts_is_replaced_and_the_pool_goes_on() {
+    within(LIMIT, "a starting worker killed", || {
+        let pool = Pool::new(1).unwrap();
+        let victim = pool.pids()[0];
+        // Most likely before it said it was ready (it was just started).
+        // SAFETY: a signal to our own pool's worker process.
+        assert_eq!(
+            unsafe { libc::kill(victim as libc::pid_t, libc::SIGKILL) },
+            0
+        );
+        eventually("the killed worker to exit", || exited(victim));
+        let ran_in = pool.apply(pid, ()).expect("the task runs on a new worker");
+        assert_ne!(ran_in, victim);
+        pool.close();
+        pool.join().unwrap();
+        assert_all_reaped(&[victim, ran_in]);
     });
 }
 
@@ -358,6 +423,52 @@ fn close_refuses_new_tasks_and_join_waits_for_the_queued_ones() {
         }
         assert_all_reaped(&workers);
         pool.join().unwrap(); // again: nothing left to wait for
+    });
+}
+
+#[test]
+fn two_threads_joining_both_return_only_once_every_worker_is_reaped() {
+    within(LIMIT, "two joiners", || {
+        let pool = std::sync::Arc::new(Pool::new(2).unwrap());
+        let workers = pool.pids();
+        let _busy: Vec<_> = (0..4)
+            .map(|_| pool.apply_async(sleep_ms, 100).unwrap())
+            .collect();
+        pool.close();
+        let joiners: Vec<_> = (0..2)
+            .map(|_| {
+                let pool = std::sync::Arc::clone(&pool);
+                let workers = workers.clone();
+                thread::spawn(move || {
+                    pool.join().unwrap();
+                    assert_all_reaped(&workers);
+                })
+            })
+            .collect();
+        for joiner in joiners {
+            joiner.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn a_done_callback_may_close_join_and_drop_the_pool_without_a_deadlock() {
+    within(LIMIT, "join from a callback", || {
+        let pool = std::sync::Arc::new(Pool::new(1).unwrap());
+        let workers = pool.pids();
+        let (tell, told) = mpsc::channel();
+        let future = pool.apply_async(square, 3).unwrap();
+        let mine = std::sync::Arc::clone(&pool);
+        future.add_done_callback(move |_| {
+            mine.close();
+            // On the minder thread: returns at once instead of waiting
+            // for itself.
+            let _ = tell.send(mine.join());
+            drop(mine);
+        });
+        assert_eq!(told.recv_timeout(Duration::from_secs(20)), Ok(Ok(())));
+        pool.join().unwrap();
+        assert_all_reaped(&workers);
     });
 }
 

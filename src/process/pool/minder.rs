@@ -173,6 +173,8 @@ pub(super) fn mind(shared: Arc<Shared>, index: usize, first: Worker) {
     // A task taken from the queue but not started: its worker was found
     // dead before it was handed over, so it waits for the next one.
     let mut held: Option<Job> = None;
+    // Workers in a row that died before they were ready.
+    let mut failed_starts = 0;
     loop {
         if shared.is_terminated() {
             break;
@@ -202,8 +204,20 @@ pub(super) fn mind(shared: Arc<Shared>, index: usize, first: Worker) {
             continue;
         };
         if !live.ready {
-            if !greet(&shared, index, live) {
-                worker = None;
+            match greet(&shared, index, live) {
+                Ok(()) => failed_starts = 0,
+                Err(Start::Broke(reason)) => {
+                    shared.set_broken(reason);
+                    worker = None;
+                }
+                Err(Start::Died(reason)) => {
+                    worker = None;
+                    failed_starts += 1;
+                    if failed_starts >= START_TRIES {
+                        shared.set_broken(reason);
+                    }
+                }
+                Err(Start::Terminated) => worker = None,
             }
             continue;
         }
@@ -318,43 +332,61 @@ fn died(shared: &Shared, pid: u32, exitcode: Option<i32>) -> TaskError {
     }
 }
 
-/// Waits for a new worker's first word: [`Reply::Ready`] (returns true),
-/// or its initializer failed or it died first, which breaks the pool
-/// (returns false; the worker is reaped). Breaking rather than starting
-/// another: a worker that cannot get ready would fail the same way again
-/// and again (Python's pool restarts it forever).
-fn greet(shared: &Shared, index: usize, live: &mut Worker) -> bool {
+/// How many workers in a row may die before they are ready before the
+/// pool gives up and is broken: one killed from outside while it starts
+/// is replaced, one that cannot start at all is not started forever.
+const START_TRIES: usize = 3;
+
+/// Why a new worker did not get ready.
+enum Start {
+    /// Its initializer panicked: the pool is broken at once (as a thread
+    /// pool's failed initializer breaks it), with this reason.
+    Broke(String),
+    /// It died first (killed, or its program never ran the entry): worth
+    /// another try, up to [`START_TRIES`].
+    Died(String),
+    /// The pool was terminated meanwhile.
+    Terminated,
+}
+
+/// Waits for a new worker's first word: [`Reply::Ready`], or why not (the
+/// worker is reaped then). Python's pool restarts a worker whose
+/// initializer fails forever; here a panic breaks the pool, and deaths
+/// do after [`START_TRIES`] in a row.
+fn greet(shared: &Shared, index: usize, live: &mut Worker) -> Result<(), Start> {
     let pid = live.pid;
-    let reason = match live.conn.recv::<Reply>() {
+    match live.conn.recv::<Reply>() {
         Ok(Reply::Ready) => {
             live.ready = true;
-            return true;
+            Ok(())
         }
         Ok(Reply::InitFailed(why)) => {
             shared.reap(index, false);
-            format!("the initializer panicked in worker process {pid}: {why}")
+            Err(Start::Broke(format!(
+                "the initializer panicked in worker process {pid}: {why}"
+            )))
         }
         Ok(Reply::Done { .. }) => {
             shared.reap(index, true);
-            format!("worker process {pid} answered before it was ready")
+            Err(Start::Broke(format!(
+                "worker process {pid} answered before it was ready"
+            )))
         }
         Err(error) => {
             let exitcode = shared.reap(index, false);
             if shared.is_terminated() {
-                return false;
+                return Err(Start::Terminated);
             }
             let how = match exitcode {
                 Some(code) if code < 0 => format!("killed by signal {}", -code),
                 Some(code) => format!("exit code {code}"),
                 None => String::from("exit status unknown"),
             };
-            format!(
-                "worker process {pid} ended ({how}; {error}) before it was ready: its \
-                 initializer died, or the program's main() does not call \
-                 turnstile::process::init() first"
-            )
+            Err(Start::Died(format!(
+                "worker process {pid} ended ({how}; {error}) before it was ready, \
+                 {START_TRIES} times in a row: its initializer died, or the program's \
+                 main() does not call turnstile::process::init() first"
+            )))
         }
-    };
-    shared.set_broken(reason);
-    false
+    }
 }

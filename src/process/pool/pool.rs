@@ -52,8 +52,12 @@ use super::worker::{Start, serve};
 /// ```
 pub struct Pool {
     shared: Arc<Shared>,
-    /// The minder threads; taken by the first `join` or `terminate`.
+    /// The minder threads; joined by the first `join` or `terminate`,
+    /// which holds the lock meanwhile so a second caller waits too.
     minders: Mutex<Vec<thread::JoinHandle<()>>>,
+    /// Their ids: `join` on one of them (a done-callback runs there)
+    /// must not wait, for itself or for a minder that may wait on it.
+    minder_ids: Vec<thread::ThreadId>,
     /// The next task's number.
     next_id: AtomicU64,
 }
@@ -233,6 +237,7 @@ where
         }
         Ok(Pool {
             shared,
+            minder_ids: minders.iter().map(|handle| handle.thread().id()).collect(),
             minders: Mutex::new(minders),
             next_id: AtomicU64::new(0),
         })
@@ -355,20 +360,21 @@ impl Pool {
     /// wait for tasks forever, so it returns `Err(StillRunning)` at once.
     ///
     /// Called from a done-callback (which runs on a minder thread), it
-    /// does not wait for that one minder, which would be waiting for itself.
+    /// returns without waiting: that minder cannot wait for itself, and
+    /// the others may be waiting for it.
     pub fn join(&self) -> Result<(), StillRunning> {
         if !self.shared.jobs.is_closed() {
             return Err(StillRunning);
         }
-        let minders = core::mem::take(&mut *self.minders.lock());
-        let me = thread::current().id();
-        for minder in minders {
-            if minder.thread().id() != me {
-                // A minder does not panic (its calls into the user's code,
-                // the done-callbacks, catch panics); if it did, there is
-                // nothing left to wait for.
-                let _ = minder.join();
-            }
+        if self.minder_ids.contains(&thread::current().id()) {
+            return Ok(());
+        }
+        let mut minders = self.minders.lock();
+        for minder in minders.drain(..) {
+            // A minder does not panic (the user's code it calls, the
+            // done-callbacks, has its panics caught); if one did, there
+            // is nothing left of it to wait for.
+            let _ = minder.join();
         }
         Ok(())
     }
