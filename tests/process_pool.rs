@@ -88,6 +88,28 @@ fn report_and_sleep(ms: u64) -> u32 {
     std::process::id()
 }
 
+/// A result that cannot be encoded (Python's `unpickleable_result`).
+#[derive(Debug)]
+struct Unencodable;
+
+impl serde::Serialize for Unencodable {
+    fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+        Err(serde::ser::Error::custom(
+            "this value refuses to be encoded",
+        ))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Unencodable {
+    fn deserialize<D: serde::Deserializer<'de>>(_: D) -> Result<Self, D::Error> {
+        Ok(Unencodable)
+    }
+}
+
+fn unencodable(_: ()) -> Unencodable {
+    Unencodable
+}
+
 fn exiting_init(_: ()) {
     std::process::exit(3);
 }
@@ -281,6 +303,70 @@ fn workers_that_die_before_they_are_ready_break_the_pool_after_a_few_tries() {
         pool.join().unwrap();
         assert!(pool.pids().is_empty());
         assert_all_reaped(&first);
+    });
+}
+
+#[test]
+fn a_result_that_cannot_be_encoded_fails_its_task_and_loses_no_worker() {
+    within(LIMIT, "unencodable results", || {
+        let pool = Pool::new(2).unwrap();
+        let workers = pool.pids();
+        for _ in 0..20 {
+            let future = pool.apply_async(unencodable, ()).unwrap();
+            match future.result() {
+                Err(TaskError::Transfer(why)) => {
+                    assert!(why.contains("result could not be encoded"), "{why}")
+                }
+                other => panic!("expected Transfer, got {other:?}"),
+            }
+        }
+        assert_eq!(pool.pids(), workers, "no worker was lost or replaced");
+        pool.close();
+        pool.join().unwrap();
+        assert_all_reaped(&workers);
+    });
+}
+
+#[test]
+fn result_timeout_gives_up_on_a_slow_task_and_asks_again_later() {
+    within(LIMIT, "result_timeout", || {
+        let pool = Pool::new(1).unwrap();
+        let workers = pool.pids();
+        let slow = pool.apply_async(sleep_ms, 300).unwrap();
+        let started = Instant::now();
+        assert_eq!(
+            slow.result_timeout(Duration::from_millis(50)),
+            Err(turnstile::Timeout)
+        );
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        assert!(
+            slow.result_timeout(Duration::from_secs(20))
+                .unwrap()
+                .is_ok()
+        );
+        pool.close();
+        pool.join().unwrap();
+        assert_all_reaped(&workers);
+    });
+}
+
+#[test]
+fn closing_early_a_pool_of_short_lived_workers_still_runs_every_task() {
+    // Python's issue #10332: join hung here.
+    within(LIMIT, "early close with max_tasks_per_child", || {
+        let pool = Pool::builder()
+            .processes(3)
+            .max_tasks_per_child(1)
+            .build()
+            .unwrap();
+        let futures: Vec<_> = (0..6u32)
+            .map(|n| pool.apply_async(slow_echo, (n, 30)).unwrap())
+            .collect();
+        pool.close();
+        pool.join().unwrap();
+        let results: Vec<u32> = futures.iter().map(|f| *f.result().unwrap()).collect();
+        assert_eq!(results, [0, 1, 2, 3, 4, 5]);
+        assert!(pool.pids().is_empty());
     });
 }
 
