@@ -13,17 +13,67 @@ use turnstile::ThreadPool;
 use turnstile::pool::{Future, FutureState, PoolError, TaskError};
 
 /// Submits a task that waits at a gate, then returns `value`. Returns its
-/// future and the gate: `gate.wait()` lets the task finish.
-fn submit_gated<T: Send + 'static>(pool: &ThreadPool, value: T) -> (Future<T>, Arc<Barrier>) {
-    let gate = Arc::new(Barrier::new(2));
-    let task_gate = Arc::clone(&gate);
+/// future and the gate: `gate.wait()` meets the task there and lets it
+/// finish, as a two-party barrier would.
+fn submit_gated<T: Send + 'static>(pool: &ThreadPool, value: T) -> (Future<T>, Gate) {
+    let gate = Gate(Arc::new(GateState::default()));
+    let task_gate = Arc::clone(&gate.0);
     let future = pool
         .submit(move || {
-            task_gate.wait();
+            task_gate.pass();
             value
         })
         .unwrap();
     (future, gate)
+}
+
+/// A gate a pool task waits at until the test opens it.
+#[derive(Default)]
+struct GateState {
+    /// (the task has arrived, the test has opened it)
+    state: Mutex<(bool, bool)>,
+    changed: std::sync::Condvar,
+}
+
+impl GateState {
+    /// The task's side: arrive, then wait until the gate is opened.
+    fn pass(&self) {
+        let mut state = self.state.lock().unwrap();
+        state.0 = true;
+        self.changed.notify_all();
+        while !state.1 {
+            state = self.changed.wait(state).unwrap();
+        }
+    }
+}
+
+/// The test's side of a task's gate. Dropped unopened (a failed assertion
+/// unwinding past it), it opens without waiting for the task: the pool's
+/// drop then finishes the task, and the assertion's message reaches the
+/// test, where a barrier would leave the task, and the pool's drop that
+/// waits for it, hanging.
+#[derive(Clone)]
+struct Gate(Arc<GateState>);
+
+impl Gate {
+    /// Meets the task at the gate and lets it go on.
+    fn wait(&self) {
+        let mut state = self.0.state.lock().unwrap();
+        state.1 = true;
+        self.0.changed.notify_all();
+        while !state.0 {
+            state = self.0.changed.wait(state).unwrap();
+        }
+    }
+}
+
+impl Drop for Gate {
+    fn drop(&mut self) {
+        if let Ok(mut state) = self.0.state.lock() {
+            state.1 = true;
+            self.0.changed.notify_all();
+        }
+    }
 }
 
 #[test]
@@ -356,7 +406,7 @@ fn shutdown_now_cancels_what_has_not_started_body() {
     }
     let queued: Vec<_> = (0..5).map(|n| pool.submit(move || n).unwrap()).collect();
     let releaser = {
-        let gate = Arc::clone(&gate);
+        let gate = gate.clone();
         thread::spawn(move || {
             thread::sleep(Duration::from_millis(20));
             gate.wait();
