@@ -14,11 +14,6 @@ use core::cell::Cell;
 use core::ops::Deref;
 use std::time::Instant;
 
-/// The process-shared futex and the kernel's robust list (Linux).
-#[cfg(all(feature = "process", target_os = "linux"))]
-pub(crate) use super::shared_futex::{
-    FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, RobustNode, SharedFutex, robust,
-};
 pub(crate) use core::sync::atomic::{
     AtomicBool, AtomicPtr, AtomicU8, AtomicU32, AtomicUsize, Ordering, fence,
 };

@@ -54,6 +54,9 @@ mod echo_tokio;
 #[path = "../examples/pool_callbacks.rs"]
 #[allow(dead_code)]
 mod pool_callbacks;
+#[path = "../examples/process_cooks.rs"]
+#[allow(dead_code)]
+mod process_cooks;
 #[path = "../examples/process_killed_holder.rs"]
 #[allow(dead_code)]
 mod process_killed_holder;
@@ -63,6 +66,9 @@ mod process_pool;
 #[path = "../examples/process_pool_apply.rs"]
 #[allow(dead_code)]
 mod process_pool_apply;
+#[path = "../examples/process_shared_map.rs"]
+#[allow(dead_code)]
+mod process_shared_map;
 #[path = "../examples/producer_consumer.rs"]
 #[allow(dead_code)]
 mod producer_consumer;
@@ -940,6 +946,39 @@ fn process_pool_apply_runs_ten_tasks_on_three_reused_processes_three_at_a_time_b
 }
 
 #[test]
+fn process_cooks_join_returns_once_every_dish_is_eaten_exactly_once() {
+    common::within(
+        2 * common::PATIENCE,
+        "two cook and two eater processes",
+        || {
+            let report = process_cooks::run().expect("the lesson runs");
+            assert_eq!(
+                report.cook_codes,
+                [0, 0],
+                "both cooks cooked all their dishes"
+            );
+            assert_eq!(report.unfinished_after_join, 0);
+            assert_eq!(report.left_in_queue, 0);
+            let mut dishes: Vec<&str> = report.eaten.iter().map(|(_, d)| d.as_str()).collect();
+            dishes.sort_unstable();
+            let mut expected: Vec<String> = ["cook A", "cook B"]
+                .iter()
+                .flat_map(|cook| {
+                    (0..process_cooks::DISHES).map(move |i| format!("{cook}'s dish {i}"))
+                })
+                .collect();
+            expected.sort_unstable();
+            assert_eq!(dishes, expected, "every dish eaten exactly once");
+            assert_eq!(
+                report.eater_codes,
+                [-15, -15],
+                "the daemon eaters were ended"
+            );
+        },
+    );
+}
+
+#[test]
 fn process_killed_holder_tells_the_next_owner_and_python_stays_locked() {
     common::within(
         2 * common::PATIENCE,
@@ -969,4 +1008,27 @@ fn process_killed_holder_tells_the_next_owner_and_python_stays_locked_body() {
             "Python's lock stays locked after its holder is killed"
         );
     }
+}
+
+#[test]
+fn process_shared_map_gets_every_write_of_ten_processes() {
+    common::within(
+        common::PATIENCE,
+        "ten processes writing a shared map",
+        || {
+            let report = process_shared_map::run(10).expect("the lesson runs");
+            assert_eq!(report.codes, [0; 10], "every worker exited cleanly");
+            let expected: Vec<_> = {
+                let mut e: Vec<_> = (0..10_u64)
+                    .map(|i| (format!("worker-{i}"), i * i))
+                    .collect();
+                e.sort();
+                e
+            };
+            assert_eq!(report.map, expected);
+            let mut list = report.list.clone();
+            list.sort_unstable();
+            assert_eq!(list, (0..10).collect::<Vec<_>>(), "each item appended once");
+        },
+    );
 }

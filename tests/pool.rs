@@ -133,11 +133,6 @@ fn a_panicking_task_reports_and_the_worker_survives_body() {
 }
 
 #[test]
-#[cfg_attr(
-    miri,
-    ignore = "OPEN BUG (issue 30's closing note): under some Miri schedules this test stalls \
-              for good (seeds 0 and 1 at different commits); not yet root-caused"
-)]
 fn result_timeout_times_out_and_the_future_can_be_asked_again() {
     common::within(
         common::PATIENCE,
@@ -153,8 +148,11 @@ fn result_timeout_times_out_and_the_future_can_be_asked_again_body() {
     let start = Instant::now();
     assert_eq!(future.result_timeout(timeout), Err(turnstile::Timeout));
     let waited = start.elapsed();
+    // Under Miri the clock is virtual and every thread's interpreted steps
+    // move it on, so how far past its deadline the waiter is scheduled
+    // again says nothing about the code: only the lower bound holds there.
     assert!(
-        waited >= timeout && waited < timeout + SLACK,
+        waited >= timeout && (cfg!(miri) || waited < timeout + SLACK),
         "waited {waited:?}"
     );
     assert!(future.is_running());

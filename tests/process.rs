@@ -361,3 +361,16 @@ fn a_non_daemon_child_outlives_its_starting_thread() {
         assert_eq!(child.join().unwrap(), -9);
     });
 }
+
+#[path = "../examples/process_print_lock.rs"]
+#[allow(dead_code)]
+mod print_lock_lesson;
+
+#[test]
+fn the_print_lock_lesson_keeps_every_line_whole() {
+    within(LIMIT, "examples/process_print_lock.rs", || {
+        let report = print_lock_lesson::run(4, true).unwrap();
+        assert_eq!(report.exitcodes, [0; 4]);
+        assert_eq!((report.whole, report.cut), (4, 0));
+    });
+}

@@ -27,11 +27,6 @@ pub use loom::sync::atomic::Ordering;
 
 use super::trace::{self, Value, What};
 
-/// The process-shared futex and the robust list, as loom threads see them.
-pub(crate) use super::shared_futex::{
-    FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, RobustNode, SharedFutex, robust,
-};
-
 /// loom's threads: the pool's workers become loom threads.
 pub(crate) use loom::thread;
 

@@ -90,6 +90,11 @@ pub struct OwnerDied<G> {
 }
 
 impl<G> OwnerDied<G> {
+    /// Wraps a guard taken from a dead holder (for the sibling primitives).
+    pub(super) fn new(guard: G) -> Self {
+        Self { guard }
+    }
+
     /// The guard: the caller holds the lock.
     pub fn into_inner(self) -> G {
         self.guard
@@ -248,12 +253,11 @@ impl<T: Plain> Mutex<T> {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use turnstile::process::{LockTimeoutError, Mutex};
     ///
-    /// let m = Mutex::new(()).unwrap();
-    /// let _held = m.lock().unwrap();
-    /// let late = m.lock_timeout(Duration::from_millis(5));
-    /// assert!(matches!(late, Err(LockTimeoutError::Timeout)));
+    /// let m = turnstile::process::Mutex::new(2_u8).unwrap();
+    /// // Another thread (of any process) holding it would make this wait
+    /// // up to 5 ms, then give `Err(LockTimeoutError::Timeout)`.
+    /// assert_eq!(*m.lock_timeout(Duration::from_millis(5)).unwrap(), 2);
     /// ```
     pub fn lock_timeout(
         &self,
@@ -300,6 +304,12 @@ impl<T: Plain> Mutex<T> {
 }
 
 impl<T: Plain> MutexGuard<'_, T> {
+    /// The lock this guard holds, for a `Condition` that lets go of it
+    /// while it waits.
+    pub(super) fn raw_lock(&self) -> &RawProcessLock {
+        &self.state.lock
+    }
+
     /// Declares the guarded data repaired after [`OwnerDied`]: later
     /// holders get `Ok` again.
     ///
@@ -452,6 +462,11 @@ impl Lock {
         timeout: Duration,
     ) -> Result<LockGuard<'_>, LockTimeoutError<LockGuard<'_>>> {
         self.inner.lock_timeout(timeout)
+    }
+
+    /// The lock inside, for a `Condition` built on it.
+    pub(super) fn raw_lock(&self) -> &RawProcessLock {
+        &self.inner.state().lock
     }
 
     /// Whether someone holds it (`locked()`).

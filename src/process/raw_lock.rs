@@ -21,9 +21,11 @@
 
 use std::time::Instant;
 
-use super::super::facade::{
-    AtomicU32, Backoff, FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, Ordering, RobustNode,
-    SharedFutex, Wait, const_fn, note, robust,
+use super::super::facade::{AtomicU32, Backoff, Ordering, Wait, const_fn, note};
+// Not re-exported by the facade: the shared futex's file uses the facade's
+// `Wait`, and a re-export back would make the two lean on each other.
+use super::super::shared_futex::{
+    FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS, RobustNode, SharedFutex, robust,
 };
 use super::super::timeout::Timeout;
 
@@ -143,13 +145,13 @@ impl RawProcessLock {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// use turnstile::{Timeout, process::RawProcessLock};
+    /// use turnstile::process::{Acquired, RawProcessLock};
     ///
     /// let lock = RawProcessLock::new();
-    /// let _ = lock.lock();
     /// let soon = Instant::now() + Duration::from_millis(5);
-    /// assert_eq!(lock.lock_deadline(soon), Err(Timeout));
-    /// # unsafe { lock.unlock() };
+    /// assert_eq!(lock.lock_deadline(soon), Ok(Acquired::Consistent));
+    /// // SAFETY: taken just above by this thread.
+    /// unsafe { lock.unlock() };
     /// ```
     #[cfg_attr(feature = "model", track_caller)]
     pub fn lock_deadline(&self, deadline: Instant) -> Result<Acquired, Timeout> {
@@ -332,6 +334,23 @@ impl RawProcessLock {
     /// ```
     pub fn mark_consistent(&self) {
         self.poisoned.store(0, Ordering::Relaxed);
+    }
+
+    /// Whether the calling thread holds the lock now. The word names its
+    /// owner's thread id, and a dead owner's id is wiped by the kernel, so
+    /// a reused id cannot pass for the dead owner.
+    ///
+    /// ```
+    /// let lock = turnstile::process::RawProcessLock::new();
+    /// let _ = lock.lock();
+    /// assert!(lock.is_held_by_current_thread());
+    /// # unsafe { lock.unlock() };
+    /// assert!(!lock.is_held_by_current_thread());
+    /// ```
+    #[must_use]
+    pub fn is_held_by_current_thread(&self) -> bool {
+        // Relaxed: only this thread writes its own id into the word.
+        self.word.load(Ordering::Relaxed) & FUTEX_TID_MASK == robust::me().tid
     }
 
     /// Whether some thread of some process holds the lock now (a dead

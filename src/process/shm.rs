@@ -207,6 +207,14 @@ impl<T: Plain> Shared<T> {
     /// assert_eq!(*number, 7);
     /// ```
     pub fn new(value: T) -> io::Result<Self> {
+        Self::with_tail(value, 0)
+    }
+
+    /// Puts `value` in a new region followed by `tail` more bytes, zeroed,
+    /// that the value's owner reaches through [`tail`](Self::tail): for
+    /// state whose size is chosen at run time (a process queue's byte
+    /// ring). A handle a child maps sees the same tail.
+    pub(crate) fn with_tail(value: T, tail: usize) -> io::Result<Self> {
         const {
             assert!(
                 core::mem::align_of::<T>() <= 64,
@@ -219,7 +227,10 @@ impl<T: Plain> Shared<T> {
                 "a value in shared memory is never dropped"
             )
         };
-        let mapping = Mapping::new(Self::OFFSET + core::mem::size_of::<T>().max(1))?;
+        let len = (Self::OFFSET + core::mem::size_of::<T>().max(1))
+            .checked_add(tail)
+            .ok_or_else(|| io::Error::other("region too large"))?;
+        let mapping = Mapping::new(len)?;
         // SAFETY: the region is fresh, zeroed, large enough for the header
         // and a `T` at OFFSET, and aligned for both (mmap gives page
         // alignment, OFFSET is 64); nobody else maps it yet.
@@ -273,11 +284,20 @@ impl<T: Plain> Shared<T> {
         unsafe { &*self.mapping.base.as_ptr().add(Self::OFFSET).cast::<T>() }
     }
 
-    /// A pointer to the value, for primitives that keep data beside their
-    /// lock and hand out access themselves.
-    pub(crate) fn as_ptr(&self) -> *mut T {
-        // SAFETY: as `value`.
-        unsafe { self.mapping.base.as_ptr().add(Self::OFFSET).cast::<T>() }
+    /// The bytes after the value ([`with_tail`](Self::with_tail)): where
+    /// they start and how many there are (0 for a region made by `new`).
+    /// Unsynchronised memory shared with every process that maps the
+    /// region: the caller guards it (a process queue with its lock).
+    pub(crate) fn tail(&self) -> (*mut u8, usize) {
+        let start = Self::OFFSET + core::mem::size_of::<T>().max(1);
+        let len = self.mapping.len.saturating_sub(start);
+        // SAFETY: `start` is within the mapping or at its end (`new` and
+        // `from_fd` checked the value fits), so the pointer is in bounds
+        // or one past the end, and `len` bytes from it are mapped.
+        (
+            unsafe { self.mapping.base.as_ptr().add(start.min(self.mapping.len)) },
+            len,
+        )
     }
 }
 

@@ -1,8 +1,7 @@
 //! A process lock that does not look for the kernel's "owner died" mark.
 
-use super::super::facade::{
-    FUTEX_TID_MASK, FUTEX_WAITERS, Ordering, RobustNode, SharedFutex, robust,
-};
+use super::super::facade::Ordering;
+use super::super::shared_futex::{FUTEX_TID_MASK, FUTEX_WAITERS, RobustNode, SharedFutex, robust};
 
 /// Broken twin of [`RawProcessLock`](crate::model::process::RawProcessLock):
 /// the same word (the owner's thread id, the waiters bit), the same robust
