@@ -22,6 +22,12 @@
 //!   a serde argument. [`join`](Process::join) gives Python's exit codes.
 //! - [`pipe`] and [`Connection`]: `multiprocessing.Pipe()`, serde values
 //!   in frames over a socket pair, with clear errors for a closed end.
+//! - [`Pool`]: `multiprocessing.Pool`, worker processes running functions
+//!   of this program; `apply_async` returns turnstile's own
+//!   [`pool::Future`](crate::pool::Future). **A worker killed mid-task
+//!   fails that task with
+//!   [`TaskError::WorkerDied`](crate::pool::TaskError::WorkerDied) and is
+//!   replaced**, where Python's `get()` waits forever. See [`pool`].
 //!
 //! # Starting processes: the opt-in
 //!
