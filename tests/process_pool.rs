@@ -182,6 +182,26 @@ fn apply_async_returns_each_tasks_result_and_apply_waits_for_one() {
 }
 
 #[test]
+fn a_pool_built_on_a_thread_that_ends_keeps_its_workers() {
+    // Workers are daemons, and Linux kills a daemon when the *thread*
+    // that started it ends: the pool's own threads start them.
+    within(LIMIT, "a pool outliving the thread that built it", || {
+        let pool = thread::spawn(|| Pool::new(2).unwrap()).join().unwrap();
+        let workers = pool.pids();
+        thread::sleep(Duration::from_millis(100));
+        let ran: Vec<u32> = (0..6).map(|_| pool.apply(pid, ()).unwrap()).collect();
+        assert!(
+            ran.iter().all(|pid| workers.contains(pid)),
+            "the first workers died with the building thread: {workers:?} then {ran:?}"
+        );
+        assert_eq!(pool.pids(), workers);
+        pool.close();
+        pool.join().unwrap();
+        assert_all_reaped(&workers);
+    });
+}
+
+#[test]
 fn map_and_imap_give_results_in_item_order_whatever_order_they_finish_in() {
     within(LIMIT, "map and imap", || {
         let pool = Pool::new(3).unwrap();
@@ -478,7 +498,9 @@ fn a_worker_killed_as_it_starts_is_replaced_and_the_pool_goes_on() {
             0
         );
         eventually("the killed worker to exit", || exited(victim));
-        let ran_in = pool.apply(pid, ()).expect("the task runs on a new worker");
+        let ran_in = pool
+            .apply(pid, ())
+            .unwrap_or_else(|e| panic!("the task runs on a new worker (victim {victim}): {e:?}"));
         assert_ne!(ran_in, victim);
         pool.close();
         pool.join().unwrap();

@@ -23,7 +23,7 @@ use core::time::Duration;
 
 use super::super::super::facade::{Arc, AtomicBool, Ordering};
 use super::super::super::mutex::Mutex;
-use super::super::super::pool::TaskError;
+use super::super::super::pool::{Promise, TaskError};
 use super::super::super::queue::FifoQueue;
 use super::super::handle::Process;
 use super::super::pipe::{Connection, RecvError, SendError};
@@ -59,7 +59,7 @@ pub(super) struct Shared {
 }
 
 /// A minder's live worker: the pool's end of its connection.
-pub(super) struct Worker {
+struct Worker {
     pid: u32,
     conn: Connection,
     /// Whether it said [`Reply::Ready`] (its initializer returned).
@@ -101,7 +101,7 @@ impl Shared {
     }
 
     /// Starts worker `index` and puts its process in its slot.
-    pub(super) fn start_worker(&self, index: usize) -> Result<Worker, PoolError> {
+    fn start_worker(&self, index: usize) -> Result<Worker, PoolError> {
         let (process, conn) = (self.spawn)(index)?;
         let pid = process.pid();
         let mut slot = self.slots[index].lock();
@@ -121,10 +121,19 @@ impl Shared {
         })
     }
 
+    /// Whether worker `index`'s process is still running (a non-blocking
+    /// `waitpid`; it stays in its slot, unreaped, either way).
+    fn is_alive(&self, index: usize) -> bool {
+        self.slots[index]
+            .lock()
+            .as_mut()
+            .is_some_and(Process::is_alive)
+    }
+
     /// Takes worker `index`'s process out of its slot and waits for it to
     /// exit (killing it first if `kill`, or if it outstays
     /// [`EXIT_PATIENCE`]): its exit code, Python's way (`-N` for signal N).
-    pub(super) fn reap(&self, index: usize, kill: bool) -> Option<i32> {
+    fn reap(&self, index: usize, kill: bool) -> Option<i32> {
         let mut process = self.slots[index].lock().take()?;
         if kill {
             let _ = process.kill();
@@ -154,22 +163,29 @@ impl Shared {
             }
         }
     }
-
-    /// Reaps every worker still in its slot (killing it): for a pool whose
-    /// minders never started.
-    pub(super) fn reap_all(&self) {
-        for index in 0..self.slots.len() {
-            self.reap(index, true);
-        }
-    }
 }
 
-/// A minder's life: keep a worker, feed it tasks one at a time, settle
-/// their futures; replace the worker when it dies or retires. Returns once
-/// the pool is closed and its queue drained, or terminated; its worker is
-/// reaped by then.
-pub(super) fn mind(shared: Arc<Shared>, index: usize, first: Worker) {
-    let mut worker = Some(first);
+/// A minder's life: start its worker (telling `started` whether it
+/// could), feed it tasks one at a time, settle their futures; replace the
+/// worker when it dies or retires. Returns once the pool is closed and its
+/// queue drained, or terminated; its worker is reaped by then.
+///
+/// The minder starts every worker it keeps, the first one included,
+/// because a worker is a daemon: the kernel kills it when the *thread*
+/// that started it ends (`PR_SET_PDEATHSIG` follows the thread, not the
+/// process). Started by the thread that called `build`, the first workers
+/// would die with that thread; the minder outlives its workers.
+pub(super) fn mind(shared: Arc<Shared>, index: usize, started: Promise<Result<(), PoolError>>) {
+    let mut worker = match shared.start_worker(index) {
+        Ok(first) => {
+            started.finish(Ok(Ok(())));
+            Some(first)
+        }
+        Err(error) => {
+            started.finish(Ok(Err(error)));
+            return;
+        }
+    };
     // A task taken from the queue but not started: its worker was found
     // dead before it was handed over, so it waits for the next one.
     let mut held: Option<Job> = None;
@@ -231,8 +247,13 @@ pub(super) fn mind(shared: Arc<Shared>, index: usize, first: Worker) {
         // An idle worker can die too (killed from outside, out of memory):
         // then its connection is readable (end-of-file) before it was sent
         // anything. Look before handing it the task, so the task is not
-        // blamed for a death it did not see.
-        if live.conn.poll(Duration::ZERO).unwrap_or(true) {
+        // blamed for a death it did not see. Ask the process too: the
+        // end-of-file comes only once no process holds the worker's end,
+        // and a child another thread of this program was forking while
+        // this worker started holds a copy until it `exec`s (then
+        // close-on-exec drops it): seen under load, a dead worker's end
+        // still open a moment after its death.
+        if live.conn.poll(Duration::ZERO).unwrap_or(true) || !shared.is_alive(index) {
             held = Some(job);
             shared.reap(index, true);
             worker = None;

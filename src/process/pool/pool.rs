@@ -203,37 +203,49 @@ where
             Ok((process, ours))
         });
         let shared = Arc::new(Shared::new(count, spawn, max_tasks));
-        let mut first = Vec::with_capacity(count);
+        // Each minder starts its own worker (see `minder::mind` for why)
+        // and says on a one-shot future whether it could.
+        let mut minders = Vec::with_capacity(count);
+        let mut started = Vec::with_capacity(count);
+        let mut failure = None;
         for index in 0..count {
-            match shared.start_worker(index) {
-                Ok(worker) => first.push(worker),
+            let (told, tell) = Future::pending();
+            let mine = Arc::clone(&shared);
+            let spawned = thread::Builder::new()
+                .name(format!("pool-minder-{index}"))
+                .spawn(move || mind(mine, index, tell));
+            match spawned {
+                Ok(handle) => {
+                    minders.push(handle);
+                    started.push(told);
+                }
                 Err(error) => {
-                    drop(first);
-                    shared.terminate();
-                    shared.reap_all();
-                    return Err(error);
+                    failure = Some(PoolError::Thread(error));
+                    break;
                 }
             }
         }
-        let mut minders = Vec::with_capacity(count);
-        for (index, worker) in first.into_iter().enumerate() {
-            let mine = Arc::clone(&shared);
-            let started = thread::Builder::new()
-                .name(format!("pool-minder-{index}"))
-                .spawn(move || mind(mine, index, worker));
-            match started {
-                Ok(handle) => minders.push(handle),
+        for told in started {
+            match told.into_result() {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    failure.get_or_insert(error);
+                }
+                // The promise was dropped: the minder panicked.
                 Err(error) => {
-                    // The workers of minders not started are in their
-                    // slots: terminate kills them, reap_all reaps them.
-                    shared.terminate();
-                    for handle in minders {
-                        let _ = handle.join();
-                    }
-                    shared.reap_all();
-                    return Err(PoolError::Thread(error));
+                    failure
+                        .get_or_insert(PoolError::Thread(std::io::Error::other(error.to_string())));
                 }
             }
+        }
+        if let Some(error) = failure {
+            // Stops the workers that did start: their minders see the
+            // flag, kill and reap them, and return.
+            shared.terminate();
+            for handle in minders {
+                let _ = handle.join();
+            }
+            return Err(error);
         }
         Ok(Pool {
             shared,
