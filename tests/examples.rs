@@ -51,6 +51,9 @@ mod echo_server;
 #[path = "../examples/echo_tokio.rs"]
 #[allow(dead_code)]
 mod echo_tokio;
+#[path = "../examples/folder_copier.rs"]
+#[allow(dead_code)]
+mod folder_copier;
 #[path = "../examples/pool_callbacks.rs"]
 #[allow(dead_code)]
 mod pool_callbacks;
@@ -63,6 +66,9 @@ mod process_killed_holder;
 #[path = "../examples/process_pool.rs"]
 #[allow(dead_code)]
 mod process_pool;
+#[path = "../examples/process_pool_apply.rs"]
+#[allow(dead_code)]
+mod process_pool_apply;
 #[path = "../examples/process_shared_map.rs"]
 #[allow(dead_code)]
 mod process_shared_map;
@@ -902,6 +908,89 @@ fn coroutines_run_in_executor_counts_on_the_pool_while_the_loop_ticks_body() {
         "the counting ran off the loop's thread"
     );
     assert!(offloaded.ticks >= 1, "the loop ran the ticker meanwhile");
+}
+
+#[test]
+fn folder_copier_copies_every_file_and_reports_each_on_the_process_queue() {
+    common::within(
+        2 * common::PATIENCE,
+        "the folder copier's workers and its progress queue",
+        folder_copier_copies_every_file_and_reports_each_on_the_process_queue_body,
+    );
+}
+
+fn folder_copier_copies_every_file_and_reports_each_on_the_process_queue_body() {
+    let root = std::env::temp_dir().join(format!(
+        "turnstile-folder-copier-test-{}",
+        std::process::id()
+    ));
+    let source = root.join("photos");
+    let mut names = folder_copier::make_source(&source, 12).expect("the source folder");
+    // A folder among the files: its copy fails, and must still be reported
+    // (in Python's lesson the progress loop would wait for it forever).
+    std::fs::create_dir(source.join("albums")).expect("a subfolder");
+    names.push(String::from("albums"));
+    names.sort();
+    let report = folder_copier::run(&source, 3, false);
+    let _ = std::fs::remove_dir_all(&root);
+    let report = report.expect("the lesson runs");
+    assert_eq!(report.files, 13);
+    assert_eq!(report.identical, 12, "every file copied byte for byte");
+    let mut reported: Vec<String> = report.progress.iter().map(|p| p.name.clone()).collect();
+    reported.sort();
+    assert_eq!(reported, names, "every file reported once on the queue");
+    for progress in &report.progress {
+        assert_eq!(
+            progress.copied.is_err(),
+            progress.name == "albums",
+            "{progress:?}"
+        );
+        assert!(
+            report.workers.contains(&progress.pid),
+            "{} was copied by process {}, not one of the pool's",
+            progress.name,
+            progress.pid
+        );
+    }
+    assert_eq!(report.percent.last().map(String::as_str), Some("100.00%"));
+}
+
+#[test]
+fn process_pool_apply_runs_ten_tasks_on_three_reused_processes_three_at_a_time() {
+    common::within(
+        2 * common::PATIENCE,
+        "the Pool(3) lesson's workers",
+        process_pool_apply_runs_ten_tasks_on_three_reused_processes_three_at_a_time_body,
+    );
+}
+
+fn process_pool_apply_runs_ten_tasks_on_three_reused_processes_three_at_a_time_body() {
+    let report = process_pool_apply::run(10, 3, false).expect("the lesson runs");
+    let numbers: Vec<u32> = report.ran.iter().map(|r| r.msg).collect();
+    assert_eq!(
+        numbers,
+        (0..10).collect::<Vec<_>>(),
+        "every task's result, in order"
+    );
+    assert_eq!(report.workers.len(), 3);
+    for ran in &report.ran {
+        assert!(
+            report.workers.contains(&ran.pid),
+            "task {} ran in process {}, not one of the pool's three",
+            ran.msg,
+            ran.pid
+        );
+    }
+    assert!(
+        (1..=3).contains(&report.most_at_once),
+        "never more than three at once: {}",
+        report.most_at_once
+    );
+    assert!(
+        report.join_before_close.contains("close()"),
+        "{}",
+        report.join_before_close
+    );
 }
 
 #[test]

@@ -942,7 +942,7 @@ fn task_errors_and_promises_print() {
     assert_eq!(TaskError::Cancelled.to_string(), "the task was cancelled");
     assert_eq!(
         TaskError::PoolBroken("no database".into()).to_string(),
-        "the thread pool is broken: no database"
+        "the pool is broken: no database"
     );
     let (future, promise) = Future::<u8>::pending();
     assert_eq!(format!("{promise:?}"), "Promise { .. }");

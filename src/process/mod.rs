@@ -22,6 +22,12 @@
 //!   a serde argument. [`join`](Process::join) gives Python's exit codes.
 //! - [`pipe`] and [`Connection`]: `multiprocessing.Pipe()`, serde values
 //!   in frames over a socket pair, with clear errors for a closed end.
+//! - [`Pool`]: `multiprocessing.Pool`, worker processes running functions
+//!   of this program; `apply_async` returns turnstile's own
+//!   [`pool::Future`](crate::pool::Future). **A worker killed mid-task
+//!   fails that task with
+//!   [`TaskError::WorkerDied`](crate::pool::TaskError::WorkerDied) and is
+//!   replaced**, where Python's `get()` waits forever. See [`pool`].
 //!
 //! # Starting processes: the opt-in
 //!
@@ -103,6 +109,7 @@
 //   queue/       Queue<T>, JoinableQueue<T>, SimpleQueue<T>: a byte ring in shm
 //   pipe.rs      pipe(), Connection: framed postcard values over a socketpair
 //   frame.rs     the bytes under a Connection: whole-frame writes, read-ahead buffer
+//   pool/        Pool: multiprocessing.Pool, worker processes and futures (its own door)
 // and here: process_test_support!(), the test-binary twin of init().
 
 mod barrier;
@@ -118,6 +125,7 @@ mod inherit;
 mod inner;
 mod mutex;
 mod pipe;
+pub mod pool;
 pub mod queue;
 mod raw_lock;
 mod rlock;
@@ -135,6 +143,7 @@ pub use event::Event;
 pub use handle::{Builder, EntryNotRun, JoinTimeoutError, Process};
 pub use mutex::{Lock, LockGuard, LockTimeoutError, Mutex, MutexGuard, OwnerDied, TryLockError};
 pub use pipe::{Connection, MAX_FRAME, RecvError, SendError, pipe};
+pub use pool::{ApplyError, Imap, Pool, PoolError, StillRunning};
 #[doc(hidden)]
 pub use queue::DieAt;
 pub use queue::{
