@@ -21,6 +21,7 @@ use core::fmt;
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TaskError {
     /// The task panicked; the panic's message (a worker survives it).
     Panicked(String),
