@@ -187,3 +187,39 @@ fn notify_passes_over_a_waiter_killed_while_waiting() {
         assert_eq!(cond.n_waiting(), 0);
     });
 }
+
+/// The child takes the lock it was handed on its own and waits on the
+/// condition built over it (handed in the same argument): in the child the
+/// two handles are two mappings of one region, at two addresses.
+fn waits_with_the_separately_handed_lock(
+    (lock, cond): (
+        turnstile::process::Lock,
+        Condition<turnstile::process::Lock>,
+    ),
+) {
+    let mut held = lock.acquire().expect("the lock is free");
+    let waited = cond.wait_timeout(&mut held, Duration::from_millis(20));
+    std::process::exit(if waited == Err(turnstile::process::WaitError::Timeout) {
+        0
+    } else {
+        3
+    });
+}
+
+#[test]
+fn a_condition_accepts_its_lock_handed_to_a_child_beside_it() {
+    within(
+        LIMIT,
+        "a child waiting on a condition with its own handle of the lock",
+        || {
+            let lock = turnstile::process::Lock::new().unwrap();
+            let cond = Condition::with_lock(lock.clone()).unwrap();
+            let mut child = start(waits_with_the_separately_handed_lock, (lock, cond));
+            assert_eq!(
+                child.join().unwrap(),
+                0,
+                "1 is the panic of a guard taken for another lock"
+            );
+        },
+    );
+}

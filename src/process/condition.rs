@@ -356,7 +356,8 @@ impl<L: ConditionLock> Condition<L> {
         deadline: Option<Instant>,
     ) -> Result<(), WaitError> {
         assert!(
-            core::ptr::eq(guard.raw(), self.lock.raw()),
+            // The same lock, even where this process maps it twice.
+            guard.raw().identity() == self.lock.raw().identity(),
             "a Condition waited on with a guard of another lock"
         );
         let state = self.state();

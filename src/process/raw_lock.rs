@@ -95,7 +95,10 @@ pub enum Acquired {
 pub struct RawProcessLock {
     word: SharedFutex,
     poisoned: AtomicU32,
-    _reserved: [u32; 4],
+    /// Names this lock in every process: 0 until first asked for, see
+    /// [`identity`](Self::identity).
+    identity: AtomicU32,
+    _reserved: [u32; 3],
     node: RobustNode,
 }
 
@@ -112,9 +115,34 @@ impl RawProcessLock {
             Self {
                 word: SharedFutex::new(0),
                 poisoned: AtomicU32::new(0),
-                _reserved: [0; 4],
+                identity: AtomicU32::new(0),
+                _reserved: [0; 3],
                 node: RobustNode::new(),
             }
+        }
+    }
+
+    /// A number naming this lock in every process that maps it, where its
+    /// address does not: each process maps a region at an address of its
+    /// own, and a child handed a lock twice (alone, and inside a
+    /// `Condition`) maps it twice. Drawn on first use by whichever process
+    /// asks first; never 0.
+    // Used by the normal build's process primitives only.
+    #[cfg_attr(feature = "model", allow(dead_code))]
+    pub(crate) fn identity(&self) -> u32 {
+        let known = self.identity.load(Ordering::Relaxed);
+        if known != 0 {
+            return known;
+        }
+        // Unlikely to repeat: the pid and this mapping's address, mixed.
+        let seed = (std::process::id() as u64) << 32 ^ (self as *const Self as u64);
+        let fresh = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as u32 | 1;
+        match self
+            .identity
+            .compare_exchange(0, fresh, Ordering::Relaxed, Ordering::Relaxed)
+        {
+            Ok(_) => fresh,
+            Err(drawn) => drawn,
         }
     }
 
