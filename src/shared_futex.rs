@@ -179,8 +179,24 @@ pub(crate) mod robust {
         if me.tid != 0 { me } else { first_look() }
     }
 
+    /// In the child of a `fork()`: the one thread left is a new thread with
+    /// an id of its own, and glibc has given it an empty robust list, so
+    /// what this thread cached belongs to its parent and must be looked up
+    /// again. (Without this a forked child wrote its parent's id into lock
+    /// words: the kernel then never released a lock the child died
+    /// holding, and the parent took it for its own.)
+    extern "C" fn forget_after_fork() {
+        ME.with(|cell| cell.set(Me { tid: 0, head: 0 }));
+    }
+
     #[cold]
     fn first_look() -> Me {
+        static AT_FORK: std::sync::Once = std::sync::Once::new();
+        AT_FORK.call_once(|| {
+            // SAFETY: registers a child handler that only resets a
+            // thread-local cell (no allocation, no lock).
+            unsafe { libc::pthread_atfork(None, None, Some(forget_after_fork)) };
+        });
         // SAFETY: gettid has no arguments and cannot fail.
         let tid = (unsafe { libc::syscall(libc::SYS_gettid) }) as u32;
         let head = kernel_head().filter(|_| supported()).unwrap_or(0);

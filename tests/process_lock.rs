@@ -264,3 +264,33 @@ fn a_forgotten_guard_of_a_dropped_lock_writes_into_no_one_elses_memory() {
         .expect("the thread ran");
     });
 }
+
+/// A child made by a plain `fork()` (not `Process`) is a new thread with an
+/// id of its own: a lock it dies holding is released by the kernel and
+/// reported to the parent. (Before, the child kept its parent's cached id,
+/// wrote it into the word, and the parent's next lock panicked, taking the
+/// lock for its own.)
+#[test]
+fn a_forked_child_locks_under_its_own_id() {
+    within(LIMIT, "a lock after a forked child died holding it", || {
+        let lock = Mutex::new(0_u32).unwrap();
+        // This thread's id and list are cached by its first lock.
+        *lock.lock().unwrap() += 1;
+        // SAFETY: the child only locks (a CAS, a thread-local, the robust
+        // list: no allocation) and leaves with _exit.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            let held = lock.lock();
+            let code = if held.is_ok() { 0 } else { 2 };
+            std::mem::forget(held);
+            unsafe { libc::_exit(code) };
+        }
+        let mut status = 0;
+        // SAFETY: waits for the child just forked.
+        assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+        assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0);
+        let died = lock.lock().expect_err("the child died holding the lock");
+        assert_eq!(**died.get_ref(), 1);
+    });
+}
