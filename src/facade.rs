@@ -27,6 +27,9 @@ pub(crate) use std::sync::Arc;
 /// receiver can only be std's `Arc`. Under the model it is not tracked by
 /// loom; the primitive inside still is.
 pub(crate) use std::sync::Arc as UserArc;
+/// A value made once, for the process module's one spawner thread.
+#[cfg(feature = "process")]
+pub(crate) use std::sync::OnceLock;
 /// Threads, for the pool's workers: `thread::Builder`, `JoinHandle`.
 pub(crate) use std::thread;
 /// Per-thread state, for the lock-order checker (feature `lockdep`) and

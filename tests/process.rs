@@ -337,3 +337,32 @@ fn the_print_lock_lesson_keeps_every_line_whole() {
         assert_eq!((report.whole, report.cut), (4, 0));
     });
 }
+
+fn naps_then_exits(ms: u64) {
+    std::thread::sleep(Duration::from_millis(ms));
+}
+
+/// Linux ties a daemon child's death signal to the *thread* that started
+/// it; a daemon started from a thread that then ends must live on while
+/// its parent process does, as Python's do. (Before, it was killed with
+/// SIGKILL as soon as that thread returned.)
+#[test]
+fn a_daemon_started_from_a_short_lived_thread_lives_on() {
+    within(LIMIT, "a daemon child started from an ended thread", || {
+        let child = std::thread::spawn(|| {
+            Process::builder()
+                .daemon(true)
+                .start(naps_then_exits, 400)
+                .expect("the child starts")
+        })
+        .join()
+        .expect("the starting thread ran");
+        let mut child = Reap(child);
+        std::thread::sleep(Duration::from_millis(150));
+        assert!(
+            child.is_alive(),
+            "killed when the thread that started it ended"
+        );
+        assert_eq!(child.join().unwrap(), 0);
+    });
+}

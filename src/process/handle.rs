@@ -115,9 +115,10 @@ impl Builder {
     /// when the parent goes (`PR_SET_PDEATHSIG`). Python terminates its
     /// daemon children at exit; this also covers a parent that is killed.
     ///
-    /// Linux's caveat: the signal comes when the *thread* that started the
-    /// child ends, not the whole process. Start daemons from a thread that
-    /// lives as long as they should (the main thread, normally).
+    /// Linux sends that signal when the *thread* that started the child
+    /// ends, not the process, so daemons are started from one thread of
+    /// turnstile's that lives as long as the process: a daemon started from
+    /// a short-lived thread lives on.
     ///
     /// ```
     /// let builder = turnstile::process::Builder::new().daemon(true);

@@ -24,6 +24,8 @@ use std::process::{Child, Command};
 
 use serde::Serialize;
 
+use super::super::facade::{Arc, OnceLock, thread};
+use super::super::queue::FifoQueue;
 use super::child::{self, Bootstrap, CHILD_ARGS, ENV, ExeIdentity, OPT_IN};
 use super::entry::FnRef;
 use super::inherit;
@@ -189,7 +191,11 @@ pub(crate) fn spawn<A: Serialize>(
             Ok(())
         })
     };
-    let child = command.spawn()?;
+    let child = if daemon {
+        spawn_from_lasting_thread(command)?
+    } else {
+        command.spawn()?
+    };
     // The child has its own copies; the parent's go now, so the status
     // pipe reads end-of-file once the child (and nobody else) holds it.
     drop(status_write);
@@ -200,4 +206,44 @@ pub(crate) fn spawn<A: Serialize>(
         status: status_read,
         pidfd,
     })
+}
+
+/// A start handed to the spawner thread, and where its answer goes.
+type SpawnRequest = (Command, Arc<FifoQueue<io::Result<Child>>>);
+
+/// Starts a daemon child from one thread that lives as long as the
+/// process. Linux's `PR_SET_PDEATHSIG` fires when the *thread* that
+/// started the child ends, not the process: a daemon started from a
+/// short-lived thread would be killed as soon as that thread returned
+/// (seen: killed 300 ms after start, with its parent alive). Python's
+/// daemons end with their parent process, and so do these. If the thread
+/// cannot be made, the calling thread starts the child itself.
+fn spawn_from_lasting_thread(command: Command) -> io::Result<Child> {
+    static SPAWNER: OnceLock<Option<Arc<FifoQueue<SpawnRequest>>>> = OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let requests: Arc<FifoQueue<SpawnRequest>> = Arc::new(FifoQueue::new());
+        let served = Arc::clone(&requests);
+        thread::Builder::new()
+            .name("turnstile-spawner".into())
+            .spawn(move || {
+                for (mut command, answer) in served.iter() {
+                    // The answer queue is unbounded and never closed.
+                    let _ = answer.put(command.spawn());
+                }
+            })
+            .ok()
+            .map(|_| requests)
+    });
+    let Some(requests) = spawner else {
+        let mut command = command;
+        return command.spawn();
+    };
+    let answer = Arc::new(FifoQueue::new());
+    if let Err(refused) = requests.put((command, Arc::clone(&answer))) {
+        let (mut command, _) = refused.into_inner();
+        return command.spawn();
+    }
+    answer
+        .get()
+        .unwrap_or_else(|_| Err(io::Error::other("the spawner thread went away")))
 }
