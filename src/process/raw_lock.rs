@@ -19,18 +19,6 @@
 //! // SAFETY: this thread took it just above.
 //! unsafe { lock.unlock() };
 //! ```
-//!
-//! # Why taking it is `unsafe`
-//!
-//! A held lock is linked into its thread's robust list, which the thread
-//! writes through at every later lock and the kernel walks at its exit: the
-//! lock's memory must stay where it is until it is released (or its thread
-//! ends). A lock inside a [`Shared`](super::shm::Shared) region always does
-//! (a region's addresses are never handed out again, even after it is
-//! dropped), and the guards of the process primitives borrow theirs. A raw
-//! lock on the stack, in a `Box` or in memory of your own does not, unless
-//! you make sure of it: hence the `unsafe` on `lock`, `try_lock` and
-//! `lock_deadline`, with that contract.
 
 use std::time::Instant;
 
@@ -91,6 +79,17 @@ pub enum Acquired {
 /// says which.
 ///
 /// [`supports_owner_death`]: RawProcessLock::supports_owner_death
+/// # Why taking it is `unsafe`
+///
+/// A held lock is linked into its thread's robust list, which the thread
+/// writes through at every later lock and the kernel walks at its exit: the
+/// lock's memory must stay where it is until it is released (or its thread
+/// ends). A lock inside a `process::Shared` region always does
+/// (a region's addresses are never handed out again, even after it is
+/// dropped), and the guards of the process primitives borrow theirs. A raw
+/// lock on the stack, in a `Box` or in memory of your own does not, unless
+/// you make sure of it: hence the `unsafe` on `lock`, `try_lock` and
+/// `lock_deadline`, with that contract.
 #[repr(C)]
 pub struct RawProcessLock {
     word: SharedFutex,
@@ -163,8 +162,8 @@ impl RawProcessLock {
     /// # Safety
     ///
     /// Until this thread unlocks it (or ends), the lock must stay at this
-    /// address and its memory must not be freed, unmapped or reused (see the
-    /// [module docs](self)); a lock in a [`Shared`](super::shm::Shared)
+    /// address and its memory must not be freed, unmapped or reused (see
+    /// [`RawProcessLock`]); a lock in a `process::Shared`
     /// region meets this.
     ///
     /// # Panics
