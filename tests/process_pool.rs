@@ -127,15 +127,28 @@ fn reaped(pid: u32) -> bool {
     answer == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
 }
 
-/// Whether `pid` has exited: a zombie waiting to be reaped, or reaped.
-fn exited(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        // The state follows the command name's closing parenthesis.
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-        Err(_) => true,
-    }
+/// Whether worker `pid` (a child of this test process) has ended as a
+/// whole, ready to be reaped, without reaping it (`WNOWAIT`). Its
+/// `/proc/<pid>/stat` says `Z` earlier than that: a worker of a test binary
+/// has two threads (libtest runs the child's one test on a thread of its
+/// own), and the group leader is a zombie while the other thread is still
+/// exiting, its descriptors (the worker's end of its pipe) still open.
+/// Only once `waitid` can report it are they closed.
+fn ended(pid: u32) -> bool {
+    // SAFETY: a zeroed siginfo_t is a valid out-parameter; waitid only
+    // looks at this process's own child `pid` and, with WNOWAIT, leaves it
+    // to be reaped by the pool.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let result = unsafe {
+        libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        )
+    };
+    // ECHILD: reaped already (by the pool).
+    result == -1 || unsafe { info.si_pid() } != 0
 }
 
 fn assert_all_reaped(pids: &[u32]) {
@@ -476,7 +489,7 @@ fn a_worker_killed_while_idle_is_replaced_without_failing_the_next_task() {
         // Let it die before the task is handed over (a zombie: exited,
         // its descriptors closed, not reaped yet): the minder must see
         // the death first, not blame the task for it.
-        eventually("the killed worker to exit", || exited(victim));
+        eventually("the killed worker to end", || ended(victim));
         let ran_in = pool.apply(pid, ()).expect("the task runs on a new worker");
         assert_ne!(ran_in, victim);
         assert!(reaped(victim));
@@ -497,7 +510,7 @@ fn a_worker_killed_as_it_starts_is_replaced_and_the_pool_goes_on() {
             unsafe { libc::kill(victim as libc::pid_t, libc::SIGKILL) },
             0
         );
-        eventually("the killed worker to exit", || exited(victim));
+        eventually("the killed worker to end", || ended(victim));
         let ran_in = pool
             .apply(pid, ())
             .unwrap_or_else(|e| panic!("the task runs on a new worker (victim {victim}): {e:?}"));
