@@ -294,6 +294,10 @@ mod tests {
     fn entry(_: u8) {}
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "process start-up: /proc, stat and dladdr, which Miri does not emulate"
+    )]
     fn a_bootstrap_reads_back() {
         let boot = Bootstrap {
             arg_fd: 5,

@@ -250,6 +250,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "a function called at an address computed from an offset, which strict provenance (the Miri tier's flags) refuses"
+    )]
     fn a_reference_calls_its_function_through_bytes() {
         let reference = FnRef::new(double);
         let bytes = postcard::to_allocvec(&21_u32).unwrap();
@@ -262,6 +266,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "a function called at an address computed from an offset, which strict provenance (the Miri tier's flags) refuses"
+    )]
     fn a_reference_survives_its_own_encoding() {
         let reference = FnRef::new(double);
         let bytes = postcard::to_allocvec(&reference).unwrap();
@@ -271,6 +279,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "a function called at an address computed from an offset, which strict provenance (the Miri tier's flags) refuses"
+    )]
     fn bad_bytes_and_panics_are_errors() {
         let reference = FnRef::new(shout);
         assert!(matches!(
@@ -286,6 +298,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "a function called at an address computed from an offset, which strict provenance (the Miri tier's flags) refuses"
+    )]
     fn a_reference_with_other_types_is_refused() {
         let mut reference = FnRef::new(double);
         reference.types ^= 1;
