@@ -170,7 +170,9 @@ impl BarrierWaitResult {
 /// let mine = barrier.wait().unwrap().index();
 /// assert_eq!(mine + t.join().unwrap(), 1);
 /// ```
-#[derive(Clone)]
+// Serialised as its region: a child handed it maps the same state.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Barrier {
     shared: Shared<State>,
 }
@@ -427,19 +429,5 @@ impl fmt::Debug for Barrier {
             .field("n_waiting", &self.n_waiting())
             .field("broken", &self.broken())
             .finish()
-    }
-}
-
-impl Serialize for Barrier {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.shared.serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for Barrier {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self {
-            shared: Shared::deserialize(deserializer)?,
-        })
     }
 }

@@ -50,7 +50,9 @@ const SET: u32 = 1;
 /// ready.set();
 /// ready.wait(); // set: returns at once
 /// ```
-#[derive(Clone)]
+// Serialised as its region: a child handed it maps the same state.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Event {
     shared: Shared<State>,
 }
@@ -204,19 +206,5 @@ impl fmt::Debug for Event {
         f.debug_struct("process::Event")
             .field("set", &self.is_set())
             .finish()
-    }
-}
-
-impl Serialize for Event {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.shared.serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for Event {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self {
-            shared: Shared::deserialize(deserializer)?,
-        })
     }
 }

@@ -49,6 +49,9 @@ unsafe impl<T: Plain> Sync for State<T> {}
 /// *sold.lock().unwrap() += 1;
 /// assert_eq!(*sold.lock().unwrap(), 1);
 /// ```
+// Serialised as its region: a child handed it maps the same state.
+#[derive(Serialize, Deserialize)]
+#[serde(transparent, bound = "")]
 pub struct Mutex<T: Plain> {
     shared: Shared<State<T>>,
 }
@@ -369,20 +372,6 @@ impl<T: Plain> fmt::Debug for Mutex<T> {
         f.debug_struct("process::Mutex")
             .field("lock", &self.state().lock)
             .finish_non_exhaustive()
-    }
-}
-
-impl<T: Plain> Serialize for Mutex<T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.shared.serialize(serializer)
-    }
-}
-
-impl<'de, T: Plain> Deserialize<'de> for Mutex<T> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self {
-            shared: Shared::deserialize(deserializer)?,
-        })
     }
 }
 

@@ -46,7 +46,9 @@ unsafe impl Sync for State {}
 /// drop(outer);
 /// assert!(!lock.locked());
 /// ```
-#[derive(Clone)]
+// Serialised as its region: a child handed it maps the same state.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct RLock {
     shared: Shared<State>,
 }
@@ -312,19 +314,5 @@ impl fmt::Debug for RLock {
             .field("lock", &self.state().lock)
             .field("hold_count", &self.hold_count())
             .finish()
-    }
-}
-
-impl Serialize for RLock {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.shared.serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for RLock {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self {
-            shared: Shared::deserialize(deserializer)?,
-        })
     }
 }

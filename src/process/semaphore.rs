@@ -46,7 +46,9 @@ use super::shm::Shared;
 /// drop(a);
 /// assert!(sem.try_acquire().is_ok());
 /// ```
-#[derive(Clone)]
+// Serialised as its region: a child handed it maps the same state.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Semaphore {
     shared: Shared<State>,
 }
@@ -379,19 +381,5 @@ impl fmt::Debug for Semaphore {
             .field("available_permits", &self.available_permits())
             .field("reclaimed", &self.reclaimed())
             .finish()
-    }
-}
-
-impl Serialize for Semaphore {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.shared.serialize(serializer)
-    }
-}
-
-impl<'de> Deserialize<'de> for Semaphore {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Self {
-            shared: Shared::deserialize(deserializer)?,
-        })
     }
 }
